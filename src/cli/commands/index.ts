@@ -1,0 +1,7 @@
+import type { Command } from '../command.js';
+
+/**
+ * Every CLI command, in the order `lockstep --help` lists them. Each lives in its own
+ * file under this folder and is a thin layer over a library call.
+ */
+export const COMMANDS: Command[] = [];

@@ -1,0 +1,122 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { LockstepError } from './errors.js';
+
+export const CONFIG_FILE = 'lockstep.config.json';
+export const DEFAULT_URL = 'sqlite:.lockstep/dev.db';
+
+/**
+ * Resolved settings. Paths are absolute. Resolution order for every key:
+ * command-line flag → environment (`DATABASE_URL` for `url`) → `lockstep.config.json`
+ * → default.
+ */
+export interface LockstepConfig {
+  /** Directory the project lives in (where the config file is, else cwd). */
+  root: string;
+  /** Config file that was read, if any. */
+  configFile: string | undefined;
+  url: string;
+  /** Where `url` came from, for messages: 'flag' | 'env' | 'config' | 'default'. */
+  urlSource: 'flag' | 'env' | 'config' | 'default';
+  devUrl: string | undefined;
+  /** Declarative schema file, if configured or `schema.sql` exists in root. */
+  schema: string | undefined;
+  /** Migrations folder, if configured or `migrations/` exists in root. */
+  migrations: string | undefined;
+  /** Application source folder for lint (default `src/`). */
+  src: string;
+  /** Every key of the config file, for sections owned by other commands (jobs, health, …). */
+  raw: Record<string, unknown>;
+}
+
+export interface ConfigOverrides {
+  cwd?: string;
+  config?: string;
+  url?: string;
+  devUrl?: string;
+  schema?: string;
+  migrations?: string;
+  src?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+const KNOWN_KEYS = new Set(['url', 'devUrl', 'schema', 'migrations', 'src', 'jobs', 'health', 'dashboard', 'lint', 'rehearse']);
+
+/**
+ * Loads the project configuration.
+ *
+ * @example
+ * const config = loadConfig({ cwd: 'examples/shop', url: 'sqlite::memory:' });
+ */
+export function loadConfig(overrides: ConfigOverrides = {}): LockstepConfig {
+  const cwd = resolve(overrides.cwd ?? process.cwd());
+  const env = overrides.env ?? process.env;
+  const configFile = overrides.config ? resolve(cwd, overrides.config) : findConfigFile(cwd);
+  if (overrides.config && !existsSync(configFile!)) {
+    throw new LockstepError(`config file not found: ${overrides.config}`, {
+      hint: `Create ${CONFIG_FILE} or drop --config.`,
+    });
+  }
+  const raw = configFile ? readConfigFile(configFile) : {};
+  const root = configFile ? dirname(configFile) : cwd;
+
+  let url: string;
+  let urlSource: LockstepConfig['urlSource'];
+  if (overrides.url) [url, urlSource] = [overrides.url, 'flag'];
+  else if (env.DATABASE_URL) [url, urlSource] = [env.DATABASE_URL, 'env'];
+  else if (typeof raw.url === 'string') [url, urlSource] = [raw.url, 'config'];
+  else [url, urlSource] = [DEFAULT_URL, 'default'];
+  url = resolveSqlitePath(url, urlSource === 'config' ? root : cwd);
+
+  const pathSetting = (flag: string | undefined, key: string, fallback: string | undefined) => {
+    if (flag) return resolve(cwd, flag);
+    if (typeof raw[key] === 'string') return resolve(root, raw[key] as string);
+    if (fallback && existsSync(resolve(root, fallback))) return resolve(root, fallback);
+    return undefined;
+  };
+
+  return {
+    root,
+    configFile,
+    url,
+    urlSource,
+    devUrl: overrides.devUrl ?? env.LOCKSTEP_DEV_URL ?? (typeof raw.devUrl === 'string' ? raw.devUrl : undefined),
+    schema: pathSetting(overrides.schema, 'schema', 'schema.sql'),
+    migrations: pathSetting(overrides.migrations, 'migrations', 'migrations'),
+    src: pathSetting(overrides.src, 'src', undefined) ?? resolve(root, 'src'),
+    raw,
+  };
+}
+
+function findConfigFile(cwd: string): string | undefined {
+  const candidate = resolve(cwd, CONFIG_FILE);
+  return existsSync(candidate) ? candidate : undefined;
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new LockstepError(`${file}: not valid JSON (${(error as Error).message})`, {
+      hint: 'Fix the syntax; the file is a JSON object with keys url, devUrl, schema, migrations, src.',
+    });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new LockstepError(`${file}: expected a JSON object, found ${Array.isArray(parsed) ? 'an array' : typeof parsed}`);
+  }
+  const unknown = Object.keys(parsed).filter((k) => !KNOWN_KEYS.has(k));
+  if (unknown.length > 0) {
+    throw new LockstepError(`${file}: unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}`, {
+      hint: `Known keys: ${[...KNOWN_KEYS].join(', ')}.`,
+    });
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Makes a relative `sqlite:` path absolute against `base`, so commands agree whatever their cwd. */
+function resolveSqlitePath(url: string, base: string): string {
+  const match = /^sqlite:(?!\/\/)(.+)$/i.exec(url.trim());
+  if (!match || match[1] === ':memory:' || match[1].startsWith('/')) return url;
+  return `sqlite:${resolve(base, match[1])}`;
+}

@@ -1,0 +1,57 @@
+import type { DialectName } from '../schema/model.js';
+
+/**
+ * The database seam. Everything above the dialect folders talks to a database through
+ * these few members and nothing else (pg-boss's `executeSql` is the model).
+ *
+ * Placeholders are `$1, $2, …` on both dialects (the SQLite driver binds them by number).
+ * Values: strings, numbers, bigints, null, booleans (SQLite stores 0/1) and Buffers.
+ */
+export interface QueryResult<R> {
+  rows: R[];
+  /** Rows changed by INSERT/UPDATE/DELETE, else rows returned. */
+  rowCount: number;
+}
+
+export interface Queryable {
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  /** Runs a script of one or more statements without parameters. */
+  exec(sql: string): Promise<void>;
+}
+
+export interface TransactionOptions {
+  /**
+   * SQLite: take the write lock up front (`BEGIN IMMEDIATE`) so concurrent writers queue
+   * on the busy timeout instead of failing at their first write. Ignored on PostgreSQL.
+   */
+  immediate?: boolean;
+}
+
+export interface Database extends Queryable {
+  readonly dialect: DialectName;
+  /** The connection URL with any password replaced by `***`. Safe to print. */
+  readonly displayUrl: string;
+  /**
+   * Runs `fn` inside a transaction on one connection: commits when it resolves, rolls
+   * back when it throws (and rethrows). The connection is never left in an aborted
+   * transaction.
+   */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * Holds one connection for `fn` (session state such as advisory locks, LISTEN, or
+   * statements that must run outside a transaction in order).
+   */
+  withConnection<T>(fn: (conn: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  /** Upper bound on open connections (PostgreSQL pool size). Default 10. */
+  maxConnections?: number;
+  /** Connection attempt timeout in ms. Default 5000. */
+  connectTimeoutMs?: number;
+  /** SQLite busy timeout in ms. Default 5000. */
+  busyTimeoutMs?: number;
+  /** Application name reported to the server. */
+  applicationName?: string;
+}

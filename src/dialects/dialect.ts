@@ -1,0 +1,74 @@
+import type { SchemaChange } from '../schema/schema-change.js';
+import type { DialectName, Schema } from '../schema/model.js';
+import type { ConnectionUrl } from './connection-url.js';
+import type { ConnectOptions, Database, Queryable } from './database.js';
+
+/** One statement of a SQL script, with where it starts in the file. */
+export interface SqlStatement {
+  sql: string;
+  /** 1-based line of the statement's first token in the script. */
+  line: number;
+  /** 0-based character offset of the statement in the script. */
+  offset: number;
+}
+
+/** A throwaway database to materialize an expected schema in. */
+export interface ScratchDatabase {
+  db: Database;
+  /** Drops the database (PostgreSQL) or closes it (SQLite in memory). */
+  dispose(): Promise<void>;
+}
+
+export interface ScratchOptions {
+  /** PostgreSQL server to create scratch databases on; else an embedded server is started. */
+  devUrl?: string;
+}
+
+export interface IntrospectOptions {
+  /** PostgreSQL schemas to read; default: every non-system schema except `lockstep`. */
+  schemas?: string[];
+}
+
+/** A rename the user confirmed: `table.from` became `table.to` (or a whole table when column is absent). */
+export interface RenameHint {
+  table: string;
+  from: string;
+  to: string;
+  /** true when `from`/`to` are table names rather than columns of `table`. */
+  isTable?: boolean;
+}
+
+export interface MigrationPlan {
+  /** Ordered statements that take `from` to `to`. */
+  statements: string[];
+  /** Changes the dialect cannot express; non-empty means the plan must not be used. */
+  unsupported: SchemaChange[];
+}
+
+/**
+ * Everything dialect-specific lives behind this interface (Kysely's dialect folders).
+ * Capability flags replace `if (dialect === …)` elsewhere.
+ */
+export interface Dialect {
+  readonly name: DialectName;
+  /** `public` on PostgreSQL, `main` on SQLite. */
+  readonly defaultSchema: string;
+  readonly supportsTransactionalDdl: boolean;
+  readonly supportsEnums: boolean;
+  readonly supportsSchemas: boolean;
+  readonly supportsConcurrentIndexes: boolean;
+  /** false on SQLite: most column changes need a table rebuild. */
+  readonly supportsAlterColumn: boolean;
+
+  connect(url: ConnectionUrl, options?: ConnectOptions): Promise<Database>;
+  /** Reads the live schema; lockstep's own tables (history, jobs) are left out. */
+  introspect(db: Queryable, options?: IntrospectOptions): Promise<Schema>;
+  createScratch(options?: ScratchOptions): Promise<ScratchDatabase>;
+  /** Splits a script into statements, keeping line numbers for error messages. */
+  splitStatements(sql: string): SqlStatement[];
+  quoteIdentifier(name: string): string;
+  /** A one-statement fix for a single change, for `check` output; undefined when none fits. */
+  fixFor(change: SchemaChange, expected: Schema, actual: Schema): string | undefined;
+  /** Ordered statements that take schema `from` to schema `to`. */
+  planMigration(from: Schema, to: Schema, options?: { renames?: RenameHint[] }): MigrationPlan;
+}

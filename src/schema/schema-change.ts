@@ -1,0 +1,56 @@
+/**
+ * What the diff engine reports. "missing" = expected but absent from the actual side;
+ * "extra" = present on the actual side but not expected.
+ */
+export const CHANGE_KINDS = [
+  'table.missing',
+  'table.extra',
+  'column.missing',
+  'column.extra',
+  'column.type',
+  'column.nullable',
+  'column.default',
+  'pk.mismatch',
+  'fk.missing',
+  'fk.extra',
+  'fk.mismatch',
+  'unique.missing',
+  'unique.extra',
+  'index.missing',
+  'index.extra',
+  'index.mismatch',
+  'check.missing',
+  'check.extra',
+  'enum.missing',
+  'enum.extra',
+  'enum.values',
+  'view.missing',
+  'view.extra',
+  'view.definition',
+] as const;
+
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+
+export interface SchemaChange {
+  kind: ChangeKind;
+  /** Namespace of the object (PostgreSQL schema); omitted for the dialect default. */
+  schema?: string;
+  /** Table the change belongs to; for enum and view changes, the enum or view name. */
+  table: string;
+  column?: string;
+  /** Constraint, index, enum or view name where the change is about a named object. */
+  name?: string;
+  /** The expected object or value (model object for missing/mismatch kinds). */
+  expected: unknown;
+  /** The actual object or value. */
+  actual: unknown;
+  /** One line a human can act on. */
+  message: string;
+  /** SQL that would bring the actual side to the expected one. */
+  fix?: string;
+}
+
+export interface SchemaDiff {
+  ok: boolean;
+  changes: SchemaChange[];
+}

@@ -5,8 +5,8 @@
 //
 //   npm test                     every test
 //   npm test -- test/schema      only the files under a path (or matching a substring)
-import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,6 +30,10 @@ if (files.length === 0) {
   process.exit(2);
 }
 
+// The dashboard's browser tests drive Debian's Chromium through playwright-core; install it
+// on first use (as root, e.g. in CI or a fresh container) rather than asking the reader to.
+if (files.some((f) => f.startsWith(join('test', 'dashboard')))) ensureChromium();
+
 const { register } = await import('tsx/esm/api');
 register();
 const { resolveTestPostgres } = await import('../test/helpers/test-postgres.ts');
@@ -44,3 +48,16 @@ const child = spawn(
 const code = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
 await postgres.stop();
 process.exit(code);
+
+function ensureChromium() {
+  if (existsSync('/usr/bin/chromium') || process.getuid?.() !== 0) return;
+  console.log('# installing chromium for the dashboard browser tests (apt-get)');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const args of [['update', '-qq'], ['install', '-y', '-qq', 'chromium']]) {
+    const result = spawnSync('apt-get', args, { stdio: 'inherit', env });
+    if (result.status !== 0) {
+      console.error(`# apt-get ${args.join(' ')} failed; the dashboard browser tests will fail to launch chromium`);
+      return;
+    }
+  }
+}

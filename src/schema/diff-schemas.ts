@@ -1,0 +1,325 @@
+/**
+ * The diff engine: expected schema vs actual schema → list of changes. Pure: no database,
+ * no dialect, no I/O, so it is unit-tested with hand-built models and runs in
+ * milliseconds on thousands of tables.
+ *
+ * Equivalent spellings are never changes: types, defaults and expressions are compared by
+ * their keys from `normalize-sql.ts`, and constraints and indexes are matched by their
+ * definition, not their name (unless `strictNames`).
+ */
+import {
+  describeCheck,
+  describeColumn,
+  describeColumns,
+  describeForeignKey,
+  describeIndex,
+  describePrimaryKey,
+  describeUnique,
+} from './describe-schema-object.js';
+import type { Column, EnumType, ForeignKey, Index, PrimaryKey, Schema, Table, View } from './model.js';
+import { normalizeDefault, normalizeExpression, normalizeType } from './normalize-sql.js';
+import { CHANGE_KINDS, type ChangeKind, type SchemaChange, type SchemaDiff } from './schema-change.js';
+
+export interface DiffOptions {
+  /** Also report constraints and indexes whose definition matches but whose name differs. */
+  strictNames?: boolean;
+}
+
+/**
+ * Compares two schemas. "missing" = in `expected` but not in `actual`; "extra" = in
+ * `actual` only. Changes are sorted by (schema, table, kind, column/name).
+ *
+ * @example
+ * const diff = diffSchemas(expectedSchema, liveSchema);
+ * if (!diff.ok) for (const change of diff.changes) console.log(change.message);
+ */
+export function diffSchemas(expected: Schema, actual: Schema, options: DiffOptions = {}): SchemaDiff {
+  const strict = options.strictNames ?? false;
+  const changes: SchemaChange[] = [];
+  const actualTables = byKey(actual.tables, objectKey);
+  const expectedTables = byKey(expected.tables, objectKey);
+
+  for (const table of expected.tables) {
+    const live = actualTables.get(objectKey(table));
+    if (!live) {
+      changes.push(change('table.missing', table, { expected: table, actual: null, message: `table ${qualified(table)} is missing (expected ${table.columns.length} column${table.columns.length === 1 ? '' : 's'})` }));
+      continue;
+    }
+    diffTable(table, live, strict, changes);
+  }
+  for (const table of actual.tables) {
+    if (!expectedTables.has(objectKey(table))) {
+      changes.push(change('table.extra', table, { expected: null, actual: table, message: `table ${qualified(table)} exists but is not expected` }));
+    }
+  }
+  diffEnums(expected.enums, actual.enums, changes);
+  diffViews(expected.views, actual.views, changes);
+  return { ok: changes.length === 0, changes: sortChanges(changes) };
+}
+
+function diffTable(expected: Table, actual: Table, strict: boolean, changes: SchemaChange[]): void {
+  const name = qualified(expected);
+  const liveColumns = byKey(actual.columns, (c) => c.name);
+  const expectedColumns = byKey(expected.columns, (c) => c.name);
+  for (const column of expected.columns) {
+    const live = liveColumns.get(column.name);
+    if (!live) {
+      changes.push(change('column.missing', expected, { column: column.name, expected: column, actual: null, message: `column ${name}.${column.name} is missing (expected ${describeColumn(column)})` }));
+    } else {
+      diffColumn(expected, column, live, changes);
+    }
+  }
+  for (const column of actual.columns) {
+    if (!expectedColumns.has(column.name)) {
+      changes.push(change('column.extra', expected, { column: column.name, expected: null, actual: column, message: `column ${name}.${column.name} exists but is not expected (${describeColumn(column)})` }));
+    }
+  }
+
+  diffPrimaryKey(expected, expected.primaryKey, actual.primaryKey, strict, changes);
+
+  const fkKey = (fk: ForeignKey) => JSON.stringify([fk.columns, fk.referencedSchema, fk.referencedTable, fk.referencedColumns, fk.onDelete, fk.onUpdate]);
+  const fks = matchByDefinition(expected.foreignKeys, actual.foreignKeys, fkKey, strict, (e, a) => e.columns.join() === a.columns.join());
+  const fkText = (fk: ForeignKey) => `foreign key ${fk.name ? `${fk.name} ` : ''}${name}${describeForeignKey(fk, expected.schema)}`;
+  for (const fk of fks.missing) changes.push(change('fk.missing', expected, { name: fk.name ?? undefined, expected: fk, actual: null, message: `${fkText(fk)} is missing` }));
+  for (const fk of fks.extra) changes.push(change('fk.extra', expected, { name: fk.name ?? undefined, expected: null, actual: fk, message: `${fkText(fk)} exists but is not expected` }));
+  for (const [e, a] of fks.mismatched) {
+    changes.push(change('fk.mismatch', expected, { name: e.name ?? a.name ?? undefined, expected: e, actual: a, message: `foreign key on ${name}${describeColumns(e.columns)} is ${describeForeignKey(a, expected.schema).replace(/^\(.*?\) /, '')}, expected ${describeForeignKey(e, expected.schema).replace(/^\(.*?\) /, '')}` }));
+  }
+
+  const uniques = matchByDefinition(expected.uniques, actual.uniques, (u) => u.columns.join('\u0000'), strict);
+  for (const u of [...uniques.missing, ...uniques.mismatched.map(([e]) => e)]) {
+    changes.push(change('unique.missing', expected, { name: u.name ?? undefined, expected: u, actual: null, message: `${describeUnique(u)} on ${name} is missing${u.name ? ` (${u.name})` : ''}` }));
+  }
+  for (const u of [...uniques.extra, ...uniques.mismatched.map(([, a]) => a)]) {
+    changes.push(change('unique.extra', expected, { name: u.name ?? undefined, expected: null, actual: u, message: `${describeUnique(u)} on ${name} exists but is not expected${u.name ? ` (${u.name})` : ''}` }));
+  }
+
+  const indexes = matchByDefinition(expected.indexes, actual.indexes, indexKey, strict);
+  for (const index of indexes.missing) changes.push(change('index.missing', expected, { name: index.name, expected: index, actual: null, message: `${describeIndex(index)} on ${name} is missing` }));
+  for (const index of indexes.extra) changes.push(change('index.extra', expected, { name: index.name, expected: null, actual: index, message: `${describeIndex(index)} on ${name} exists but is not expected` }));
+  for (const [e, a] of indexes.mismatched) {
+    changes.push(change('index.mismatch', expected, { name: e.name, expected: e, actual: a, message: `index ${e.name} on ${name} is ${describeIndex(a).replace(/^(unique )?index \S+ /, '$1')}, expected ${describeIndex(e).replace(/^(unique )?index \S+ /, '$1')}` }));
+  }
+
+  const checks = matchByDefinition(expected.checks, actual.checks, (c) => normalizeExpression(c.expression), strict);
+  for (const c of [...checks.missing, ...checks.mismatched.map(([e]) => e)]) {
+    changes.push(change('check.missing', expected, { name: c.name ?? undefined, expected: c, actual: null, message: `${describeCheck(c)} on ${name} is missing${c.name ? ` (${c.name})` : ''}` }));
+  }
+  for (const c of [...checks.extra, ...checks.mismatched.map(([, a]) => a)]) {
+    changes.push(change('check.extra', expected, { name: c.name ?? undefined, expected: null, actual: c, message: `${describeCheck(c)} on ${name} exists but is not expected${c.name ? ` (${c.name})` : ''}` }));
+  }
+}
+
+function diffColumn(table: Table, expected: Column, actual: Column, changes: SchemaChange[]): void {
+  const where = `column ${qualified(table)}.${expected.name}`;
+  if (normalizeType(expected.type) !== normalizeType(actual.type)) {
+    changes.push(change('column.type', table, { column: expected.name, expected: expected.type, actual: actual.type, message: `${where} has type ${actual.type}, expected ${expected.type}` }));
+  }
+  if (expected.nullable !== actual.nullable) {
+    changes.push(change('column.nullable', table, { column: expected.name, expected: expected.nullable, actual: actual.nullable, message: `${where} is ${nullText(actual.nullable)}, expected ${nullText(expected.nullable)}` }));
+  }
+  const wanted = effectiveDefault(expected);
+  const found = effectiveDefault(actual);
+  if (normalizeDefault(wanted) !== normalizeDefault(found)) {
+    changes.push(change('column.default', table, { column: expected.name, expected: wanted, actual: found, message: `${where} has ${found === null ? 'no default' : `default ${found}`}, expected ${wanted === null ? 'no default' : `default ${wanted}`}` }));
+  }
+}
+
+/**
+ * Identity and generated columns have no ChangeKind of their own; they are compared as
+ * the column's default (`generated by default as identity`,
+ * `generated always as (price * qty) stored`), which is where the SQL puts them too.
+ */
+function effectiveDefault(column: Column): string | null {
+  if (column.identity) return `generated ${column.identity} as identity`;
+  if (column.generated) return `generated always as (${column.generated}) stored`;
+  return column.default;
+}
+
+function diffPrimaryKey(table: Table, expected: PrimaryKey | null, actual: PrimaryKey | null, strict: boolean, changes: SchemaChange[]): void {
+  const sameColumns = (expected?.columns.join('\u0000') ?? null) === (actual?.columns.join('\u0000') ?? null);
+  const sameName = !strict || !expected || !actual || expected.name === null || actual.name === null || expected.name === actual.name;
+  if (sameColumns && sameName) return;
+  const message = sameColumns
+    ? `primary key of ${qualified(table)} is named ${actual!.name}, expected ${expected!.name}`
+    : `${qualified(table)} has ${describePrimaryKey(actual)}, expected ${describePrimaryKey(expected)}`;
+  changes.push(change('pk.mismatch', table, { name: expected?.name ?? actual?.name ?? undefined, expected, actual, message }));
+}
+
+function diffEnums(expected: EnumType[], actual: EnumType[], changes: SchemaChange[]): void {
+  const live = byKey(actual, objectKey);
+  const wanted = byKey(expected, objectKey);
+  for (const type of expected) {
+    const found = live.get(objectKey(type));
+    if (!found) {
+      changes.push(change('enum.missing', type, { name: type.name, expected: type, actual: null, message: `enum ${qualified(type)} is missing (expected ${valuesText(type)})` }));
+    } else if (type.values.join('\u0000') !== found.values.join('\u0000')) {
+      changes.push(change('enum.values', type, { name: type.name, expected: type, actual: found, message: `enum ${qualified(type)} has values ${valuesText(found)}, expected ${valuesText(type)}` }));
+    }
+  }
+  for (const type of actual) {
+    if (!wanted.has(objectKey(type))) {
+      changes.push(change('enum.extra', type, { name: type.name, expected: null, actual: type, message: `enum ${qualified(type)} exists but is not expected (${valuesText(type)})` }));
+    }
+  }
+}
+
+function diffViews(expected: View[], actual: View[], changes: SchemaChange[]): void {
+  const live = byKey(actual, objectKey);
+  const wanted = byKey(expected, objectKey);
+  for (const view of expected) {
+    const found = live.get(objectKey(view));
+    const kind = view.materialized ? 'materialized view' : 'view';
+    if (!found) {
+      changes.push(change('view.missing', view, { name: view.name, expected: view, actual: null, message: `${kind} ${qualified(view)} is missing` }));
+    } else if (view.materialized !== found.materialized || normalizeExpression(view.definition) !== normalizeExpression(found.definition)) {
+      const what = view.materialized !== found.materialized ? `is ${found.materialized ? 'a materialized view' : 'a plain view'}, expected ${found.materialized ? 'a plain view' : 'a materialized view'}` : 'has a different definition';
+      changes.push(change('view.definition', view, { name: view.name, expected: view, actual: found, message: `${kind} ${qualified(view)} ${what}` }));
+    }
+  }
+  for (const view of actual) {
+    if (!wanted.has(objectKey(view))) {
+      changes.push(change('view.extra', view, { name: view.name, expected: null, actual: view, message: `${view.materialized ? 'materialized view' : 'view'} ${qualified(view)} exists but is not expected` }));
+    }
+  }
+}
+
+interface Matched<T> {
+  missing: T[];
+  extra: T[];
+  /** Pairs that are the same object (same name, or same columns for foreign keys) with another definition. */
+  mismatched: Array<[T, T]>;
+}
+
+/**
+ * Pairs expected and actual constraints. Default: by definition first (names ignored),
+ * then leftovers with the same name (or `samePlace`) are mismatches. With `strict`, by
+ * name first; an object the database does not name (SQLite) falls back to its definition.
+ */
+function matchByDefinition<T extends { name: string | null }>(
+  expected: T[],
+  actual: T[],
+  definition: (item: T) => string,
+  strict: boolean,
+  samePlace?: (e: T, a: T) => boolean,
+): Matched<T> {
+  const leftExpected: T[] = [];
+  const remaining = new Set(actual);
+  const mismatched: Array<[T, T]> = [];
+  if (strict) {
+    const byName = new Map(actual.filter((a) => a.name !== null).map((a) => [a.name, a]));
+    for (const e of expected) {
+      const a = e.name === null ? undefined : byName.get(e.name);
+      if (a && remaining.has(a)) {
+        remaining.delete(a);
+        if (definition(e) !== definition(a)) mismatched.push([e, a]);
+      } else {
+        leftExpected.push(e);
+      }
+    }
+    // Unnamed objects (SQLite) cannot differ by name: match them by definition.
+    const unmatched: T[] = [];
+    for (const e of leftExpected) {
+      const a = [...remaining].find((x) => (e.name === null || x.name === null) && definition(x) === definition(e));
+      if (a) remaining.delete(a);
+      else unmatched.push(e);
+    }
+    return pairLeftovers(unmatched, remaining, mismatched, samePlace);
+  }
+
+  const byDefinition = new Map<string, T[]>();
+  for (const a of actual) {
+    const key = definition(a);
+    const list = byDefinition.get(key);
+    if (list) list.push(a);
+    else byDefinition.set(key, [a]);
+  }
+  for (const e of expected) {
+    const candidates = byDefinition.get(definition(e));
+    if (!candidates || candidates.length === 0) {
+      leftExpected.push(e);
+      continue;
+    }
+    const sameName = candidates.findIndex((a) => a.name === e.name);
+    const [a] = candidates.splice(sameName >= 0 ? sameName : 0, 1);
+    remaining.delete(a);
+  }
+  return pairLeftovers(leftExpected, remaining, mismatched, samePlace);
+}
+
+function pairLeftovers<T extends { name: string | null }>(expected: T[], remaining: Set<T>, mismatched: Array<[T, T]>, samePlace?: (e: T, a: T) => boolean): Matched<T> {
+  const missing: T[] = [];
+  for (const e of expected) {
+    let a = e.name === null ? undefined : [...remaining].find((x) => x.name === e.name);
+    if (!a && samePlace) a = [...remaining].find((x) => samePlace(e, x));
+    if (a) {
+      remaining.delete(a);
+      mismatched.push([e, a]);
+    } else {
+      missing.push(e);
+    }
+  }
+  return { missing, extra: [...remaining], mismatched };
+}
+
+function indexKey(index: Index): string {
+  return JSON.stringify([
+    index.unique,
+    index.method,
+    index.keys.map((k) => [k.column ?? null, k.expression === null ? null : normalizeExpression(k.expression), k.descending]),
+    index.where === null ? null : normalizeExpression(index.where),
+  ]);
+}
+
+function change(
+  kind: ChangeKind,
+  owner: { schema: string; name: string },
+  fields: Omit<SchemaChange, 'kind' | 'table' | 'schema'>,
+): SchemaChange {
+  const out: SchemaChange = { kind, table: owner.name } as SchemaChange;
+  if (!isDefaultSchema(owner.schema)) out.schema = owner.schema;
+  if (fields.column !== undefined) out.column = fields.column;
+  if (fields.name !== undefined) out.name = fields.name;
+  out.expected = fields.expected;
+  out.actual = fields.actual;
+  out.message = fields.message;
+  return out;
+}
+
+const KIND_ORDER = new Map(CHANGE_KINDS.map((kind, index) => [kind, index]));
+
+function sortChanges(changes: SchemaChange[]): SchemaChange[] {
+  const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return changes.sort(
+    (a, b) =>
+      compare(a.schema ?? '', b.schema ?? '') ||
+      compare(a.table, b.table) ||
+      KIND_ORDER.get(a.kind)! - KIND_ORDER.get(b.kind)! ||
+      compare(a.column ?? '', b.column ?? '') ||
+      compare(a.name ?? '', b.name ?? ''),
+  );
+}
+
+function isDefaultSchema(schema: string): boolean {
+  return schema === 'public' || schema === 'main';
+}
+
+function qualified(object: { schema: string; name: string }): string {
+  return isDefaultSchema(object.schema) ? object.name : `${object.schema}.${object.name}`;
+}
+
+function objectKey(object: { schema: string; name: string }): string {
+  return `${object.schema}\u0000${object.name}`;
+}
+
+function byKey<T>(items: T[], key: (item: T) => string): Map<string, T> {
+  return new Map(items.map((item) => [key(item), item]));
+}
+
+function nullText(nullable: boolean): string {
+  return nullable ? 'nullable' : 'not null';
+}
+
+function valuesText(type: EnumType): string {
+  return `(${type.values.map((v) => `'${v}'`).join(', ')})`;
+}

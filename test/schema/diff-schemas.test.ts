@@ -1,0 +1,450 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { diffSchemas } from '../../src/schema/diff-schemas.js';
+import type { Schema } from '../../src/schema/model.js';
+import { normalizeDefault, normalizeExpression, normalizeType } from '../../src/schema/normalize-sql.js';
+import { CHANGE_KINDS, type ChangeKind } from '../../src/schema/schema-change.js';
+import { check, clone, column, enumType, fk, index, pk, schema, table, unique, view } from '../helpers/schema-builders.js';
+
+/** A small schema that has one of everything. */
+function base(): Schema {
+  return schema(
+    [
+      table('organizations', [column('organization_id', 'integer', { nullable: false }), column('name', 'character varying(100)', { nullable: false })], {
+        primaryKey: pk('organization_id', 'organizations_pkey'),
+        uniques: [unique('name', 'organizations_name_key')],
+      }),
+      table(
+        'jobs',
+        [
+          column('id', 'bigint', { nullable: false, identity: 'by default' }),
+          column('organization_id', 'integer', { nullable: false }),
+          column('state', 'public.job_state', { nullable: false, default: "'queued'::public.job_state" }),
+          column('title', 'character varying(200)'),
+          column('attempts', 'integer', { nullable: false, default: '0' }),
+          column('created_at', 'timestamp with time zone', { nullable: false, default: 'now()' }),
+        ],
+        {
+          primaryKey: pk('id', 'jobs_pkey'),
+          foreignKeys: [fk('organization_id', 'organizations', 'organization_id', { name: 'jobs_organization_id_fkey', onDelete: 'cascade' })],
+          indexes: [index('jobs_state_idx', ['state']), index('jobs_title_lower_idx', [], { keys: [{ column: null, expression: 'lower((title)::text)', descending: false }], where: '(state <> \'done\'::public.job_state)' })],
+          checks: [check('(attempts >= 0)', 'jobs_attempts_check')],
+        },
+      ),
+    ],
+    {
+      enums: [enumType('job_state', ['queued', 'running', 'done'])],
+      views: [view('open_jobs', ' SELECT jobs.id,\n    jobs.title\n   FROM jobs\n  WHERE (jobs.state <> \'done\'::public.job_state);')],
+    },
+  );
+}
+
+function kinds(expected: Schema, actual: Schema, strictNames = false): ChangeKind[] {
+  return diffSchemas(expected, actual, { strictNames }).changes.map((c) => c.kind);
+}
+
+const jobs = (s: Schema) => s.tables.find((t) => t.name === 'jobs')!;
+
+describe('diffSchemas', () => {
+  test('identical schemas give ok and no changes', () => {
+    const diff = diffSchemas(base(), base());
+    assert.equal(diff.ok, true);
+    assert.deepEqual(diff.changes, []);
+  });
+
+  test('table.missing is reported once, not per column', () => {
+    const actual = base();
+    actual.tables = actual.tables.filter((t) => t.name !== 'jobs');
+    const diff = diffSchemas(base(), actual);
+    assert.deepEqual(diff.changes.map((c) => [c.kind, c.table]), [['table.missing', 'jobs']]);
+    assert.equal(diff.changes[0].actual, null);
+    assert.equal((diff.changes[0].expected as { name: string }).name, 'jobs');
+    assert.match(diff.changes[0].message, /^table jobs is missing \(expected 6 columns\)$/);
+  });
+
+  test('table.extra', () => {
+    const actual = base();
+    actual.tables.push(table('audit', [column('id', 'integer')]));
+    const diff = diffSchemas(base(), actual);
+    assert.deepEqual(diff.changes.map((c) => [c.kind, c.table, c.expected]), [['table.extra', 'audit', null]]);
+  });
+
+  test('column.missing carries the expected column and a message naming type and nullability', () => {
+    const actual = base();
+    jobs(actual).columns = jobs(actual).columns.filter((c) => c.name !== 'title');
+    const expected = base();
+    jobs(expected).columns.push(column('job_uuid', 'uuid', { nullable: false }));
+    const diff = diffSchemas(expected, actual);
+    assert.deepEqual(diff.changes.map((c) => [c.kind, c.table, c.column]), [
+      ['column.missing', 'jobs', 'job_uuid'],
+      ['column.missing', 'jobs', 'title'],
+    ]);
+    assert.equal(diff.changes[0].message, 'column jobs.job_uuid is missing (expected uuid not null)');
+    assert.equal((diff.changes[0].expected as { type: string }).type, 'uuid');
+  });
+
+  test('column.extra', () => {
+    const actual = base();
+    jobs(actual).columns.push(column('legacy', 'text'));
+    const diff = diffSchemas(base(), actual);
+    assert.deepEqual(diff.changes.map((c) => [c.kind, c.column]), [['column.extra', 'legacy']]);
+    assert.equal(diff.changes[0].message, 'column jobs.legacy exists but is not expected (text null)');
+  });
+
+  test('column.type with type strings as payload', () => {
+    const actual = base();
+    jobs(actual).columns[3].type = 'character varying(100)';
+    const diff = diffSchemas(base(), actual);
+    assert.equal(diff.changes.length, 1);
+    assert.deepEqual([diff.changes[0].kind, diff.changes[0].expected, diff.changes[0].actual], ['column.type', 'character varying(200)', 'character varying(100)']);
+    assert.equal(diff.changes[0].message, 'column jobs.title has type character varying(100), expected character varying(200)');
+  });
+
+  test('column.nullable with booleans as payload', () => {
+    const actual = base();
+    jobs(actual).columns[1].nullable = true;
+    const [c, ...rest] = diffSchemas(base(), actual).changes;
+    assert.equal(rest.length, 0);
+    assert.deepEqual([c.kind, c.column, c.expected, c.actual], ['column.nullable', 'organization_id', false, true]);
+    assert.equal(c.message, 'column jobs.organization_id is nullable, expected not null');
+  });
+
+  test('column.default with default strings as payload', () => {
+    const actual = base();
+    jobs(actual).columns[4].default = '1';
+    jobs(actual).columns[3].default = "'x'::character varying";
+    const diff = diffSchemas(base(), actual);
+    assert.deepEqual(diff.changes.map((c) => [c.kind, c.column, c.expected, c.actual]), [
+      ['column.default', 'attempts', '0', '1'],
+      ['column.default', 'title', null, "'x'::character varying"],
+    ]);
+    assert.equal(diff.changes[1].message, "column jobs.title has default 'x'::character varying, expected no default");
+  });
+
+  test('identity and generated differences are reported as column.default', () => {
+    const actual = base();
+    jobs(actual).columns[0].identity = null;
+    jobs(actual).columns[0].default = "nextval('jobs_id_seq'::regclass)";
+    const diff = diffSchemas(base(), actual);
+    assert.deepEqual(diff.changes.map((c) => [c.kind, c.expected]), [['column.default', 'generated by default as identity']]);
+  });
+
+  test('pk.mismatch with PrimaryKey|null payloads', () => {
+    const actual = base();
+    jobs(actual).primaryKey = null;
+    let diff = diffSchemas(base(), actual);
+    assert.deepEqual(diff.changes.map((c) => [c.kind, c.actual]), [['pk.mismatch', null]]);
+    assert.equal(diff.changes[0].message, 'jobs has no primary key, expected primary key (id)');
+    jobs(actual).primaryKey = pk(['id', 'organization_id'], 'jobs_pkey');
+    diff = diffSchemas(base(), actual);
+    assert.deepEqual(diff.changes.map((c) => c.kind), ['pk.mismatch']);
+    assert.deepEqual((diff.changes[0].actual as { columns: string[] }).columns, ['id', 'organization_id']);
+  });
+
+  test('fk.missing and fk.extra', () => {
+    const actual = base();
+    jobs(actual).foreignKeys = [];
+    let diff = diffSchemas(base(), actual);
+    assert.deepEqual(diff.changes.map((c) => [c.kind, c.name]), [['fk.missing', 'jobs_organization_id_fkey']]);
+    assert.equal(diff.changes[0].message, 'foreign key jobs_organization_id_fkey jobs(organization_id) references organizations(organization_id) on delete cascade is missing');
+    diff = diffSchemas(actual, base());
+    assert.deepEqual(diff.changes.map((c) => c.kind), ['fk.extra']);
+  });
+
+  test('fk.mismatch: same columns, other actions or target', () => {
+    const actual = base();
+    jobs(actual).foreignKeys[0].onDelete = 'restrict';
+    let diff = diffSchemas(base(), actual);
+    assert.deepEqual(diff.changes.map((c) => c.kind), ['fk.mismatch']);
+    assert.equal(diff.changes[0].message, 'foreign key on jobs(organization_id) is references organizations(organization_id) on delete restrict, expected references organizations(organization_id) on delete cascade');
+    // Another name and another target: still the same place, so a mismatch.
+    jobs(actual).foreignKeys[0] = fk('organization_id', 'organisations', 'id', { name: 'other_name' });
+    diff = diffSchemas(base(), actual);
+    assert.deepEqual(diff.changes.map((c) => c.kind), ['fk.mismatch']);
+  });
+
+  test('an FK with the same definition and another name is not a change (unless strictNames)', () => {
+    const actual = base();
+    jobs(actual).foreignKeys[0].name = 'fk_jobs_org';
+    assert.deepEqual(kinds(base(), actual), []);
+    assert.deepEqual(kinds(base(), actual, true), ['fk.mismatch']);
+  });
+
+  test('unique.missing / unique.extra, compared by columns not name', () => {
+    const actual = base();
+    actual.tables[0].uniques = [];
+    assert.deepEqual(kinds(base(), actual), ['unique.missing']);
+    assert.deepEqual(kinds(actual, base()), ['unique.extra']);
+    actual.tables[0].uniques = [unique('name', 'uq_org_name')];
+    assert.deepEqual(kinds(base(), actual), []);
+    assert.deepEqual(kinds(base(), actual, true), ['unique.missing', 'unique.extra']);
+  });
+
+  test('index.missing, index.extra, index.mismatch', () => {
+    const actual = base();
+    jobs(actual).indexes = jobs(actual).indexes.slice(1);
+    assert.deepEqual(kinds(base(), actual), ['index.missing']);
+    jobs(actual).indexes.push(index('jobs_created_idx', ['created_at']));
+    assert.deepEqual(kinds(base(), actual).sort(), ['index.extra', 'index.missing']);
+    const mismatch = base();
+    jobs(mismatch).indexes[0] = index('jobs_state_idx', ['state', 'created_at']);
+    const diff = diffSchemas(base(), mismatch);
+    assert.deepEqual(diff.changes.map((c) => [c.kind, c.name]), [['index.mismatch', 'jobs_state_idx']]);
+    assert.equal(diff.changes[0].message, 'index jobs_state_idx on jobs is (state, created_at), expected (state)');
+  });
+
+  test('index: same definition under another name is not a change unless strictNames', () => {
+    const actual = base();
+    jobs(actual).indexes[0].name = 'idx_jobs_state';
+    assert.deepEqual(kinds(base(), actual), []);
+    assert.deepEqual(kinds(base(), actual, true).sort(), ['index.extra', 'index.missing']);
+  });
+
+  test('index: unique, method, descending and predicate are part of the definition', () => {
+    for (const perturb of [
+      (i: ReturnType<typeof index>) => (i.unique = true),
+      (i: ReturnType<typeof index>) => (i.method = 'hash'),
+      (i: ReturnType<typeof index>) => (i.keys[0].descending = true),
+      (i: ReturnType<typeof index>) => (i.where = 'state IS NOT NULL'),
+    ]) {
+      const actual = base();
+      perturb(jobs(actual).indexes[0]);
+      assert.deepEqual(kinds(base(), actual), ['index.mismatch']);
+    }
+  });
+
+  test('check.missing / check.extra, compared by expression not name', () => {
+    const actual = base();
+    jobs(actual).checks = [];
+    assert.deepEqual(kinds(base(), actual), ['check.missing']);
+    assert.deepEqual(kinds(actual, base()), ['check.extra']);
+    jobs(actual).checks = [check('attempts>=0', null)];
+    assert.deepEqual(kinds(base(), actual), []);
+    jobs(actual).checks = [check('(attempts >= 1)', 'jobs_attempts_check')];
+    assert.deepEqual(kinds(base(), actual), ['check.missing', 'check.extra']);
+  });
+
+  test('enum.missing, enum.extra, enum.values (order matters)', () => {
+    const actual = base();
+    actual.enums = [];
+    let diff = diffSchemas(base(), actual);
+    assert.deepEqual(diff.changes.map((c) => [c.kind, c.table, c.name]), [['enum.missing', 'job_state', 'job_state']]);
+    assert.equal(diff.changes[0].message, "enum job_state is missing (expected ('queued', 'running', 'done'))");
+    assert.deepEqual(kinds(actual, base()), ['enum.extra']);
+    actual.enums = [enumType('job_state', ['queued', 'running', 'done', 'failed'])];
+    diff = diffSchemas(base(), actual);
+    assert.deepEqual(diff.changes.map((c) => c.kind), ['enum.values']);
+    assert.deepEqual((diff.changes[0].actual as { values: string[] }).values, ['queued', 'running', 'done', 'failed']);
+    actual.enums = [enumType('job_state', ['running', 'queued', 'done'])];
+    assert.deepEqual(kinds(base(), actual), ['enum.values']);
+  });
+
+  test('view.missing, view.extra, view.definition; whitespace is not a change', () => {
+    const actual = base();
+    actual.views = [];
+    assert.deepEqual(kinds(base(), actual), ['view.missing']);
+    assert.deepEqual(kinds(actual, base()), ['view.extra']);
+    actual.views = [view('open_jobs', "SELECT jobs.id, jobs.title FROM jobs WHERE (jobs.state <> 'done'::public.job_state)")];
+    assert.deepEqual(kinds(base(), actual), []);
+    actual.views = [view('open_jobs', 'SELECT jobs.id FROM jobs')];
+    assert.deepEqual(kinds(base(), actual), ['view.definition']);
+    actual.views = [view('open_jobs', base().views[0].definition, true)];
+    assert.deepEqual(kinds(base(), actual), ['view.definition']);
+  });
+
+  test('every ChangeKind is produced by this file', () => {
+    // Guards against a kind being added to schema-change.ts without the engine emitting it.
+    const seen = new Set<ChangeKind>();
+    const variants: Array<(s: Schema) => void> = [
+      (s) => (s.tables = s.tables.filter((t) => t.name !== 'jobs')),
+      (s) => s.tables.push(table('x', [])),
+      (s) => jobs(s).columns.pop(),
+      (s) => jobs(s).columns.push(column('y', 'text')),
+      (s) => (jobs(s).columns[3].type = 'text'),
+      (s) => (jobs(s).columns[3].nullable = false),
+      (s) => (jobs(s).columns[3].default = "'a'"),
+      (s) => (jobs(s).primaryKey = null),
+      (s) => (jobs(s).foreignKeys = []),
+      (s) => jobs(s).foreignKeys.push(fk('attempts', 'organizations', 'organization_id')),
+      (s) => (jobs(s).foreignKeys[0].onUpdate = 'cascade'),
+      (s) => (s.tables[0].uniques = []),
+      (s) => s.tables[0].uniques.push(unique(['organization_id', 'name'])),
+      (s) => jobs(s).indexes.pop(),
+      (s) => jobs(s).indexes.push(index('z', ['title'])),
+      (s) => (jobs(s).indexes[0].unique = true),
+      (s) => (jobs(s).checks = []),
+      (s) => jobs(s).checks.push(check('title <> \'\'')),
+      (s) => (s.enums = []),
+      (s) => s.enums.push(enumType('mood', ['ok'])),
+      (s) => s.enums[0].values.push('x'),
+      (s) => (s.views = []),
+      (s) => s.views.push(view('v2', 'select 1')),
+      (s) => (s.views[0].definition = 'select 2'),
+    ];
+    for (const perturb of variants) {
+      const actual = clone(base());
+      perturb(actual);
+      const found = kinds(base(), actual);
+      assert.equal(found.length, 1, `one change expected, got ${found.join(', ')}`);
+      seen.add(found[0]);
+    }
+    assert.deepEqual([...seen].sort(), [...CHANGE_KINDS].sort());
+  });
+
+  test('non-default schemas are named on the change; public/main are not', () => {
+    const expected = base();
+    expected.tables.push(table('events', [column('id', 'integer')], { schema: 'audit' }));
+    const diff = diffSchemas(expected, base());
+    assert.deepEqual(diff.changes.map((c) => [c.kind, c.schema, c.table]), [['table.missing', 'audit', 'events']]);
+    assert.equal(diff.changes[0].message, 'table audit.events is missing (expected 1 column)');
+    const same = base();
+    same.tables[0].name = 'organisations';
+    assert.ok(diffSchemas(base(), same).changes.every((c) => !('schema' in c)));
+  });
+
+  test('tables are matched by schema and name', () => {
+    const actual = base();
+    actual.tables[0].schema = 'other';
+    assert.deepEqual(kinds(base(), actual), ['table.missing', 'table.extra']);
+  });
+
+  test('order is deterministic: by table, then kind', () => {
+    const actual = base();
+    jobs(actual).columns[3].type = 'text';
+    jobs(actual).columns.push(column('zzz', 'text'));
+    jobs(actual).indexes = [];
+    actual.tables[0].columns.pop();
+    const diff = diffSchemas(base(), actual);
+    assert.deepEqual(diff.changes.map((c) => `${c.table}:${c.kind}`), [
+      'jobs:column.extra',
+      'jobs:column.type',
+      'jobs:index.missing',
+      'jobs:index.missing',
+      'organizations:column.missing',
+    ]);
+    const reversed = clone(actual);
+    reversed.tables.reverse();
+    jobs(reversed).indexes.reverse();
+    assert.deepEqual(diffSchemas(base(), reversed).changes, diff.changes);
+  });
+
+  describe('equivalent spellings are not changes', () => {
+    const equivalentTypes: Array<[string, string]> = [
+      ['character varying(20)', 'varchar(20)'],
+      ['integer', 'int4'],
+      ['integer', 'INT'],
+      ['bigint', 'int8'],
+      ['smallint', 'int2'],
+      ['boolean', 'bool'],
+      ['double precision', 'float8'],
+      ['timestamp with time zone', 'timestamptz'],
+      ['timestamp(3) with time zone', 'timestamptz(3)'],
+      ['timestamp without time zone', 'timestamp'],
+      ['numeric(10,2)', 'decimal(10, 2)'],
+      ['text[]', 'text[3]'],
+      ['character(2)', 'char(2)'],
+    ];
+    for (const [a, b] of equivalentTypes) {
+      test(`type ${a} = ${b}`, () => {
+        assert.equal(normalizeType(a), normalizeType(b));
+        const actual = base();
+        jobs(actual).columns[3].type = b;
+        const expected = base();
+        jobs(expected).columns[3].type = a;
+        assert.deepEqual(kinds(expected, actual), []);
+      });
+    }
+
+    test('different lengths and types are still changes', () => {
+      assert.notEqual(normalizeType('varchar(20)'), normalizeType('varchar(30)'));
+      assert.notEqual(normalizeType('integer'), normalizeType('bigint'));
+      assert.notEqual(normalizeType('text'), normalizeType('text[]'));
+      assert.notEqual(normalizeType('timestamp'), normalizeType('timestamptz'));
+    });
+
+    const equivalentDefaults: Array<[string, string]> = [
+      ["'queued'::character varying", "'queued'"],
+      ["'queued'::text", "'queued'::character varying"],
+      ['(0)::numeric', '0'],
+      ["'0'", '0'],
+      ['CURRENT_TIMESTAMP', 'now()'],
+      ["('a')", "'a'"],
+      ["'{}'::text[]", "'{}'"],
+      ['(-1)', '-1'],
+    ];
+    for (const [a, b] of equivalentDefaults) {
+      test(`default ${a} = ${b}`, () => {
+        assert.equal(normalizeDefault(a), normalizeDefault(b));
+        const expected = base();
+        jobs(expected).columns[3].default = a;
+        const actual = base();
+        jobs(actual).columns[3].default = b;
+        assert.deepEqual(kinds(expected, actual), []);
+      });
+    }
+
+    test('different default values are still changes', () => {
+      assert.notEqual(normalizeDefault("'Queued'"), normalizeDefault("'queued'"));
+      assert.notEqual(normalizeDefault('0'), normalizeDefault('1'));
+      assert.notEqual(normalizeDefault(null), normalizeDefault("''"));
+    });
+
+    test('expressions: case, quoting of simple identifiers, spacing, outer parentheses', () => {
+      assert.equal(normalizeExpression('("Price" > 0)'), '"Price">0');
+      assert.equal(normalizeExpression('("price" > 0)'), normalizeExpression('PRICE>0'));
+      assert.equal(normalizeExpression("lower( name ) = 'Ab C'"), "lower(name)='Ab C'");
+      assert.equal(normalizeExpression('(a > 0) and (b > 0)'), normalizeExpression('(a>0)AND(b>0)'));
+      assert.notEqual(normalizeExpression('(a > 0) and (b > 0)'), normalizeExpression('a > 0 and b > 0 or c'));
+      assert.notEqual(normalizeExpression("x = 'A'"), normalizeExpression("x = 'a'"));
+    });
+
+    test('constraint names: pk name differs only under strictNames', () => {
+      const actual = base();
+      jobs(actual).primaryKey = pk('id', 'pk_jobs');
+      assert.deepEqual(kinds(base(), actual), []);
+      assert.deepEqual(kinds(base(), actual, true), ['pk.mismatch']);
+      jobs(actual).primaryKey = pk('id', null);
+      assert.deepEqual(kinds(base(), actual, true), [], 'an unnamed (SQLite) key cannot differ by name');
+    });
+
+    test('check names differ: not a change; strictNames reports it', () => {
+      const actual = base();
+      jobs(actual).checks[0].name = 'attempts_nonnegative';
+      assert.deepEqual(kinds(base(), actual), []);
+      assert.deepEqual(kinds(base(), actual, true), ['check.missing', 'check.extra']);
+    });
+
+    test('index expression spelled differently', () => {
+      const actual = base();
+      jobs(actual).indexes[1].keys[0].expression = 'LOWER((title)::text)';
+      jobs(actual).indexes[1].where = "state <> 'done'::public.job_state";
+      assert.deepEqual(kinds(base(), actual), []);
+    });
+  });
+
+  test('1,000 tables diff in well under a second, and report each drift once', () => {
+    const build = () =>
+      schema(
+        Array.from({ length: 1000 }, (_, i) =>
+          table(
+            `t${i}`,
+            Array.from({ length: 10 }, (_, c) => column(`c${c}`, c === 0 ? 'integer' : 'character varying(50)', { nullable: c !== 0 })),
+            {
+              primaryKey: pk('c0', `t${i}_pkey`),
+              indexes: [index(`t${i}_c1_idx`, ['c1']), index(`t${i}_c2_idx`, ['c2', 'c3'])],
+              foreignKeys: i === 0 ? [] : [fk('c4', `t${i - 1}`, 'c0', { name: `t${i}_c4_fkey` })],
+            },
+          ),
+        ),
+      );
+    const expected = build();
+    const actual = build();
+    actual.tables[500].columns[5].type = 'text';
+    actual.tables[999].indexes.pop();
+    const started = performance.now();
+    const diff = diffSchemas(expected, actual);
+    const elapsed = performance.now() - started;
+    assert.deepEqual(diff.changes.map((c) => `${c.table}:${c.kind}`), ['t500:column.type', 't999:index.missing']);
+    assert.ok(elapsed < 1000, `diff took ${elapsed} ms`);
+  });
+});

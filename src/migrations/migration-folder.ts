@@ -5,6 +5,36 @@ import { LockstepError } from '../errors.js';
 
 /** First line of a migration that must run outside a transaction (CREATE INDEX CONCURRENTLY). */
 export const NO_TRANSACTION_HEADER = '-- lockstep:no-transaction';
+/**
+ * Header of a SQLite migration that rebuilds tables: the runner turns foreign keys off
+ * around its transaction (outside it, where the pragma takes effect) so dropping the old
+ * table fires no cascade, and runs `PRAGMA foreign_key_check` before committing.
+ */
+export const FOREIGN_KEYS_OFF_HEADER = '-- lockstep:foreign-keys-off';
+
+/** The `-- lockstep:` directives in the leading comment lines of a script. */
+export interface ScriptDirectives {
+  noTransaction: boolean;
+  foreignKeysOff: boolean;
+}
+
+/**
+ * Reads the directives from the comment lines a script starts with (blank lines allowed).
+ *
+ * @example
+ * readDirectives('-- lockstep:no-transaction\ncreate index concurrently …'); // { noTransaction: true, foreignKeysOff: false }
+ */
+export function readDirectives(script: string): ScriptDirectives {
+  const directives: ScriptDirectives = { noTransaction: false, foreignKeysOff: false };
+  for (const raw of script.split('\n')) {
+    const line = raw.trim();
+    if (line === '') continue;
+    if (!line.startsWith('--')) break;
+    if (line === NO_TRANSACTION_HEADER) directives.noTransaction = true;
+    if (line === FOREIGN_KEYS_OFF_HEADER) directives.foreignKeysOff = true;
+  }
+  return directives;
+}
 
 export interface Migration {
   /** Leading digits of the name (or Flyway's `V<n>__`), without leading zeros stripped. */
@@ -19,6 +49,10 @@ export interface Migration {
   checksum: string;
   /** The up script starts with `-- lockstep:no-transaction`. */
   noTransaction: boolean;
+  /** The up script carries `-- lockstep:foreign-keys-off` (SQLite table rebuilds). */
+  foreignKeysOff: boolean;
+  /** Directives of the down script (all false when there is none). */
+  downDirectives: ScriptDirectives;
 }
 
 const FOLDER = /^(\d+)_(.+)$/;
@@ -94,15 +128,19 @@ export function readMigrationsFolder(dir: string): Migration[] {
     }
     const upBytes = readFileSync(entry.up);
     const up = upBytes.toString('utf8');
+    const down = entry.down ? readFileSync(entry.down, 'utf8') : null;
+    const directives = readDirectives(up);
     migrations.push({
       version,
       name: entry.name,
       upPath: entry.up,
       downPath: entry.down ?? null,
       up,
-      down: entry.down ? readFileSync(entry.down, 'utf8') : null,
+      down,
       checksum: createHash('sha256').update(upBytes).digest('hex'),
-      noTransaction: up.trimStart().split('\n', 1)[0].trim() === NO_TRANSACTION_HEADER,
+      noTransaction: directives.noTransaction,
+      foreignKeysOff: directives.foreignKeysOff,
+      downDirectives: down === null ? { noTransaction: false, foreignKeysOff: false } : readDirectives(down),
     });
   }
   return migrations.sort((a, b) => compareVersions(a.version, b.version));

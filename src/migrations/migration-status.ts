@@ -1,0 +1,68 @@
+import type { Database } from '../dialects/database.js';
+import { getDialect } from '../dialects/index.js';
+import { compareVersions, type Migration } from './migration-folder.js';
+import type { MigrationProblem } from './migration-result.js';
+import { displayPath, findMigrationProblems } from './verify-migrations.js';
+
+export interface MigrationStatusEntry {
+  version: string;
+  name: string;
+  /** `missing`: in the history, but its file is gone. */
+  state: 'applied' | 'pending' | 'missing';
+  /** `ok` / `changed` for applied migrations (file vs history), null otherwise. */
+  checksum: 'ok' | 'changed' | null;
+  file: string | null;
+  hasDown: boolean;
+  appliedAt: string | null;
+  durationMs: number | null;
+  appliedBy: string | null;
+}
+
+export interface MigrationStatus {
+  /** Last applied version, or null when none is. */
+  current: string | null;
+  migrations: MigrationStatusEntry[];
+  applied: number;
+  pending: number;
+  problems: MigrationProblem[];
+}
+
+/**
+ * Where `db` stands against the migrations folder: every migration applied or pending,
+ * with checksum state and history details. Reads only; takes no lock.
+ *
+ * @example
+ * const status = await migrationStatus(db, readMigrationsFolder('migrations'));
+ * console.log(`${status.pending} pending`);
+ */
+export async function migrationStatus(db: Database, migrations: Migration[]): Promise<MigrationStatus> {
+  const history = await getDialect(db.dialect).migrationStore.readHistory(db);
+  const byVersion = new Map(history.map((h) => [h.version, h]));
+  const entries: MigrationStatusEntry[] = migrations.map((m) => {
+    const row = byVersion.get(m.version);
+    return {
+      version: m.version,
+      name: m.name,
+      state: row ? 'applied' : 'pending',
+      checksum: row ? (row.checksum === m.checksum ? 'ok' : 'changed') : null,
+      file: displayPath(m.upPath),
+      hasDown: m.down !== null,
+      appliedAt: row?.appliedAt ?? null,
+      durationMs: row?.durationMs ?? null,
+      appliedBy: row?.appliedBy ?? null,
+    };
+  });
+  const inFolder = new Set(migrations.map((m) => m.version));
+  for (const row of history) {
+    if (inFolder.has(row.version)) continue;
+    entries.push({ version: row.version, name: row.name, state: 'missing', checksum: null, file: null, hasDown: false, appliedAt: row.appliedAt, durationMs: row.durationMs, appliedBy: row.appliedBy });
+  }
+  entries.sort((a, b) => compareVersions(a.version, b.version));
+  return {
+    current: history.at(-1)?.version ?? null,
+    migrations: entries,
+    applied: history.length,
+    pending: entries.filter((e) => e.state === 'pending').length,
+    problems: findMigrationProblems(history, migrations),
+  };
+}

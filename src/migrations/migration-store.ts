@@ -1,0 +1,103 @@
+import type { Database, Queryable } from '../dialects/database.js';
+
+/** lockstep's migration history table (left out of introspection, like every `lockstep_` table). */
+export const HISTORY_TABLE = 'lockstep_migrations';
+
+/** One row of `lockstep_migrations`: a migration that is applied. */
+export interface HistoryRow {
+  version: string;
+  name: string;
+  /** sha256 (hex) of up.sql when it was applied. */
+  checksum: string;
+  /** ISO 8601 timestamp. */
+  appliedAt: string;
+  durationMs: number;
+  /** `user@host` of the process that applied it. */
+  appliedBy: string;
+}
+
+export interface StepOptions {
+  /**
+   * SQLite table rebuilds: turn foreign keys off around the transaction (the pragma is a
+   * no-op inside one) and run `PRAGMA foreign_key_check` before committing. Ignored on
+   * PostgreSQL, whose ALTER TABLE never needs it.
+   */
+  foreignKeysOff?: boolean;
+}
+
+/**
+ * The migration lock, held by one `migrate` run. Every step runs on `conn`, the
+ * connection that holds the lock.
+ */
+export interface MigrationSession {
+  readonly conn: Queryable;
+  /**
+   * Runs `fn` as one atomic unit: commits when it resolves, undoes everything when it
+   * throws (and rethrows). The lock stays held (or is taken again) afterwards.
+   */
+  transaction<T>(fn: (conn: Queryable) => Promise<T>, options?: StepOptions): Promise<T>;
+  /**
+   * Runs `fn` outside any transaction (`-- lockstep:no-transaction` migrations). On
+   * SQLite, where the lock is a write transaction, the lock is released meanwhile.
+   */
+  outsideTransaction<T>(fn: (conn: Queryable) => Promise<T>): Promise<T>;
+}
+
+export interface LockOptions {
+  /** Called once when another process holds the lock and this one starts waiting. */
+  onWait?: () => void;
+  /** How long to wait for the lock before giving up (ms). Default 10 minutes. */
+  timeoutMs?: number;
+}
+
+/**
+ * The dialect-specific half of the migrator: the history table's DDL and the lock.
+ * Each dialect folder has one (`postgres-migration-store.ts`, `sqlite-migration-store.ts`).
+ */
+export interface MigrationStore {
+  /** Applied migrations, ordered by version; empty when the history table does not exist yet. */
+  readHistory(db: Queryable): Promise<HistoryRow[]>;
+  /**
+   * Takes the migration lock, creates the history table if needed, runs `fn`, and always
+   * releases the lock. Concurrent callers queue; each sees the history as the previous
+   * holder left it.
+   */
+  withLock<T>(db: Database, fn: (session: MigrationSession) => Promise<T>, options?: LockOptions): Promise<T>;
+}
+
+/** Reads rows of the history table in the shape both dialects share. */
+export function toHistoryRow(row: Record<string, unknown>): HistoryRow {
+  const appliedAt = row.applied_at;
+  return {
+    version: String(row.version),
+    name: String(row.name),
+    checksum: String(row.checksum),
+    appliedAt: appliedAt instanceof Date ? appliedAt.toISOString() : String(appliedAt),
+    durationMs: Number(row.duration_ms),
+    appliedBy: String(row.applied_by),
+  };
+}
+
+/** Both dialects share the history table's column names, so the row SQL is shared too. */
+export const HISTORY_SQL = {
+  select: `select version, name, checksum, applied_at, duration_ms, applied_by from "${HISTORY_TABLE}"`,
+  insert: `insert into "${HISTORY_TABLE}" (version, name, checksum, applied_at, duration_ms, applied_by) values ($1, $2, $3, $4, $5, $6)`,
+  delete: `delete from "${HISTORY_TABLE}" where version = $1`,
+  exists: `select 1 as applied from "${HISTORY_TABLE}" where version = $1`,
+} as const;
+
+/** Records an applied migration in the history table (inside the migration's transaction). */
+export async function recordApplied(conn: Queryable, row: HistoryRow): Promise<void> {
+  await conn.query(HISTORY_SQL.insert, [row.version, row.name, row.checksum, row.appliedAt, row.durationMs, row.appliedBy]);
+}
+
+/** Removes a reverted migration from the history table. */
+export async function recordReverted(conn: Queryable, version: string): Promise<void> {
+  await conn.query(HISTORY_SQL.delete, [version]);
+}
+
+/** Whether `version` is in the history, read on the locked connection. */
+export async function isApplied(conn: Queryable, version: string): Promise<boolean> {
+  const result = await conn.query(HISTORY_SQL.exists, [version]);
+  return result.rows.length > 0;
+}

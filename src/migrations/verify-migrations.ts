@@ -1,0 +1,78 @@
+import { relative } from 'node:path';
+import type { Database } from '../dialects/database.js';
+import { getDialect } from '../dialects/index.js';
+import { compareVersions, type Migration } from './migration-folder.js';
+import type { MigrationProblem } from './migration-result.js';
+import type { HistoryRow } from './migration-store.js';
+
+export interface VerifyOptions {
+  /** Accept pending migrations older than the last applied one. */
+  allowOutOfOrder?: boolean;
+}
+
+/**
+ * Compares the migrations folder with the history of `db`: an applied migration whose
+ * up.sql changed, a version in the history with no file, a pending migration older than
+ * the last applied one. An empty list means `migrate up` may run.
+ *
+ * @example
+ * const problems = await verifyMigrations(db, readMigrationsFolder('migrations'));
+ * for (const p of problems) console.log(p.message);
+ */
+export async function verifyMigrations(db: Database, migrations: Migration[], options: VerifyOptions = {}): Promise<MigrationProblem[]> {
+  const history = await getDialect(db.dialect).migrationStore.readHistory(db);
+  return findMigrationProblems(history, migrations, options);
+}
+
+/** The pure half of {@link verifyMigrations}: history rows against the folder. */
+export function findMigrationProblems(history: HistoryRow[], migrations: Migration[], options: VerifyOptions = {}): MigrationProblem[] {
+  const problems: MigrationProblem[] = [];
+  const byVersion = new Map(migrations.map((m) => [m.version, m]));
+  const applied = new Set(history.map((h) => h.version));
+  for (const row of history) {
+    const migration = byVersion.get(row.version);
+    if (!migration) {
+      problems.push({
+        kind: 'missing-file',
+        version: row.version,
+        name: row.name,
+        message: `${row.version}_${row.name} is applied (in lockstep_migrations) but not in the migrations folder`,
+        hint: 'Restore the migration from version control; if it was removed on purpose, revert it first with migrate down, or delete its row from lockstep_migrations.',
+      });
+    } else if (migration.checksum !== row.checksum) {
+      const file = displayPath(migration.upPath);
+      problems.push({
+        kind: 'checksum-mismatch',
+        version: row.version,
+        name: row.name,
+        file,
+        message: `${file} was edited after it was applied (checksum ${short(row.checksum)} in lockstep_migrations, ${short(migration.checksum)} on disk)`,
+        hint: `Restore ${file} as it was applied (see git log -p ${file}) and put the change in a new migration.`,
+      });
+    }
+  }
+  const lastApplied = history.map((h) => h.version).sort(compareVersions).at(-1);
+  if (!options.allowOutOfOrder && lastApplied !== undefined) {
+    for (const migration of migrations) {
+      if (applied.has(migration.version) || compareVersions(migration.version, lastApplied) >= 0) continue;
+      const file = displayPath(migration.upPath);
+      problems.push({
+        kind: 'out-of-order',
+        version: migration.version,
+        name: migration.name,
+        file,
+        message: `${file} is pending but older than the last applied migration (${lastApplied})`,
+        hint: 'Give it a version newer than every applied one (rename it), or run with --allow-out-of-order if applying it late is safe.',
+      });
+    }
+  }
+  return problems;
+}
+
+/** A path relative to the working directory when it is inside it. */
+export function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : path;
+}
+
+const short = (checksum: string) => checksum.slice(0, 12);

@@ -1,0 +1,74 @@
+import { createInterface } from 'node:readline/promises';
+import { relative } from 'node:path';
+import { parseConnectionUrl } from '../../dialects/connection-url.js';
+import { getDialect } from '../../dialects/index.js';
+import { LockstepError } from '../../errors.js';
+import { generateMigration } from '../../migrations/generate.js';
+import type { RenameCandidate } from '../../migrations/rename-candidates.js';
+import { loadSchemaFile } from '../../sources/schema-file-source.js';
+import type { Command } from '../command.js';
+import { createStyle } from '../output.js';
+
+export const generateCommand: Command = {
+  name: 'generate',
+  summary: 'write the next migration (up.sql + down.sql) from schema.sql, proven on a scratch database',
+  args: 'NAME',
+  allowPositionals: true,
+  options: {
+    rename: { type: 'string', multiple: true, placeholder: 'T.OLD=NEW', description: 'confirm a rename (table.old_column=new_column or old_table=new_table); repeatable' },
+    'drop-and-add': { type: 'boolean', description: 'treat every possible rename as a drop plus an add (the old data is lost)' },
+    empty: { type: 'boolean', description: 'write blank up.sql and down.sql (for data changes)' },
+  },
+  async run(args, ctx) {
+    if (args.positionals.length !== 1) {
+      ctx.stderr.write('error: generate takes exactly one NAME, e.g. lockstep generate add_phone_number\n');
+      return 2;
+    }
+    const config = ctx.config();
+    const migrationsDir = config.migrations ?? `${config.root}/migrations`;
+    const dialect = getDialect(parseConnectionUrl(config.url).dialect);
+    const empty = Boolean(args.values.empty);
+    const schemaFile = config.schema;
+    if (!empty && !schemaFile) {
+      throw new LockstepError(`no declared schema: ${config.root}/schema.sql does not exist`, {
+        hint: 'generate diffs schema.sql against the migrations: create it, pass --schema FILE, or use --empty for a blank migration.',
+      });
+    }
+    const interactive = Boolean(process.stdin.isTTY && ctx.stdout.isTTY);
+    const style = createStyle(ctx.color);
+    const result = await generateMigration({
+      name: args.positionals[0],
+      migrationsDir,
+      dialect,
+      devUrl: config.devUrl,
+      empty,
+      renames: args.values.rename as string[] | undefined,
+      dropAndAdd: Boolean(args.values['drop-and-add']),
+      ask: interactive ? askOnTerminal : undefined,
+      loadDeclared: () => loadSchemaFile(dialect, schemaFile!, { devUrl: config.devUrl }),
+    });
+    if (result.status === 'nothing-to-do') {
+      ctx.stdout.write(`nothing to do: the migrations already reach ${relative(ctx.cwd, schemaFile!) || schemaFile}; no migration written\n`);
+      return 0;
+    }
+    const dir = relative(ctx.cwd, result.dir!) || result.dir!;
+    ctx.stdout.write(`${style.green('wrote')} ${dir}/up.sql and ${dir}/down.sql${empty ? ' (blank)' : ''}\n`);
+    if (!empty) {
+      for (const change of result.changes) ctx.stdout.write(`  ${style.dim(change.kind.padEnd(16))} ${change.message}\n`);
+      for (const rename of result.renames) ctx.stdout.write(`  ${style.dim('rename'.padEnd(16))} ${rename.kind} ${rename.from} → ${rename.to}\n`);
+      ctx.stdout.write(style.dim('verified on a scratch database: the migrations reach the declared schema, and down.sql restores the schema before\n'));
+    }
+    return 0;
+  },
+};
+
+async function askOnTerminal(candidate: RenameCandidate): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    const what = candidate.kind === 'column' ? `column ${candidate.table}.${candidate.from} renamed to ${candidate.to}` : `table ${candidate.from} renamed to ${candidate.to}`;
+    const answer = await rl.question(`Was ${what}? (no: drop and add, the old data is lost) [y/N] `);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}

@@ -1,0 +1,43 @@
+import { migrationStatus } from '../../migrations/migration-status.js';
+import type { Command } from '../command.js';
+import { createStyle } from '../output.js';
+import { formatMs, openMigrations, printProblems } from './migrate-common.js';
+
+export const migrateStatusCommand: Command = {
+  name: 'migrate status',
+  summary: 'list applied and pending migrations, with checksum state',
+  options: {
+    json: { type: 'boolean', description: 'print JSON' },
+  },
+  async run(args, ctx) {
+    const { db, migrations } = await openMigrations(ctx);
+    try {
+      const status = await migrationStatus(db, migrations);
+      const ok = status.problems.length === 0;
+      if (args.values.json) {
+        ctx.stdout.write(`${JSON.stringify({ ok, dialect: db.dialect, database: db.displayUrl, ...status }, null, 2)}\n`);
+        return ok ? 0 : 1;
+      }
+      const style = createStyle(ctx.color);
+      ctx.stdout.write(`${style.bold(db.displayUrl)}  current version: ${status.current ?? 'none'}\n`);
+      for (const entry of status.migrations) {
+        const state =
+          entry.state === 'applied'
+            ? entry.checksum === 'changed'
+              ? style.red('edited  ')
+              : style.green('applied ')
+            : entry.state === 'pending'
+              ? style.yellow('pending ')
+              : style.red('missing ');
+        const when = entry.appliedAt ? style.dim(`  ${entry.appliedAt}  ${formatMs(entry.durationMs ?? 0)}  ${entry.appliedBy}`) : '';
+        const noDown = entry.state !== 'missing' && !entry.hasDown ? style.dim('  (no down.sql)') : '';
+        ctx.stdout.write(`  ${state} ${entry.version}_${entry.name}${when}${noDown}\n`);
+      }
+      ctx.stdout.write(`${status.applied} applied, ${status.pending} pending\n`);
+      printProblems(ctx, status.problems, style);
+      return ok ? 0 : 1;
+    } finally {
+      await db.close();
+    }
+  },
+};

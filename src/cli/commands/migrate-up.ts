@@ -1,0 +1,34 @@
+import { migrateUp } from '../../migrations/migrate-up.js';
+import type { Command } from '../command.js';
+import { finishOutcome, formatMs, openMigrations, progressPrinter } from './migrate-common.js';
+
+export const migrateUpCommand: Command = {
+  name: 'migrate up',
+  summary: 'apply pending migrations (verified first, each in its own transaction, under a lock)',
+  options: {
+    to: { type: 'string', placeholder: 'VERSION', description: 'apply up to and including VERSION' },
+    'allow-out-of-order': { type: 'boolean', description: 'apply pending migrations older than the last applied one' },
+  },
+  async run(args, ctx) {
+    const { db, migrations } = await openMigrations(ctx);
+    const progress = progressPrinter(ctx);
+    try {
+      const outcome = await migrateUp(db, migrations, {
+        to: args.values.to as string | undefined,
+        allowOutOfOrder: Boolean(args.values['allow-out-of-order']),
+        onProgress: progress.onProgress,
+      });
+      progress.stop();
+      const code = finishOutcome(ctx, outcome, 'up');
+      if (code === 0) {
+        const applied = outcome.results.filter((r) => r.status === 'applied');
+        if (applied.length === 0) ctx.stdout.write(`nothing to do: ${db.displayUrl} is up to date (${migrations.length} migration${migrations.length === 1 ? '' : 's'})\n`);
+        else ctx.stdout.write(`${applied.length} migration${applied.length === 1 ? '' : 's'} applied in ${formatMs(applied.reduce((s, r) => s + r.durationMs, 0))}\n`);
+      }
+      return code;
+    } finally {
+      progress.stop();
+      await db.close();
+    }
+  },
+};

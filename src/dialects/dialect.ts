@@ -43,6 +43,12 @@ export interface MigrationPlan {
   statements: string[];
   /** Changes the dialect cannot express; non-empty means the plan must not be used. */
   unsupported: SchemaChange[];
+  /**
+   * SQLite table rebuilds: `PRAGMA foreign_keys=OFF` is a no-op inside a transaction, so
+   * the runner must turn foreign keys off before BEGIN and back on after COMMIT (else
+   * dropping the old table fires ON DELETE CASCADE). The statements also guard this.
+   */
+  requiresForeignKeysOff?: boolean;
 }
 
 /**

@@ -3,6 +3,9 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = fileURLToPath(new URL('../../src/cli/bin.ts', import.meta.url));
+// Resolved here, not by the child: `--import tsx` would look for tsx from the child's cwd,
+// which is often a temporary project folder outside the repository.
+const TSX = import.meta.resolve('tsx');
 
 export interface CliResult {
   code: number;
@@ -19,7 +22,7 @@ export interface CliResult {
  */
 export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', BIN, ...args], {
+    const child = spawn(process.execPath, ['--import', TSX, BIN, ...args], {
       cwd: options.cwd ?? REPO_ROOT,
       env: { ...process.env, NO_COLOR: '1', DATABASE_URL: '', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],

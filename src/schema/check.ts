@@ -1,0 +1,99 @@
+/**
+ * `lockstep check` as a library call: the live database against the expected schema
+ * (`schema.sql` when configured, else the replay of the migrations folder) and, when both
+ * are configured, `schema.sql` against the replay ("the schema changed but no migration
+ * was written").
+ */
+import type { LockstepConfig } from '../config.js';
+import { parseConnectionUrl } from '../dialects/connection-url.js';
+import type { Dialect } from '../dialects/dialect.js';
+import { getDialect } from '../dialects/index.js';
+import { LockstepError } from '../errors.js';
+import { readMigrationsFolder } from '../migrations/migration-folder.js';
+import { displayPath } from '../sources/display-path.js';
+import { introspectUrl } from '../sources/live-source.js';
+import { replayMigrations } from '../sources/migrations-source.js';
+import { loadSchemaFile } from '../sources/schema-file-source.js';
+import { diffSchemas } from './diff-schemas.js';
+import type { DialectName, Schema } from './model.js';
+import type { SchemaChange } from './schema-change.js';
+
+export interface CheckOptions {
+  /** Resolved configuration (url, devUrl, schema, migrations); explicit fields below win. */
+  config?: Pick<LockstepConfig, 'url' | 'devUrl' | 'schema' | 'migrations'>;
+  url?: string;
+  /** Declarative schema file. */
+  schema?: string;
+  /** Migrations folder. */
+  migrations?: string;
+  devUrl?: string;
+  strictNames?: boolean;
+}
+
+/** The JSON report of `lockstep check --json` (and `lockstep diff --json`). */
+export interface CheckReport {
+  ok: boolean;
+  dialect: DialectName;
+  expected: { source: string };
+  actual: { source: string; note?: string };
+  changes: SchemaChange[];
+  /** schema.sql (expected) vs the migrations replay (actual), when both are configured. */
+  unmigrated?: SchemaChange[];
+}
+
+/**
+ * Compares the live database with the expected schema.
+ *
+ * @example
+ * const report = await checkSchema({ config: loadConfig() });
+ * if (!report.ok) for (const c of report.changes) console.log(c.message, c.fix);
+ */
+export async function checkSchema(options: CheckOptions): Promise<CheckReport> {
+  const url = options.url ?? options.config?.url;
+  const schemaFile = options.schema ?? options.config?.schema;
+  const migrationsDir = options.migrations ?? options.config?.migrations;
+  const devUrl = options.devUrl ?? options.config?.devUrl;
+  if (!url) throw new LockstepError('no database to check', { hint: 'Pass --url, set DATABASE_URL or "url" in lockstep.config.json.' });
+  if (!schemaFile && !migrationsDir) {
+    throw new LockstepError('nothing to check the database against: no schema file and no migrations folder', {
+      hint: 'Create schema.sql or migrations/ next to lockstep.config.json, or pass --schema FILE / --migrations DIR.',
+    });
+  }
+  const dialect = getDialect(parseConnectionUrl(url).dialect);
+  const scratch = devUrl ? { devUrl } : {};
+
+  // The three sources are independent; read them at once, but report failures in a fixed
+  // order (database, schema file, migrations) so the same mistake gives the same message.
+  const [live, declared, replayed] = await Promise.allSettled([
+    introspectUrl(url),
+    schemaFile ? loadSchemaFile(dialect, schemaFile, scratch) : Promise.resolve(undefined),
+    migrationsDir ? replayMigrations(dialect, readMigrationsFolder(migrationsDir), scratch) : Promise.resolve(undefined),
+  ]);
+  for (const result of [live, declared, replayed]) if (result.status === 'rejected') throw result.reason;
+  const actual = (live as PromiseFulfilledResult<Awaited<ReturnType<typeof introspectUrl>>>).value;
+  const fromFile = (declared as PromiseFulfilledResult<Schema | undefined>).value;
+  const fromMigrations = (replayed as PromiseFulfilledResult<Schema | undefined>).value;
+  const expected = (fromFile ?? fromMigrations)!;
+
+  const changes = withFixes(dialect, diffSchemas(expected, actual.schema, { strictNames: options.strictNames }).changes, expected, actual.schema);
+  const report: CheckReport = {
+    ok: changes.length === 0,
+    dialect: dialect.name,
+    expected: { source: displayPath((schemaFile ?? migrationsDir)!) },
+    actual: { source: actual.source, ...(actual.note ? { note: actual.note } : {}) },
+    changes,
+  };
+  if (fromFile && fromMigrations) {
+    report.unmigrated = withFixes(dialect, diffSchemas(fromFile, fromMigrations, { strictNames: options.strictNames }).changes, fromFile, fromMigrations);
+    report.ok &&= report.unmigrated.length === 0;
+  }
+  return report;
+}
+
+/** Adds the dialect's one-statement fix to each change that has one. */
+export function withFixes(dialect: Dialect, changes: SchemaChange[], expected: Schema, actual: Schema): SchemaChange[] {
+  return changes.map((change) => {
+    const fix = dialect.fixFor(change, expected, actual);
+    return fix ? { ...change, fix } : change;
+  });
+}

@@ -1,0 +1,38 @@
+/**
+ * Expected schema from a declarative `schema.sql`: applied to a scratch database (SQLite
+ * in memory; PostgreSQL on the dev server or an embedded one) and introspected, so the
+ * database itself decides what the DDL means. Then every foreign key is validated, which
+ * matters on SQLite: it accepts a reference to a table that does not exist.
+ */
+import type { Dialect } from '../dialects/dialect.js';
+import type { Schema } from '../schema/model.js';
+import { validateForeignKeys } from '../schema/validate-foreign-keys.js';
+import { applyScript } from './apply-script.js';
+import { displayPath, readSourceFile } from './display-path.js';
+import { foreignKeyError } from './foreign-key-errors.js';
+
+export interface ScratchSourceOptions {
+  /** PostgreSQL server for the scratch database (else an embedded server is started). */
+  devUrl?: string;
+}
+
+/**
+ * Materializes `file` and returns its schema. Errors are `schema.sql:LINE: message`.
+ *
+ * @example
+ * const expected = await loadSchemaFile(getDialect('sqlite'), 'schema.sql');
+ */
+export async function loadSchemaFile(dialect: Dialect, file: string, options: ScratchSourceOptions = {}): Promise<Schema> {
+  const script = readSourceFile(file, 'schema file', 'Point --schema (or "schema" in lockstep.config.json) at your declarative schema file.');
+  const shown = displayPath(file);
+  const scratch = await dialect.createScratch(options.devUrl ? { devUrl: options.devUrl } : {});
+  try {
+    await applyScript(scratch.db, dialect, script, shown);
+    const schema = await dialect.introspect(scratch.db);
+    const error = foreignKeyError(dialect, validateForeignKeys(schema), [{ file: shown, script }]);
+    if (error) throw error;
+    return schema;
+  } finally {
+    await scratch.dispose();
+  }
+}

@@ -1,0 +1,13 @@
+/** A schema from a snapshot file written by `lockstep snapshot`. */
+import type { Schema } from '../schema/model.js';
+import { parseSnapshot } from '../schema/snapshot.js';
+import { displayPath, readSourceFile } from './display-path.js';
+
+/**
+ * @example
+ * const schema = readSnapshotFile('schema.json');
+ */
+export function readSnapshotFile(file: string): Schema {
+  const text = readSourceFile(file, 'snapshot file', 'Write one with lockstep snapshot --out FILE.');
+  return parseSnapshot(text, displayPath(file));
+}

@@ -1,0 +1,455 @@
+import type { Column, ForeignKey, Index, Schema, Table, View } from '../../schema/model.js';
+import type { SchemaChange } from '../../schema/schema-change.js';
+import type { MigrationPlan, RenameHint } from '../dialect.js';
+import { isConstantDefault, isLiteralDefault, printTokens } from './sqlite-canonical.js';
+import { quoteSqliteIdentifier as q, tokenizeSqlite } from './sqlite-lexer.js';
+
+/**
+ * SQLite DDL: CREATE statements from the model, the one-change fixes `check` prints, and
+ * migration plans. SQLite's ALTER TABLE can only rename, add a column and drop a column
+ * (https://www.sqlite.org/lang_altertable.html); every other change rebuilds the table
+ * with the documented procedure, which keeps every row because foreign keys are off
+ * while the old table is dropped (with them on, the drop would fire ON DELETE CASCADE on
+ * the children: drizzle-orm#3065).
+ */
+
+/** Prefix of the table a rebuild fills before it takes the old table's name. */
+export const REBUILD_PREFIX = '_lockstep_new_';
+
+/**
+ * Guards around a rebuild. A named CHECK on a temp table is the one way plain SQL can
+ * fail with a message of our choosing: the rebuild aborts before any DROP when foreign
+ * keys are still on (e.g. the script runs inside a transaction, where
+ * `PRAGMA foreign_keys=OFF` does nothing), and at the end when a row lost its parent.
+ */
+const FOREIGN_KEYS_OFF_GUARD = [
+  `CREATE TEMP TABLE "lockstep_guard" ("value" integer, CONSTRAINT "lockstep: foreign keys must be OFF for this table rebuild; run PRAGMA foreign_keys=OFF outside the transaction" CHECK ("value" = 0))`,
+  `INSERT INTO temp."lockstep_guard" SELECT foreign_keys FROM pragma_foreign_keys`,
+  `DROP TABLE temp."lockstep_guard"`,
+];
+const FOREIGN_KEY_CHECK_GUARD = [
+  `CREATE TEMP TABLE "lockstep_guard" ("value" integer, CONSTRAINT "lockstep: the table rebuild left rows whose foreign key has no parent; see PRAGMA foreign_key_check" CHECK ("value" = 0))`,
+  `INSERT INTO temp."lockstep_guard" SELECT count(*) FROM pragma_foreign_key_check`,
+  `DROP TABLE temp."lockstep_guard"`,
+];
+
+/**
+ * CREATE TABLE with every constraint inline (SQLite cannot add constraints later).
+ *
+ * @example
+ * createTableSql(table) // → 'CREATE TABLE "users" (\n  "id" integer PRIMARY KEY, …\n)'
+ */
+export function createTableSql(table: Table, name = table.name): string {
+  const pk = table.primaryKey;
+  const inlinePk = pk !== null && pk.columns.length === 1 ? pk.columns[0] : undefined;
+  const lines = table.columns.map((column) => columnSql(column, column.name === inlinePk));
+  if (pk !== null && inlinePk === undefined) lines.push(`PRIMARY KEY (${pk.columns.map(q).join(', ')})`);
+  for (const unique of table.uniques) lines.push(`${constraintName(unique.name)}UNIQUE (${unique.columns.map(q).join(', ')})`);
+  for (const fk of table.foreignKeys) lines.push(foreignKeySql(fk));
+  for (const check of table.checks) lines.push(`${constraintName(check.name)}CHECK (${check.expression})`);
+  const options = (table.options ?? []).map((o) => o.toUpperCase()).join(', ');
+  return `CREATE TABLE ${q(name)} (\n  ${lines.join(',\n  ')}\n)${options ? ` ${options}` : ''}`;
+}
+
+function columnSql(column: Column, primaryKey: boolean): string {
+  let sql = q(column.name);
+  if (column.type !== '') sql += ` ${column.type}`;
+  if (primaryKey) sql += column.autoincrement ? ' PRIMARY KEY AUTOINCREMENT' : ' PRIMARY KEY';
+  if (!column.nullable) sql += ' NOT NULL';
+  if (column.default !== null) sql += ` DEFAULT ${defaultSql(column.default)}`;
+  if (column.generated !== null) {
+    const stored = column.generated.endsWith(' stored');
+    const expression = stored ? column.generated.slice(0, -' stored'.length) : column.generated;
+    sql += ` GENERATED ALWAYS AS (${expression}) ${stored ? 'STORED' : 'VIRTUAL'}`;
+  }
+  return sql;
+}
+
+/** DEFAULT takes a literal as is; anything else must be parenthesized. */
+function defaultSql(value: string): string {
+  return isLiteralDefault(value) ? value : `(${value})`;
+}
+
+function foreignKeySql(fk: ForeignKey): string {
+  let sql = `${constraintName(fk.name)}FOREIGN KEY (${fk.columns.map(q).join(', ')}) REFERENCES ${q(fk.referencedTable)} (${fk.referencedColumns.map(q).join(', ')})`;
+  if (fk.onDelete !== 'no action') sql += ` ON DELETE ${fk.onDelete.toUpperCase()}`;
+  if (fk.onUpdate !== 'no action') sql += ` ON UPDATE ${fk.onUpdate.toUpperCase()}`;
+  return sql;
+}
+
+function constraintName(name: string | null): string {
+  return name === null ? '' : `CONSTRAINT ${q(name)} `;
+}
+
+export function createIndexSql(table: Table, index: Index): string {
+  const keys = index.keys.map((key) => `${key.column !== null ? q(key.column) : `(${key.expression})`}${key.descending ? ' DESC' : ''}`);
+  const where = index.where === null ? '' : ` WHERE ${index.where}`;
+  return `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${q(index.name)} ON ${q(table.name)} (${keys.join(', ')})${where}`;
+}
+
+export function createViewSql(view: View): string {
+  return `CREATE VIEW ${q(view.name)} AS ${view.definition}`;
+}
+
+/** Statements that create a table with its indexes and triggers. */
+function createTableWithExtras(table: Table): string[] {
+  return [createTableSql(table), ...table.indexes.map((i) => createIndexSql(table, i)), ...table.triggers.map((t) => t.definition)];
+}
+
+/**
+ * The documented 12-step rebuild of one table from `from` to `to`, without the foreign-key
+ * pragmas around it (the plan adds those once). Columns present on both sides are copied;
+ * new columns take their defaults.
+ */
+export function rebuildTableStatements(from: Table, to: Table): string[] {
+  const temp = `${REBUILD_PREFIX}${to.name}`;
+  const source = new Map(from.columns.filter((c) => c.generated === null).map((c) => [c.name.toLowerCase(), c]));
+  const copied = to.columns.filter((c) => c.generated === null && source.has(c.name.toLowerCase()));
+  const statements = [createTableSql(to, temp)];
+  if (copied.length > 0) {
+    const target = copied.map((c) => q(c.name)).join(', ');
+    const values = copied.map((c) => q(source.get(c.name.toLowerCase())!.name)).join(', ');
+    statements.push(`INSERT INTO ${q(temp)} (${target}) SELECT ${values} FROM ${q(from.name)}`);
+  }
+  statements.push(
+    `DROP TABLE ${q(from.name)}`,
+    // legacy_alter_table: the rename must not re-check views and triggers that name the
+    // table, which would fail while it is briefly missing; they point at it again after.
+    'PRAGMA legacy_alter_table=ON',
+    `ALTER TABLE ${q(temp)} RENAME TO ${q(to.name)}`,
+    'PRAGMA legacy_alter_table=OFF',
+    ...to.indexes.map((i) => createIndexSql(to, i)),
+    ...to.triggers.map((t) => t.definition),
+  );
+  return statements;
+}
+
+/** Wraps rebuild statements with the foreign-key pragmas and guards. */
+function withForeignKeysOff(statements: string[]): string[] {
+  return ['PRAGMA foreign_keys=OFF', ...FOREIGN_KEYS_OFF_GUARD, ...statements, ...FOREIGN_KEY_CHECK_GUARD, 'PRAGMA foreign_keys=ON'];
+}
+
+/**
+ * SQL that moves the actual database to the expected schema for one change, for `check`
+ * output. ALTER TABLE covers adding or dropping a plain column and index changes; every
+ * other table change gets the full rebuild script of that table. Enums do not exist on
+ * SQLite, so enum changes get no fix.
+ *
+ * @example
+ * sqliteFixFor({ kind: 'column.missing', table: 'jobs', column: 'job_uuid', … }, expected, actual)
+ * // → 'ALTER TABLE "jobs" ADD COLUMN "job_uuid" text'
+ */
+export function sqliteFixFor(change: SchemaChange, expected: Schema, actual: Schema): string | undefined {
+  const expectedTable = findTable(expected, change.table);
+  const actualTable = findTable(actual, change.table);
+  switch (change.kind) {
+    case 'enum.missing':
+    case 'enum.extra':
+    case 'enum.values':
+      return undefined;
+    case 'view.missing':
+    case 'view.extra':
+    case 'view.definition': {
+      const view = expected.views.find((v) => v.name === change.table);
+      const drop = change.kind === 'view.missing' ? [] : [`DROP VIEW ${q(change.table)}`];
+      return script([...drop, ...(view ? [createViewSql(view)] : [])]);
+    }
+    case 'table.missing':
+      return expectedTable ? script(createTableWithExtras(expectedTable)) : undefined;
+    case 'table.extra':
+      return `DROP TABLE ${q(change.table)}`;
+    case 'index.missing':
+    case 'index.extra':
+    case 'index.mismatch': {
+      const name = change.name ?? (change.expected as Index | null)?.name ?? (change.actual as Index | null)?.name;
+      const index = expectedTable?.indexes.find((i) => i.name === name);
+      const drop = change.kind === 'index.missing' ? [] : [`DROP INDEX ${q(name ?? '')}`];
+      return script([...drop, ...(index && expectedTable ? [createIndexSql(expectedTable, index)] : [])]);
+    }
+    default:
+      break;
+  }
+  if (!expectedTable || !actualTable) return undefined;
+  if (change.kind === 'column.missing') {
+    const column = expectedTable.columns.find((c) => c.name === change.column);
+    if (column && canAddColumn(expectedTable, column)) return addColumnSql(expectedTable, column);
+  }
+  if (change.kind === 'column.extra') {
+    const column = actualTable.columns.find((c) => c.name === change.column);
+    if (column && canDropColumn(actualTable, column)) return `ALTER TABLE ${q(actualTable.name)} DROP COLUMN ${q(column.name)}`;
+  }
+  return script(withForeignKeysOff(rebuildTableStatements(actualTable, expectedTable)));
+}
+
+function script(statements: string[]): string {
+  return statements.map((s) => `${s};`).join('\n');
+}
+
+function addColumnSql(table: Table, column: Column): string {
+  return `ALTER TABLE ${q(table.name)} ADD COLUMN ${columnSql(column, false)}`;
+}
+
+/** ADD COLUMN's rules: no key or unique, a constant default, NOT NULL only with a non-null default, no STORED. */
+function canAddColumn(table: Table, column: Column): boolean {
+  const name = column.name.toLowerCase();
+  const inKey = table.primaryKey?.columns.some((c) => c.toLowerCase() === name) ?? false;
+  const inUnique = table.uniques.some((u) => u.columns.some((c) => c.toLowerCase() === name));
+  const inForeignKey = table.foreignKeys.some((f) => f.columns.some((c) => c.toLowerCase() === name));
+  if (inKey || inUnique || inForeignKey) return false;
+  if (column.generated !== null) return !column.generated.endsWith(' stored');
+  if (!isConstantDefault(column.default)) return false;
+  if (!column.nullable && (column.default === null || column.default === 'null')) return false;
+  return !mentions(table.checks.map((c) => c.expression), column.name);
+}
+
+/** DROP COLUMN's rules: not a key, unique, foreign key, indexed, or used by a check or generated column. */
+function canDropColumn(table: Table, column: Column): boolean {
+  const name = column.name.toLowerCase();
+  const lists = [
+    table.primaryKey?.columns ?? [],
+    ...table.uniques.map((u) => u.columns),
+    ...table.foreignKeys.map((f) => f.columns),
+    ...table.indexes.map((i) => i.keys.map((k) => k.column ?? '')),
+  ];
+  if (lists.some((l) => l.some((c) => c.toLowerCase() === name))) return false;
+  const expressions = [
+    ...table.checks.map((c) => c.expression),
+    ...table.indexes.flatMap((i) => [...i.keys.map((k) => k.expression ?? ''), i.where ?? '']),
+    ...table.columns.filter((c) => c !== column).map((c) => c.generated ?? ''),
+  ];
+  return !mentions(expressions, column.name);
+}
+
+/** True when any expression names `identifier` (token match, quoted or not). */
+function mentions(expressions: string[], identifier: string): boolean {
+  const wanted = identifier.toLowerCase();
+  return expressions.some((e) =>
+    tokenizeSqlite(e).some((t) => (t.kind === 'word' || t.kind === 'quoted') && unquote(t.text).toLowerCase() === wanted),
+  );
+}
+
+function unquote(text: string): string {
+  return /^["`[]/.test(text) ? text.slice(1, -1) : text;
+}
+
+function findTable(schema: Schema, name: string): Table | undefined {
+  return schema.tables.find((t) => t.name === name) ?? schema.tables.find((t) => t.name.toLowerCase() === name.toLowerCase());
+}
+
+/**
+ * Ordered statements that take schema `from` to `to` (see the file comment for what needs
+ * a rebuild). Renames come only from `renames`: a column that disappears while another
+ * appears is never guessed to be a rename here.
+ *
+ * @example
+ * const plan = planSqliteMigration(replayed, declared, { renames: [{ table: 'users', from: 'mail', to: 'email' }] });
+ * plan.statements // → ['ALTER TABLE "users" RENAME COLUMN "mail" TO "email"']
+ */
+export function planSqliteMigration(from: Schema, to: Schema, options: { renames?: RenameHint[] } = {}): MigrationPlan {
+  const unsupported: SchemaChange[] = to.enums
+    .filter((e) => !from.enums.some((f) => f.name === e.name))
+    .map((e) => ({ kind: 'enum.missing', table: e.name, name: e.name, expected: e, actual: null, message: `enum ${e.name}: SQLite has no enum types` }));
+  const working: Schema = structuredClone(from);
+  const renames: string[] = [];
+  for (const hint of options.renames ?? []) {
+    if (hint.isTable) renames.push(...renameTable(working, hint.from, hint.to));
+    else renames.push(...renameColumn(working, to, hint));
+  }
+
+  const toNames = new Set(to.tables.map((t) => t.name.toLowerCase()));
+  const fromNames = new Set(working.tables.map((t) => t.name.toLowerCase()));
+  const dropped = working.tables.filter((t) => !toNames.has(t.name.toLowerCase()));
+  const created = to.tables.filter((t) => !fromNames.has(t.name.toLowerCase()));
+
+  const dropIndexes: string[] = [];
+  const alters: string[] = [];
+  const createIndexes: string[] = [];
+  const rebuilds: string[] = [];
+  for (const target of to.tables) {
+    const source = findTable(working, target.name);
+    if (!source) continue;
+    const plan = planTable(source, target);
+    if (plan === 'rebuild') {
+      // Indexes and triggers go with the old table; the rebuild recreates them.
+      rebuilds.push(...rebuildTableStatements(source, target));
+      continue;
+    }
+    dropIndexes.push(...plan.dropIndexes);
+    alters.push(...plan.alters);
+    createIndexes.push(...plan.createIndexes);
+  }
+
+  // Views are plain text in SQLite: drop the ones that change or go before touching
+  // tables, create the new ones last, when everything they select from exists.
+  const dropViews: string[] = [];
+  const createViews: string[] = [];
+  for (const view of working.views) {
+    const next = to.views.find((v) => v.name === view.name);
+    if (!next || next.definition !== view.definition) dropViews.push(`DROP VIEW ${q(view.name)}`);
+  }
+  for (const view of to.views) {
+    const previous = working.views.find((v) => v.name === view.name);
+    if (!previous || previous.definition !== view.definition) createViews.push(createViewSql(view));
+  }
+
+  const body = [
+    ...dropViews,
+    ...renames,
+    ...dropIndexes,
+    ...orderByReferences(dropped).reverse().map((t) => `DROP TABLE ${q(t.name)}`),
+    ...orderByReferences(created).flatMap(createTableWithExtras),
+    ...alters,
+    ...rebuilds,
+    ...createIndexes,
+    ...createViews,
+  ];
+  const requiresForeignKeysOff = rebuilds.length > 0;
+  return { statements: requiresForeignKeysOff ? withForeignKeysOff(body) : body, unsupported, requiresForeignKeysOff };
+}
+
+interface TableAlterPlan {
+  dropIndexes: string[];
+  alters: string[];
+  createIndexes: string[];
+}
+
+/** ALTER TABLE statements for a table, or 'rebuild' when ALTER TABLE cannot get there. */
+function planTable(from: Table, to: Table): TableAlterPlan | 'rebuild' {
+  const byName = (columns: Column[]) => new Map(columns.map((c) => [c.name.toLowerCase(), c]));
+  const fromColumns = byName(from.columns);
+  const toColumns = byName(to.columns);
+  for (const [name, column] of toColumns) {
+    const previous = fromColumns.get(name);
+    if (previous && !sameColumn(previous, column)) return 'rebuild';
+  }
+  if (!sameConstraints(from, to)) return 'rebuild';
+
+  const plan: TableAlterPlan = { dropIndexes: [], alters: [], createIndexes: [] };
+  const toIndexes = new Map(to.indexes.map((i) => [i.name, i]));
+  const fromIndexes = new Map(from.indexes.map((i) => [i.name, i]));
+  const keptIndexes = from.indexes.filter((i) => toIndexes.has(i.name) && sameIndex(i, toIndexes.get(i.name)!));
+  for (const index of from.indexes) if (!keptIndexes.includes(index)) plan.dropIndexes.push(`DROP INDEX ${q(index.name)}`);
+  for (const index of to.indexes) {
+    const previous = fromIndexes.get(index.name);
+    if (!previous || !sameIndex(previous, index)) plan.createIndexes.push(createIndexSql(to, index));
+  }
+
+  // Judge DROP COLUMN against the table as it is once the doomed indexes are gone.
+  const afterIndexDrops: Table = { ...from, indexes: keptIndexes };
+  for (const column of from.columns) {
+    if (toColumns.has(column.name.toLowerCase())) continue;
+    if (!canDropColumn(afterIndexDrops, column)) return 'rebuild';
+    plan.alters.push(`ALTER TABLE ${q(from.name)} DROP COLUMN ${q(column.name)}`);
+  }
+  for (const column of to.columns) {
+    if (fromColumns.has(column.name.toLowerCase())) continue;
+    if (!canAddColumn(to, column)) return 'rebuild';
+    plan.alters.push(addColumnSql(to, column));
+  }
+
+  const toTriggers = new Map(to.triggers.map((t) => [t.name, t.definition]));
+  for (const trigger of from.triggers) {
+    if (toTriggers.get(trigger.name) !== trigger.definition) plan.dropIndexes.push(`DROP TRIGGER ${q(trigger.name)}`);
+  }
+  for (const trigger of to.triggers) {
+    if (from.triggers.find((t) => t.name === trigger.name)?.definition !== trigger.definition) plan.createIndexes.push(trigger.definition);
+  }
+  return plan;
+}
+
+function sameColumn(a: Column, b: Column): boolean {
+  return (
+    a.type === b.type &&
+    a.nullable === b.nullable &&
+    a.default === b.default &&
+    a.generated === b.generated &&
+    Boolean(a.autoincrement) === Boolean(b.autoincrement)
+  );
+}
+
+/** Keys, uniques, foreign keys, checks and options, compared by definition (names aside). */
+function sameConstraints(a: Table, b: Table): boolean {
+  const lower = (cols: string[]) => cols.map((c) => c.toLowerCase()).join(',');
+  const set = (items: string[]) => JSON.stringify([...items].sort());
+  return (
+    lower(a.primaryKey?.columns ?? []) === lower(b.primaryKey?.columns ?? []) &&
+    set(a.uniques.map((u) => lower(u.columns))) === set(b.uniques.map((u) => lower(u.columns))) &&
+    set(a.foreignKeys.map(fkKey)) === set(b.foreignKeys.map(fkKey)) &&
+    set(a.checks.map((c) => c.expression)) === set(b.checks.map((c) => c.expression)) &&
+    set(a.options ?? []) === set(b.options ?? [])
+  );
+}
+
+function fkKey(fk: ForeignKey): string {
+  return [fk.columns.join(','), fk.referencedTable.toLowerCase(), fk.referencedColumns.join(','), fk.onDelete, fk.onUpdate]
+    .join('|')
+    .toLowerCase();
+}
+
+function sameIndex(a: Index, b: Index): boolean {
+  return JSON.stringify([a.unique, a.keys, a.where]) === JSON.stringify([b.unique, b.keys, b.where]);
+}
+
+/** Parents before children (cycles keep their input order: SQLite resolves references lazily). */
+function orderByReferences(tables: Table[]): Table[] {
+  const names = new Map(tables.map((t) => [t.name.toLowerCase(), t]));
+  const ordered: Table[] = [];
+  const visiting = new Set<Table>();
+  const visit = (table: Table) => {
+    if (ordered.includes(table) || visiting.has(table)) return;
+    visiting.add(table);
+    for (const fk of table.foreignKeys) {
+      const parent = names.get(fk.referencedTable.toLowerCase());
+      if (parent && parent !== table) visit(parent);
+    }
+    ordered.push(table);
+  };
+  for (const table of tables) visit(table);
+  return ordered;
+}
+
+/** `ALTER TABLE … RENAME TO …`, mirrored in the working copy (SQLite rewrites references too). */
+function renameTable(working: Schema, from: string, to: string): string[] {
+  const table = findTable(working, from);
+  if (!table) return [];
+  for (const other of working.tables) {
+    for (const fk of other.foreignKeys) if (fk.referencedTable.toLowerCase() === from.toLowerCase()) fk.referencedTable = to;
+  }
+  table.name = to;
+  return [`ALTER TABLE ${q(from)} RENAME TO ${q(to)}`];
+}
+
+/** `ALTER TABLE … RENAME COLUMN`, mirrored in the working copy's constraints and expressions. */
+function renameColumn(working: Schema, target: Schema, hint: RenameHint): string[] {
+  const table = findTable(working, hint.table) ?? findTable(working, findTable(target, hint.table)?.name ?? hint.table);
+  const column = table?.columns.find((c) => c.name.toLowerCase() === hint.from.toLowerCase());
+  if (!table || !column) return [];
+  const rename = (name: string) => (name.toLowerCase() === hint.from.toLowerCase() ? hint.to : name);
+  const renameIn = (expression: string) => renameIdentifier(expression, hint.from, hint.to);
+  column.name = hint.to;
+  if (table.primaryKey) table.primaryKey.columns = table.primaryKey.columns.map(rename);
+  for (const u of table.uniques) u.columns = u.columns.map(rename);
+  for (const fk of table.foreignKeys) fk.columns = fk.columns.map(rename);
+  for (const c of table.checks) c.expression = renameIn(c.expression);
+  for (const c of table.columns) if (c.generated !== null) c.generated = renameIn(c.generated);
+  for (const index of table.indexes) {
+    index.keys = index.keys.map((k) => ({ ...k, column: k.column === null ? null : rename(k.column), expression: k.expression === null ? null : renameIn(k.expression) }));
+    if (index.where !== null) index.where = renameIn(index.where);
+  }
+  for (const other of working.tables) {
+    for (const fk of other.foreignKeys) {
+      if (fk.referencedTable.toLowerCase() === table.name.toLowerCase()) fk.referencedColumns = fk.referencedColumns.map(rename);
+    }
+  }
+  return [`ALTER TABLE ${q(table.name)} RENAME COLUMN ${q(hint.from)} TO ${q(hint.to)}`];
+}
+
+/** Replaces an identifier in canonical expression text, keeping the rest as printed. */
+function renameIdentifier(expression: string, from: string, to: string): string {
+  const tokens = tokenizeSqlite(expression).map((t) =>
+    (t.kind === 'word' || t.kind === 'quoted') && unquote(t.text).toLowerCase() === from.toLowerCase()
+      ? { ...t, kind: 'quoted' as const, text: q(to) }
+      : t,
+  );
+  return printTokens(tokens, [to]);
+}

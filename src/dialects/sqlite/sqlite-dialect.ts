@@ -1,0 +1,32 @@
+import type { Dialect } from '../dialect.js';
+import { planSqliteMigration, sqliteFixFor } from './sqlite-ddl.js';
+import { openSqlite } from './sqlite-driver.js';
+import { introspectSqlite } from './sqlite-introspector.js';
+import { quoteSqliteIdentifier } from './sqlite-lexer.js';
+import { createSqliteScratch } from './sqlite-scratch.js';
+import { splitSqliteStatements } from './sqlite-statements.js';
+
+/**
+ * SQLite, the embedded default (better-sqlite3). DDL is transactional, but ALTER TABLE
+ * can only rename, add and drop columns: other column changes rebuild the table.
+ *
+ * @example
+ * const db = await sqliteDialect.connect(parseConnectionUrl('sqlite::memory:'));
+ * const schema = await sqliteDialect.introspect(db);
+ */
+export const sqliteDialect: Dialect = {
+  name: 'sqlite',
+  defaultSchema: 'main',
+  supportsTransactionalDdl: true,
+  supportsEnums: false,
+  supportsSchemas: false,
+  supportsConcurrentIndexes: false,
+  supportsAlterColumn: false,
+  connect: (url, options) => openSqlite(url, options),
+  introspect: (db) => introspectSqlite(db),
+  createScratch: () => createSqliteScratch(),
+  splitStatements: (sql) => splitSqliteStatements(sql),
+  quoteIdentifier: (name) => quoteSqliteIdentifier(name),
+  fixFor: (change, expected, actual) => sqliteFixFor(change, expected, actual),
+  planMigration: (from, to, options) => planSqliteMigration(from, to, options),
+};

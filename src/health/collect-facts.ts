@@ -1,6 +1,7 @@
 import type { LockstepConfig } from '../config.js';
 import type { Database } from '../dialects/database.js';
 import { errorMessage } from '../errors.js';
+import { openJobStore } from '../jobs/open-job-store.js';
 import type { HealthSettings } from './health-settings.js';
 import { type DatabaseFacts, EMPTY_JOBS, type OpsFacts, type SectionTiming } from './ops-facts.js';
 import { readJobsFacts } from './read-jobs-facts.js';
@@ -49,7 +50,18 @@ export async function collectFacts(db: Database | undefined, options: CollectOpt
     timeout * 6, // building the expected schema on a scratch database is slower than a query
     (error) => ({ configured: true, changes: [], error }),
   );
-  const jobs = await timed(() => readJobsFacts(db, options.settings), timeout, (error) => ({ ...EMPTY_JOBS, error }));
+  const jobs = await timed(
+    async () => {
+      const opened = await openJobStore({ db });
+      try {
+        return await readJobsFacts(opened.store, options.settings);
+      } finally {
+        await opened.close();
+      }
+    },
+    timeout,
+    (error) => ({ ...EMPTY_JOBS, error }),
+  );
   return { collectedAt, database, migrations, schema, jobs };
 }
 

@@ -115,6 +115,7 @@ function jobsUnavailable(name: ProbeName, facts: OpsFacts): ProbeResult | undefi
   const bad = unreadable(name, facts, facts.jobs);
   if (bad) return bad;
   if (!facts.jobs.installed) return result(name, 'skipped', 'jobs tables not installed', null, facts.jobs);
+  if (facts.jobs.version !== facts.jobs.expectedVersion) return result(name, 'skipped', 'not checked: the jobs tables are at another version (see jobs-schema)', null, facts.jobs);
   return undefined;
 }
 
@@ -137,10 +138,10 @@ function probeWorkers(facts: OpsFacts, settings: HealthSettings): ProbeResult {
 function probeQueueLag(facts: OpsFacts, settings: HealthSettings): ProbeResult {
   const skip = jobsUnavailable('queue-lag', facts);
   if (skip) return skip;
-  const worst = facts.jobs.lag.reduce<{ queue: string; age: number } | null>((w, l) => (l.oldestReadyAgeMs !== null && (!w || l.oldestReadyAgeMs > w.age) ? { queue: l.queue, age: l.oldestReadyAgeMs } : w), null);
-  if (!worst) return result('queue-lag', 'ok', 'no job waiting', 0, facts.jobs);
-  const lagSeconds = worst.age / 1000;
-  return result('queue-lag', grade(lagSeconds, settings.queueLagSeconds), `oldest ready job has waited ${seconds(worst.age)} (queue ${worst.queue})`, round(lagSeconds), facts.jobs);
+  const age = facts.jobs.oldestReadyAgeMs;
+  if (age === null) return result('queue-lag', 'ok', 'no job is waiting for a worker', 0, facts.jobs);
+  const lagSeconds = age / 1000;
+  return result('queue-lag', grade(lagSeconds, settings.queueLagSeconds), `the oldest ready job has waited ${seconds(age)} for a worker`, round(lagSeconds), facts.jobs);
 }
 
 function probeExpiredLeases(facts: OpsFacts, settings: HealthSettings): ProbeResult {
@@ -154,10 +155,9 @@ function probeExpiredLeases(facts: OpsFacts, settings: HealthSettings): ProbeRes
 function probeDeadJobs(facts: OpsFacts, settings: HealthSettings): ProbeResult {
   const skip = jobsUnavailable('dead-jobs', facts);
   if (skip) return skip;
-  const n = facts.jobs.deadLastHour.reduce((sum, d) => sum + d.count, 0);
+  const n = facts.jobs.deadLastHour;
   if (n === 0) return result('dead-jobs', 'ok', 'no job went dead in the last hour', 0, facts.jobs);
-  const byQueue = facts.jobs.deadLastHour.filter((d) => d.count > 0).map((d) => `${d.count} in ${d.queue}`).join(', ');
-  return result('dead-jobs', grade(n, settings.deadJobsLastHour), `${n} job${n === 1 ? '' : 's'} went dead in the last hour (${byQueue}); see lockstep jobs list --state dead`, n, facts.jobs);
+  return result('dead-jobs', grade(n, settings.deadJobsLastHour), `${n} job${n === 1 ? '' : 's'} went dead in the last hour; see lockstep jobs list --state dead`, n, facts.jobs);
 }
 
 function seconds(ms: number | null): string {

@@ -57,7 +57,7 @@ export const DEFAULT_HEALTH_SETTINGS: HealthSettings = {
   workers: { min: 1, staleAfterSeconds: 30 },
   skip: [],
   timeoutMs: 5000,
-  driftCacheMs: 30_000,
+  driftCacheMs: 5000,
 };
 
 const THRESHOLD_KEYS = ['databaseLatencyMs', 'pendingMigrations', 'driftChanges', 'queueLagSeconds', 'expiredLeases', 'deadJobsLastHour'] as const;

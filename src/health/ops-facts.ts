@@ -66,13 +66,6 @@ export interface WorkerFacts {
   runningJobs?: number;
 }
 
-export interface QueueLag {
-  queue: string;
-  /** Age of the oldest job that is ready to run (queued, runAt in the past), in ms. */
-  oldestReadyAgeMs: number | null;
-  ready: number;
-}
-
 export interface JobsFacts extends SectionTiming {
   /** Jobs tables exist. When false every jobs probe is skipped. */
   installed: boolean;
@@ -80,15 +73,16 @@ export interface JobsFacts extends SectionTiming {
   expectedVersion: number | null;
   counts: QueueCount[];
   workers: WorkerFacts[];
-  lag: QueueLag[];
+  /** Age of the oldest job that is ready to run (queued, runAt passed), in ms; null when none waits. */
+  oldestReadyAgeMs: number | null;
   /** Running jobs whose lease ran out: their worker is gone and nobody rescued them yet. */
   expiredLeases: number;
-  /** Jobs that went dead in the last hour, by queue. */
-  deadLastHour: Array<{ queue: string; count: number }>;
-  /** Jobs that finished in the last five minutes, by queue and final state. */
-  finishedLast5m: Array<{ queue: string; state: string; count: number }>;
-  /** Failed attempts (retried or dead) recorded in the last hour, by queue. */
-  failuresLastHour: Array<{ queue: string; count: number }>;
+  /** Jobs that went dead in the last hour. */
+  deadLastHour: number;
+  /** Jobs that reached a final state in the last minute (throughput). */
+  finishedLastMinute: { succeeded: number; dead: number; cancelled: number };
+  /** Failed attempts (retried or dead) in the last minute. */
+  failuresLastMinute: number;
 }
 
 export const EMPTY_JOBS: Omit<JobsFacts, 'durationMs'> = {
@@ -97,9 +91,9 @@ export const EMPTY_JOBS: Omit<JobsFacts, 'durationMs'> = {
   expectedVersion: null,
   counts: [],
   workers: [],
-  lag: [],
+  oldestReadyAgeMs: null,
   expiredLeases: 0,
-  deadLastHour: [],
-  finishedLast5m: [],
-  failuresLastHour: [],
+  deadLastHour: 0,
+  finishedLastMinute: { succeeded: 0, dead: 0, cancelled: 0 },
+  failuresLastMinute: 0,
 };

@@ -1,14 +1,62 @@
+import { statSync } from 'node:fs';
 import type { LockstepConfig } from '../config.js';
 import type { Database } from '../dialects/database.js';
+import { getDialect } from '../dialects/index.js';
+import { readMigrationsFolder } from '../migrations/migration-folder.js';
+import { migrationStatus } from '../migrations/migration-status.js';
+import { withFixes } from '../schema/check.js';
+import { diffSchemas } from '../schema/diff-schemas.js';
+import type { Schema } from '../schema/model.js';
+import { displayPath } from '../sources/display-path.js';
+import { replayMigrations } from '../sources/migrations-source.js';
+import { loadSchemaFile } from '../sources/schema-file-source.js';
 import type { HealthSettings } from './health-settings.js';
 import type { SchemaFacts } from './ops-facts.js';
 
+/** What a long-lived checker keeps: the expected schema (costly: a scratch database) and the last result. */
 export interface SchemaFactsCache {
-  at?: number;
-  facts?: Omit<SchemaFacts, 'durationMs'>;
+  expected?: { key: string; schema: Schema; source: string };
+  last?: { at: number; facts: Omit<SchemaFacts, 'durationMs'> };
 }
 
-/** Drift between the live database and the configured expected schema. */
-export async function readSchemaFacts(_db: Database, config: LockstepConfig, _settings: HealthSettings, _cache: SchemaFactsCache): Promise<Omit<SchemaFacts, 'durationMs'>> {
-  return { configured: Boolean(config.schema || config.migrations), changes: [] };
+/**
+ * Drift between the live database and what it should be. With a `schema.sql`, that file
+ * is the reference. With only a migrations folder, the reference is the replay of the
+ * migrations *applied so far*: a pending migration is the migrations probe's business,
+ * and drift then means one thing only, that the database was changed behind lockstep's back.
+ */
+export async function readSchemaFacts(db: Database, config: LockstepConfig, settings: HealthSettings, cache: SchemaFactsCache): Promise<Omit<SchemaFacts, 'durationMs'>> {
+  if (!config.schema && !config.migrations) return { configured: false, changes: [] };
+  if (cache.last && Date.now() - cache.last.at < settings.driftCacheMs) return cache.last.facts;
+  const dialect = getDialect(db.dialect);
+  const expected = await expectedSchema(db, config, cache);
+  const actual = await dialect.introspect(db);
+  const changes = withFixes(dialect, diffSchemas(expected.schema, actual).changes, expected.schema, actual);
+  const facts = { configured: true, expectedSource: expected.source, changes };
+  cache.last = { at: Date.now(), facts };
+  return facts;
+}
+
+async function expectedSchema(db: Database, config: LockstepConfig, cache: SchemaFactsCache): Promise<{ schema: Schema; source: string }> {
+  const dialect = getDialect(db.dialect);
+  const scratch = config.devUrl ? { devUrl: config.devUrl } : {};
+  let key: string;
+  let build: () => Promise<Schema>;
+  let source: string;
+  if (config.schema) {
+    const file = config.schema;
+    key = `schema:${file}:${statSync(file).mtimeMs}`;
+    source = displayPath(file);
+    build = () => loadSchemaFile(dialect, file, scratch);
+  } else {
+    const migrations = readMigrationsFolder(config.migrations!);
+    const status = await migrationStatus(db, migrations);
+    const applied = migrations.filter((m) => status.migrations.some((s) => s.version === m.version && s.state === 'applied'));
+    const last = applied.at(-1);
+    key = `migrations:${config.migrations}:${applied.map((m) => `${m.version}=${m.checksum}`).join(',')}`;
+    source = `${displayPath(config.migrations!)} (up to ${last ? `${last.version}_${last.name}` : 'no migration'})`;
+    build = () => replayMigrations(dialect, applied, scratch);
+  }
+  if (cache.expected?.key !== key) cache.expected = { key, schema: await build(), source };
+  return cache.expected;
 }

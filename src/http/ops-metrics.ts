@@ -1,6 +1,6 @@
 import type { HealthReport } from '../health/health-report.js';
 import type { OpsFacts } from '../health/ops-facts.js';
-import type { MetricFamily } from './prometheus.js';
+import type { MetricFamily, Sample } from './prometheus.js';
 
 /** Every job state, so a state with no jobs is exported as 0 instead of vanishing. */
 export const JOB_STATES = ['queued', 'running', 'succeeded', 'dead', 'cancelled'] as const;
@@ -17,10 +17,11 @@ const STATUS_VALUE = { ok: 0, skipped: 0, degraded: 1, failing: 2 } as const;
  */
 export function opsMetrics(facts: OpsFacts, report: HealthReport): MetricFamily[] {
   const jobs = facts.jobs;
-  const queues = [...new Set([...jobs.counts.map((c) => c.queue), ...jobs.lag.map((l) => l.queue)])].sort();
+  const queues = [...new Set(jobs.counts.map((c) => c.queue))].sort();
   const count = (queue: string, state: string) => jobs.counts.filter((c) => c.queue === queue && c.state === state).reduce((s, c) => s + c.count, 0);
-  const sum = (list: Array<{ queue: string; count: number }>, queue: string) => list.filter((x) => x.queue === queue).reduce((s, x) => s + x.count, 0);
   const liveWorkers = jobs.workers.filter((w) => w.live).length;
+  // Queue-wide numbers only exist once the jobs tables do; before that they are absent, not 0.
+  const ifInstalled = (samples: Sample[]) => (jobs.installed ? samples : []);
 
   return [
     { name: 'lockstep_up', help: 'Whether the database answered (1) or not (0).', type: 'gauge', samples: [{ value: facts.database.reachable ? 1 : 0 }] },
@@ -55,56 +56,43 @@ export function opsMetrics(facts: OpsFacts, report: HealthReport): MetricFamily[
       samples: queues.flatMap((queue) => JOB_STATES.map((state) => ({ labels: { queue, state }, value: count(queue, state) }))),
     },
     {
-      name: 'lockstep_jobs_ready',
-      help: 'Queued jobs whose run time has come, waiting for a worker.',
-      type: 'gauge',
-      samples: jobs.lag.map((l) => ({ labels: { queue: l.queue }, value: l.ready })),
-    },
-    {
       name: 'lockstep_queue_lag_seconds',
-      help: 'Age of the oldest ready job (0 when none waits).',
+      help: 'Age of the oldest job ready to run (0 when none waits).',
       type: 'gauge',
-      samples: jobs.lag.map((l) => ({ labels: { queue: l.queue }, value: (l.oldestReadyAgeMs ?? 0) / 1000 })),
+      samples: ifInstalled([{ value: (jobs.oldestReadyAgeMs ?? 0) / 1000 }]),
     },
     {
-      name: 'lockstep_jobs_finished_last_5m',
-      help: 'Jobs that reached a final state in the last five minutes (throughput).',
+      name: 'lockstep_jobs_finished_last_minute',
+      help: 'Jobs that reached a final state in the last minute (throughput), by state.',
       type: 'gauge',
-      samples: queues.flatMap((queue) =>
-        ['succeeded', 'dead', 'cancelled'].map((state) => ({
-          labels: { queue, state },
-          value: jobs.finishedLast5m.filter((f) => f.queue === queue && f.state === state).reduce((s, f) => s + f.count, 0),
-        })),
-      ),
+      samples: ifInstalled(Object.entries(jobs.finishedLastMinute).map(([state, value]) => ({ labels: { state }, value }))),
     },
     {
-      name: 'lockstep_job_failures_last_hour',
-      help: 'Failed job attempts (retried or dead) in the last hour.',
+      name: 'lockstep_job_failures_last_minute',
+      help: 'Failed job attempts (retried or dead) in the last minute.',
       type: 'gauge',
-      samples: queues.map((queue) => ({ labels: { queue }, value: sum(jobs.failuresLastHour, queue) })),
+      samples: ifInstalled([{ value: jobs.failuresLastMinute }]),
     },
     {
       name: 'lockstep_jobs_dead_last_hour',
       help: 'Jobs that went dead in the last hour.',
       type: 'gauge',
-      samples: queues.map((queue) => ({ labels: { queue }, value: sum(jobs.deadLastHour, queue) })),
+      samples: ifInstalled([{ value: jobs.deadLastHour }]),
     },
     {
       name: 'lockstep_jobs_expired_leases',
       help: 'Running jobs whose lease has expired (their worker is gone).',
       type: 'gauge',
-      samples: jobs.installed ? [{ value: jobs.expiredLeases }] : [],
+      samples: ifInstalled([{ value: jobs.expiredLeases }]),
     },
     {
       name: 'lockstep_workers',
       help: 'Registered workers by liveness (live: heartbeat recent).',
       type: 'gauge',
-      samples: jobs.installed
-        ? [
-            { labels: { state: 'live' }, value: liveWorkers },
-            { labels: { state: 'stale' }, value: jobs.workers.length - liveWorkers },
-          ]
-        : [],
+      samples: ifInstalled([
+        { labels: { state: 'live' }, value: liveWorkers },
+        { labels: { state: 'stale' }, value: jobs.workers.length - liveWorkers },
+      ]),
     },
   ];
 }

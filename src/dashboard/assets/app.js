@@ -168,12 +168,6 @@ function queueRows(facts) {
     q[c.state] = (q[c.state] ?? 0) + c.count;
     queues.set(c.queue, q);
   }
-  for (const l of facts.jobs.lag) {
-    const q = queues.get(l.queue) ?? { queue: l.queue };
-    q.lag = l.oldestReadyAgeMs;
-    q.ready = l.ready;
-    queues.set(l.queue, q);
-  }
   return [...queues.values()].sort((a, b) => a.queue.localeCompare(b.queue));
 }
 
@@ -183,7 +177,8 @@ function renderOverview() {
     <div id="health-slot"></div>
     <div class="grid cols-2" style="margin-top:12px">
       <section class="panel"><header><h2>Queues</h2></header>
-        <table><thead><tr><th>Queue</th>${STATES.map((s) => `<th class="num">${s}</th>`).join('')}<th class="num">Lag</th></tr></thead><tbody id="queues"></tbody></table>
+        <div class="stat-row" id="queue-stats"></div>
+        <table><thead><tr><th>Queue</th>${STATES.map((s) => `<th class="num">${s}</th>`).join('')}</tr></thead><tbody id="queues"></tbody></table>
         <div class="empty" id="queues-empty" hidden>No jobs yet.</div></section>
       <section class="panel"><header><h2>Schema &amp; migrations</h2></header><div id="schema-summary" class="body"></div></section>
     </div>
@@ -198,7 +193,18 @@ function renderOverview() {
       <div class="empty" id="workers-mini-empty" hidden>No worker has registered.</div></section>`);
   $('#health-slot', view).innerHTML = probesPanel(report);
   const queues = queueRows(facts);
-  syncRows($('#queues'), queues, (q) => q.queue, (q) => `<td><a href="#/jobs?queue=${encodeURIComponent(q.queue)}">${esc(q.queue)}</a></td>${STATES.map((s) => `<td class="num"><a href="#/jobs?queue=${encodeURIComponent(q.queue)}&state=${s}">${(q[s] ?? 0).toLocaleString()}</a></td>`).join('')}<td class="num">${q.lag ? duration(q.lag) : '–'}</td>`);
+  syncRows($('#queues'), queues, (q) => q.queue, (q) => `<td><a href="#/jobs?queue=${encodeURIComponent(q.queue)}">${esc(q.queue)}</a></td>${STATES.map((s) => `<td class="num"><a href="#/jobs?queue=${encodeURIComponent(q.queue)}&state=${s}">${(q[s] ?? 0).toLocaleString()}</a></td>`).join('')}`);
+  const j = facts.jobs;
+  const stat = (label, value, title) => `<div class="stat" title="${esc(title)}"><div class="v">${value}</div><div class="l">${label}</div></div>`;
+  $('#queue-stats').innerHTML = j.installed
+    ? [
+        stat('oldest ready job', j.oldestReadyAgeMs === null ? '–' : duration(j.oldestReadyAgeMs), 'queue lag: how long the oldest ready job has waited for a worker'),
+        stat('finished / min', (j.finishedLastMinute.succeeded + j.finishedLastMinute.dead + j.finishedLastMinute.cancelled).toLocaleString(), 'jobs that reached a final state in the last minute'),
+        stat('failed attempts / min', j.failuresLastMinute.toLocaleString(), 'attempts that failed (retried or dead) in the last minute'),
+        stat('dead last hour', j.deadLastHour.toLocaleString(), 'jobs that went dead in the last hour'),
+        stat('live workers', j.workers.filter((w) => w.live).length, 'workers with a recent heartbeat'),
+      ].join('')
+    : '<span class="faint">Jobs tables not installed (lockstep jobs install).</span>';
   $('#queues-empty').hidden = queues.length > 0;
   $('#schema-summary').innerHTML = schemaSummary(state.overview);
   const running = state.lists.running?.jobs ?? [];

@@ -1,0 +1,32 @@
+import type { Dialect } from '../dialect.js';
+import { fixForPostgres, quotePostgresIdentifier } from './postgres-ddl.js';
+import { connectPostgres } from './postgres-driver.js';
+import { introspectPostgres } from './postgres-introspector.js';
+import { planPostgresMigration } from './postgres-plan.js';
+import { createPostgresScratch } from './postgres-scratch.js';
+import { splitPostgresStatements } from './postgres-statements.js';
+
+/**
+ * PostgreSQL: transactional DDL, enums, schemas, `CREATE INDEX CONCURRENTLY` and
+ * `ALTER COLUMN` are all available, so migrations never need table rebuilds.
+ *
+ * @example
+ * const db = await postgresDialect.connect(parseConnectionUrl('postgres://postgres@localhost/app'));
+ * const schema = await postgresDialect.introspect(db);
+ */
+export const postgresDialect: Dialect = {
+  name: 'postgres',
+  defaultSchema: 'public',
+  supportsTransactionalDdl: true,
+  supportsEnums: true,
+  supportsSchemas: true,
+  supportsConcurrentIndexes: true,
+  supportsAlterColumn: true,
+  connect: connectPostgres,
+  introspect: introspectPostgres,
+  createScratch: createPostgresScratch,
+  splitStatements: splitPostgresStatements,
+  quoteIdentifier: quotePostgresIdentifier,
+  fixFor: fixForPostgres,
+  planMigration: planPostgresMigration,
+};

@@ -1,0 +1,431 @@
+import { LockstepError } from '../../errors.js';
+import { diffSchemas } from '../../schema/diff-schemas.js';
+import type { CheckConstraint, Column, EnumType, ForeignKey, Index, PrimaryKey, Schema, Table, UniqueConstraint, View } from '../../schema/model.js';
+import { normalizeExpression } from '../../schema/normalize-sql.js';
+import type { SchemaChange } from '../../schema/schema-change.js';
+import type { MigrationPlan, RenameHint } from '../dialect.js';
+import {
+  addConstraintSql,
+  addEnumValuesSql,
+  alterColumnTypeSql,
+  alterDefaultSql,
+  alterTable,
+  checkClause,
+  columnDefinition,
+  columnsOfType,
+  createEnumSql,
+  createIndexSql,
+  createTableSql,
+  createViewSql,
+  dropConstraintSql,
+  dropEnumSql,
+  dropIndexSql,
+  dropTableSql,
+  dropViewSql,
+  foreignKeyClause,
+  primaryKeyClause,
+  qualify,
+  quotePostgresIdentifier as q,
+  recreateEnumSql,
+  sameForeignKey,
+  setNullableSql,
+  uniqueClause,
+} from './postgres-ddl.js';
+
+type TableRef = { schema: string; name: string };
+
+/**
+ * The ordered statements that take schema `from` to schema `to` on PostgreSQL:
+ *
+ * 1. schemas, confirmed renames (tables, columns, their serial sequences, constraints);
+ * 2. views that depend on what changes are dropped (dependents first);
+ * 3. foreign keys, indexes, uniques, checks and primary keys that go away or change are
+ *    dropped, then the tables that go away;
+ * 4. enums are created or get new values (a removed or reordered value recreates the type);
+ * 5. new tables (columns, primary key, uniques, checks), then column changes of kept tables;
+ * 6. new keys, checks and indexes, then every new foreign key (after all tables, so cycles work);
+ * 7. enums that go away are dropped, and views are recreated (dependencies first).
+ *
+ * Changes no statement can express end up in `unsupported`, never as empty SQL.
+ *
+ * @example
+ * const plan = planPostgresMigration(migrationsReplayed, declaredSchema, { renames: [{ table: 'users', from: 'mail', to: 'email' }] });
+ * // plan.statements[0] === 'ALTER TABLE "users" RENAME COLUMN "mail" TO "email";'
+ */
+export function planPostgresMigration(from: Schema, to: Schema, options: { renames?: RenameHint[] } = {}): MigrationPlan {
+  const source: Schema = structuredClone(from);
+  const out = new Phases();
+  const unsupported: SchemaChange[] = [];
+
+  for (const schema of newNamespaces(from, to)) out.setup.push(`CREATE SCHEMA IF NOT EXISTS ${q(schema)};`);
+  const oldNames = applyRenames(source, to, options.renames ?? [], out.setup);
+
+  const changes = diffSchemas(to, source, { strictNames: true }).changes;
+  const of = (kind: SchemaChange['kind']) => changes.filter((c) => c.kind === kind);
+  const ref = (c: SchemaChange): TableRef => ({ schema: c.schema ?? 'public', name: c.table });
+  const key = (t: TableRef, column?: string) => `${t.schema}.${t.name}${column === undefined ? '' : `.${column}`}`;
+  const toTable = (t: TableRef) => to.tables.find((x) => x.schema === t.schema && x.name === t.name);
+  const sourceTable = (t: TableRef) => source.tables.find((x) => x.schema === t.schema && x.name === t.name);
+
+  const droppedTables = new Set(of('table.extra').map((c) => key(ref(c))));
+  const droppedColumns = new Set(of('column.extra').map((c) => key(ref(c), c.column)));
+  const retyped = new Set(of('column.type').map((c) => key(ref(c), c.column)));
+  const affectedTables = new Set<string>([...droppedTables, ...[...droppedColumns, ...retyped].map((k) => k.slice(0, k.lastIndexOf('.')))]);
+
+  // Renamed constraints and indexes (same definition, other name) are renamed, not rebuilt.
+  renameConstraints(changes, ref, out.setup);
+
+  // Enums first: a recreated enum rewrites its columns, which views may depend on.
+  const droppedEnumTypes: string[] = [];
+  for (const c of of('enum.missing')) out.enums.push(createEnumSql(c.expected as EnumType));
+  for (const c of of('enum.values')) {
+    const want = c.expected as EnumType;
+    const have = c.actual as EnumType;
+    const added = addEnumValuesSql(have, want);
+    if (added) {
+      out.enums.push(...added);
+      continue;
+    }
+    const columns = columnsOfType(source, have)
+      .filter(({ table, column }) => !droppedTables.has(key(table)) && !droppedColumns.has(key(table, column.name)) && !retyped.has(key(table, column.name)))
+      .map((col) => ({ ...col, newDefault: toTable(col.table)?.columns.find((x) => x.name === col.column.name)?.default ?? null }));
+    for (const col of columns) affectedTables.add(key(col.table));
+    const recreate = recreateEnumSql(want, columns);
+    out.enums.push(...recreate.before);
+    droppedEnumTypes.push(recreate.dropOld);
+  }
+  for (const c of of('enum.extra')) droppedEnumTypes.push(dropEnumSql(c.actual as EnumType));
+
+  // Views: drop what changes or depends on a changed table, recreate afterwards.
+  planViews(source, to, changes, affectedTables, oldNames, out);
+
+  // Foreign keys that must go before their tables, keys or column types change.
+  const keyChanged = new Map<string, string[][]>();
+  for (const c of [...of('pk.mismatch'), ...of('unique.extra')]) {
+    const have = c.actual as PrimaryKey | UniqueConstraint | null;
+    if (!have) continue;
+    const list = keyChanged.get(key(ref(c))) ?? [];
+    list.push(have.columns);
+    keyChanged.set(key(ref(c)), list);
+  }
+  const fkDrops = new Map<string, { table: TableRef; fk: ForeignKey }>();
+  const fkAdds: Array<{ table: TableRef; fk: ForeignKey }> = [];
+  const fkId = (t: TableRef, fk: ForeignKey) => `${key(t)}|${fk.name}`;
+  for (const c of of('fk.extra')) fkDrops.set(fkId(ref(c), c.actual as ForeignKey), { table: ref(c), fk: c.actual as ForeignKey });
+  for (const c of of('fk.mismatch')) {
+    const want = c.expected as ForeignKey;
+    const have = c.actual as ForeignKey;
+    if (want.name !== have.name && sameForeignKey(want, have)) continue; // renamed above
+    fkDrops.set(fkId(ref(c), have), { table: ref(c), fk: have });
+    fkAdds.push({ table: ref(c), fk: want });
+  }
+  for (const c of of('fk.missing')) fkAdds.push({ table: ref(c), fk: c.expected as ForeignKey });
+  for (const table of source.tables) {
+    for (const fk of table.foreignKeys) {
+      if (fkDrops.has(fkId(table, fk))) continue;
+      const target = { schema: fk.referencedSchema, name: fk.referencedTable };
+      const dependsOnChange =
+        droppedTables.has(key(table)) ||
+        fk.columns.some((col) => retyped.has(key(table, col))) ||
+        fk.referencedColumns.some((col) => retyped.has(key(target, col))) ||
+        (keyChanged.get(key(target)) ?? []).some((cols) => sameSet(cols, fk.referencedColumns));
+      if (!dependsOnChange) continue;
+      fkDrops.set(fkId(table, fk), { table, fk });
+      const kept = droppedTables.has(key(table)) ? undefined : toTable(table)?.foreignKeys.find((x) => x.name === fk.name && sameForeignKey(x, fk));
+      if (kept) fkAdds.push({ table, fk: kept });
+    }
+  }
+  for (const { table, fk } of fkDrops.values()) {
+    if (fk.name) out.dropKeys.push(dropConstraintSql(table, fk.name));
+    else unsupported.push({ kind: 'fk.extra', table: table.name, expected: null, actual: fk, message: `foreign key on ${table.name} has no name and cannot be dropped` });
+  }
+
+  // Indexes, uniques, checks and primary keys that go away or change.
+  for (const c of of('index.extra')) out.dropKeys.push(dropIndexSql(ref(c), c.actual as Index));
+  for (const c of of('index.mismatch')) out.dropKeys.push(dropIndexSql(ref(c), c.actual as Index));
+  for (const c of [...of('unique.extra'), ...of('check.extra')]) {
+    const have = c.actual as UniqueConstraint | CheckConstraint;
+    if (droppedTables.has(key(ref(c)))) continue;
+    if (have.name) out.dropKeys.push(dropConstraintSql(ref(c), have.name));
+    else unsupported.push(c);
+  }
+  const pkAdds: Array<{ table: TableRef; pk: PrimaryKey }> = [];
+  for (const c of of('pk.mismatch')) {
+    const want = c.expected as PrimaryKey | null;
+    const have = c.actual as PrimaryKey | null;
+    if (want && have && sameSet(want.columns, have.columns) && want.columns.join() === have.columns.join()) continue; // renamed above
+    if (have) out.dropKeys.push(dropConstraintSql(ref(c), have.name ?? `${c.table}_pkey`));
+    if (want) pkAdds.push({ table: ref(c), pk: want });
+  }
+  for (const c of of('table.extra')) out.dropTables.push(dropTableSql(ref(c)));
+
+  // New tables, then column changes of kept tables.
+  for (const c of of('table.missing')) {
+    const table = c.expected as Table;
+    out.tables.push(createTableSql(table));
+    for (const index of table.indexes) out.addKeys.push(createIndexSql(table, index));
+    for (const fk of table.foreignKeys) fkAdds.push({ table, fk });
+  }
+  for (const c of of('column.extra')) out.columns.push(alterTable(ref(c), `DROP COLUMN ${q(c.column!)}`));
+  for (const c of of('column.missing')) out.columns.push(alterTable(ref(c), `ADD COLUMN ${columnDefinition(c.expected as Column)}`));
+  const defaultsDone = new Set<string>();
+  for (const c of of('column.type')) {
+    const table = ref(c);
+    const before = sourceTable(table)?.columns.find((x) => x.name === c.column);
+    const after = toTable(table)?.columns.find((x) => x.name === c.column);
+    // A default of the old type may not cast to the new one: drop it, then set the new one.
+    if (before?.default != null) out.columns.push(alterTable(table, `ALTER COLUMN ${q(c.column!)} DROP DEFAULT`));
+    out.columns.push(alterColumnTypeSql(table, c.column!, c.expected as string));
+    if (before?.default != null && after?.default != null && !after.identity && !after.generated) {
+      out.columns.push(alterTable(table, `ALTER COLUMN ${q(c.column!)} SET DEFAULT ${after.default}`));
+    }
+    if (before?.default != null) defaultsDone.add(key(table, c.column));
+  }
+  for (const c of of('column.nullable')) out.columns.push(setNullableSql(ref(c), c.column!, c.expected as boolean));
+  for (const c of of('column.default')) {
+    const table = ref(c);
+    if (defaultsDone.has(key(table, c.column)) && !/^generated /i.test(String(c.expected ?? '')) && !/^generated /i.test(String(c.actual ?? ''))) {
+      const after = toTable(table)?.columns.find((x) => x.name === c.column);
+      if (after?.default === c.expected || c.expected === null) continue;
+    }
+    const sql = alterDefaultSql(table, c.column!, c.expected as string | null, c.actual as string | null);
+    if (sql) {
+      out.columns.push(...sql);
+      continue;
+    }
+    // A new generation expression: the column holds no data of its own, so rebuild it,
+    // unless an index or constraint of the target uses it (they would be lost with it).
+    const after = toTable(table);
+    const column = after?.columns.find((x) => x.name === c.column);
+    if (column && after && !usesColumn(after, column.name)) {
+      out.columns.push(alterTable(table, `DROP COLUMN ${q(column.name)}, ADD COLUMN ${columnDefinition(column)}`));
+    } else {
+      unsupported.push({ ...c, message: `${c.message} (changing the expression of a generated column that an index or constraint uses needs a manual migration)` });
+    }
+  }
+
+  // New keys, checks, indexes, then foreign keys.
+  for (const { table, pk } of pkAdds) out.addKeys.push(addConstraintSql(table, primaryKeyClause(pk)));
+  for (const c of of('unique.missing')) out.addKeys.push(addConstraintSql(ref(c), uniqueClause(c.expected as UniqueConstraint)));
+  for (const c of of('check.missing')) out.addKeys.push(addConstraintSql(ref(c), checkClause(c.expected as CheckConstraint)));
+  for (const c of [...of('index.missing'), ...of('index.mismatch')]) out.addKeys.push(createIndexSql(ref(c), c.expected as Index));
+  for (const { table, fk } of fkAdds) out.foreignKeys.push(addConstraintSql(table, foreignKeyClause(fk)));
+  out.dropEnums.push(...droppedEnumTypes);
+
+  return { statements: out.ordered(), unsupported };
+}
+
+/** Statement lists in the order they run. */
+class Phases {
+  setup: string[] = [];
+  dropViews: string[] = [];
+  dropKeys: string[] = [];
+  dropTables: string[] = [];
+  enums: string[] = [];
+  tables: string[] = [];
+  columns: string[] = [];
+  addKeys: string[] = [];
+  foreignKeys: string[] = [];
+  dropEnums: string[] = [];
+  createViews: string[] = [];
+
+  ordered(): string[] {
+    return [
+      ...this.setup,
+      ...this.dropViews,
+      ...this.dropKeys,
+      ...this.dropTables,
+      ...this.enums,
+      ...this.tables,
+      ...this.columns,
+      ...this.addKeys,
+      ...this.foreignKeys,
+      ...this.dropEnums,
+      ...this.createViews,
+    ];
+  }
+}
+
+function newNamespaces(from: Schema, to: Schema): string[] {
+  const existing = new Set(['public', ...from.tables.map((t) => t.schema), ...from.enums.map((e) => e.schema), ...from.views.map((v) => v.schema)]);
+  const wanted = new Set([...to.tables.map((t) => t.schema), ...to.enums.map((e) => e.schema), ...to.views.map((v) => v.schema)]);
+  return [...wanted].filter((s) => !existing.has(s)).sort();
+}
+
+/**
+ * Applies confirmed renames to `source` (a copy of `from`) and emits their statements, so
+ * the diff that follows sees only what else changed. Returns new name → old name of every
+ * renamed table, for matching view bodies that still spell the old name.
+ */
+function applyRenames(source: Schema, to: Schema, renames: RenameHint[], out: string[]): Map<string, string> {
+  const oldNames = new Map<string, string>();
+  const renamedTables = new Set<Table>();
+  for (const hint of renames.filter((r) => r.isTable)) {
+    const table = source.tables.find((t) => t.name === hint.from);
+    if (!table) throw badHint(hint, `there is no table ${hint.from}`);
+    out.push(`ALTER TABLE ${qualify(table.schema, hint.from)} RENAME TO ${q(hint.to)};`);
+    table.name = hint.to;
+    oldNames.set(hint.to, hint.from);
+    renamedTables.add(table);
+    for (const other of source.tables) {
+      for (const fk of other.foreignKeys) if (fk.referencedSchema === table.schema && fk.referencedTable === hint.from) fk.referencedTable = hint.to;
+    }
+  }
+  for (const hint of renames.filter((r) => !r.isTable)) {
+    const table = source.tables.find((t) => t.name === hint.table) ?? source.tables.find((t) => oldNames.get(t.name) === hint.table);
+    const column = table?.columns.find((c) => c.name === hint.from);
+    if (!table || !column) throw badHint(hint, `there is no column ${hint.table}.${hint.from}`);
+    out.push(alterTable(table, `RENAME COLUMN ${q(hint.from)} TO ${q(hint.to)}`));
+    column.name = hint.to;
+    renamedTables.add(table);
+    const rename = (cols: string[]) => cols.map((c) => (c === hint.from ? hint.to : c));
+    if (table.primaryKey) table.primaryKey.columns = rename(table.primaryKey.columns);
+    for (const u of table.uniques) u.columns = rename(u.columns);
+    for (const fk of table.foreignKeys) fk.columns = rename(fk.columns);
+    for (const index of table.indexes) for (const k of index.keys) if (k.column === hint.from) k.column = hint.to;
+    for (const other of source.tables) {
+      for (const fk of other.foreignKeys) {
+        if (fk.referencedSchema === table.schema && fk.referencedTable === table.name) fk.referencedColumns = rename(fk.referencedColumns);
+      }
+    }
+  }
+  // A serial column keeps its sequence name across renames; rename the sequence to what
+  // the target's default names, or the default would point at a sequence that does not exist.
+  for (const table of renamedTables) {
+    const target = to.tables.find((t) => t.schema === table.schema && t.name === table.name);
+    for (const column of table.columns) {
+      const was = sequenceOf(column.default);
+      const wanted = sequenceOf(target?.columns.find((c) => c.name === column.name)?.default ?? null);
+      if (!was || !wanted || was === wanted) continue;
+      const newName = wanted.split('.').pop()!.replace(/^"(.*)"$/, '$1').replace(/""/g, '"');
+      out.push(`ALTER SEQUENCE ${was} RENAME TO ${q(newName)};`);
+      column.default = column.default!.replace(`'${was.replace(/'/g, "''")}'`, `'${wanted.replace(/'/g, "''")}'`);
+    }
+  }
+  return oldNames;
+}
+
+function sequenceOf(value: string | null): string | null {
+  const match = value ? /^nextval\('((?:[^']|'')+)'::regclass\)$/.exec(value) : null;
+  return match ? match[1]!.replace(/''/g, "'") : null;
+}
+
+function badHint(hint: RenameHint, problem: string): LockstepError {
+  const text = hint.isTable ? `${hint.from}=${hint.to}` : `${hint.table}.${hint.from}=${hint.to}`;
+  return new LockstepError(`cannot apply rename ${text}: ${problem} in the current schema`, {
+    hint: 'Check the --rename arguments against the tables and columns the migrations create.',
+  });
+}
+
+/** Constraints and indexes whose definition is unchanged but whose name differs are renamed in place. */
+function renameConstraints(changes: SchemaChange[], ref: (c: SchemaChange) => TableRef, out: string[]): void {
+  const renameConstraint = (c: SchemaChange, from: string, to: string) => out.push(alterTable(ref(c), `RENAME CONSTRAINT ${q(from)} TO ${q(to)}`));
+  for (const c of changes) {
+    if (c.kind === 'pk.mismatch') {
+      const want = c.expected as PrimaryKey | null;
+      const have = c.actual as PrimaryKey | null;
+      if (want?.name && have?.name && want.name !== have.name && want.columns.join() === have.columns.join()) renameConstraint(c, have.name, want.name);
+    } else if (c.kind === 'fk.mismatch') {
+      const want = c.expected as ForeignKey;
+      const have = c.actual as ForeignKey;
+      if (want.name && have.name && want.name !== have.name && sameForeignKey(want, have)) renameConstraint(c, have.name, want.name);
+    }
+  }
+  // missing + extra of the same definition on the same table: a rename.
+  const pairs: Array<[SchemaChange['kind'], SchemaChange['kind'], (x: never) => string]> = [
+    ['unique.missing', 'unique.extra', (u: UniqueConstraint) => u.columns.join('\u0000')],
+    ['check.missing', 'check.extra', (k: CheckConstraint) => normalizeExpression(k.expression)],
+    ['index.missing', 'index.extra', (i: Index) => indexDefinition(i)],
+  ];
+  for (const [missingKind, extraKind, definition] of pairs) {
+    const extras = changes.filter((c) => c.kind === extraKind);
+    for (const missing of changes.filter((c) => c.kind === missingKind)) {
+      const want = missing.expected as { name: string | null };
+      const match = extras.find((x) => x.table === missing.table && x.schema === missing.schema && definition(x.actual as never) === definition(want as never));
+      const have = match?.actual as { name: string | null } | undefined;
+      if (!match || !want.name || !have?.name) continue;
+      extras.splice(extras.indexOf(match), 1);
+      changes.splice(changes.indexOf(match), 1);
+      changes.splice(changes.indexOf(missing), 1);
+      if (missingKind === 'index.missing') out.push(`ALTER INDEX ${qualify(ref(missing).schema, have.name)} RENAME TO ${q(want.name)};`);
+      else renameConstraint(missing, have.name, want.name);
+    }
+  }
+}
+
+function indexDefinition(index: Index): string {
+  return JSON.stringify([
+    index.unique,
+    index.method,
+    index.keys.map((k) => [k.column, k.expression === null ? null : normalizeExpression(k.expression), k.descending]),
+    index.where === null ? null : normalizeExpression(index.where),
+  ]);
+}
+
+/**
+ * Drops the views that change or read a changed table (and, transitively, the views that
+ * read those), dependents first, and recreates every one the target still has,
+ * dependencies first.
+ */
+function planViews(source: Schema, to: Schema, changes: SchemaChange[], affectedTables: Set<string>, oldNames: Map<string, string>, out: Phases): void {
+  const vkey = (v: TableRef) => `${v.schema}.${v.name}`;
+  const drop = new Map<string, View>();
+  const create = new Map<string, View>();
+  for (const c of changes) {
+    if (c.kind === 'view.extra' || c.kind === 'view.definition') drop.set(vkey(c.actual as View), c.actual as View);
+    if (c.kind === 'view.missing' || c.kind === 'view.definition') create.set(vkey(c.expected as View), c.expected as View);
+  }
+  const affectedNames = [...affectedTables].map((k) => k.slice(k.indexOf('.') + 1));
+  const names = affectedNames.flatMap((n) => [n, ...(oldNames.has(n) ? [oldNames.get(n)!] : [])]);
+  for (const view of source.views) if (names.some((n) => mentions(view.definition, n))) drop.set(vkey(view), view);
+  // Views reading a dropped view go too.
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const view of source.views) {
+      if (drop.has(vkey(view))) continue;
+      if ([...drop.values()].some((d) => mentions(view.definition, d.name))) {
+        drop.set(vkey(view), view);
+        grew = true;
+      }
+    }
+  }
+  for (const view of drop.values()) {
+    const target = to.views.find((v) => vkey(v) === vkey(view));
+    if (target) create.set(vkey(target), target);
+  }
+  out.dropViews.push(...dependencyOrder([...drop.values()]).reverse().map(dropViewSql));
+  out.createViews.push(...dependencyOrder([...create.values()]).map((v) => createViewSql(v)));
+}
+
+/** Views ordered so that a view comes after every view of the list its body names. */
+function dependencyOrder(views: View[]): View[] {
+  const ordered: View[] = [];
+  const visiting = new Set<View>();
+  const visit = (view: View) => {
+    if (ordered.includes(view) || visiting.has(view)) return;
+    visiting.add(view);
+    for (const other of views) if (other !== view && mentions(view.definition, other.name)) visit(other);
+    ordered.push(view);
+  };
+  for (const view of [...views].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) visit(view);
+  return ordered;
+}
+
+function mentions(definition: string, name: string): boolean {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[^A-Za-z0-9_$])"?${escaped}"?($|[^A-Za-z0-9_$])`, 'i').test(definition);
+}
+
+function usesColumn(table: Table, column: string): boolean {
+  return (
+    table.primaryKey?.columns.includes(column) ||
+    table.uniques.some((u) => u.columns.includes(column)) ||
+    table.foreignKeys.some((f) => f.columns.includes(column)) ||
+    table.indexes.some((i) => i.keys.some((k) => k.column === column || (k.expression !== null && mentions(k.expression, column)))) ||
+    table.checks.some((c) => mentions(c.expression, column))
+  );
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}

@@ -1,7 +1,14 @@
 import type { Command } from '../command.js';
+import { checkCommand } from './check.js';
+import { diffCommand } from './diff.js';
+import { snapshotCommand } from './snapshot.js';
 
 /**
  * Every CLI command, in the order `lockstep --help` lists them. Each lives in its own
  * file under this folder and is a thin layer over a library call.
  */
-export const COMMANDS: Command[] = [];
+export const COMMANDS: Command[] = [
+  checkCommand,
+  diffCommand,
+  snapshotCommand,
+];

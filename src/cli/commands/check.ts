@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import { getDialect } from '../../dialects/index.js';
+import { checkSchema } from '../../schema/check.js';
+import type { SchemaChange } from '../../schema/schema-change.js';
+import { displayPath } from '../../sources/display-path.js';
+import { locateTable } from '../../sources/locate-in-script.js';
+import type { Command } from '../command.js';
+import { createStyle } from '../output.js';
+import { type GithubLocation, renderCheckText, renderGithubAnnotations } from '../render-check-report.js';
+import { reportFormat } from './check-format.js';
+
+export const checkCommand: Command = {
+  name: 'check',
+  summary: 'compare the live database with schema.sql / the migrations (exit 0 in sync, 1 drift, 2 error)',
+  options: {
+    json: { type: 'boolean', description: 'print the JSON report' },
+    format: { type: 'string', placeholder: 'FORMAT', description: 'text (default), json or github (workflow annotations)' },
+    'strict-names': { type: 'boolean', description: 'also report constraints and indexes that differ only by name' },
+  },
+  async run(args, ctx) {
+    const format = reportFormat(args);
+    const config = ctx.config();
+    const report = await checkSchema({ config, strictNames: Boolean(args.values['strict-names']) });
+    if (format === 'json') ctx.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else if (format === 'github') ctx.stdout.write(renderGithubAnnotations(report, schemaFileLocator(config.schema, report.dialect)));
+    else ctx.stdout.write(renderCheckText(report, createStyle(ctx.color), { command: 'check' }));
+    return report.ok ? 0 : 1;
+  },
+};
+
+/** Pins a change to the `CREATE TABLE` of its table in the schema file, when it is there. */
+function schemaFileLocator(schemaFile: string | undefined, dialectName: 'postgres' | 'sqlite'): (change: SchemaChange) => GithubLocation | undefined {
+  if (!schemaFile) return () => undefined;
+  const file = displayPath(schemaFile);
+  let script: string;
+  try {
+    script = readFileSync(schemaFile, 'utf8');
+  } catch {
+    return () => undefined;
+  }
+  const dialect = getDialect(dialectName);
+  return (change) => {
+    if (change.kind.startsWith('enum.') || change.kind.startsWith('view.')) return { file };
+    const at = locateTable(dialect, [{ file, script }], change.table);
+    return at ? { file, line: at.line } : { file };
+  };
+}

@@ -1,6 +1,8 @@
 import type { Command } from '../command.js';
 import { checkCommand } from './check.js';
 import { diffCommand } from './diff.js';
+import { healthCommand } from './health.js';
+import { serveCommand } from './serve.js';
 import { snapshotCommand } from './snapshot.js';
 
 /**
@@ -11,4 +13,6 @@ export const COMMANDS: Command[] = [
   checkCommand,
   diffCommand,
   snapshotCommand,
+  healthCommand,
+  serveCommand,
 ];

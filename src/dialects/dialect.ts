@@ -1,3 +1,4 @@
+import type { MigrationStore } from '../migrations/migration-store.js';
 import type { SchemaChange } from '../schema/schema-change.js';
 import type { DialectName, Schema } from '../schema/model.js';
 import type { ConnectionUrl } from './connection-url.js';
@@ -77,4 +78,6 @@ export interface Dialect {
   fixFor(change: SchemaChange, expected: Schema, actual: Schema): string | undefined;
   /** Ordered statements that take schema `from` to schema `to`. */
   planMigration(from: Schema, to: Schema, options?: { renames?: RenameHint[] }): MigrationPlan;
+  /** The migrator's history table and lock (`<dialect>-migration-store.ts`). */
+  readonly migrationStore: MigrationStore;
 }

@@ -2,6 +2,7 @@ import type { Dialect } from '../dialect.js';
 import { fixForPostgres, quotePostgresIdentifier } from './postgres-ddl.js';
 import { connectPostgres } from './postgres-driver.js';
 import { introspectPostgres } from './postgres-introspector.js';
+import { postgresMigrationStore } from './postgres-migration-store.js';
 import { planPostgresMigration } from './postgres-plan.js';
 import { createPostgresScratch } from './postgres-scratch.js';
 import { splitPostgresStatements } from './postgres-statements.js';
@@ -29,4 +30,5 @@ export const postgresDialect: Dialect = {
   quoteIdentifier: quotePostgresIdentifier,
   fixFor: fixForPostgres,
   planMigration: planPostgresMigration,
+  migrationStore: postgresMigrationStore,
 };

@@ -3,6 +3,7 @@ import { planSqliteMigration, sqliteFixFor } from './sqlite-ddl.js';
 import { openSqlite } from './sqlite-driver.js';
 import { introspectSqlite } from './sqlite-introspector.js';
 import { quoteSqliteIdentifier } from './sqlite-lexer.js';
+import { sqliteMigrationStore } from './sqlite-migration-store.js';
 import { createSqliteScratch } from './sqlite-scratch.js';
 import { splitSqliteStatements } from './sqlite-statements.js';
 
@@ -29,4 +30,5 @@ export const sqliteDialect: Dialect = {
   quoteIdentifier: (name) => quoteSqliteIdentifier(name),
   fixFor: (change, expected, actual) => sqliteFixFor(change, expected, actual),
   planMigration: (from, to, options) => planSqliteMigration(from, to, options),
+  migrationStore: sqliteMigrationStore,
 };

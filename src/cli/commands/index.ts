@@ -2,6 +2,7 @@ import type { Command } from '../command.js';
 import { checkCommand } from './check.js';
 import { diffCommand } from './diff.js';
 import { healthCommand } from './health.js';
+import { MIGRATION_COMMANDS } from './migrate.js';
 import { serveCommand } from './serve.js';
 import { snapshotCommand } from './snapshot.js';
 
@@ -13,6 +14,7 @@ export const COMMANDS: Command[] = [
   checkCommand,
   diffCommand,
   snapshotCommand,
+  ...MIGRATION_COMMANDS,
   healthCommand,
   serveCommand,
 ];

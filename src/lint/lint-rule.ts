@@ -1,0 +1,124 @@
+import type { Dialect } from '../dialects/dialect.js';
+import type { Migration } from '../migrations/migration-folder.js';
+import type { Column, DialectName, Schema, Table } from '../schema/model.js';
+import type { SchemaChange } from '../schema/schema-change.js';
+import type { CodeReference, ReferenceTarget } from './code-references.js';
+import type { MigrationFacts, StatementFact, StatementInfo } from './statement-facts.js';
+
+export type Severity = 'error' | 'warning';
+
+/** A place in `src/` that uses what a migration removes, as it appears in the JSON output. */
+export interface FindingReference {
+  file: string;
+  line: number;
+  column: number;
+  text: string;
+}
+
+/** One finding, in the shape of `lockstep lint --json`. */
+export interface LintFinding {
+  rule: string;
+  severity: Severity;
+  /** `<version>_<name>` of the migration. */
+  migration: string;
+  /** The migration's file, relative to the working directory. */
+  file: string;
+  line: number;
+  table?: string;
+  column?: string;
+  message: string;
+  references?: FindingReference[];
+}
+
+/** A statement of the migration that the scratch database rejected. */
+export interface StatementFailure {
+  line: number;
+  statement: StatementInfo | undefined;
+  message: string;
+  /** SQLSTATE on PostgreSQL. */
+  code?: string;
+  detail?: string;
+}
+
+/** What a rule sees of one migration. */
+export interface LintContext {
+  dialect: Dialect;
+  migration: Migration;
+  /** Schema before this migration (replay of the earlier ones). */
+  before: Schema;
+  /** Schema after it, as the scratch database reports it. */
+  after: Schema;
+  /** diffSchemas(after, before): "missing" = added by the migration, "extra" = removed by it. */
+  changes: SchemaChange[];
+  facts: MigrationFacts;
+  failures: StatementFailure[];
+  /** Code in `src/` that uses the table (or column); empty when no src folder is configured. */
+  references(target: ReferenceTarget): CodeReference[];
+}
+
+/** A finding as a rule returns it; lint.ts adds migration, file and severity. */
+export interface RuleFinding {
+  line: number;
+  table?: string;
+  column?: string;
+  message: string;
+  references?: CodeReference[];
+  /** Overrides the rule's severity (e.g. code-reference is always an error). */
+  severity?: Severity;
+}
+
+export interface LintRule {
+  id: string;
+  severity: Severity;
+  /** One line for docs and SARIF. */
+  summary: string;
+  /** Dialects the rule applies to; all when absent. */
+  dialects?: DialectName[];
+  check(ctx: LintContext): RuleFinding[];
+}
+
+// ---- helpers the rules share ----
+
+export function tableIn(schema: Schema, name: string): Table | undefined {
+  return schema.tables.find((t) => t.name === name);
+}
+
+export function columnIn(schema: Schema, table: string, column: string): Column | undefined {
+  return tableIn(schema, table)?.columns.find((c) => c.name === column);
+}
+
+/** "On an existing table" = the table existed before this migration. */
+export function existedBefore(ctx: LintContext, table: string): boolean {
+  return tableIn(ctx.before, table) !== undefined;
+}
+
+export function allFacts(ctx: LintContext): { fact: StatementFact; statement: StatementInfo }[] {
+  return ctx.facts.statements.flatMap((statement) => statement.facts.map((fact) => ({ fact, statement })));
+}
+
+/**
+ * The line of the statement a change comes from: one whose facts name the table and
+ * column, else the table, else whose text names the table, else line 1.
+ */
+export function lineOf(ctx: LintContext, table: string, column?: string): number {
+  const facts = allFacts(ctx);
+  const mentions = (f: StatementFact) => 'table' in f && f.table === table;
+  const withColumn = column === undefined ? undefined : facts.find(({ fact }) => mentions(fact) && factColumns(fact).includes(column));
+  if (withColumn) return withColumn.statement.line;
+  const withTable = facts.find(({ fact }) => mentions(fact) || (fact.kind === 'rename-table' && fact.newName === table));
+  if (withTable) return withTable.statement.line;
+  const pattern = new RegExp(`(?<![\\w$])"?${table.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?(?![\\w$])`, 'i');
+  const byText = ctx.facts.statements.find((s) => (column === undefined || s.sql.includes(column)) && pattern.test(s.sql)) ?? ctx.facts.statements.find((s) => pattern.test(s.sql));
+  return byText?.line ?? 1;
+}
+
+function factColumns(fact: StatementFact): string[] {
+  if ('column' in fact) return [fact.column];
+  if ('columns' in fact) return fact.columns;
+  return [];
+}
+
+/** `a, b` / `a` for messages. */
+export function columnList(columns: string[]): string {
+  return columns.join(', ');
+}

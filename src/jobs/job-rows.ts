@@ -1,0 +1,104 @@
+import type { JobEvent, JobEventKind, JobRecord, JobState, ProgressSnapshot } from './job-store.js';
+
+/**
+ * Row → record mapping shared by both job stores. Column names are the same on both
+ * dialects; PostgreSQL returns timestamps as Date and bigints as strings, SQLite returns
+ * epoch milliseconds and JSON as text.
+ */
+export function toDate(value: unknown): Date {
+  if (value instanceof Date) return value;
+  return new Date(typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : (value as number | string));
+}
+
+export function toDateOrNull(value: unknown): Date | null {
+  return value === null || value === undefined ? null : toDate(value);
+}
+
+function numOrNull(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value);
+}
+
+function parseJson(value: unknown): unknown {
+  if (typeof value !== 'string') return value ?? null;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+export function rowToJob(row: Record<string, unknown>, jsonAsText: boolean): JobRecord {
+  const done = numOrNull(row.progress_done);
+  const progress: ProgressSnapshot | null =
+    done === null
+      ? null
+      : {
+          done,
+          total: numOrNull(row.progress_total),
+          percent: numOrNull(row.progress_percent),
+          etaSeconds: numOrNull(row.progress_eta_seconds),
+        };
+  return {
+    id: Number(row.id),
+    task: String(row.task),
+    queue: String(row.queue),
+    state: row.state as JobState,
+    payload: jsonAsText ? parseJson(row.payload) : (row.payload ?? null),
+    priority: Number(row.priority),
+    attempt: Number(row.attempt),
+    maxAttempts: Number(row.max_attempts),
+    key: (row.key as string | null) ?? null,
+    runAt: toDate(row.run_at),
+    createdAt: toDate(row.created_at),
+    startedAt: toDateOrNull(row.started_at),
+    finishedAt: toDateOrNull(row.finished_at),
+    lastError: (row.last_error as string | null) ?? null,
+    workerId: (row.worker_id as string | null) ?? null,
+    leaseExpiresAt: toDateOrNull(row.lease_expires_at),
+    progress,
+    progressUpdatedAt: toDateOrNull(row.progress_updated_at),
+    progressWrites: Number(row.progress_writes ?? 0),
+  };
+}
+
+export function rowToEvent(row: Record<string, unknown>): JobEvent {
+  return {
+    at: toDate(row.at),
+    attempt: Number(row.attempt),
+    kind: row.kind as JobEventKind,
+    message: (row.message as string | null) ?? null,
+    workerId: (row.worker_id as string | null) ?? null,
+  };
+}
+
+/**
+ * Pairs rows an INSERT … ON CONFLICT DO NOTHING returned with the jobs asked for: keyed
+ * jobs by key, the others in insertion order. Keys that were not inserted are returned
+ * in `missingKeys` for the caller to look up.
+ */
+export function matchInserted(
+  inputs: { key: string | null }[],
+  inserted: { id: number; key: string | null }[],
+): { ids: (number | null)[]; missingKeys: string[] } {
+  const byKey = new Map<string, number>();
+  const unkeyed: number[] = [];
+  for (const row of inserted) {
+    if (row.key === null) unkeyed.push(row.id);
+    else byKey.set(row.key, row.id);
+  }
+  let next = 0;
+  const ids: (number | null)[] = [];
+  const missingKeys: string[] = [];
+  const seen = new Set<string>();
+  for (const input of inputs) {
+    if (input.key === null) ids.push(unkeyed[next++] ?? null);
+    else if (byKey.has(input.key) && !seen.has(input.key)) {
+      seen.add(input.key);
+      ids.push(byKey.get(input.key)!);
+    } else {
+      ids.push(null);
+      missingKeys.push(input.key);
+    }
+  }
+  return { ids, missingKeys };
+}

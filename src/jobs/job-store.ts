@@ -1,0 +1,204 @@
+import type { DialectName } from '../schema/model.js';
+
+/**
+ * The jobs queue's storage seam: every SQL statement of the queue lives behind it, in
+ * `src/dialects/<dialect>/<dialect>-job-store.ts`. The worker, the queue API and the CLI
+ * only speak these types.
+ */
+
+export type JobState = 'queued' | 'running' | 'succeeded' | 'dead' | 'cancelled';
+export const JOB_STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'dead', 'cancelled'];
+export const FINISHED_STATES: readonly JobState[] = ['succeeded', 'dead', 'cancelled'];
+
+export interface NewJob {
+  task: string;
+  queue: string;
+  /** Any JSON value. */
+  payload: unknown;
+  key: string | null;
+  /** null = ready now (database clock). */
+  runAt: Date | null;
+  priority: number;
+  maxAttempts: number;
+}
+
+export interface EnqueuedJob {
+  id: number;
+  /** false when a job with the same key was queued or running: `id` is that job's. */
+  created: boolean;
+}
+
+export interface ProgressSnapshot {
+  done: number;
+  total: number | null;
+  percent: number | null;
+  etaSeconds: number | null;
+}
+
+export interface JobRecord {
+  id: number;
+  task: string;
+  queue: string;
+  state: JobState;
+  payload: unknown;
+  priority: number;
+  attempt: number;
+  maxAttempts: number;
+  key: string | null;
+  runAt: Date;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  lastError: string | null;
+  workerId: string | null;
+  leaseExpiresAt: Date | null;
+  progress: ProgressSnapshot | null;
+  progressUpdatedAt: Date | null;
+  /** How many times progress was written while the job ran (the final write excluded). */
+  progressWrites: number;
+}
+
+export type JobEventKind = 'failed' | 'retry-scheduled' | 'dead' | 'rescued' | 'released' | 'cancelled' | 'retried' | 'fenced';
+
+/** A row of a job's timeline besides creation, start and finish (which live on the job). */
+export interface JobEvent {
+  at: Date;
+  attempt: number;
+  kind: JobEventKind;
+  message: string | null;
+  workerId: string | null;
+}
+
+/** A job a worker holds a lease on. */
+export interface ClaimedJob {
+  id: number;
+  task: string;
+  queue: string;
+  payload: unknown;
+  attempt: number;
+  maxAttempts: number;
+  leaseToken: string;
+}
+
+export interface Lease {
+  id: number;
+  token: string;
+}
+
+export interface Completion extends Lease {
+  progress: ProgressSnapshot | null;
+}
+
+export interface Failure extends Lease {
+  attempt: number;
+  error: string;
+  /** ms until the retry; null = no retry, the job is dead. */
+  retryInMs: number | null;
+  progress: ProgressSnapshot | null;
+  workerId: string;
+}
+
+export interface ProgressWrite extends Lease {
+  progress: ProgressSnapshot;
+}
+
+export interface WorkerRegistration {
+  id: string;
+  hostname: string;
+  pid: number;
+  queues: string[] | null;
+  tasks: string[];
+  concurrency: number;
+}
+
+export interface WorkerInfo extends WorkerRegistration {
+  startedAt: Date;
+  heartbeatAt: Date;
+  heartbeatAgeMs: number;
+  /** Jobs this worker holds a lease on right now. */
+  runningJobs: number;
+}
+
+export interface ListJobsFilter {
+  state?: JobState | JobState[];
+  task?: string;
+  queue?: string;
+  /** Matches a job id exactly, or a key or task by substring. */
+  search?: string;
+  /** Default 100. */
+  limit?: number;
+  /** Skip this many (newest first). */
+  offset?: number;
+}
+
+export interface QueueCount {
+  queue: string;
+  state: JobState;
+  count: number;
+}
+
+export interface QueueStats {
+  /** One row per (queue, state) that has jobs. */
+  counts: QueueCount[];
+  /** Age in ms of the oldest job that is ready to run (queued, runAt passed); null when none. */
+  oldestReadyAgeMs: number | null;
+  /** Running jobs whose lease has expired (their worker is gone and no rescue ran yet). */
+  expiredLeases: number;
+  deadLastHour: number;
+  /** Jobs finished in the last minute, by final state. */
+  finishedLastMinute: { succeeded: number; dead: number; cancelled: number };
+  /** Failed attempts (retried or dead) in the last minute. */
+  failuresLastMinute: number;
+}
+
+/** Something to run enqueue SQL on inside the caller's transaction. */
+export type TransactionHandle =
+  /** a `pg` Client/PoolClient, or lockstep's own `Queryable` */
+  | { query(sql: string, params?: unknown[]): Promise<{ rows: any[] }> }
+  /** a better-sqlite3 Database */
+  | { prepare(sql: string): unknown };
+
+export interface JobStore {
+  readonly dialect: DialectName;
+  /** Creates or upgrades the jobs tables; returns the version before and after. */
+  install(): Promise<{ from: number; to: number }>;
+  /** Installed version of the jobs tables; 0 when they are not installed. */
+  installedVersion(): Promise<number>;
+  enqueue(jobs: NewJob[], tx?: TransactionHandle): Promise<EnqueuedJob[]>;
+  claim(args: { workerId: string; queues: string[] | null; tasks: string[]; limit: number; leaseMs: number }): Promise<ClaimedJob[]>;
+  /** Extends leases; returns the leases that are no longer held, with the job's current state. */
+  heartbeat(args: { workerId: string; leases: Lease[]; leaseMs: number }): Promise<{ id: number; state: JobState | null }[]>;
+  /** Marks jobs succeeded; fenced by token. Returns the ids that were written. */
+  complete(items: Completion[]): Promise<number[]>;
+  /** Records a failed attempt (retry or dead); fenced by token. false when the lease was lost. */
+  fail(failure: Failure): Promise<boolean>;
+  /** Hands jobs back to `queued` without counting the attempt (worker shutdown). */
+  release(leases: Lease[], workerId: string, reason: string): Promise<number>;
+  saveProgress(items: ProgressWrite[]): Promise<void>;
+  /** Returns running jobs whose lease expired to `queued` (or `dead` when no attempts are left). */
+  rescueExpired(workerId: string): Promise<number>;
+  registerWorker(worker: WorkerRegistration): Promise<void>;
+  unregisterWorker(id: string): Promise<void>;
+  /** Enqueues the job of a cron tick unless some worker already did. Returns its id, or null. */
+  claimCronTick(task: string, tickAt: Date, job: NewJob): Promise<number | null>;
+  lastCronTick(task: string): Promise<Date | null>;
+  /** Deletes finished jobs older than `olderThanMs`, stale workers and old cron ticks. */
+  prune(olderThanMs: number): Promise<number>;
+  getJob(id: number): Promise<JobRecord | null>;
+  jobEvents(id: number): Promise<JobEvent[]>;
+  listJobs(filter: ListJobsFilter): Promise<JobRecord[]>;
+  /** Puts a dead, cancelled or waiting job back to run now with fresh attempts. */
+  retryJob(id: number): Promise<JobRecord | null>;
+  /** Cancels a queued or running job (a running one sees its signal aborted). */
+  cancelJob(id: number): Promise<JobRecord | null>;
+  stats(): Promise<QueueStats>;
+  workers(): Promise<WorkerInfo[]>;
+  /**
+   * Calls `onWake` when jobs may be ready or a job was cancelled (PostgreSQL LISTEN on a
+   * connection of its own). Returns a function that stops listening. SQLite: never calls.
+   */
+  listen(onWake: (event: 'jobs' | 'cancel') => void): Promise<() => Promise<void>>;
+  /** Connections this store opens at most (pool + listener), for the docs and tests. */
+  readonly connectionBudget: number;
+  close(): Promise<void>;
+}

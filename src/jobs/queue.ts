@@ -1,0 +1,253 @@
+import { LockstepError } from '../errors.js';
+import type {
+  EnqueuedJob,
+  JobEvent,
+  JobRecord,
+  JobState,
+  JobStore,
+  ListJobsFilter,
+  NewJob,
+  QueueStats,
+  TransactionHandle,
+  WorkerInfo,
+} from './job-store.js';
+import { JOBS_SCHEMA_VERSION } from './jobs-schema-version.js';
+import { openJobStore, type JobStoreTarget } from './open-job-store.js';
+import { validatePayload } from './standard-schema.js';
+import { DEFAULT_MAX_ATTEMPTS, DEFAULT_QUEUE, isTask, type Task, taskMap } from './task.js';
+
+export interface EnqueueOptions {
+  /** Idempotency key: while a job with this key is queued or running, enqueue returns it instead. */
+  key?: string;
+  /** Not before this time (Date or ISO string). */
+  runAt?: Date | string;
+  /** Higher runs first. Default: the task's, else 0. */
+  priority?: number;
+  /** Default: the task's queue, else `default`. */
+  queue?: string;
+  /** Default: the task's, else 5. */
+  maxAttempts?: number;
+  /**
+   * Run the insert on the caller's transaction so the job commits (or rolls back) with
+   * the caller's data: a `pg` Client/PoolClient, a better-sqlite3 Database, or a lockstep
+   * Queryable from `db.transaction`.
+   */
+  tx?: TransactionHandle;
+}
+
+export interface EnqueueItem {
+  task: Task<any> | string;
+  payload?: unknown;
+  options?: Omit<EnqueueOptions, 'tx'>;
+}
+
+export interface QueueOptions extends JobStoreTarget {
+  /** Tasks whose payload validators apply when a job is enqueued by name. */
+  tasks?: Iterable<Task<any>> | Record<string, Task<any>>;
+}
+
+/** A moment in a job's life, for timelines (dashboard, `jobs show`). */
+export interface TimelineEntry {
+  at: Date;
+  kind: 'created' | 'started' | 'finished' | JobEvent['kind'];
+  attempt: number | null;
+  message: string | null;
+  workerId: string | null;
+}
+
+export interface JobDetails extends JobRecord {
+  events: JobEvent[];
+  timeline: TimelineEntry[];
+}
+
+/** The exact shape of `lockstep jobs show --json`. */
+export interface JobJson {
+  id: number;
+  task: string;
+  queue: string;
+  state: JobState;
+  attempt: number;
+  maxAttempts: number;
+  progress: { done: number; total: number | null; percent: number | null; etaSeconds: number | null } | null;
+  runAt: string;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  lastError: string | null;
+  key: string | null;
+}
+
+/**
+ * Opens the queue of a database: enqueue jobs and look at them.
+ *
+ * @example
+ * const queue = await createQueue({ url: 'postgres://app@localhost/app', tasks: [syncItem] });
+ * await queue.install();
+ * const { id } = await queue.enqueue(syncItem, { sku: 'A-1' }, { key: 'sync:A-1' });
+ * await queue.close();
+ */
+export async function createQueue(options: QueueOptions): Promise<Queue> {
+  const opened = await openJobStore({ ...options, applicationName: options.applicationName ?? 'lockstep-queue' });
+  return new Queue(opened.store, options.tasks ? taskMap(options.tasks) : new Map(), opened.close);
+}
+
+export class Queue {
+  /** The jobs-tables version this code expects (compare with `installedVersion()`). */
+  readonly expectedVersion = JOBS_SCHEMA_VERSION;
+
+  constructor(
+    /** The storage seam, for tools that need more than this class offers. */
+    readonly store: JobStore,
+    private readonly tasks: Map<string, Task<any>>,
+    private readonly closeStore: () => Promise<void>,
+  ) {}
+
+  get dialect(): 'postgres' | 'sqlite' {
+    return this.store.dialect;
+  }
+
+  /** Creates or upgrades the jobs tables (lockstep's own versioned migrations). */
+  install(): Promise<{ from: number; to: number }> {
+    return this.store.install();
+  }
+
+  installedVersion(): Promise<number> {
+    return this.store.installedVersion();
+  }
+
+  /**
+   * Enqueues one job. The payload is checked by the task's validator first; an invalid
+   * one is rejected with the validator's message and nothing is written.
+   *
+   * @example
+   * const { id, created } = await queue.enqueue('send-email', { to: 'a@b.c' }, { key: 'welcome:42' });
+   */
+  async enqueue(task: Task<any> | string, payload?: unknown, options: EnqueueOptions = {}): Promise<EnqueuedJob> {
+    const [job] = await this.store.enqueue([await this.prepare({ task, payload, options })], options.tx);
+    return job;
+  }
+
+  /** Enqueues several jobs in one statement (one transaction); all are validated first. */
+  async enqueueMany(items: EnqueueItem[], options: { tx?: TransactionHandle } = {}): Promise<EnqueuedJob[]> {
+    const jobs: NewJob[] = [];
+    for (const item of items) jobs.push(await this.prepare(item));
+    const out: EnqueuedJob[] = [];
+    // Chunks keep one statement's parameter within sane limits on huge batches.
+    for (let i = 0; i < jobs.length; i += 5000) out.push(...(await this.store.enqueue(jobs.slice(i, i + 5000), options.tx)));
+    return out;
+  }
+
+  private async prepare(item: EnqueueItem): Promise<NewJob> {
+    const name = typeof item.task === 'string' ? item.task : item.task.name;
+    const definition = isTask(item.task) ? item.task : this.tasks.get(name);
+    const options = item.options ?? {};
+    let payload = item.payload === undefined ? null : item.payload;
+    if (definition?.payload) {
+      const check = await validatePayload(definition.payload, payload);
+      if (!check.ok) {
+        throw new LockstepError(`invalid payload for task "${name}": ${check.message}`, {
+          hint: 'Fix the payload; the job was not enqueued.',
+        });
+      }
+      // Store what the caller sent (not the parsed output): the worker validates again
+      // and parses it then, with the task version it runs.
+    }
+    const runAt = options.runAt === undefined ? null : new Date(options.runAt);
+    if (runAt && Number.isNaN(runAt.getTime())) {
+      throw new LockstepError(`runAt "${String(options.runAt)}" is not a date`, { hint: 'Use a Date or an ISO 8601 string, e.g. 2030-01-01T09:00:00Z.' });
+    }
+    const maxAttempts = options.maxAttempts ?? definition?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new LockstepError(`maxAttempts must be a positive integer, found ${maxAttempts}`);
+    const priority = options.priority ?? definition?.priority ?? 0;
+    if (!Number.isInteger(priority)) throw new LockstepError(`priority must be an integer, found ${priority}`);
+    payload = JSON.parse(JSON.stringify(payload) ?? 'null');
+    return {
+      task: name,
+      queue: options.queue ?? definition?.queue ?? DEFAULT_QUEUE,
+      payload,
+      key: options.key ?? null,
+      runAt,
+      priority,
+      maxAttempts,
+    };
+  }
+
+  /** A job with its events and timeline, or null. */
+  async getJob(id: number): Promise<JobDetails | null> {
+    const job = await this.store.getJob(id);
+    if (!job) return null;
+    const events = await this.store.jobEvents(id);
+    return { ...job, events, timeline: timeline(job, events) };
+  }
+
+  /** Newest first. */
+  listJobs(filter: ListJobsFilter = {}): Promise<JobRecord[]> {
+    return this.store.listJobs(filter);
+  }
+
+  /** Re-queues a dead, cancelled or waiting job to run now with fresh attempts. */
+  async retryJob(id: number): Promise<JobRecord> {
+    const job = await this.store.retryJob(id);
+    if (job) return job;
+    throw await this.refusal(id, 'retried', 'only dead, cancelled or queued jobs can be retried');
+  }
+
+  /** Cancels a queued or running job; a running job's signal is aborted within a heartbeat. */
+  async cancelJob(id: number): Promise<JobRecord> {
+    const job = await this.store.cancelJob(id);
+    if (job) return job;
+    throw await this.refusal(id, 'cancelled', 'only queued or running jobs can be cancelled');
+  }
+
+  private async refusal(id: number, verb: string, rule: string): Promise<LockstepError> {
+    const current = await this.store.getJob(id);
+    if (!current) return new LockstepError(`job ${id} does not exist`, { hint: 'List jobs with `lockstep jobs list`.' });
+    return new LockstepError(`job ${id} is ${current.state} and cannot be ${verb}: ${rule}`);
+  }
+
+  /** Counts by queue and state, lag, expired leases, recent failures. */
+  stats(): Promise<QueueStats> {
+    return this.store.stats();
+  }
+
+  /** Registered workers with heartbeat age and running jobs. */
+  workers(): Promise<WorkerInfo[]> {
+    return this.store.workers();
+  }
+
+  /** Deletes finished jobs older than `olderThanMs` (default 7 days). */
+  prune(olderThanMs = 7 * 86_400_000): Promise<number> {
+    return this.store.prune(olderThanMs);
+  }
+
+  close(): Promise<void> {
+    return this.closeStore();
+  }
+}
+
+function timeline(job: JobRecord, events: JobEvent[]): TimelineEntry[] {
+  const entries: TimelineEntry[] = [{ at: job.createdAt, kind: 'created', attempt: null, message: null, workerId: null }];
+  for (const e of events) entries.push({ at: e.at, kind: e.kind, attempt: e.attempt, message: e.message, workerId: e.workerId });
+  if (job.startedAt) entries.push({ at: job.startedAt, kind: 'started', attempt: job.attempt, message: null, workerId: job.workerId });
+  if (job.finishedAt) entries.push({ at: job.finishedAt, kind: 'finished', attempt: job.attempt, message: job.state, workerId: job.workerId });
+  return entries.sort((a, b) => a.at.getTime() - b.at.getTime());
+}
+
+/** The `jobs show --json` shape of a job. */
+export function jobJson(job: JobRecord): JobJson {
+  return {
+    id: job.id,
+    task: job.task,
+    queue: job.queue,
+    state: job.state,
+    attempt: job.attempt,
+    maxAttempts: job.maxAttempts,
+    progress: job.progress,
+    runAt: job.runAt.toISOString(),
+    createdAt: job.createdAt.toISOString(),
+    startedAt: job.startedAt?.toISOString() ?? null,
+    finishedAt: job.finishedAt?.toISOString() ?? null,
+    lastError: job.lastError,
+    key: job.key,
+  };
+}

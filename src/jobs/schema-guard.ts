@@ -1,0 +1,62 @@
+import { LockstepError } from '../errors.js';
+import { checkSchema, type CheckReport } from '../schema/check.js';
+import type { JobStore } from './job-store.js';
+import { JOBS_SCHEMA_VERSION } from './jobs-schema-version.js';
+
+/** Exit code of a worker that refuses to start (or stops) because a schema is not what it expects. */
+export const SCHEMA_GUARD_EXIT_CODE = 3;
+
+/** Thrown when a worker refuses to run on a schema it does not match. */
+export class SchemaGuardError extends LockstepError {
+  constructor(
+    message: string,
+    hint: string,
+    /** The drift report, when the application schema drifted. */
+    readonly report?: CheckReport,
+  ) {
+    super(message, { hint, exitCode: SCHEMA_GUARD_EXIT_CODE });
+    this.name = 'SchemaGuardError';
+  }
+}
+
+/** Throws SchemaGuardError unless the jobs tables are at exactly JOBS_SCHEMA_VERSION. */
+export async function assertJobsSchema(store: JobStore, displayUrl: string): Promise<void> {
+  const installed = await store.installedVersion();
+  if (installed === JOBS_SCHEMA_VERSION) return;
+  if (installed === 0) {
+    throw new SchemaGuardError(`the jobs tables are not installed in ${displayUrl}`, 'Run `lockstep jobs install` (or call queue.install()) first.');
+  }
+  if (installed < JOBS_SCHEMA_VERSION) {
+    throw new SchemaGuardError(
+      `the jobs tables in ${displayUrl} are at version ${installed}; this worker expects version ${JOBS_SCHEMA_VERSION}`,
+      'Run `lockstep jobs install` to upgrade them, then start the worker again.',
+    );
+  }
+  throw new SchemaGuardError(
+    `the jobs tables in ${displayUrl} are at version ${installed}, newer than this worker's ${JOBS_SCHEMA_VERSION}`,
+    'Another deploy upgraded them: run this worker from the same lockstep version.',
+  );
+}
+
+export interface AppSchemaGuard {
+  url: string;
+  schema?: string;
+  migrations?: string;
+  devUrl?: string;
+}
+
+/**
+ * Throws SchemaGuardError with the drift report when the application database does not
+ * match its declared schema or migrations (the `check` engine).
+ */
+export async function assertAppSchema(guard: AppSchemaGuard): Promise<void> {
+  if (!guard.schema && !guard.migrations) return;
+  const report = await checkSchema({ url: guard.url, schema: guard.schema, migrations: guard.migrations, devUrl: guard.devUrl });
+  if (report.ok) return;
+  const lines = [...report.changes, ...(report.unmigrated ?? [])].map((c) => `  ${c.kind}  ${c.message}${c.fix ? `\n      fix: ${c.fix}` : ''}`);
+  throw new SchemaGuardError(
+    `the database does not match ${report.expected.source}: ${report.changes.length + (report.unmigrated?.length ?? 0)} difference(s)\n${lines.join('\n')}`,
+    'Apply the pending migrations (lockstep migrate up) or fix the drift; `lockstep check` shows the same report.',
+    report,
+  );
+}

@@ -162,7 +162,7 @@ export function canonicalType(declared: string, options: { soleKey: boolean; col
   if (TYPE_ALIASES[base] !== undefined) base = TYPE_ALIASES[base]!;
   if (base === 'int4' && !options.soleKey) base = 'integer';
   let type = base;
-  if (open !== -1) type += printTokens(tokens.slice(open));
+  if (open !== -1) type += printTokens(tokens.slice(open)).replace(/\s+/g, '');
   if (options.collation) type += ` collate ${options.collation.toLowerCase()}`;
   return type;
 }

@@ -96,6 +96,7 @@ function handle(child: ChildProcess, port: number, password: string, cleanupDir:
         };
         if (child.exitCode !== null || child.signalCode !== null) return done();
         child.once('exit', done);
+        child.ref(); // the child is unref'd while it runs; waiting for its exit must keep the loop alive
         child.kill('SIGINT'); // fast shutdown: roll back sessions, exit cleanly
       });
       return stopped;

@@ -59,15 +59,16 @@ function result(name: ProbeName, status: ProbeStatus, message: string, value: nu
   return { name, status, message, value, durationMs: Math.round(section?.durationMs ?? 0) };
 }
 
-/** A probe that cannot read its data fails, naming why; an unreachable database explains all of them. */
+/** A probe that cannot read its data fails, naming why (unless the database probe already explains it). */
 function unreadable(name: ProbeName, facts: OpsFacts, section: SectionTiming): ProbeResult | undefined {
-  if (!facts.database.reachable) return result(name, 'failing', 'not checked: the database is unreachable', null);
+  // The database probe already fails; repeating that under every probe would bury it.
+  if (!facts.database.reachable) return result(name, 'skipped', 'not checked: the database is unreachable', null);
   if (section.error) return result(name, 'failing', `could not be read: ${section.error}`, null, section);
   return undefined;
 }
 
 function probeDatabase({ database }: OpsFacts, settings: HealthSettings): ProbeResult {
-  if (!database.reachable) return result('database', 'failing', `${database.displayUrl} is unreachable: ${database.error ?? 'no answer'}`, null);
+  if (!database.reachable) return result('database', 'failing', `unreachable: ${database.error ?? 'no answer'}`, null);
   const latency = database.latencyMs ?? 0;
   const status = grade(latency, settings.databaseLatencyMs);
   const slow = status === 'ok' ? '' : ` (over ${status === 'failing' ? settings.databaseLatencyMs.failing : settings.databaseLatencyMs.degraded} ms)`;

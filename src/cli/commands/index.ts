@@ -1,7 +1,9 @@
 import type { Command } from '../command.js';
 import { checkCommand } from './check.js';
+import { dashboardCommand } from './dashboard.js';
 import { diffCommand } from './diff.js';
 import { healthCommand } from './health.js';
+import { lintCommand } from './lint.js';
 import { MIGRATION_COMMANDS } from './migrate.js';
 import { serveCommand } from './serve.js';
 import { snapshotCommand } from './snapshot.js';
@@ -15,6 +17,8 @@ export const COMMANDS: Command[] = [
   diffCommand,
   snapshotCommand,
   ...MIGRATION_COMMANDS,
+  lintCommand,
   healthCommand,
   serveCommand,
+  dashboardCommand,
 ];

@@ -1,0 +1,68 @@
+import { getDialect } from '../../dialects/index.js';
+import { parseConnectionUrl } from '../../dialects/connection-url.js';
+import { LockstepError } from '../../errors.js';
+import { formatLintGithub } from '../../lint/format-github.js';
+import { formatLintJson } from '../../lint/format-json.js';
+import { formatLintSarif } from '../../lint/format-sarif.js';
+import { formatLintText } from '../../lint/format-text.js';
+import { lintMigrations } from '../../lint/lint.js';
+import { migrationsNamed, pendingMigrations } from '../../lint/select-migrations.js';
+import { readMigrationsFolder } from '../../migrations/migration-folder.js';
+import type { Command } from '../command.js';
+import { createStyle } from '../output.js';
+
+const FORMATS = ['text', 'json', 'github', 'sarif'] as const;
+
+export const lintCommand: Command = {
+  name: 'lint',
+  summary: 'check migrations for unsafe changes and for code in src/ that still uses what they drop (exit 1 on errors)',
+  args: '[MIGRATION...]',
+  allowPositionals: true,
+  options: {
+    all: { type: 'boolean', description: 'lint every migration (default: the pending ones); also lists ignored findings' },
+    json: { type: 'boolean', description: 'print the JSON report' },
+    format: { type: 'string', placeholder: 'FORMAT', description: 'text (default), json, github (workflow annotations) or sarif (SARIF 2.1.0)' },
+    src: { type: 'string', placeholder: 'DIR', description: 'application source scanned for code references (default src/)' },
+  },
+  async run(args, ctx) {
+    const format = (args.values.json ? 'json' : ((args.values.format as string | undefined) ?? 'text')) as (typeof FORMATS)[number];
+    if (!FORMATS.includes(format)) throw new LockstepError(`unknown --format ${format}`, { hint: `Use one of: ${FORMATS.join(', ')}.` });
+    if (args.values.json && args.values.format && args.values.format !== 'json') {
+      throw new LockstepError(`--json and --format ${args.values.format} contradict each other`, { hint: 'Pass only one of them.' });
+    }
+    const all = Boolean(args.values.all);
+    if (all && args.positionals.length > 0) throw new LockstepError('--all and a list of migrations contradict each other', { hint: 'Pass --all or migration names, not both.' });
+    const config = ctx.config();
+    if (!config.migrations) {
+      throw new LockstepError(`no migrations folder: ${config.root}/migrations does not exist`, { hint: 'Create migrations/, or pass --migrations DIR (or set "migrations" in lockstep.config.json).' });
+    }
+    const migrations = readMigrationsFolder(config.migrations);
+    const selected = all ? migrations : args.positionals.length > 0 ? migrationsNamed(migrations, args.positionals, ctx.cwd) : await pendingMigrations(config.url, migrations);
+    const dialect = getDialect(parseConnectionUrl(config.url).dialect);
+    const report = await lintMigrations({
+      dialect,
+      migrations,
+      only: new Set(selected.map((m) => m.version)),
+      devUrl: config.devUrl,
+      srcDir: config.src,
+      cwd: ctx.cwd,
+    });
+    if (format === 'json') ctx.stdout.write(formatLintJson(report, { includeIgnored: all }));
+    else if (format === 'github') ctx.stdout.write(formatLintGithub(report));
+    else if (format === 'sarif') ctx.stdout.write(formatLintSarif(report, await packageVersion()));
+    else ctx.stdout.write(formatLintText(report, createStyle(ctx.color), { includeIgnored: all }));
+    return report.ok ? 0 : 1;
+  },
+};
+
+async function packageVersion(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  for (const path of ['../../../package.json', '../../../../package.json']) {
+    try {
+      return JSON.parse(await readFile(new URL(path, import.meta.url), 'utf8')).version as string;
+    } catch {
+      // try the next layout (source vs dist)
+    }
+  }
+  return '0.0.0';
+}

@@ -1,6 +1,7 @@
 import type { Command } from '../command.js';
 import { checkCommand } from './check.js';
 import { dashboardCommand } from './dashboard.js';
+import { dashboardCommand } from './dashboard.js';
 import { diffCommand } from './diff.js';
 import { healthCommand } from './health.js';
 import { lintCommand } from './lint.js';
@@ -20,5 +21,6 @@ export const COMMANDS: Command[] = [
   lintCommand,
   healthCommand,
   serveCommand,
+  dashboardCommand,
   dashboardCommand,
 ];

@@ -1,7 +1,6 @@
 import type { Command } from '../command.js';
 import { checkCommand } from './check.js';
 import { dashboardCommand } from './dashboard.js';
-import { dashboardCommand } from './dashboard.js';
 import { diffCommand } from './diff.js';
 import { healthCommand } from './health.js';
 import { lintCommand } from './lint.js';
@@ -21,6 +20,5 @@ export const COMMANDS: Command[] = [
   lintCommand,
   healthCommand,
   serveCommand,
-  dashboardCommand,
   dashboardCommand,
 ];

@@ -230,7 +230,9 @@ function timeline(job: JobRecord, events: JobEvent[]): TimelineEntry[] {
   for (const e of events) entries.push({ at: e.at, kind: e.kind, attempt: e.attempt, message: e.message, workerId: e.workerId });
   if (job.startedAt) entries.push({ at: job.startedAt, kind: 'started', attempt: job.attempt, message: null, workerId: job.workerId });
   if (job.finishedAt) entries.push({ at: job.finishedAt, kind: 'finished', attempt: job.attempt, message: job.state, workerId: job.workerId });
-  return entries.sort((a, b) => a.at.getTime() - b.at.getTime());
+  // Same-millisecond entries keep their life order: created, events, started, finished.
+  const rank = (e: TimelineEntry) => (e.kind === 'created' ? 0 : e.kind === 'started' ? 2 : e.kind === 'finished' ? 3 : 1);
+  return entries.sort((a, b) => a.at.getTime() - b.at.getTime() || rank(a) - rank(b));
 }
 
 /** The `jobs show --json` shape of a job. */

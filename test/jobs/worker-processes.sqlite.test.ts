@@ -1,0 +1,3 @@
+import { workerProcessSuite } from './worker-processes.js';
+
+workerProcessSuite('sqlite');

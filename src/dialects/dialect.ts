@@ -1,3 +1,4 @@
+import type { JobStore, JobStoreOptions } from '../jobs/job-store.js';
 import type { MigrationStore } from '../migrations/migration-store.js';
 import type { SchemaChange } from '../schema/schema-change.js';
 import type { DialectName, Schema } from '../schema/model.js';
@@ -80,4 +81,6 @@ export interface Dialect {
   planMigration(from: Schema, to: Schema, options?: { renames?: RenameHint[] }): MigrationPlan;
   /** The migrator's history table and lock (`<dialect>-migration-store.ts`). */
   readonly migrationStore: MigrationStore;
+  /** The jobs queue's storage (`lockstep/jobs`) on an open database. */
+  createJobStore(db: Database, options?: JobStoreOptions): JobStore;
 }

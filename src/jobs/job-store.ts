@@ -1,3 +1,4 @@
+import type { ConnectionUrl } from '../dialects/connection-url.js';
 import type { DialectName } from '../schema/model.js';
 
 /**
@@ -157,6 +158,17 @@ export type TransactionHandle =
   | { query(sql: string, params?: unknown[]): Promise<{ rows: any[] }> }
   /** a better-sqlite3 Database */
   | { prepare(sql: string): unknown };
+
+/** How a dialect builds its job store on an open database. */
+export interface JobStoreOptions {
+  /** The URL the database was opened with (PostgreSQL: for the LISTEN connection; SQLite: the file). */
+  url?: ConnectionUrl;
+  /** Pool size of the database, reported in `connectionBudget`. */
+  maxConnections?: number;
+  applicationName?: string;
+  /** SQLite busy timeout of the store's own connection. Default 10 s. */
+  busyTimeoutMs?: number;
+}
 
 export interface JobStore {
   readonly dialect: DialectName;

@@ -1,8 +1,6 @@
 import { parseConnectionUrl } from '../dialects/connection-url.js';
 import type { Database } from '../dialects/database.js';
-import { connect } from '../dialects/index.js';
-import { createPostgresJobStore } from '../dialects/postgres/postgres-job-store.js';
-import { createSqliteJobStore } from '../dialects/sqlite/sqlite-job-store.js';
+import { connect, getDialect } from '../dialects/index.js';
 import { LockstepError } from '../errors.js';
 import type { JobStore } from './job-store.js';
 
@@ -34,10 +32,7 @@ export async function openJobStore(target: JobStoreTarget): Promise<OpenedJobSto
   const url = target.url ? parseConnectionUrl(target.url) : undefined;
   const maxConnections = target.maxConnections ?? DEFAULT_POOL_SIZE;
   const db = target.db ?? (await connect(target.url!, { maxConnections, applicationName: target.applicationName }));
-  const store =
-    db.dialect === 'postgres'
-      ? createPostgresJobStore(db, { url, maxConnections, applicationName: target.applicationName })
-      : createSqliteJobStore(db, { url });
+  const store = getDialect(db.dialect).createJobStore(db, { url, maxConnections, applicationName: target.applicationName });
   return {
     store,
     db,

@@ -6,6 +6,7 @@ import { postgresMigrationStore } from './postgres-migration-store.js';
 import { planPostgresMigration } from './postgres-plan.js';
 import { createPostgresScratch } from './postgres-scratch.js';
 import { splitPostgresStatements } from './postgres-statements.js';
+import { createPostgresJobStore } from './postgres-job-store.js';
 
 /**
  * PostgreSQL: transactional DDL, enums, schemas, `CREATE INDEX CONCURRENTLY` and
@@ -31,4 +32,5 @@ export const postgresDialect: Dialect = {
   fixFor: fixForPostgres,
   planMigration: planPostgresMigration,
   migrationStore: postgresMigrationStore,
+  createJobStore: createPostgresJobStore,
 };

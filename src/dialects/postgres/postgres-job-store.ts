@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type { ConnectionUrl } from '../connection-url.js';
 import type { Database, Queryable } from '../database.js';
 import { LockstepError } from '../../errors.js';
 import type {
@@ -12,6 +11,7 @@ import type {
   JobRecord,
   JobState,
   JobStore,
+  JobStoreOptions,
   Lease,
   ListJobsFilter,
   NewJob,
@@ -114,13 +114,8 @@ const JOB_COLUMNS = `id, task, queue, payload, state, priority, attempt, max_att
 
 const leaseInterval = (param: string) => `make_interval(secs => ${param}::float8 / 1000)`;
 
-export interface PostgresJobStoreOptions {
-  /** The URL `db` was opened with; needed for the LISTEN connection (else: polling only). */
-  url?: ConnectionUrl;
-  /** Pool size of `db`, reported in `connectionBudget`. */
-  maxConnections?: number;
-  applicationName?: string;
-}
+/** Without `url` there is no LISTEN connection and workers rely on polling alone. */
+type PostgresJobStoreOptions = JobStoreOptions;
 
 /**
  * @example

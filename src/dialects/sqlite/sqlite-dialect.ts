@@ -6,6 +6,7 @@ import { quoteSqliteIdentifier } from './sqlite-lexer.js';
 import { sqliteMigrationStore } from './sqlite-migration-store.js';
 import { createSqliteScratch } from './sqlite-scratch.js';
 import { splitSqliteStatements } from './sqlite-statements.js';
+import { createSqliteJobStore } from './sqlite-job-store.js';
 
 /**
  * SQLite, the embedded default (better-sqlite3). DDL is transactional, but ALTER TABLE
@@ -31,4 +32,5 @@ export const sqliteDialect: Dialect = {
   fixFor: (change, expected, actual) => sqliteFixFor(change, expected, actual),
   planMigration: (from, to, options) => planSqliteMigration(from, to, options),
   migrationStore: sqliteMigrationStore,
+  createJobStore: createSqliteJobStore,
 };

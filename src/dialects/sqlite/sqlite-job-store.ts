@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import BetterSqlite3 from 'better-sqlite3';
 import { LockstepError } from '../../errors.js';
-import type { ConnectionUrl } from '../connection-url.js';
 import type { Database, Queryable } from '../database.js';
 import type {
   ClaimedJob,
@@ -13,6 +12,7 @@ import type {
   JobRecord,
   JobState,
   JobStore,
+  JobStoreOptions,
   Lease,
   ListJobsFilter,
   NewJob,
@@ -115,17 +115,13 @@ const JOB_COLUMNS = `id, task, queue, payload, state, priority, attempt, max_att
 const wakeups = new EventEmitter();
 wakeups.setMaxListeners(0);
 
-export interface SqliteJobStoreOptions {
-  url?: ConnectionUrl;
-  busyTimeoutMs?: number;
-}
 
 /**
  * @example
  * const store = createSqliteJobStore(db, { url: parseConnectionUrl('sqlite:./app.db') });
  * await store.install();
  */
-export function createSqliteJobStore(db: Database, options: SqliteJobStoreOptions = {}): JobStore {
+export function createSqliteJobStore(db: Database, options: JobStoreOptions = {}): JobStore {
   const filename = options.url?.filename ?? filenameOf(db.displayUrl);
   const raw = rawHandleOf(db);
   if (!raw && filename === ':memory:') {

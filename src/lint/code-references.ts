@@ -175,10 +175,24 @@ export class CodeIndex {
     return this.scopeNamesTable(name, table) ? 'table-context' : null;
   }
 
-  /** Does the enclosing function (or file, at top level) name `table` in a string literal? */
+  /**
+   * Does an enclosing function name `table` in a string literal? Callbacks count as part of
+   * the function around them (`db.query('… tenants …').then((row) => row.config)`); code at
+   * the top level of a file looks at the whole file.
+   */
   private scopeNamesTable(node: ts.Node, table: string): boolean {
-    let scope: ts.Node = node;
-    while (scope.parent && !ts.isFunctionLike(scope) && !ts.isSourceFile(scope)) scope = scope.parent;
+    const pattern = new RegExp(`(?<![a-z0-9_])${escapeRegExp(table)}(?![a-z0-9_])`);
+    let scope: ts.Node | undefined = node.parent;
+    let sawFunction = false;
+    for (; scope; scope = scope.parent) {
+      if (ts.isFunctionLike(scope)) sawFunction = true;
+      else if (!ts.isSourceFile(scope) || sawFunction) continue;
+      if (pattern.test(this.literalText(scope))) return true;
+    }
+    return false;
+  }
+
+  private literalText(scope: ts.Node): string {
     let text = this.literalTextOfScope.get(scope);
     if (text === undefined) {
       const parts: string[] = [];
@@ -190,7 +204,7 @@ export class CodeIndex {
       text = parts.join('\n').toLowerCase();
       this.literalTextOfScope.set(scope, text);
     }
-    return new RegExp(`(?<![a-z0-9_])${escapeRegExp(table)}(?![a-z0-9_])`).test(text);
+    return text;
   }
 }
 

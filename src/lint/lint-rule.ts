@@ -102,14 +102,25 @@ export function allFacts(ctx: LintContext): { fact: StatementFact; statement: St
  */
 export function lineOf(ctx: LintContext, table: string, column?: string): number {
   const facts = allFacts(ctx);
-  const mentions = (f: StatementFact) => 'table' in f && f.table === table;
-  const withColumn = column === undefined ? undefined : facts.find(({ fact }) => mentions(fact) && factColumns(fact).includes(column));
-  if (withColumn) return withColumn.statement.line;
-  const withTable = facts.find(({ fact }) => mentions(fact) || (fact.kind === 'rename-table' && fact.newName === table));
+  // A SQLite rebuild creates `x_new` and renames it to `x`: `x_new` stands for `x`.
+  const names = new Set([table, ...facts.flatMap(({ fact }) => (fact.kind === 'rename-table' && fact.newName === table ? [fact.table] : []))]);
+  const mentions = (f: StatementFact) => 'table' in f && names.has(f.table);
+  if (column !== undefined) {
+    const withColumn = facts.find(({ fact }) => mentions(fact) && factColumns(fact).includes(column));
+    if (withColumn) return withColumn.statement.line;
+    const columnPattern = wordPattern(column);
+    const created = facts.find(({ fact, statement }) => fact.kind === 'create-table' && names.has(fact.table) && columnPattern.test(statement.sql));
+    if (created) return created.statement.line;
+  }
+  const withTable = facts.find(({ fact }) => mentions(fact));
   if (withTable) return withTable.statement.line;
-  const pattern = new RegExp(`(?<![\\w$])"?${table.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?(?![\\w$])`, 'i');
-  const byText = ctx.facts.statements.find((s) => (column === undefined || s.sql.includes(column)) && pattern.test(s.sql)) ?? ctx.facts.statements.find((s) => pattern.test(s.sql));
+  const pattern = wordPattern(table);
+  const byText = ctx.facts.statements.find((s) => (column === undefined || wordPattern(column).test(s.sql)) && pattern.test(s.sql)) ?? ctx.facts.statements.find((s) => pattern.test(s.sql));
   return byText?.line ?? 1;
+}
+
+function wordPattern(name: string): RegExp {
+  return new RegExp(`(?<![\\w$])"?${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"?(?![\\w$])`, 'i');
 }
 
 function factColumns(fact: StatementFact): string[] {

@@ -11,6 +11,7 @@ export const concurrentInTransaction: LintRule = {
       .filter((s) => s.concurrently)
       .map((s) => ({
         line: s.line,
+        table: s.facts.find((f) => f.kind === 'create-index')?.table,
         message: `uses CONCURRENTLY, which cannot run inside a transaction block, and this migration runs in one. Move the statement into a migration of its own whose first line is -- lockstep:no-transaction.`,
       }));
   },

@@ -26,8 +26,8 @@ export function canonicalExpression(text: string, columns: readonly string[] = [
   return printTokens(tokenizeSqlite(text), columns);
 }
 
-export function printTokens(tokens: Token[], columns: readonly string[] = []): string {
-  const known = new Set(columns.map((c) => c.toLowerCase()));
+export function printTokens(tokens: Token[], columns: readonly string[] | 'all' = []): string {
+  const known = columns === 'all' ? 'all' : new Set(columns.map((c) => c.toLowerCase()));
   let out = '';
   let prev: Token | undefined;
   let prevUnary = false;
@@ -56,12 +56,12 @@ function needsSpace(prev: Token, token: Token, prevUnary: boolean): boolean {
   return true;
 }
 
-function printToken(token: Token, columns: Set<string>): string {
+function printToken(token: Token, columns: Set<string> | 'all'): string {
   if (token.kind === 'word') return token.text.toLowerCase();
   if (token.kind === 'quoted') {
     const name = identifierName(token);
     const lower = name.toLowerCase();
-    if (columns.has(lower) && /^[a-z_][a-z0-9_]*$/.test(lower) && !SQLITE_KEYWORDS.has(lower)) return lower;
+    if ((columns === 'all' || columns.has(lower)) && /^[a-z_][a-z0-9_]*$/.test(lower) && !SQLITE_KEYWORDS.has(lower)) return lower;
     return `"${name.replace(/"/g, '""')}"`;
   }
   if (token.kind === 'blob') return token.text.toLowerCase();

@@ -1,3 +1,4 @@
+import { LockstepError } from '../../errors.js';
 import type { Column, ForeignKey, Index, Schema, Table, View } from '../../schema/model.js';
 import type { SchemaChange } from '../../schema/schema-change.js';
 import type { MigrationPlan, RenameHint } from '../dialect.js';
@@ -251,10 +252,13 @@ export function planSqliteMigration(from: Schema, to: Schema, options: { renames
     .map((e) => ({ kind: 'enum.missing', table: e.name, name: e.name, expected: e, actual: null, message: `enum ${e.name}: SQLite has no enum types` }));
   const working: Schema = structuredClone(from);
   const renames: string[] = [];
-  for (const hint of options.renames ?? []) {
-    if (hint.isTable) renames.push(...renameTable(working, hint.from, hint.to));
-    else renames.push(...renameColumn(working, to, hint));
+  const oldNames = new Map<string, string>();
+  const hints = options.renames ?? [];
+  for (const hint of hints.filter((h) => h.isTable)) {
+    renames.push(renameTable(working, hint));
+    oldNames.set(hint.from.toLowerCase(), hint.to);
   }
+  for (const hint of hints.filter((h) => !h.isTable)) renames.push(renameColumn(working, hint, oldNames));
 
   const toNames = new Set(to.tables.map((t) => t.name.toLowerCase()));
   const fromNames = new Set(working.tables.map((t) => t.name.toLowerCase()));
@@ -409,21 +413,21 @@ function orderByReferences(tables: Table[]): Table[] {
 }
 
 /** `ALTER TABLE … RENAME TO …`, mirrored in the working copy (SQLite rewrites references too). */
-function renameTable(working: Schema, from: string, to: string): string[] {
-  const table = findTable(working, from);
-  if (!table) return [];
+function renameTable(working: Schema, hint: RenameHint): string {
+  const table = findTable(working, hint.from);
+  if (!table) throw badHint(hint, `there is no table ${hint.from}`);
   for (const other of working.tables) {
-    for (const fk of other.foreignKeys) if (fk.referencedTable.toLowerCase() === from.toLowerCase()) fk.referencedTable = to;
+    for (const fk of other.foreignKeys) if (fk.referencedTable.toLowerCase() === hint.from.toLowerCase()) fk.referencedTable = hint.to;
   }
-  table.name = to;
-  return [`ALTER TABLE ${q(from)} RENAME TO ${q(to)}`];
+  table.name = hint.to;
+  return `ALTER TABLE ${q(hint.from)} RENAME TO ${q(hint.to)}`;
 }
 
 /** `ALTER TABLE … RENAME COLUMN`, mirrored in the working copy's constraints and expressions. */
-function renameColumn(working: Schema, target: Schema, hint: RenameHint): string[] {
-  const table = findTable(working, hint.table) ?? findTable(working, findTable(target, hint.table)?.name ?? hint.table);
+function renameColumn(working: Schema, hint: RenameHint, renamedTables: Map<string, string>): string {
+  const table = findTable(working, hint.table) ?? findTable(working, renamedTables.get(hint.table.toLowerCase()) ?? hint.table);
   const column = table?.columns.find((c) => c.name.toLowerCase() === hint.from.toLowerCase());
-  if (!table || !column) return [];
+  if (!table || !column) throw badHint(hint, `there is no column ${hint.table}.${hint.from}`);
   const rename = (name: string) => (name.toLowerCase() === hint.from.toLowerCase() ? hint.to : name);
   const renameIn = (expression: string) => renameIdentifier(expression, hint.from, hint.to);
   column.name = hint.to;
@@ -441,7 +445,14 @@ function renameColumn(working: Schema, target: Schema, hint: RenameHint): string
       if (fk.referencedTable.toLowerCase() === table.name.toLowerCase()) fk.referencedColumns = fk.referencedColumns.map(rename);
     }
   }
-  return [`ALTER TABLE ${q(table.name)} RENAME COLUMN ${q(hint.from)} TO ${q(hint.to)}`];
+  return `ALTER TABLE ${q(table.name)} RENAME COLUMN ${q(hint.from)} TO ${q(hint.to)}`;
+}
+
+function badHint(hint: RenameHint, problem: string): LockstepError {
+  const text = hint.isTable ? `${hint.from}=${hint.to}` : `${hint.table}.${hint.from}=${hint.to}`;
+  return new LockstepError(`cannot apply rename ${text}: ${problem} in the current schema`, {
+    hint: 'Check the --rename arguments against the tables and columns the migrations create.',
+  });
 }
 
 /** Replaces an identifier in canonical expression text, keeping the rest as printed. */

@@ -127,7 +127,9 @@ export async function introspectSqlite(db: Queryable): Promise<Schema> {
   }
   const views: View[] = master
     .filter((row) => row.type === 'view')
-    .map((row) => ({ schema: 'main', name: row.name, definition: printTokens(parseCreateView(row.sql ?? '')), materialized: false }));
+    // A view's quoted names are unquoted too: SQLite re-spells the names in a view it
+    // rewrites for a rename (`from "squads"`), and that must equal the declared `from squads`.
+    .map((row) => ({ schema: 'main', name: row.name, definition: printTokens(parseCreateView(row.sql ?? ''), 'all'), materialized: false }));
   return { dialect: 'sqlite', tables: tables.sort((a, b) => compare(a.name, b.name)), enums: [], views };
 }
 

@@ -154,6 +154,20 @@ describe('planSqliteMigration round trips', () => {
       after: async (db) => assert.deepEqual((await db.query('select name from squads')).rows, [{ name: 'a' }]),
     });
     assert.deepEqual(table.statements, ['ALTER TABLE "teams" RENAME TO "squads"']);
+
+    // Both at once, with a view on the renamed table, and the column hint naming the old table.
+    const withView = `${BASE} create view team_names as select name from teams;`;
+    await roundTrip(withView, withView.replace(/teams/g, 'squads').replace('name text not null', 'title text not null').replace('select name', 'select title'), {
+      renames: [
+        { table: 'teams', from: 'teams', to: 'squads', isTable: true },
+        { table: 'teams', from: 'name', to: 'title' },
+      ],
+      data,
+      after: async (db) => assert.deepEqual((await db.query('select title from team_names')).rows, [{ title: 'a' }]),
+    });
+
+    const from = await introspect(BASE);
+    assert.throws(() => planSqliteMigration(from, from, { renames: [{ table: 'players', from: 'nope', to: 'x' }] }), /cannot apply rename players\.nope=x: there is no column players\.nope/);
   });
 
   test('drop table and view', async () => {

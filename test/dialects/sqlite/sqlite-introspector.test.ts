@@ -174,8 +174,8 @@ describe('introspectSqlite', () => {
       );
       CREATE INDEX c_idx ON c (LOWER( "name" )) WHERE ("qty">0);
       CREATE VIEW v AS
-        SELECT id
-          FROM c;`);
+        SELECT "id"
+          FROM [c];`);
     assert.deepEqual(b, a);
   });
 

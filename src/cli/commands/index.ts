@@ -1,6 +1,7 @@
 import type { Command } from '../command.js';
 import { checkCommand } from './check.js';
 import { dashboardCommand } from './dashboard.js';
+import { demoCommand } from './demo.js';
 import { diffCommand } from './diff.js';
 import { healthCommand } from './health.js';
 import { lintCommand } from './lint.js';
@@ -21,4 +22,5 @@ export const COMMANDS: Command[] = [
   healthCommand,
   serveCommand,
   dashboardCommand,
+  demoCommand,
 ];

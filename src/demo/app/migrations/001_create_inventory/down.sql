@@ -1,0 +1,2 @@
+drop table inventory_items;
+drop table warehouses;

@@ -1,0 +1,1 @@
+drop table inventory_sync_log;

@@ -204,7 +204,8 @@ interface IndexRow {
 }
 
 function toColumn(row: ColumnRow): Column {
-  const generated = row.generated === 's' ? row.expr : null;
+  // 's' = stored; 'v' = virtual (PostgreSQL 18). The model carries the expression either way.
+  const generated = row.generated === 's' || row.generated === 'v' ? row.expr : null;
   return {
     name: row.name,
     type: row.type,

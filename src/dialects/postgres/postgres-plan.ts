@@ -298,11 +298,17 @@ function applyRenames(source: Schema, to: Schema, renames: RenameHint[], out: st
       const wanted = sequenceOf(target?.columns.find((c) => c.name === column.name)?.default ?? null);
       if (!was || !wanted || was === wanted) continue;
       const newName = wanted.split('.').pop()!.replace(/^"(.*)"$/, '$1').replace(/""/g, '"');
-      out.push(`ALTER SEQUENCE ${was} RENAME TO ${q(newName)};`);
+      out.push(`ALTER SEQUENCE ${quoteRegclass(was)} RENAME TO ${q(newName)};`);
       column.default = column.default!.replace(`'${was.replace(/'/g, "''")}'`, `'${wanted.replace(/'/g, "''")}'`);
     }
   }
   return oldNames;
+}
+
+/** `users_id_seq`, `"Odd"."Seq"` (regclass text) → every part quoted. */
+function quoteRegclass(text: string): string {
+  const parts = text.match(/"(?:[^"]|"")*"|[^."]+/g) ?? [text];
+  return parts.map((part) => (part.startsWith('"') ? part : q(part))).join('.');
 }
 
 function sequenceOf(value: string | null): string | null {

@@ -187,7 +187,7 @@ describe('planPostgresMigration round trips (apply plan, introspect, equal targe
     );
     assert.equal(statements[0], 'ALTER TABLE "users" RENAME TO "accounts";');
     assert.equal(statements[1], 'ALTER TABLE "accounts" RENAME COLUMN "mail" TO "email";');
-    assert.ok(statements.includes('ALTER SEQUENCE users_id_seq RENAME TO "accounts_id_seq";'));
+    assert.ok(statements.includes('ALTER SEQUENCE "users_id_seq" RENAME TO "accounts_id_seq";'));
     assert.ok(!statements.some((s) => /DROP TABLE|DROP COLUMN/.test(s)), 'renames never drop');
   });
 

@@ -76,43 +76,42 @@ export async function introspectSqlite(db: Queryable): Promise<Schema> {
   const columnRows = (
     await db.query<ColumnRow>(
       `select m.name as table_name, c.cid, c.name, c.type, c."notnull", c.dflt_value, c.pk, c.hidden
-         from sqlite_master m join pragma_table_xinfo(m.name) c where ${TABLE_FILTER} order by m.name, c.cid`,
+         from sqlite_master m join pragma_table_xinfo(m.name) c where ${TABLE_FILTER}`,
     )
   ).rows;
   const fkRows = (
     await db.query<ForeignKeyRow>(
       `select m.name as table_name, f.id, f.seq, f."table", f."from", f."to", f.on_update, f.on_delete
-         from sqlite_master m join pragma_foreign_key_list(m.name) f where ${TABLE_FILTER} order by m.name, f.id, f.seq`,
+         from sqlite_master m join pragma_foreign_key_list(m.name) f where ${TABLE_FILTER}`,
     )
   ).rows;
   const indexRows = (
     await db.query<IndexRow>(
       `select m.name as table_name, i.name, i."unique", i.origin, i.partial
-         from sqlite_master m join pragma_index_list(m.name) i where ${TABLE_FILTER} order by m.name, i.name`,
+         from sqlite_master m join pragma_index_list(m.name) i where ${TABLE_FILTER}`,
     )
   ).rows;
   const indexColumnRows = (
     await db.query<IndexColumnRow>(
       `select i.name as index_name, x.seqno, x.cid, x.name, x."desc"
          from sqlite_master m join pragma_index_list(m.name) i join pragma_index_xinfo(i.name) x
-        where ${TABLE_FILTER} and x."key" = 1 order by i.name, x.seqno`,
+        where ${TABLE_FILTER} and x."key" = 1`,
     )
   ).rows;
 
   const sqlOf = new Map(master.map((row) => [`${row.type}:${row.name}`, row.sql ?? '']));
-  const group = <R extends { table_name: string }>(rows: R[]) => {
-    const map = new Map<string, R[]>();
-    for (const row of rows) map.set(row.table_name, [...(map.get(row.table_name) ?? []), row]);
-    return map;
-  };
-  const columnsByTable = group(columnRows);
-  const fksByTable = group(fkRows);
-  const indexesByTable = group(indexRows);
-  const indexColumns = new Map<string, IndexColumnRow[]>();
-  for (const row of indexColumnRows) indexColumns.set(row.index_name, [...(indexColumns.get(row.index_name) ?? []), row]);
+  const columnsByTable = groupBy(columnRows, (r) => r.table_name);
+  const fksByTable = groupBy(fkRows, (r) => r.table_name);
+  const indexesByTable = groupBy(indexRows, (r) => r.table_name);
+  const indexColumns = groupBy(indexColumnRows, (r) => r.index_name);
+  const triggersByTable = groupBy(
+    master.filter((row) => row.type === 'trigger' && row.sql !== null),
+    (r) => r.tbl_name,
+  );
 
   const tables: Table[] = [];
   for (const [name, rows] of columnsByTable) {
+    rows.sort((a, b) => a.cid - b.cid);
     const parsed = parseCreateTable(sqlOf.get(`table:${name}`) ?? '');
     tables.push(
       readTable(name, rows, parsed, fksByTable.get(name) ?? [], indexesByTable.get(name) ?? [], indexColumns, sqlOf),
@@ -120,8 +119,7 @@ export async function introspectSqlite(db: Queryable): Promise<Schema> {
   }
   resolveImplicitReferences(tables);
   for (const table of tables) {
-    table.triggers = master
-      .filter((row) => row.type === 'trigger' && row.tbl_name === table.name && row.sql !== null)
+    table.triggers = (triggersByTable.get(table.name) ?? [])
       .map((row) => ({ name: row.name, definition: row.sql! }))
       .sort((a, b) => compare(a.name, b.name));
   }
@@ -172,7 +170,7 @@ function readTable(
   const uniques: UniqueConstraint[] = [];
   const indexes: Index[] = [];
   for (const index of indexRows) {
-    const keys = indexColumns.get(index.name) ?? [];
+    const keys = (indexColumns.get(index.name) ?? []).sort((a, b) => a.seqno - b.seqno);
     if (index.origin === 'pk') continue;
     if (index.origin === 'u') {
       const cols = keys.map((k) => k.name ?? '');
@@ -241,6 +239,16 @@ function resolveImplicitReferences(tables: Table[]): void {
     }
     table.foreignKeys.sort((a, b) => compare(keyOf(a), keyOf(b)));
   }
+}
+
+function groupBy<R>(rows: R[], key: (row: R) => string): Map<string, R[]> {
+  const map = new Map<string, R[]>();
+  for (const row of rows) {
+    const list = map.get(key(row));
+    if (list) list.push(row);
+    else map.set(key(row), [row]);
+  }
+  return map;
 }
 
 function action(text: string): ReferentialAction {

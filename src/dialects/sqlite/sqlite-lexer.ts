@@ -26,8 +26,11 @@ export interface Token {
   end: number;
 }
 
-const WORD_START = /[A-Za-z_\u0080-\uffff]/;
-const WORD_PART = /[A-Za-z0-9_$\u0080-\uffff]/;
+// Character classes by code (the lexer runs over every CREATE statement of a schema).
+const isDigit = (code: number) => code >= 48 && code <= 57;
+const isWordStart = (code: number) => (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code >= 128;
+const isWordPart = (code: number) => isWordStart(code) || isDigit(code) || code === 36;
+const WORD_PART = { test: (c: string) => isWordPart(c.charCodeAt(0)) };
 const TWO_CHAR_OPS = new Set(['||', '<<', '>>', '<=', '>=', '==', '!=', '<>', '->']);
 
 /**
@@ -70,7 +73,7 @@ export function tokenizeSqlite(sql: string): Token[] {
       const end = scanQuoted(sql, i + 1, "'");
       push('blob', i, end);
       i = end;
-    } else if (/[0-9]/.test(c) || (c === '.' && next !== undefined && /[0-9]/.test(next))) {
+    } else if (isDigit(sql.charCodeAt(i)) || (c === '.' && isDigit(sql.charCodeAt(i + 1)))) {
       let j = i;
       if (c === '0' && (next === 'x' || next === 'X')) {
         j += 2;
@@ -88,9 +91,9 @@ export function tokenizeSqlite(sql: string): Token[] {
       }
       push('number', i, j);
       i = j;
-    } else if (WORD_START.test(c)) {
+    } else if (isWordStart(sql.charCodeAt(i))) {
       let j = i + 1;
-      while (j < n && WORD_PART.test(sql[j]!)) j++;
+      while (j < n && isWordPart(sql.charCodeAt(j))) j++;
       push('word', i, j);
       i = j;
     } else if (c === '?') {

@@ -151,21 +151,25 @@ export function sqliteFixFor(change: SchemaChange, expected: Schema, actual: Sch
     case 'view.missing':
     case 'view.extra':
     case 'view.definition': {
-      const view = expected.views.find((v) => v.name === change.table);
-      const drop = change.kind === 'view.missing' ? [] : [`DROP VIEW ${q(change.table)}`];
+      const name = change.name ?? change.table;
+      const view = (change.expected as View | null) ?? expected.views.find((v) => v.name === name);
+      const drop = change.kind === 'view.missing' ? [] : [`DROP VIEW ${q((change.actual as View | null)?.name ?? name)}`];
       return script([...drop, ...(view ? [createViewSql(view)] : [])]);
     }
     case 'table.missing':
       return expectedTable ? script(createTableWithExtras(expectedTable)) : undefined;
     case 'table.extra':
-      return `DROP TABLE ${q(change.table)}`;
+      return `DROP TABLE ${q(actualTable?.name ?? change.table)}`;
     case 'index.missing':
     case 'index.extra':
     case 'index.mismatch': {
-      const name = change.name ?? (change.expected as Index | null)?.name ?? (change.actual as Index | null)?.name;
-      const index = expectedTable?.indexes.find((i) => i.name === name);
-      const drop = change.kind === 'index.missing' ? [] : [`DROP INDEX ${q(name ?? '')}`];
-      return script([...drop, ...(index && expectedTable ? [createIndexSql(expectedTable, index)] : [])]);
+      // Indexes are matched by definition, so a mismatched pair may carry two names.
+      const want = (change.expected as Index | null) ?? expectedTable?.indexes.find((i) => i.name === change.name);
+      const have = (change.actual as Index | null) ?? actualTable?.indexes.find((i) => i.name === change.name);
+      const statements = [];
+      if (change.kind !== 'index.missing' && have) statements.push(`DROP INDEX ${q(have.name)}`);
+      if (change.kind !== 'index.extra' && want && expectedTable) statements.push(createIndexSql(expectedTable, want));
+      return statements.length > 0 ? script(statements) : undefined;
     }
     default:
       break;

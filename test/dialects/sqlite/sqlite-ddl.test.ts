@@ -301,3 +301,53 @@ describe('sqliteFixFor', () => {
     }
   });
 });
+
+describe('sqliteFixFor against the diff engine', () => {
+  const EXPECTED = `${BASE}
+    create table tags (id integer primary key, label text not null unique, check (length(label) > 0));
+    create view player_names as select name from players;`;
+  // Each perturbation of the live database gives one change; its fix must remove it.
+  const PERTURBATIONS: Array<[string, string]> = [
+    ['column.missing', 'alter table players drop column nickname'],
+    ['column.extra', 'alter table players add column extra text'],
+    ['column.type', BASE_REBUILD('name varchar(20) not null', 'name varchar(10) not null')],
+    ['column.nullable', BASE_REBUILD('name varchar(20) not null', 'name varchar(20)')],
+    ['column.default', BASE_REBUILD('rating integer default 0', 'rating integer default 5')],
+    ['fk.missing', BASE_REBUILD(' references teams (id) on delete cascade', '')],
+    ['index.missing', 'drop index players_name'],
+    ['index.extra', 'create index players_rating on players (rating)'],
+    ['table.missing', 'drop table tags'],
+    ['table.extra', 'create table stray (id integer)'],
+    ['view.missing', 'drop view player_names'],
+    ['view.definition', 'drop view player_names; create view player_names as select id from players'],
+    ['check.missing', 'drop table tags; create table tags (id integer primary key, label text not null unique)'],
+    ['unique.missing', 'drop table tags; create table tags (id integer primary key, label text not null, check (length(label) > 0))'],
+  ];
+  function BASE_REBUILD(from: string, to: string): string {
+    const players = BASE.slice(BASE.indexOf('create table players'), BASE.indexOf('create index'));
+    return `drop view player_names; drop table players; ${players.replace(from, to)} create index players_name on players (name); create view player_names as select name from players;`;
+  }
+
+  for (const [kind, perturbation] of PERTURBATIONS) {
+    test(`${kind}: the fix brings the database back to the expected schema`, async () => {
+      const { diffSchemas } = await import('../../../src/schema/diff-schemas.js');
+      const expected = await introspect(EXPECTED);
+      const t = await createTestDatabase('sqlite');
+      try {
+        await t.db.exec(EXPECTED);
+        await t.db.exec('PRAGMA foreign_keys=OFF');
+        await t.db.exec(perturbation);
+        await t.db.exec('PRAGMA foreign_keys=ON');
+        const actual = await introspectSqlite(t.db);
+        const changes = diffSchemas(expected, actual).changes;
+        assert.deepEqual(changes.map((c) => c.kind), [kind]);
+        const fix = sqliteFixFor(changes[0]!, expected, actual);
+        assert.ok(fix && fix.trim() !== '', 'a fix is given');
+        await t.db.exec(fix);
+        assert.deepEqual(diffSchemas(expected, await introspectSqlite(t.db)).changes, []);
+      } finally {
+        await t.dispose();
+      }
+    });
+  }
+});

@@ -114,7 +114,9 @@ function toDetail(job: JobRecord, events: JobEvent[]): JobDetailView {
   const timeline: JobDetailView['timeline'] = [{ at: job.createdAt.toISOString(), event: 'created', detail: job.key ? `key ${job.key}` : undefined }];
   for (const e of events) timeline.push({ at: e.at.toISOString(), event: e.kind, detail: [e.attempt ? `attempt ${e.attempt}` : '', e.message ?? ''].filter(Boolean).join(': ') || undefined });
   if (job.startedAt) timeline.push({ at: job.startedAt.toISOString(), event: 'started', detail: `attempt ${job.attempt}${job.workerId ? ` on ${job.workerId}` : ''}` });
-  if (job.finishedAt) timeline.push({ at: job.finishedAt.toISOString(), event: job.state, detail: job.state === 'dead' ? (job.lastError ?? undefined) : undefined });
+  // A dead or cancelled job already has that event; the row's finish time would repeat it.
+  const finishLogged = events.some((e) => e.kind === job.state && e.attempt === job.attempt);
+  if (job.finishedAt && !finishLogged) timeline.push({ at: job.finishedAt.toISOString(), event: job.state });
   timeline.sort((a, b) => a.at.localeCompare(b.at));
   return { ...toView(job), payload: job.payload, priority: job.priority, attempts, timeline };
 }

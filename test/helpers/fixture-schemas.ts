@@ -35,7 +35,7 @@ export async function rebuildSqliteTable(db: Database, table: string, replace: [
   );
   const create = rows.find((r) => r.type === 'table' && r.name === table)!.sql!;
   if (!create.includes(replace[0])) throw new Error(`rebuildSqliteTable: ${JSON.stringify(replace[0])} is not in ${create}`);
-  const changed = create.replace(replace[0], replace[1]).replace(/^(\s*create\s+table\s+)("?)(\w+)\2/i, `$1"${table}__new"`);
+  const changed = create.replace(replace[0], replace[1]).replace(/^(\s*create\s+table\s+)("[^"]+"|\[[^\]]+\]|`[^`]+`|\w+)/i, `$1"${table}__new"`);
   const views = rows.filter((r) => r.type === 'view');
   const extras = rows.filter((r) => (r.type === 'index' || r.type === 'trigger') && r.tbl_name === table);
   const { rows: columns } = await db.query<{ name: string; hidden: number }>(`select name, hidden from pragma_table_xinfo('${table}')`);

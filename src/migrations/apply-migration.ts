@@ -26,8 +26,8 @@ export async function applyMigration(
   const started = performance.now();
 
   const step = async (conn: Queryable): Promise<number | typeof ALREADY_DONE> => {
-    // Re-read under the lock: another run may have done this step while we waited.
-    if ((await isApplied(conn, migration.version)) !== (direction === 'down')) return ALREADY_DONE;
+    // Another run may have done this step while the lock was released (SQLite only).
+    if (!session.lockHeldThroughout && (await isApplied(conn, migration.version)) !== (direction === 'down')) return ALREADY_DONE;
     await runScript(conn, dialect, script, file);
     const durationMs = Math.round(performance.now() - started);
     if (direction === 'up') {

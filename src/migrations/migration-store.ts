@@ -32,6 +32,12 @@ export interface StepOptions {
 export interface MigrationSession {
   readonly conn: Queryable;
   /**
+   * true when nobody else can have written the history since the run read it (PostgreSQL's
+   * advisory lock); false when steps may release the lock in between (SQLite), so each
+   * step re-checks the history first.
+   */
+  readonly lockHeldThroughout: boolean;
+  /**
    * Runs `fn` as one atomic unit: commits when it resolves, undoes everything when it
    * throws (and rethrows). The lock stays held (or is taken again) afterwards.
    */

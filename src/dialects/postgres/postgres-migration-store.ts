@@ -71,6 +71,7 @@ async function acquire(conn: Queryable, options: LockOptions): Promise<void> {
 function createSession(conn: Queryable): MigrationSession {
   return {
     conn,
+    lockHeldThroughout: true,
     async transaction(fn) {
       await conn.exec('begin');
       try {

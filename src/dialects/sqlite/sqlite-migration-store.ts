@@ -92,6 +92,7 @@ function createSession(conn: Queryable, options: LockOptions, timeoutMs: number)
   const relock = () => lock(conn, options, timeoutMs);
   return {
     conn,
+    lockHeldThroughout: false,
     async transaction(fn, stepOptions = {}) {
       if (stepOptions.foreignKeysOff) return rebuildTransaction(conn, fn, relock);
       await conn.exec(`savepoint ${SAVEPOINT}`);

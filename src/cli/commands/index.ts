@@ -4,6 +4,7 @@ import { dashboardCommand } from './dashboard.js';
 import { demoCommand } from './demo.js';
 import { diffCommand } from './diff.js';
 import { healthCommand } from './health.js';
+import { JOBS_COMMANDS } from './jobs-commands.js';
 import { lintCommand } from './lint.js';
 import { MIGRATION_COMMANDS } from './migrate.js';
 import { serveCommand } from './serve.js';
@@ -19,6 +20,7 @@ export const COMMANDS: Command[] = [
   snapshotCommand,
   ...MIGRATION_COMMANDS,
   lintCommand,
+  ...JOBS_COMMANDS,
   healthCommand,
   serveCommand,
   dashboardCommand,

@@ -112,6 +112,15 @@ const JOB_COLUMNS = `id, task, queue, payload, state, priority, attempt, max_att
   finished_at, last_error, worker_id, lease_expires_at, progress_done, progress_total, progress_percent,
   progress_eta_seconds, progress_updated_at, progress_writes`;
 
+/**
+ * Joined into the worker's claim and completion statements: their commit does not wait
+ * for the WAL flush. Safe under at-least-once delivery: if the server crashes and loses
+ * such a commit, a lost claim leaves the job queued (its late completion is fenced out)
+ * and a lost completion leaves a lease that expires, so the job runs again; no job is
+ * lost. Enqueues keep the server's setting: losing one would lose a job.
+ */
+const RELAXED_COMMIT = `(select set_config('synchronous_commit', 'off', true)) as relaxed_commit`;
+
 const leaseInterval = (param: string) => `make_interval(secs => ${param}::float8 / 1000)`;
 
 /** Without `url` there is no LISTEN connection and workers rely on polling alone. */
@@ -223,7 +232,7 @@ class PostgresJobStore implements JobStore {
        set state = 'running', attempt = j.attempt + 1, lease_token = $3, lease_expires_at = now() + ${leaseInterval('$4')},
            worker_id = $5, started_at = now(), progress_done = null, progress_total = null, progress_percent = null,
            progress_eta_seconds = null, progress_updated_at = null, progress_writes = 0
-       from next where j.id = next.id
+       from next, ${RELAXED_COMMIT} where j.id = next.id
        returning j.id, j.task, j.queue, j.payload, j.attempt, j.max_attempts`,
       params,
     );
@@ -265,7 +274,7 @@ class PostgresJobStore implements JobStore {
            progress_percent = coalesce(c.percent, j.progress_percent),
            progress_eta_seconds = case when c.done is null then j.progress_eta_seconds else 0 end,
            progress_updated_at = case when c.done is null then j.progress_updated_at else now() end
-       from unnest($1::bigint[], $2::text[], $3::float8[], $4::float8[], $5::float8[]) as c(id, token, done, total, percent)
+       from unnest($1::bigint[], $2::text[], $3::float8[], $4::float8[], $5::float8[]) as c(id, token, done, total, percent), ${RELAXED_COMMIT}
        where j.id = c.id and j.lease_token = c.token and j.state = 'running'
        returning j.id`,
       [

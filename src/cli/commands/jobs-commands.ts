@@ -1,0 +1,176 @@
+import { LockstepError } from '../../errors.js';
+import type { JobState } from '../../jobs/job-store.js';
+import { JOB_STATES } from '../../jobs/job-store.js';
+import { jobJson } from '../../jobs/queue.js';
+import type { Command } from '../command.js';
+import { createStyle } from '../output.js';
+import { maybeLoadTasks, openQueue, parseIntOption, parseJobId } from './jobs-common.js';
+import { formatJobDetails, formatJobTable } from './jobs-format.js';
+import { workerCommand } from './worker.js';
+
+export const jobsInstallCommand: Command = {
+  name: 'jobs install',
+  summary: "create or upgrade the jobs queue's tables (lockstep's own migrations)",
+  options: {},
+  async run(_args, ctx) {
+    const queue = await openQueue(ctx, { install: true });
+    try {
+      const { from, to } = await queue.install();
+      ctx.stdout.write(from === to ? `jobs tables already at version ${to}\n` : `jobs tables installed at version ${to}${from ? ` (were at ${from})` : ''}\n`);
+      return 0;
+    } finally {
+      await queue.close();
+    }
+  },
+};
+
+export const jobsEnqueueCommand: Command = {
+  name: 'jobs enqueue',
+  summary: 'enqueue a job and print its id',
+  args: 'NAME',
+  allowPositionals: true,
+  options: {
+    payload: { type: 'string', placeholder: 'JSON', description: 'the payload, as JSON (default null)' },
+    key: { type: 'string', placeholder: 'K', description: 'idempotency key: returns the queued/running job with this key if any' },
+    'run-at': { type: 'string', placeholder: 'ISO', description: 'not before this time, e.g. 2030-01-01T09:00:00Z' },
+    priority: { type: 'string', placeholder: 'N', description: 'higher runs first (default 0)' },
+    queue: { type: 'string', placeholder: 'Q', description: "queue name (default the task's, else default)" },
+    'max-attempts': { type: 'string', placeholder: 'N', description: "attempts before the job is dead (default the task's, else 5)" },
+    tasks: { type: 'string', placeholder: 'FILE', description: 'tasks module, to check the payload (default jobs.tasks of the config)' },
+  },
+  async run(args, ctx) {
+    const [name, ...extra] = args.positionals;
+    if (!name || extra.length > 0) throw new LockstepError('expected exactly one task name', { hint: 'lockstep jobs enqueue NAME --payload JSON' });
+    let payload: unknown = null;
+    if (typeof args.values.payload === 'string') {
+      try {
+        payload = JSON.parse(args.values.payload);
+      } catch (error) {
+        throw new LockstepError(`--payload is not valid JSON: ${(error as Error).message}`, { hint: `e.g. --payload '{"sku":"A-1"}'` });
+      }
+    }
+    const tasks = await maybeLoadTasks(ctx, args.values.tasks as string | undefined);
+    if (tasks && !tasks.some((t) => t.name === name)) {
+      throw new LockstepError(`no task named "${name}" in the tasks module`, { hint: `Known tasks: ${tasks.map((t) => t.name).join(', ')}.` });
+    }
+    const queue = await openQueue(ctx, { tasks });
+    try {
+      const job = await queue.enqueue(name, payload, {
+        key: args.values.key as string | undefined,
+        runAt: args.values['run-at'] as string | undefined,
+        priority: parseIntOption('priority', args.values.priority, Number.MIN_SAFE_INTEGER),
+        queue: args.values.queue as string | undefined,
+        maxAttempts: parseIntOption('max-attempts', args.values['max-attempts'], 1),
+      });
+      ctx.stdout.write(`${job.id}\n`);
+      if (!job.created) ctx.stderr.write(`a job with key "${String(args.values.key)}" is already queued or running: ${job.id}\n`);
+      return 0;
+    } finally {
+      await queue.close();
+    }
+  },
+};
+
+export const jobsListCommand: Command = {
+  name: 'jobs list',
+  summary: 'list jobs, newest first',
+  options: {
+    state: { type: 'string', placeholder: 'S', description: `only jobs in this state (${JOB_STATES.join(', ')}); a comma list works` },
+    task: { type: 'string', placeholder: 'NAME', description: 'only jobs of this task' },
+    queue: { type: 'string', placeholder: 'Q', description: 'only jobs of this queue' },
+    search: { type: 'string', placeholder: 'TEXT', description: 'a job id, or part of a key or task name' },
+    limit: { type: 'string', placeholder: 'N', description: 'at most N jobs (default 50)' },
+    json: { type: 'boolean', description: 'print JSON (an array of `jobs show --json` objects)' },
+  },
+  async run(args, ctx) {
+    const states = typeof args.values.state === 'string' ? args.values.state.split(',').map((s) => s.trim()) : undefined;
+    for (const s of states ?? []) {
+      if (!JOB_STATES.includes(s as JobState)) throw new LockstepError(`unknown state "${s}"`, { hint: `States: ${JOB_STATES.join(', ')}.` });
+    }
+    const queue = await openQueue(ctx);
+    try {
+      const jobs = await queue.listJobs({
+        state: states as JobState[] | undefined,
+        task: args.values.task as string | undefined,
+        queue: args.values.queue as string | undefined,
+        search: args.values.search as string | undefined,
+        limit: parseIntOption('limit', args.values.limit, 1) ?? 50,
+      });
+      if (args.values.json) ctx.stdout.write(`${JSON.stringify(jobs.map(jobJson), null, 2)}\n`);
+      else ctx.stdout.write(formatJobTable(jobs, createStyle(ctx.color)));
+      return 0;
+    } finally {
+      await queue.close();
+    }
+  },
+};
+
+export const jobsShowCommand: Command = {
+  name: 'jobs show',
+  summary: 'show one job: state, attempts, progress, errors and timeline',
+  args: 'ID',
+  allowPositionals: true,
+  options: { json: { type: 'boolean', description: 'print JSON' } },
+  async run(args, ctx) {
+    const id = parseJobId(args.positionals[0]);
+    const queue = await openQueue(ctx);
+    try {
+      const job = await queue.getJob(id);
+      if (!job) throw new LockstepError(`job ${id} does not exist`, { hint: 'List jobs with `lockstep jobs list`.' });
+      if (args.values.json) ctx.stdout.write(`${JSON.stringify(jobJson(job), null, 2)}\n`);
+      else ctx.stdout.write(formatJobDetails(job, createStyle(ctx.color)));
+      return 0;
+    } finally {
+      await queue.close();
+    }
+  },
+};
+
+export const jobsRetryCommand: Command = {
+  name: 'jobs retry',
+  summary: 'run a dead, cancelled or waiting job again, now, with fresh attempts',
+  args: 'ID',
+  allowPositionals: true,
+  options: {},
+  async run(args, ctx) {
+    const id = parseJobId(args.positionals[0]);
+    const queue = await openQueue(ctx);
+    try {
+      const job = await queue.retryJob(id);
+      ctx.stdout.write(`job ${job.id} (${job.task}) is queued again\n`);
+      return 0;
+    } finally {
+      await queue.close();
+    }
+  },
+};
+
+export const jobsCancelCommand: Command = {
+  name: 'jobs cancel',
+  summary: 'cancel a queued or running job (a running one is told through its signal)',
+  args: 'ID',
+  allowPositionals: true,
+  options: {},
+  async run(args, ctx) {
+    const id = parseJobId(args.positionals[0]);
+    const queue = await openQueue(ctx);
+    try {
+      const job = await queue.cancelJob(id);
+      ctx.stdout.write(`job ${job.id} (${job.task}) is cancelled\n`);
+      return 0;
+    } finally {
+      await queue.close();
+    }
+  },
+};
+
+/** `worker` and the `jobs …` commands, in help order. */
+export const JOBS_COMMANDS: Command[] = [
+  workerCommand,
+  jobsInstallCommand,
+  jobsEnqueueCommand,
+  jobsListCommand,
+  jobsShowCommand,
+  jobsRetryCommand,
+  jobsCancelCommand,
+];

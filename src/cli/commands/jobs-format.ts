@@ -1,0 +1,65 @@
+import type { JobRecord } from '../../jobs/job-store.js';
+import type { JobDetails } from '../../jobs/queue.js';
+import type { Style } from '../output.js';
+
+const stateColour = (style: Style, state: string) =>
+  state === 'succeeded' ? style.green(state) : state === 'dead' ? style.red(state) : state === 'running' ? style.cyan(state) : state === 'cancelled' ? style.dim(state) : style.yellow(state);
+
+function progressText(job: JobRecord): string {
+  if (!job.progress) return '';
+  const p = job.progress;
+  const of = p.total === null ? `${p.done}` : `${p.done}/${p.total}`;
+  return `${of}${p.percent === null ? '' : ` ${p.percent}%`}${p.etaSeconds ? ` eta ${p.etaSeconds}s` : ''}`;
+}
+
+/** `jobs list` as an aligned table. */
+export function formatJobTable(jobs: JobRecord[], style: Style): string {
+  if (jobs.length === 0) return 'no jobs\n';
+  const rows = jobs.map((j) => [
+    String(j.id),
+    j.task,
+    j.queue,
+    j.state,
+    `${j.attempt}/${j.maxAttempts}`,
+    progressText(j),
+    (j.finishedAt ?? j.startedAt ?? j.runAt).toISOString(),
+    (j.lastError ?? '').replace(/\s+/g, ' ').slice(0, 60),
+  ]);
+  const header = ['ID', 'TASK', 'QUEUE', 'STATE', 'ATTEMPT', 'PROGRESS', 'AT', 'LAST ERROR'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[], colour = false) =>
+    cells
+      .map((c, i) => {
+        const padded = i === cells.length - 1 ? c : c.padEnd(widths[i]);
+        return colour && i === 3 ? stateColour(style, c) + padded.slice(c.length) : padded;
+      })
+      .join('  ')
+      .trimEnd();
+  return `${style.bold(line(header))}\n${rows.map((r) => line(r, true)).join('\n')}\n`;
+}
+
+/** `jobs show` as readable text. */
+export function formatJobDetails(job: JobDetails, style: Style): string {
+  const fields: [string, string][] = [
+    ['task', job.task],
+    ['queue', job.queue],
+    ['state', stateColour(style, job.state)],
+    ['attempt', `${job.attempt} of ${job.maxAttempts}`],
+    ['priority', String(job.priority)],
+    ['key', job.key ?? '-'],
+    ['progress', progressText(job) || '-'],
+    ['run at', job.runAt.toISOString()],
+    ['created', job.createdAt.toISOString()],
+    ['started', job.startedAt?.toISOString() ?? '-'],
+    ['finished', job.finishedAt?.toISOString() ?? '-'],
+    ['worker', job.workerId ?? '-'],
+    ['last error', job.lastError ?? '-'],
+    ['payload', JSON.stringify(job.payload)],
+  ];
+  const out = [`${style.bold(`job ${job.id}`)}`, ...fields.map(([k, v]) => `  ${k.padEnd(10)}  ${v}`), '', style.bold('timeline')];
+  for (const e of job.timeline) {
+    const attempt = e.attempt === null ? '' : ` (attempt ${e.attempt})`;
+    out.push(`  ${e.at.toISOString()}  ${e.kind}${attempt}${e.message ? `: ${e.message}` : ''}${e.workerId ? style.dim(`  ${e.workerId}`) : ''}`);
+  }
+  return `${out.join('\n')}\n`;
+}

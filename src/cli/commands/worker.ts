@@ -1,0 +1,46 @@
+import { LockstepError } from '../../errors.js';
+import { consoleLogger } from '../../jobs/job-logger.js';
+import { SCHEMA_GUARD_EXIT_CODE } from '../../jobs/schema-guard.js';
+import { runWorker } from '../../jobs/worker.js';
+import type { Command } from '../command.js';
+import { jobsConfig, maybeLoadTasks, parseIntOption } from './jobs-common.js';
+
+export const workerCommand: Command = {
+  name: 'worker',
+  summary: 'run jobs: claims, leases, retries, cron; stops gracefully on SIGTERM/SIGINT',
+  options: {
+    tasks: { type: 'string', placeholder: 'FILE', description: 'module exporting the tasks (.js, or .ts through tsx); default jobs.tasks of the config' },
+    queue: { type: 'string', placeholder: 'A,B', description: 'only these queues (default every queue)' },
+    concurrency: { type: 'string', placeholder: 'N', description: 'jobs run at once (default 10)' },
+    'lease-ms': { type: 'string', placeholder: 'N', description: 'lease length: a dead worker’s jobs are rescued this long after its last renewal (default 30000)' },
+    'shutdown-timeout-ms': { type: 'string', placeholder: 'N', description: 'on SIGTERM, how long running jobs may finish before they are handed back (default 10000)' },
+    'poll-interval-ms': { type: 'string', placeholder: 'N', description: 'polling fallback (default 1000 PostgreSQL, 200 SQLite)' },
+    'pool-size': { type: 'string', placeholder: 'N', description: 'database connections of the worker, whatever the concurrency (default 4; PostgreSQL adds 1 for LISTEN)' },
+    'retention-days': { type: 'string', placeholder: 'N', description: 'delete finished jobs older than this (default 7; 0 keeps them)' },
+  },
+  async run(args, ctx) {
+    const config = ctx.config();
+    const jobs = jobsConfig(ctx);
+    const tasks = await maybeLoadTasks(ctx, args.values.tasks as string | undefined);
+    if (!tasks) throw new LockstepError('no tasks module', { hint: 'Pass --tasks FILE or set "jobs": { "tasks": "…" } in lockstep.config.json.' });
+    const queues = typeof args.values.queue === 'string' ? args.values.queue.split(',').map((q) => q.trim()).filter(Boolean) : jobs.queues;
+    const retentionDays = parseIntOption('retention-days', args.values['retention-days']) ?? jobs.retentionDays ?? 7;
+    const worker = await runWorker({
+      url: config.url,
+      tasks,
+      queues,
+      concurrency: parseIntOption('concurrency', args.values.concurrency, 1) ?? jobs.concurrency,
+      leaseMs: parseIntOption('lease-ms', args.values['lease-ms'], 100) ?? jobs.leaseMs,
+      shutdownTimeoutMs: parseIntOption('shutdown-timeout-ms', args.values['shutdown-timeout-ms']) ?? jobs.shutdownTimeoutMs,
+      pollIntervalMs: parseIntOption('poll-interval-ms', args.values['poll-interval-ms'], 10) ?? jobs.pollIntervalMs,
+      maxConnections: parseIntOption('pool-size', args.values['pool-size'], 1) ?? jobs.poolSize,
+      retentionMs: retentionDays * 86_400_000,
+      handleSignals: true,
+      logger: consoleLogger(ctx.stderr),
+      appSchema: config.schema || config.migrations ? { url: config.url, schema: config.schema, migrations: config.migrations, devUrl: config.devUrl } : undefined,
+    });
+    const reason = await worker.done;
+    return reason === 'jobs-schema-changed' ? SCHEMA_GUARD_EXIT_CODE : 0;
+  },
+};
+

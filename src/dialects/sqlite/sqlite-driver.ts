@@ -18,7 +18,12 @@ const STATEMENT_CACHE_SIZE = 100;
  *
  * better-sqlite3 is synchronous and one connection cannot nest transactions, so
  * `transaction` and `withConnection` take turns through an async mutex; code running
- * inside one of them (same async context) goes straight through.
+ * inside one of them (same async context) goes straight through, and a nested
+ * `transaction` becomes a savepoint. Being synchronous, a wait on the busy timeout also
+ * blocks this process's event loop: keep write transactions short.
+ *
+ * Parameters: a statement that contains `$<digit>` is bound by number (`$1` = params[0]);
+ * otherwise the values bind positionally to `?`.
  *
  * @example
  * const db = await openSqlite(parseConnectionUrl('sqlite:./.lockstep/dev.db'));

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { loadConfig } from '../../src/config.js';
 import { openDashboard } from '../../src/dashboard/open-dashboard.js';
 import type { RunningDashboard } from '../../src/dashboard/dashboard-server.js';
@@ -12,28 +12,9 @@ import type { Database } from '../../src/dialects/database.js';
 import { createQueue, PermanentError, runWorker, silentLogger, task, type Queue, type Worker } from '../../src/jobs/index.js';
 import { migrateUp, readMigrationsFolder } from '../../src/migrations/migrator.js';
 import { REPO_ROOT } from '../helpers/cli.js';
+import { launchBrowser } from './browser.js';
 
 const SHOTS = join(REPO_ROOT, 'test-results', 'dashboard');
-const CHROMIUM = '/usr/bin/chromium';
-
-/** Launches Debian's Chromium headless with a fresh profile and no background traffic. */
-export async function launchBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
-  const profile = mkdtempSync(join(tmpdir(), 'lockstep-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1360, height: 860 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  return {
-    context,
-    close: async () => {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
-  };
-}
-
 let failFlaky = true;
 const slow = task('slow-sync', {
   queue: 'inventory',

@@ -7,6 +7,7 @@ import { healthCommand } from './health.js';
 import { JOBS_COMMANDS } from './jobs-commands.js';
 import { lintCommand } from './lint.js';
 import { MIGRATION_COMMANDS } from './migrate.js';
+import { rehearseCommand } from './rehearse.js';
 import { serveCommand } from './serve.js';
 import { snapshotCommand } from './snapshot.js';
 
@@ -20,6 +21,7 @@ export const COMMANDS: Command[] = [
   snapshotCommand,
   ...MIGRATION_COMMANDS,
   lintCommand,
+  rehearseCommand,
   ...JOBS_COMMANDS,
   healthCommand,
   serveCommand,

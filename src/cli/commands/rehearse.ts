@@ -1,0 +1,38 @@
+import { connect } from '../../dialects/index.js';
+import { LockstepError } from '../../errors.js';
+import { migrationsNamed, pendingMigrations } from '../../lint/select-migrations.js';
+import { readMigrationsFolder } from '../../migrations/migration-folder.js';
+import { formatRehearsalText } from '../../rehearse/format-rehearsal.js';
+import { rehearse } from '../../rehearse/rehearse.js';
+import { rehearsalTimeouts } from '../../rehearse/rehearsal-settings.js';
+import type { Command } from '../command.js';
+import { createStyle } from '../output.js';
+
+export const rehearseCommand: Command = {
+  name: 'rehearse',
+  summary: 'apply the pending migrations to the live database and roll back, reporting failures in data terms (exit 1 if one fails)',
+  args: '[MIGRATION...]',
+  allowPositionals: true,
+  options: {
+    json: { type: 'boolean', description: 'print the JSON report' },
+    'lock-timeout': { type: 'string', placeholder: 'DURATION', description: 'PostgreSQL lock_timeout during the rehearsal (default 2s)' },
+    'statement-timeout': { type: 'string', placeholder: 'DURATION', description: 'PostgreSQL statement_timeout during the rehearsal (default 30s)' },
+  },
+  async run(args, ctx) {
+    const config = ctx.config();
+    if (!config.migrations) {
+      throw new LockstepError(`no migrations folder: ${config.root}/migrations does not exist`, { hint: 'Create migrations/, or pass --migrations DIR (or set "migrations" in lockstep.config.json).' });
+    }
+    const timeouts = rehearsalTimeouts(config, { lockTimeout: args.values['lock-timeout'], statementTimeout: args.values['statement-timeout'] });
+    const migrations = readMigrationsFolder(config.migrations);
+    const db = await connect(config.url, { applicationName: 'lockstep rehearse' });
+    try {
+      const selected = args.positionals.length > 0 ? migrationsNamed(migrations, args.positionals, ctx.cwd) : await pendingMigrations(config.url, migrations, { db, suggestAll: false });
+      const report = await rehearse({ db, url: config.url, migrations: selected, timeouts, cwd: ctx.cwd });
+      ctx.stdout.write(args.values.json ? `${JSON.stringify(report, null, 2)}\n` : formatRehearsalText(report, createStyle(ctx.color)));
+      return report.ok ? 0 : 1;
+    } finally {
+      await db.close();
+    }
+  },
+};

@@ -1,0 +1,41 @@
+import type { Database, Queryable } from '../dialects/database.js';
+import type { Migration } from '../migrations/migration-folder.js';
+
+/** A lock a migration took, from `pg_locks` (PostgreSQL). */
+export interface RehearsalLock {
+  /** Table or index, schema-qualified unless `public`. */
+  relation: string;
+  /** e.g. `AccessExclusiveLock`. */
+  mode: string;
+}
+
+export interface RehearsalTimeouts {
+  /** Give up on a lock after this long, so a rehearsal never queues behind production traffic (PostgreSQL). */
+  lockTimeoutMs: number;
+  /** Cancel any statement running longer than this (PostgreSQL). */
+  statementTimeoutMs: number;
+}
+
+/** Where a rehearsal runs: the live database inside a transaction, or a copy of it. */
+export interface RehearsalSandbox {
+  /** Runs migrations and the read-only data queries that explain failures. */
+  readonly conn: Queryable;
+  /** What the rehearsal runs on, for the report (e.g. "a transaction that is rolled back"). */
+  readonly description: string;
+  /** Why a migration cannot be rehearsed here, or undefined when it can. */
+  notRehearsable(migration: Migration): string | undefined;
+  /**
+   * Runs one migration as a unit. On failure everything it did is undone and the error is
+   * rethrown, so `conn` shows the state before it. Returns the locks it took, when known.
+   */
+  run(migration: Migration, apply: (conn: Queryable) => Promise<void>): Promise<RehearsalLock[] | undefined>;
+}
+
+/**
+ * The dialect-specific half of `lockstep rehearse` (`postgres-rehearsal.ts`,
+ * `sqlite-rehearsal.ts`): a sandbox over the live database that leaves it exactly as it
+ * was when `body` is done, whatever happened inside.
+ */
+export interface RehearsalTarget {
+  rehearse<T>(live: Database, liveUrl: string, timeouts: RehearsalTimeouts, body: (sandbox: RehearsalSandbox) => Promise<T>): Promise<T>;
+}

@@ -8,7 +8,8 @@ import { migrateDown } from '../../src/migrations/migrate-down.js';
 import { migrateUp } from '../../src/migrations/migrate-up.js';
 import { readMigrationsFolder } from '../../src/migrations/migration-folder.js';
 import { diffSchemas } from '../../src/schema/diff-schemas.js';
-import type { DialectName } from '../../src/schema/model.js';
+import type { RenameHint } from '../../src/dialects/dialect.js';
+import type { DialectName, Schema } from '../../src/schema/model.js';
 import { loadSchemaFile } from '../../src/sources/schema-file-source.js';
 import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, DIALECTS, testPgUrl } from '../helpers/databases.js';
@@ -126,6 +127,24 @@ for (const dialect of DIALECTS) {
         }
       });
     }
+
+    test('a generated migration that fails its proof is not written, and the message says what differs', async () => {
+      const project = makeProject({ 'schema.sql': BASE[dialect] });
+      const migrationsDir = join(project.dir, 'migrations');
+      try {
+        await generateMigration({ name: 'init', migrationsDir, dialect: d, devUrl, loadDeclared: loadDeclared(project.dir) });
+        project.write('schema.sql', `${BASE[dialect]}create table tags (id integer primary key, label text);\n`);
+        // A planner whose down.sql forgets to drop what up.sql created.
+        const forgetful = { ...d, planMigration: (from: Schema, to: Schema, options?: { renames?: RenameHint[] }) => (to.tables.length < from.tables.length ? { statements: [], unsupported: [] } : d.planMigration(from, to, options)) };
+        await assert.rejects(
+          generateMigration({ name: 'add_tags', migrationsDir, dialect: forgetful, devUrl, loadDeclared: loadDeclared(project.dir) }),
+          (error: Error) => /down\.sql does not restore the schema before up\.sql; nothing was written/.test(error.message) && /table tags/.test(error.message),
+        );
+        assert.deepEqual(readdirSync(migrationsDir).filter((f) => !f.endsWith('_init')), [], 'no migration and no staging folder left behind');
+      } finally {
+        project.dispose();
+      }
+    });
 
     test('nothing to do writes nothing; a possible rename without an answer is refused with the flags to pass', async () => {
       const project = makeProject({ 'schema.sql': BASE[dialect] });

@@ -54,6 +54,7 @@ export const generateCommand: Command = {
     const dir = relative(ctx.cwd, result.dir!) || result.dir!;
     ctx.stdout.write(`${style.green('wrote')} ${dir}/up.sql and ${dir}/down.sql${empty ? ' (blank)' : ''}\n`);
     if (!empty) {
+      ctx.stdout.write(style.dim('differences it resolves (schema.sql expected, the earlier migrations actual):\n'));
       for (const change of result.changes) ctx.stdout.write(`  ${style.dim(change.kind.padEnd(16))} ${change.message}\n`);
       for (const rename of result.renames) ctx.stdout.write(`  ${style.dim('rename'.padEnd(16))} ${rename.kind} ${rename.from} → ${rename.to}\n`);
       ctx.stdout.write(style.dim('verified on a scratch database: the migrations reach the declared schema, and down.sql restores the schema before\n'));

@@ -1,6 +1,7 @@
 import { migrateUp } from '../../migrations/migrate-up.js';
 import type { Command } from '../command.js';
 import { finishOutcome, formatMs, openMigrations, progressPrinter } from './migrate-common.js';
+import { rehearseBeforeMigrate } from './rehearse.js';
 
 export const migrateUpCommand: Command = {
   name: 'migrate up',
@@ -8,11 +9,13 @@ export const migrateUpCommand: Command = {
   options: {
     to: { type: 'string', placeholder: 'VERSION', description: 'apply up to and including VERSION' },
     'allow-out-of-order': { type: 'boolean', description: 'apply pending migrations older than the last applied one' },
+    rehearse: { type: 'boolean', description: 'rehearse the pending migrations first (lockstep rehearse) and apply nothing if one fails' },
   },
   async run(args, ctx) {
     const { db, migrations } = await openMigrations(ctx);
     const progress = progressPrinter(ctx);
     try {
+      if (args.values.rehearse && !(await rehearseBeforeMigrate(ctx, db, migrations, args.values.to as string | undefined))) return 1;
       const outcome = await migrateUp(db, migrations, {
         to: args.values.to as string | undefined,
         allowOutOfOrder: Boolean(args.values['allow-out-of-order']),

@@ -1,11 +1,12 @@
+import type { Database } from '../../dialects/database.js';
 import { connect } from '../../dialects/index.js';
 import { LockstepError } from '../../errors.js';
 import { migrationsNamed, pendingMigrations } from '../../lint/select-migrations.js';
-import { readMigrationsFolder } from '../../migrations/migration-folder.js';
+import { compareVersions, type Migration, readMigrationsFolder } from '../../migrations/migration-folder.js';
 import { formatRehearsalText } from '../../rehearse/format-rehearsal.js';
 import { rehearse } from '../../rehearse/rehearse.js';
 import { rehearsalTimeouts } from '../../rehearse/rehearsal-settings.js';
-import type { Command } from '../command.js';
+import type { Command, CommandContext } from '../command.js';
 import { createStyle } from '../output.js';
 
 export const rehearseCommand: Command = {
@@ -36,3 +37,19 @@ export const rehearseCommand: Command = {
     }
   },
 };
+
+/**
+ * `lockstep migrate up --rehearse`: rehearses the migrations `migrate up` is about to
+ * apply (pending, up to `to`) and prints the report. Returns false when one would fail,
+ * in which case the caller applies nothing.
+ */
+export async function rehearseBeforeMigrate(ctx: CommandContext, db: Database, migrations: Migration[], to: string | undefined): Promise<boolean> {
+  const config = ctx.config();
+  const timeouts = rehearsalTimeouts(config, {});
+  const pending = (await pendingMigrations(config.url, migrations, { db, suggestAll: false })).filter((m) => to === undefined || compareVersions(m.version, to) <= 0);
+  if (pending.length === 0) return true;
+  const report = await rehearse({ db, url: config.url, migrations: pending, timeouts, cwd: ctx.cwd });
+  ctx.stdout.write(formatRehearsalText(report, createStyle(ctx.color)));
+  if (!report.ok) ctx.stderr.write('rehearsal failed: nothing was applied\n');
+  return report.ok;
+}

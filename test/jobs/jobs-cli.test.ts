@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, test } from 'node:test';
+import { REPO_ROOT, runCli } from '../helpers/cli.js';
+import { DIALECTS, testPgUrl } from '../helpers/databases.js';
+import { createJobsTestDb, waitFor } from './helpers.js';
+
+const TASKS = fileURLToPath(new URL('./fixtures/tasks.ts', import.meta.url));
+const BIN = join(REPO_ROOT, 'src/cli/bin.ts');
+const TSX = import.meta.resolve('tsx');
+
+function project(config: Record<string, unknown>, files: Record<string, string> = {}): { dir: string; dispose(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'lockstep-jobs-cli-'));
+  writeFileSync(join(dir, 'lockstep.config.json'), JSON.stringify(config));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+for (const dialect of DIALECTS) {
+  describe(`lockstep jobs CLI (${dialect})`, () => {
+    test('install, enqueue (id alone, idempotent key), list, show --json, cancel, retry', async () => {
+      const d = await createJobsTestDb(dialect);
+      await d.db.exec(dialect === 'postgres' ? 'drop schema lockstep cascade' : 'drop table lockstep_jobs_migrations');
+      const p = project({ url: d.t.url, jobs: { tasks: TASKS } });
+      try {
+        const cli = (...args: string[]) => runCli(args, { cwd: p.dir, env: { LOCKSTEP_TEST_URL: d.t.url } });
+        const before = await cli('jobs', 'list');
+        assert.equal(before.code, 2);
+        assert.match(before.stderr, /not installed/);
+        assert.match(before.stderr, /lockstep jobs install/);
+        if (dialect === 'sqlite') await d.db.exec('drop table lockstep_jobs; drop table lockstep_job_events; drop table lockstep_workers; drop table lockstep_cron_ticks');
+        const install = await cli('jobs', 'install');
+        assert.equal(install.code, 0, install.stderr);
+        assert.match(install.stdout, /installed at version 1/);
+
+        const first = await cli('jobs', 'enqueue', 'record', '--payload', '{"ms":1}', '--key', 'k1', '--priority', '2');
+        assert.equal(first.code, 0, first.stderr);
+        assert.match(first.stdout, /^\d+\n$/);
+        const id = first.stdout.trim();
+        const second = await cli('jobs', 'enqueue', 'record', '--payload', '{"ms":1}', '--key', 'k1');
+        assert.equal(second.stdout, `${id}\n`);
+
+        const invalid = await cli('jobs', 'enqueue', 'items', '--payload', '{"n":"many"}');
+        assert.equal(invalid.code, 2);
+        assert.match(invalid.stderr, /invalid payload for task "items": n: Invalid input: expected number/);
+        const badJson = await cli('jobs', 'enqueue', 'record', '--payload', '{oops');
+        assert.equal(badJson.code, 2);
+        assert.match(badJson.stderr, /--payload is not valid JSON/);
+
+        const show = await cli('jobs', 'show', id, '--json');
+        assert.equal(show.code, 0, show.stderr);
+        const json = JSON.parse(show.stdout);
+        assert.deepEqual(Object.keys(json), ['id', 'task', 'queue', 'state', 'attempt', 'maxAttempts', 'progress', 'runAt', 'createdAt', 'startedAt', 'finishedAt', 'lastError', 'key']);
+        assert.equal(json.id, Number(id));
+        assert.equal(json.state, 'queued');
+        assert.equal(json.maxAttempts, 50);
+        assert.equal(json.key, 'k1');
+
+        const list = await cli('jobs', 'list', '--state', 'queued', '--json');
+        assert.deepEqual(JSON.parse(list.stdout).map((j: { id: number }) => j.id), [Number(id)]);
+        const text = await cli('jobs', 'list');
+        assert.match(text.stdout, new RegExp(`^${id}\\s+record\\s+default\\s+queued\\s+0/50`, 'm'));
+
+        assert.equal((await cli('jobs', 'cancel', id)).code, 0);
+        const twice = await cli('jobs', 'cancel', id);
+        assert.equal(twice.code, 2);
+        assert.match(twice.stderr, /is cancelled and cannot be cancelled/);
+        assert.equal((await cli('jobs', 'retry', id)).code, 0);
+        const shown = await cli('jobs', 'show', id);
+        assert.match(shown.stdout, /cancelled \(attempt 0\): cancelled by hand/);
+        assert.match(shown.stdout, /retried/);
+        assert.equal((await cli('jobs', 'show', '424242')).code, 2);
+      } finally {
+        p.dispose();
+        await d.dispose();
+      }
+    });
+
+    test('worker runs jobs from a TypeScript tasks file and exits 0 on SIGTERM', async () => {
+      const d = await createJobsTestDb(dialect);
+      const p = project({ url: d.t.url });
+      try {
+        const { id } = await d.queue.enqueue('record', { ms: 1 });
+        const child = spawn(process.execPath, ['--import', TSX, BIN, 'worker', '--tasks', TASKS, '--concurrency', '3', '--lease-ms', '2000', '--shutdown-timeout-ms', '500'], {
+          cwd: p.dir,
+          env: { ...process.env, NO_COLOR: '1', DATABASE_URL: '', LOCKSTEP_TEST_URL: d.t.url },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr.on('data', (x) => (stderr += x));
+        const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+        await waitFor('job succeeded', async () => (await d.queue.getJob(id))?.state === 'succeeded', 30_000);
+        assert.match(stderr, /started: tasks record, items, fail, permanent; queues all; concurrency 3; lease 2000 ms; at most \d+ connections/);
+        child.kill('SIGTERM');
+        assert.equal(await exited, 0, stderr);
+      } finally {
+        p.dispose();
+        await d.dispose();
+      }
+    });
+
+    test('worker refuses to start on a drifted schema: exit 3 with the drift report', async () => {
+      const d = await createJobsTestDb(dialect);
+      await d.db.exec('create table items (id integer primary key)');
+      const p = project(
+        { url: d.t.url, schema: 'schema.sql', ...(dialect === 'postgres' ? { devUrl: testPgUrl() } : {}) },
+        {
+          'schema.sql': `create table completions (job_id ${dialect === 'postgres' ? 'bigint primary key, pid integer not null, at timestamptz not null default now()' : "integer primary key, pid integer not null, at integer not null default (unixepoch('subsec') * 1000)"});
+create table items (id integer primary key, name text not null);
+`,
+        },
+      );
+      try {
+        const r = await runCli(['worker', '--tasks', TASKS], { cwd: p.dir, env: { LOCKSTEP_TEST_URL: d.t.url } });
+        assert.equal(r.code, 3, r.stderr);
+        assert.match(r.stderr, /does not match schema\.sql: 1 difference/);
+        assert.match(r.stderr, /column\.missing/);
+        assert.match(r.stderr, /items\.name|items.*name/);
+      } finally {
+        p.dispose();
+        await d.dispose();
+      }
+    });
+  });
+}

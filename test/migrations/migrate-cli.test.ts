@@ -6,7 +6,7 @@ import { makeProject, writeMigration } from './helpers.js';
 
 /** A statement that keeps the database busy for a few hundred ms, to widen the race window. */
 const slow = (dialect: string) =>
-  dialect === 'postgres' ? 'select pg_sleep(0.3);' : 'with recursive n(i) as (select 1 union all select i + 1 from n where i < 1500000) select count(*) from n;';
+  dialect === 'postgres' ? 'select pg_sleep(0.5);' : 'with recursive n(i) as (select 1 union all select i + 1 from n where i < 2500000) select count(*) from n;';
 
 for (const dialect of DIALECTS) {
   describe(`migrate CLI on ${dialect}`, () => {
@@ -27,6 +27,7 @@ for (const dialect of DIALECTS) {
         const appliedLines = runs.flatMap((r) => r.stdout.split('\n').filter((l) => l.startsWith('applied ')));
         assert.equal(appliedLines.length, 5, runs.map((r) => r.stdout).join('\n---\n'));
         assert.equal(runs.filter((r) => r.stdout.includes('nothing to do')).length, 4);
+        assert.ok(runs.some((r) => r.stderr.includes('waiting for another migrate run')), 'the runs really overlapped');
       } finally {
         project.dispose();
         await t.dispose();

@@ -26,6 +26,7 @@ export const DEMO_BATCH_SIZE = 1_000;
 /** Batches whose first attempt fails half-way (a flaky warehouse API), then succeed on retry. */
 export const FLAKY_BATCHES = [3, 8];
 export const DEMO_TASK = 'sync-inventory-batch';
+export const DEMO_QUEUE = 'inventory';
 
 export interface DemoOptions {
   /** Folder for the demo project (default `.lockstep/demo` under cwd). */
@@ -111,11 +112,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const items = [];
     for (let batch = 1, from = 1; from <= DEMO_ITEMS; batch++, from += DEMO_BATCH_SIZE) {
       const payload = { batch, fromId: from, toId: Math.min(from + DEMO_BATCH_SIZE - 1, DEMO_ITEMS), paceMs, ...(FLAKY_BATCHES.includes(batch) ? { flaky: true } : {}) };
-      items.push({ task: DEMO_TASK, payload, options: { key: `inventory-sync:batch-${String(batch).padStart(2, '0')}` } });
+      items.push({ task: DEMO_TASK, payload, options: { queue: DEMO_QUEUE, maxAttempts: 3, key: `inventory-sync:batch-${String(batch).padStart(2, '0')}` } });
     }
     // Enqueued by name through a queue that does not know the task, so the validator runs
     // only on the worker: this is the job whose payload "turns out invalid at run time".
-    items.push({ task: DEMO_TASK, payload: { batch: 'twelve', fromId: -1, toId: 'all', paceMs }, options: { key: 'inventory-sync:bad-payload' } });
+    items.push({ task: DEMO_TASK, payload: { batch: 'twelve', fromId: -1, toId: 'all', paceMs }, options: { queue: DEMO_QUEUE, maxAttempts: 3, key: 'inventory-sync:bad-payload' } });
     await queue.enqueueMany(items);
     say(`   ${items.length} jobs: ${items.length - 1} batches (${FLAKY_BATCHES.map((b) => `batch ${b}`).join(' and ')} will fail once and retry) and one with an invalid payload`);
     say();
@@ -173,7 +174,7 @@ async function watchJobs(queue: Queue, display: ProgressDisplay, workers: DemoWo
   let stopped = false;
   void stop.then(() => (stopped = true));
   for (;;) {
-    const jobs = (await queue.store.listJobs({ queue: 'inventory', limit: 100 })).sort((a, b) => a.id - b.id);
+    const jobs = (await queue.store.listJobs({ queue: DEMO_QUEUE, limit: 100 })).sort((a, b) => a.id - b.id);
     display.update(jobs);
     if (jobs.length > 0 && jobs.every((j) => FINISHED_STATES.includes(j.state))) return jobs;
     if (stopped) return jobs;

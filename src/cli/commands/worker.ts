@@ -2,6 +2,8 @@ import { LockstepError } from '../../errors.js';
 import { consoleLogger } from '../../jobs/job-logger.js';
 import { SCHEMA_GUARD_EXIT_CODE } from '../../jobs/schema-guard.js';
 import { runWorker } from '../../jobs/worker.js';
+import { parsePort } from '../../http/listen.js';
+import { startWorkerHealth } from '../../http/worker-health.js';
 import type { Command } from '../command.js';
 import { jobsConfig, maybeLoadTasks, parseIntOption } from './jobs-common.js';
 
@@ -17,6 +19,8 @@ export const workerCommand: Command = {
     'poll-interval-ms': { type: 'string', placeholder: 'N', description: 'polling fallback (default 1000 PostgreSQL, 200 SQLite)' },
     'pool-size': { type: 'string', placeholder: 'N', description: 'database connections of the worker, whatever the concurrency (default 4; PostgreSQL adds 1 for LISTEN)' },
     'retention-days': { type: 'string', placeholder: 'N', description: 'delete finished jobs older than this (default 7; 0 keeps them)' },
+    'health-port': { type: 'string', placeholder: 'P', description: 'serve /livez, /readyz and /metrics for this worker on port P (see docs/health.md)' },
+    'health-host': { type: 'string', placeholder: 'H', description: 'address for --health-port (default 127.0.0.1)' },
   },
   async run(args, ctx) {
     const config = ctx.config();
@@ -39,7 +43,15 @@ export const workerCommand: Command = {
       logger: consoleLogger(ctx.stderr),
       appSchema: config.schema || config.migrations ? { url: config.url, schema: config.schema, migrations: config.migrations, devUrl: config.devUrl } : undefined,
     });
+    const health = args.values['health-port']
+      ? await startWorkerHealth({ config, port: parsePort(args.values['health-port'] as string, 0, '--health-port'), host: args.values['health-host'] as string | undefined, done: worker.done }).catch(async (error) => {
+          await worker.stop();
+          throw error;
+        })
+      : undefined;
+    if (health) ctx.stderr.write(`[lockstep] worker health endpoints on ${health.url}/livez and ${health.url}/readyz\n`);
     const reason = await worker.done;
+    await health?.close();
     return reason === 'jobs-schema-changed' ? SCHEMA_GUARD_EXIT_CODE : 0;
   },
 };

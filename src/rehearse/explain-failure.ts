@@ -22,9 +22,12 @@ export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }
 
-function quoteValue(value: unknown): string {
+const NUMERIC = new Set(['smallint', 'integer', 'bigint', 'numeric', 'real', 'double precision']);
+
+/** `'text'` for strings, bare for numbers (PostgreSQL returns bigint and numeric as strings). */
+function quoteValue(value: unknown, numericColumn = false): string {
   if (value === null || value === undefined) return 'NULL';
-  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'number' || typeof value === 'bigint' || numericColumn) return String(value);
   if (value instanceof Date) return `'${value.toISOString()}'`;
   const text = String(value);
   return `'${(text.length > 60 ? `${text.slice(0, 57)}...` : text).replace(/'/g, "''")}'`;
@@ -39,7 +42,8 @@ async function rowsWhere(probe: DataProbe, table: string, where: string, params:
   const columns = [...pk, ...shown.filter((c) => !pk.includes(c))];
   const order = pk.length > 0 ? ` order by ${pk.map(q).join(', ')}` : '';
   const rows = (await probe.conn.query<Record<string, unknown>>(`select ${columns.map(q).join(', ')} from ${q(table)} where ${where}${order} limit ${EXAMPLES}`, params)).rows;
-  const examples = rows.map((row) => [...pk.map((c) => `${c}=${row[c] === null ? 'NULL' : String(row[c])}`), ...shown.filter((c) => !pk.includes(c)).map((c) => quoteValue(row[c]))].join(' '));
+  const types = new Map(probe.schema.tables.find((t) => t.name === table)?.columns.map((c) => [c.name, canonicalBase(c.typeParts.base)]));
+  const examples = rows.map((row) => [...pk.map((c) => `${c}=${row[c] === null ? 'NULL' : String(row[c])}`), ...shown.filter((c) => !pk.includes(c)).map((c) => quoteValue(row[c], NUMERIC.has(types.get(c) ?? '')))].join(' '));
   return { count, examples };
 }
 

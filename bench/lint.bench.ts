@@ -17,7 +17,7 @@ const MIGRATIONS = Number(process.env.BENCH_MIGRATIONS ?? 200);
 const FILES = Number(process.env.BENCH_FILES ?? 500);
 const TABLES = 40;
 
-const isAdd = (i: number) => i > TABLES && !(i % 5 === 0 && isAdd(i - TABLES)) && i % 7 !== 0;
+const isAdd = (i: number): boolean => i > TABLES && !(i % 5 === 0 && isAdd(i - TABLES)) && i % 7 !== 0;
 
 /** 40 tables created first, then column adds, indexes, drops (which make lint scan the code) and renames. */
 function writeMigrations(dir: string): void {

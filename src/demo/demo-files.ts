@@ -9,10 +9,12 @@ const FROM_SOURCE = import.meta.url.endsWith('.ts');
  * A file shipped with the demo. SQL files are not compiled, so from `dist/` they are read
  * from the package's `src/` folder (tsc copies only what it compiles).
  */
-export function demoFile(relative: string): string {
+export function demoFile(relative: string, options: { preferSources?: boolean } = {}): string {
   const beside = fileURLToPath(new URL(`./${relative}`, import.meta.url));
-  if (existsSync(beside)) return beside;
   const inSources = fileURLToPath(new URL(`../../../src/demo/${relative}`, import.meta.url));
+  // lint should read the TypeScript the reader can open, not its compiled copy in dist/.
+  if (options.preferSources && !FROM_SOURCE && existsSync(inSources)) return inSources;
+  if (existsSync(beside)) return beside;
   if (existsSync(inSources)) return inSources;
   throw new Error(`demo file missing: ${relative} (looked at ${beside} and ${inSources})`);
 }

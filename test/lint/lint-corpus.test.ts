@@ -53,3 +53,28 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe('lint: renames that code still uses (sqlite)', () => {
+  test('a renamed column used by src/ gives code-reference (error) and rename-column (warning)', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'lockstep-lint-rename-'));
+    try {
+      for (const [name, sql] of [
+        ['001_tenants', 'CREATE TABLE tenants (id integer PRIMARY KEY, config text);\n'],
+        ['002_rename', 'ALTER TABLE tenants RENAME COLUMN config TO settings;\n'],
+      ]) {
+        mkdirSync(join(dir, 'migrations', name), { recursive: true });
+        writeFileSync(join(dir, 'migrations', name, 'up.sql'), sql);
+      }
+      mkdirSync(join(dir, 'src'));
+      writeFileSync(join(dir, 'src', 'tenant.ts'), 'export interface Tenant { id: number; config: string }\nexport const read = (t: Tenant) => t.config;\n');
+      const report = await lintMigrations({ dialect: getDialect('sqlite'), migrations: readMigrationsFolder(join(dir, 'migrations')), srcDir: join(dir, 'src'), cwd: dir });
+      assert.deepEqual(report.findings.map((f) => `${f.rule} ${f.severity} ${f.table}.${f.column}`), ['code-reference error tenants.config', 'rename-column warning tenants.config']);
+      assert.deepEqual(report.findings[0].references, [{ file: 'src/tenant.ts', line: 2, column: 38, text: 'export const read = (t: Tenant) => t.config;' }]);
+      assert.match(report.findings[0].message, /renames \(to settings\) tenants\.config/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

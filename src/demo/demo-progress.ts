@@ -4,6 +4,8 @@ import type { JobRecord } from '../jobs/job-store.js';
 export interface ProgressOutput {
   write(text: string): unknown;
   isTTY?: boolean;
+  /** Terminal width: a line that wraps would break the redraw, so messages are cut to fit. */
+  columns?: number;
 }
 
 /**
@@ -48,7 +50,7 @@ export class ProgressDisplay {
     const pct = `${Math.floor(fraction * 100)}%`.padStart(4);
     const counts = p && p.total ? `${p.done.toLocaleString('en-US').padStart(6)}/${p.total.toLocaleString('en-US')}` : ''.padStart(12);
     const eta = job.state === 'running' && p?.etaSeconds !== null && p?.etaSeconds !== undefined ? `ETA ${Math.ceil(p.etaSeconds)}s` : '';
-    return `  ${label(job)}  ${bar} ${pct} ${counts.padEnd(13)} ${eta.padEnd(8)} ${describe(job, s)}`;
+    return `  ${label(job)}  ${bar} ${pct} ${counts.padEnd(13)} ${eta.padEnd(8)} ${describe(job, s, Math.max(12, (this.out.columns ?? 120) - 78))}`;
   }
 }
 
@@ -57,7 +59,7 @@ function label(job: JobRecord): string {
   return name.padEnd(18);
 }
 
-function describe(job: JobRecord, s?: Style): string {
+function describe(job: JobRecord, s?: Style, room = 70): string {
   const dim = s?.dim ?? ((t: string) => t);
   const red = s?.red ?? ((t: string) => t);
   const yellow = s?.yellow ?? ((t: string) => t);
@@ -66,18 +68,17 @@ function describe(job: JobRecord, s?: Style): string {
     case 'running':
       return `running ${dim(`(attempt ${job.attempt}/${job.maxAttempts})`)}`;
     case 'queued':
-      return job.attempt > 0 ? yellow(`retrying after: ${shorten(job.lastError)}`) : dim('queued');
+      return job.attempt > 0 ? yellow(shorten(`retrying after: ${job.lastError ?? ''}`, room)) : dim('queued');
     case 'succeeded':
       return green(`done${job.attempt > 1 ? ` (after ${job.attempt} attempts)` : ''}`);
     case 'dead':
-      return red(`dead: ${shorten(job.lastError)}`);
+      return red(shorten(`dead: ${job.lastError ?? ''}`, room));
     default:
       return job.state;
   }
 }
 
-function shorten(text: string | null): string {
-  if (!text) return '';
+function shorten(text: string, room: number): string {
   const first = text.split('\n')[0];
-  return first.length > 70 ? `${first.slice(0, 69)}…` : first;
+  return first.length > room ? `${first.slice(0, room - 1)}…` : first;
 }

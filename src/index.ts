@@ -1,0 +1,80 @@
+/**
+ * lockstep's public surface. The jobs queue has its own entry point, `lockstep/jobs`.
+ *
+ * @example
+ * import { checkSchema } from 'lockstep';
+ * const report = await checkSchema({ url: 'sqlite:app.db', schema: 'schema.sql' });
+ * if (!report.ok) console.log(report.changes.map((c) => c.message).join('\n'));
+ */
+
+// Errors and configuration
+export { LockstepError, isLockstepError } from './errors.js';
+export { loadConfig, DEFAULT_URL, CONFIG_FILE } from './config.js';
+export type { LockstepConfig, ConfigOverrides } from './config.js';
+
+// Databases and dialects
+export { connect, getDialect } from './dialects/index.js';
+export { parseConnectionUrl, redactPassword } from './dialects/connection-url.js';
+export type { ConnectionUrl } from './dialects/connection-url.js';
+export type { Database, Queryable, QueryResult, ConnectOptions, TransactionOptions } from './dialects/database.js';
+export type { Dialect, SqlStatement, ScratchDatabase, RenameHint, MigrationPlan } from './dialects/dialect.js';
+export { postgresDialect } from './dialects/postgres/postgres-dialect.js';
+export { sqliteDialect } from './dialects/sqlite/sqlite-dialect.js';
+export { startEmbeddedPostgres } from './dialects/postgres/postgres-embedded.js';
+export { runScript } from './sql/run-script.js';
+
+// Schema model, diff and check
+export type * from './schema/model.js';
+export { CHANGE_KINDS } from './schema/schema-change.js';
+export type { ChangeKind, SchemaChange, SchemaDiff } from './schema/schema-change.js';
+export { diffSchemas } from './schema/diff-schemas.js';
+export type { DiffOptions } from './schema/diff-schemas.js';
+export { validateForeignKeys } from './schema/validate-foreign-keys.js';
+export type { ForeignKeyProblem } from './schema/validate-foreign-keys.js';
+export { checkSchema } from './schema/check.js';
+export type { CheckOptions, CheckReport } from './schema/check.js';
+export { diffSources } from './schema/diff-sources.js';
+export { formatSnapshot, parseSnapshot } from './schema/snapshot.js';
+export { loadSource } from './sources/load-source.js';
+export type { LoadedSource, SourceKind } from './sources/load-source.js';
+export { replayMigrations } from './sources/migrations-source.js';
+export { loadSchemaFile } from './sources/schema-file-source.js';
+
+// Migrations
+export {
+  migrateUp,
+  migrateDown,
+  migrationStatus,
+  verifyMigrations,
+  findMigrationProblems,
+  readMigrationsFolder,
+} from './migrations/migrator.js';
+export type {
+  Migration,
+  MigrateOutcome,
+  MigrationResult,
+  MigrationProblem,
+  MigrationProgress,
+  MigrationStatus,
+  MigrationStatusEntry,
+  MigrateUpOptions,
+  MigrateDownOptions,
+} from './migrations/migrator.js';
+export { generateMigration } from './migrations/generate.js';
+export type { GenerateOptions, GenerateResult } from './migrations/generate.js';
+export { HISTORY_TABLE } from './migrations/migration-store.js';
+
+// Lint and rehearse
+export { lintMigrations } from './lint/lint.js';
+export type { LintOptions, LintReport } from './lint/lint.js';
+export { rehearse } from './rehearse/rehearse.js';
+export type { RehearsalReport, RehearseOptions } from './rehearse/rehearse.js';
+
+// Operations
+export { healthCheck, createHealthChecker } from './health/health-checker.js';
+export type { HealthChecker, HealthCheckerOptions } from './health/health-checker.js';
+export type { HealthReport, ProbeResult, ProbeStatus } from './health/health-report.js';
+export { createHealthHandler } from './http/health-handler.js';
+
+// CLI (for embedding the command line in another tool)
+export { main as runCli } from './cli/main.js';

@@ -15,21 +15,25 @@ import type { DashboardJobs, JobAttemptView, JobDetailView, JobView } from './da
  */
 export function createDashboardJobs(database: () => Promise<Database>): DashboardJobs & { close(): Promise<void> } {
   let opened: { db: Database; store: JobStore; close(): Promise<void> } | undefined;
-  const store = async (): Promise<JobStore> => {
+  /** The store, or undefined when the jobs tables are not installed (the page then shows no jobs). */
+  const installed = async (): Promise<JobStore | undefined> => {
     const db = await database();
     if (opened?.db !== db) {
       await opened?.close();
       opened = await openJobStore({ db });
     }
-    if ((await opened.store.installedVersion()) === 0) {
-      throw new LockstepError('the jobs tables are not installed in this database', { hint: 'Run lockstep jobs install.' });
-    }
-    return opened.store;
+    return (await opened.store.installedVersion()) === 0 ? undefined : opened.store;
+  };
+  const store = async (): Promise<JobStore> => {
+    const s = await installed();
+    if (!s) throw new LockstepError('the jobs tables are not installed in this database', { hint: 'Run lockstep jobs install.' });
+    return s;
   };
 
   return {
     async list(filter) {
-      const s = await store();
+      const s = await installed();
+      if (!s) return { jobs: [], tasks: [] };
       const state = filter.state && (JOB_STATES as readonly string[]).includes(filter.state) ? (filter.state as JobState) : undefined;
       if (filter.state && !state) throw new LockstepError(`unknown job state "${filter.state}"`, { hint: `States: ${JOB_STATES.join(', ')}.` });
       const records = await s.listJobs({ state, task: filter.task, queue: filter.queue, search: filter.search, limit: filter.limit });
@@ -38,7 +42,8 @@ export function createDashboardJobs(database: () => Promise<Database>): Dashboar
       return { jobs: records.map(toView), tasks };
     },
     async get(id) {
-      const s = await store();
+      const s = await installed();
+      if (!s) return null;
       const record = await s.getJob(parseId(id));
       if (!record) return null;
       return toDetail(record, await s.jobEvents(record.id));

@@ -108,3 +108,23 @@ describe('dashboard access control', () => {
     await assert.rejects(openDashboard({ config: loadConfig({ cwd: dir, env: {} }), host: '0.0.0.0', port: 0 }), /refuses to listen on 0\.0\.0\.0 without a token/);
   });
 });
+
+test('a database without the jobs tables still gets a working dashboard', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lockstep-dash-empty-'));
+  writeFileSync(join(dir, 'lockstep.config.json'), JSON.stringify({ url: `sqlite:${join(dir, 'empty.db')}` }));
+  const dashboard = await openDashboard({ config: loadConfig({ cwd: dir, env: {} }), port: 0 });
+  try {
+    const origin = new URL(dashboard.url).origin;
+    const jobs = await fetch(`${origin}/api/jobs`);
+    assert.equal(jobs.status, 200);
+    assert.deepEqual(await jobs.json(), { jobs: [], tasks: [] });
+    const overview = await (await fetch(`${origin}/api/overview`)).json();
+    assert.equal(overview.facts.jobs.installed, false);
+    const retry = await fetch(`${origin}/api/jobs/1/retry`, { method: 'POST', headers: { 'x-lockstep-request': '1' } });
+    assert.equal(retry.status, 400);
+    assert.match((await retry.json()).error, /jobs tables are not installed/);
+  } finally {
+    await dashboard.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

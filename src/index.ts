@@ -66,7 +66,9 @@ export { HISTORY_TABLE } from './migrations/migration-store.js';
 
 // Lint and rehearse
 export { lintMigrations } from './lint/lint.js';
-export type { LintOptions, LintReport } from './lint/lint.js';
+export type { LintOptions, LintReport, IgnoredFinding } from './lint/lint.js';
+export type { LintFinding, LintRule, Severity } from './lint/lint-rule.js';
+export { RULES as LINT_RULES } from './lint/rules/index.js';
 export { rehearse } from './rehearse/rehearse.js';
 export type { RehearsalReport, RehearseOptions } from './rehearse/rehearse.js';
 
@@ -74,7 +76,16 @@ export type { RehearsalReport, RehearseOptions } from './rehearse/rehearse.js';
 export { healthCheck, createHealthChecker } from './health/health-checker.js';
 export type { HealthChecker, HealthCheckerOptions } from './health/health-checker.js';
 export type { HealthReport, ProbeResult, ProbeStatus } from './health/health-report.js';
+export { resolveHealthSettings, DEFAULT_HEALTH_SETTINGS, PROBE_NAMES } from './health/health-settings.js';
+export type { HealthSettings, ProbeName, Threshold } from './health/health-settings.js';
 export { createHealthHandler } from './http/health-handler.js';
+export type { HealthHandlerOptions, RequestHandler } from './http/health-handler.js';
+export { startWorkerHealth } from './http/worker-health.js';
+export { renderPrometheus, PROMETHEUS_CONTENT_TYPE } from './http/prometheus.js';
+export { openDashboard } from './dashboard/open-dashboard.js';
+export { startDashboard } from './dashboard/dashboard-server.js';
+export type { RunningDashboard } from './dashboard/dashboard-server.js';
+export { runDemo } from './demo/run-demo.js';
 
 // CLI (for embedding the command line in another tool)
 export { main as runCli } from './cli/main.js';

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { parseConnectionUrl } from '../dialects/connection-url.js';
 import { getDialect } from '../dialects/index.js';
 import { emptySchema, type Schema } from '../schema/model.js';
+import { displayPath } from './display-path.js';
 
 export interface LiveSchema {
   schema: Schema;
@@ -23,17 +24,19 @@ export interface LiveSchema {
  */
 export async function introspectUrl(url: string): Promise<LiveSchema> {
   const parsed = parseConnectionUrl(url);
-  if (parsed.filename && parsed.filename !== ':memory:' && !existsSync(parsed.filename)) {
+  const file = parsed.filename && parsed.filename !== ':memory:' ? parsed.filename : undefined;
+  const source = file ? `sqlite:${displayPath(file)}` : parsed.display;
+  if (file && !existsSync(file)) {
     return {
       schema: emptySchema(parsed.dialect),
-      source: parsed.display,
-      note: `${parsed.display} does not exist yet; it was read as an empty database (lockstep migrate up creates it)`,
+      source,
+      note: `${source} does not exist yet, so it was read as an empty database (lockstep migrate up creates it)`,
     };
   }
   const dialect = getDialect(parsed.dialect);
   const db = await dialect.connect(parsed, { maxConnections: 2, applicationName: 'lockstep' });
   try {
-    return { schema: await dialect.introspect(db), source: parsed.display };
+    return { schema: await dialect.introspect(db), source };
   } finally {
     await db.close();
   }

@@ -1,0 +1,2 @@
+drop table products;
+drop table customers;

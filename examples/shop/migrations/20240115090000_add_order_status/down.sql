@@ -1,0 +1,2 @@
+drop index orders_open_idx;
+alter table orders drop column status;

@@ -152,7 +152,11 @@ class JobWorker implements Worker {
       tasks: [...this.tasks.keys()],
       concurrency: this.concurrency,
     });
-    this.unlisten = await this.store.listen((event) => (event === 'cancel' ? void this.heartbeat() : this.wake()));
+    this.unlisten = await this.store.listen((event) => {
+      // A cancellation: renew now, which finds the cancelled job and aborts its signal.
+      if (event === 'cancel') void this.heartbeat().catch((e) => this.log.error(`worker ${this.id}: ${errorMessage(e)}`));
+      else this.wake();
+    });
     const every = (ms: number, fn: () => Promise<unknown>) => {
       const timer = setInterval(() => void fn().catch((e) => this.log.error(`worker ${this.id}: ${errorMessage(e)}`)), ms);
       this.timers.push(timer);

@@ -1,0 +1,100 @@
+// npm run bench:schema: builds a 1,000-table schema (10 columns, 2 indexes and 1 foreign
+// key per table) on PostgreSQL and SQLite, then times introspection of the live database
+// and the pure diff of two such schemas. Targets on the 2-core machine, PostgreSQL:
+// introspection ≤ 1 s, diff ≤ 100 ms for 1,000 tables.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Database } from '../src/dialects/database.js';
+import { connect, getDialect } from '../src/dialects/index.js';
+import { diffSchemas } from '../src/schema/diff-schemas.js';
+import type { DialectName, Schema } from '../src/schema/model.js';
+import { createPgDatabase, dropPgDatabase } from '../test/helpers/databases.js';
+import { resolveTestPostgres } from '../test/helpers/test-postgres.js';
+
+const TABLES = Number(process.env.BENCH_TABLES ?? 1000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+
+/** The DDL: t_i references t_{i-1}; columns of a few types; two indexes per table. */
+function schemaSql(): string {
+  const out: string[] = [];
+  for (let i = 0; i < TABLES; i++) {
+    const fk = i === 0 ? 'integer' : `integer references t_${i - 1} (id) on delete cascade`;
+    out.push(
+      `create table t_${i} (id integer primary key, parent_id ${fk}, name varchar(100) not null, code varchar(20) not null, ` +
+        `amount numeric(12, 2) not null default 0, qty integer not null default 1, note text, active boolean not null default true, ` +
+        `created_at timestamp not null default current_timestamp, score real);`,
+      `create index t_${i}_name_idx on t_${i} (name);`,
+      `create unique index t_${i}_code_key on t_${i} (code, created_at);`,
+    );
+  }
+  return out.join('\n');
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const ms = (x: number) => `${x.toFixed(x < 10 ? 2 : 0)} ms`;
+
+async function timed<T>(fn: () => Promise<T> | T): Promise<[T, number]> {
+  const start = performance.now();
+  const value = await fn();
+  return [value, performance.now() - start];
+}
+
+async function bench(dialectName: DialectName, db: Database): Promise<void> {
+  const dialect = getDialect(dialectName);
+  const [, buildMs] = await timed(() => db.exec(schemaSql()));
+  const introspections: number[] = [];
+  let schema: Schema | undefined;
+  for (let i = 0; i < RUNS; i++) {
+    const [s, t] = await timed(() => dialect.introspect(db));
+    schema = s;
+    introspections.push(t);
+  }
+  const actual = structuredClone(schema!);
+  actual.tables[Math.floor(TABLES / 2)].columns[3].type = 'character varying(30)';
+  actual.tables[TABLES - 1].indexes.pop();
+  const diffsSame: number[] = [];
+  const diffsDrift: number[] = [];
+  let changes = 0;
+  for (let i = 0; i < RUNS; i++) {
+    const copy = structuredClone(schema!);
+    diffsSame.push((await timed(() => diffSchemas(schema!, copy)))[1]);
+    const [d, t] = await timed(() => diffSchemas(schema!, actual));
+    changes = d.changes.length;
+    diffsDrift.push(t);
+  }
+  const columns = schema!.tables.reduce((n, t) => n + t.columns.length, 0);
+  console.log(
+    `${dialectName.padEnd(8)}  ${schema!.tables.length} tables, ${columns} columns  build ${ms(buildMs)}  ` +
+      `introspect median ${ms(median(introspections))} (min ${ms(Math.min(...introspections))})  ` +
+      `diff identical ${ms(median(diffsSame))}  diff with ${changes} changes ${ms(median(diffsDrift))}`,
+  );
+}
+
+const postgres = await resolveTestPostgres();
+console.log(`# ${TABLES} tables × 10 columns, 2 indexes, 1 foreign key each; median of ${RUNS} runs. PostgreSQL: ${postgres.display} (${postgres.origin})`);
+process.env.LOCKSTEP_TEST_PG_URL = postgres.url;
+const pgUrl = await createPgDatabase('lockstep_bench');
+try {
+  const db = await connect(pgUrl);
+  try {
+    await bench('postgres', db);
+  } finally {
+    await db.close();
+  }
+} finally {
+  await dropPgDatabase(pgUrl);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'lockstep-bench-'));
+try {
+  const db = await connect(`sqlite:${join(dir, 'bench.db')}`);
+  try {
+    await bench('sqlite', db);
+  } finally {
+    await db.close();
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+  await postgres.stop();
+}

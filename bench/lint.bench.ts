@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { getDialect } from '../src/dialects/index.js';
 import { CodeIndex } from '../src/lint/code-references.js';
 import { lintMigrations } from '../src/lint/lint.js';
-import { loadPgParser } from '../src/lint/pg-parser.js';
 import { readMigrationsFolder } from '../src/migrations/migration-folder.js';
 import type { DialectName } from '../src/schema/model.js';
 import { resolveTestPostgres } from '../test/helpers/test-postgres.js';
@@ -90,7 +89,6 @@ const postgres = await resolveTestPostgres();
 try {
   writeMigrations(join(root, 'migrations'));
   writeSource(join(root, 'src'));
-  await loadPgParser();
   await benchDialect('sqlite', root, undefined);
   await benchDialect('postgres', root, postgres.url);
 } finally {

@@ -7,7 +7,6 @@ import type { Schema } from '../schema/model.js';
 import { describeScriptError } from '../sql/run-script.js';
 import { CodeIndex, type CodeReference, type ReferenceTarget } from './code-references.js';
 import type { FindingReference, LintContext, LintFinding, StatementFailure } from './lint-rule.js';
-import { loadPgParser } from './pg-parser.js';
 import { INVALID_IGNORE, RULES } from './rules/index.js';
 import { extractStatementFacts, type MigrationFacts } from './statement-facts.js';
 
@@ -54,7 +53,6 @@ export interface LintReport {
 export async function lintMigrations(options: LintOptions): Promise<LintReport> {
   const { dialect } = options;
   const cwd = options.cwd ?? process.cwd();
-  await loadPgParser();
   const selected = options.migrations.filter((m) => !options.only || options.only.has(m.version));
   const report: LintReport = { ok: true, findings: [], ignored: [], linted: selected.map(migrationId) };
   if (selected.length === 0) return report;

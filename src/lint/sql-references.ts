@@ -1,4 +1,7 @@
-import { type PgNode, parsePgSync } from './pg-parser.js';
+// Queries in application code are read with PostgreSQL's grammar on both dialects: it is
+// the one real SQL parser lockstep has, and the SELECT/INSERT/UPDATE/DELETE forms apps
+// write parse alike in both (a query it rejects is simply skipped).
+import { type PgNode, parsePostgres } from '../dialects/postgres/postgres-parser.js';
 
 /**
  * Table and column references in one SQL text, found by parsing it with libpg-query.
@@ -46,7 +49,7 @@ export function sqlReferences(sql: string): SqlReferences | null {
     if (candidate === null) continue;
     let statements;
     try {
-      statements = parsePgSync(candidate);
+      statements = parsePostgres(candidate);
     } catch {
       continue;
     }

@@ -1,5 +1,5 @@
 import type { DialectName } from '../schema/model.js';
-import { byteToCharOffset, type PgNode, parsePgSync, PgSyntaxError, stringList } from './pg-parser.js';
+import { byteToCharOffset, type PgNode, parsePostgres, PgSyntaxError, stringList } from '../dialects/postgres/postgres-parser.js';
 import { sqliteStatementFacts, splitSqliteStatements } from './sqlite-statement-facts.js';
 import type { TypeLike } from './type-compat.js';
 
@@ -88,7 +88,7 @@ export function extractStatementFacts(dialect: DialectName, script: string): Mig
   }
   let parsed;
   try {
-    parsed = parsePgSync(script);
+    parsed = parsePostgres(script);
   } catch (error) {
     const position = error instanceof PgSyntaxError && error.position !== undefined ? byteToCharOffset(script, error.position) : 0;
     return { statements: [], ignores, syntaxError: { line: lineAt(script, position), message: (error as Error).message } };

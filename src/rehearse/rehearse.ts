@@ -5,7 +5,6 @@ import { getDialect } from '../dialects/index.js';
 import { postgresRehearsal } from '../dialects/postgres/postgres-rehearsal.js';
 import { sqliteRehearsal } from '../dialects/sqlite/sqlite-rehearsal.js';
 import { errorMessage } from '../errors.js';
-import { loadPgParser } from '../lint/pg-parser.js';
 import { extractStatementFacts, type StatementFact } from '../lint/statement-facts.js';
 import { narrowingReason } from '../lint/type-compat.js';
 import type { Migration } from '../migrations/migration-folder.js';
@@ -72,7 +71,6 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
   const dialect = getDialect(options.db.dialect);
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const cwd = options.cwd ?? process.cwd();
-  if (dialect.name === 'postgres') await loadPgParser();
   return TARGETS[dialect.name].rehearse(options.db, options.url, timeouts, async (sandbox) => {
     const steps: RehearsalStep[] = [];
     let failed = false;

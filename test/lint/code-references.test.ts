@@ -4,11 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CodeIndex, namedAfterTable } from '../../src/lint/code-references.js';
-import { loadPgParser } from '../../src/lint/pg-parser.js';
 
 const PROJECT = new URL('../fixtures/lint/tenants-project/', import.meta.url).pathname;
-
-before(() => loadPgParser());
 
 describe('code references (tenants.config fixture)', () => {
   test('finds the typed-row read and the SQL in a template literal, not the comment or the unrelated config variable', () => {

@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import { before, describe, test } from 'node:test';
-import { loadPgParser } from '../../src/lint/pg-parser.js';
+import { describe, test } from 'node:test';
 import { sqlReferences } from '../../src/lint/sql-references.js';
 import { extractStatementFacts } from '../../src/lint/statement-facts.js';
 import { narrowingReason, typeChangeRewrites } from '../../src/lint/type-compat.js';
-
-before(() => loadPgParser());
 
 const t = (base: string, length: number | null = null, precision: number | null = null, scale: number | null = null) => ({ base, length, precision, scale, arrayDimensions: 0 });
 

@@ -1,10 +1,5 @@
-import { loadModule, parseSync, scanSync } from 'libpg-query';
 import type { SqlStatement } from '../dialect.js';
-
-// libpg-query is PostgreSQL's own parser compiled to WebAssembly; it must be instantiated
-// once before the synchronous API works. Top-level await keeps `splitStatements` synchronous
-// for every caller at the cost of ~30 ms when this module is first imported.
-await loadModule();
+import { parsePostgres, scanPostgres } from './postgres-parser.js';
 
 interface Range {
   /** Character offsets into the script. */
@@ -31,10 +26,9 @@ export function splitPostgresStatements(script: string): SqlStatement[] {
   const tokens = scanTokens(script, bytes);
   let ranges: Range[];
   try {
-    const parsed = parseSync(script);
-    ranges = (parsed.stmts ?? []).map((stmt) => {
-      const start = bytes.toChar(stmt.stmt_location ?? 0);
-      const end = stmt.stmt_len ? bytes.toChar((stmt.stmt_location ?? 0) + stmt.stmt_len) : script.length;
+    ranges = parsePostgres(script).map((stmt) => {
+      const start = bytes.toChar(stmt.location);
+      const end = stmt.length ? bytes.toChar(stmt.location + stmt.length) : script.length;
       return { start, end };
     });
   } catch {
@@ -61,7 +55,7 @@ interface Token extends Range {
 /** The script's tokens with character offsets, or null when even the scanner fails (e.g. an unterminated string). */
 function scanTokens(script: string, bytes: ByteOffsets): Token[] | null {
   try {
-    return scanSync(script).tokens.map((t) => ({
+    return scanPostgres(script).map((t) => ({
       start: bytes.toChar(t.start),
       end: bytes.toChar(t.end),
       kind:

@@ -1,4 +1,5 @@
 import type { JobStore, JobStoreOptions } from '../jobs/job-store.js';
+import type { ScriptFacts } from '../lint/statement-facts.js';
 import type { MigrationStore } from '../migrations/migration-store.js';
 import type { SchemaChange } from '../schema/schema-change.js';
 import type { DialectName, Schema } from '../schema/model.js';
@@ -74,6 +75,8 @@ export interface Dialect {
   createScratch(options?: ScratchOptions): Promise<ScratchDatabase>;
   /** Splits a script into statements, keeping line numbers for error messages. */
   splitStatements(sql: string): SqlStatement[];
+  /** What each statement of a migration does (CONCURRENTLY, NOT VALID, renames…), for lint and rehearse. */
+  statementFacts(script: string): ScriptFacts;
   quoteIdentifier(name: string): string;
   /** A one-statement fix for a single change, for `check` output; undefined when none fits. */
   fixFor(change: SchemaChange, expected: Schema, actual: Schema): string | undefined;

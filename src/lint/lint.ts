@@ -83,7 +83,7 @@ export async function lintMigrations(options: LintOptions): Promise<LintReport> 
         continue;
       }
       before ??= await dialect.introspect(scratch.db);
-      const facts = extractStatementFacts(dialect.name, migration.up);
+      const facts = extractStatementFacts(dialect, migration.up);
       const failures = await applyStatements(scratch, dialect, migration, file, facts);
       const after = await dialect.introspect(scratch.db);
       const references = memoReferences(codeIndex, before, cwd);

@@ -140,7 +140,7 @@ async function explainStatementFailure(probe: DataProbe, migration: Migration, l
   let facts: StatementFact[] = [];
   let all: StatementFact[] = [];
   try {
-    const parsed = extractStatementFacts(probe.dialect.name, migration.up);
+    const parsed = extractStatementFacts(probe.dialect, migration.up);
     facts = parsed.statements.filter((s) => s.line <= line).at(-1)?.facts ?? [];
     all = parsed.statements.flatMap((s) => s.facts);
   } catch {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { getDialect } from '../../src/dialects/index.js';
 import { sqlReferences } from '../../src/lint/sql-references.js';
 import { extractStatementFacts } from '../../src/lint/statement-facts.js';
 import { narrowingReason, typeChangeRewrites } from '../../src/lint/type-compat.js';
@@ -9,7 +10,7 @@ const t = (base: string, length: number | null = null, precision: number | null 
 describe('statement facts (PostgreSQL, libpg-query)', () => {
   test('reads CONCURRENTLY, NOT VALID, USING, NOT NULL without default, SET NOT NULL and renames, with lines', () => {
     const facts = extractStatementFacts(
-      'postgres',
+      getDialect('postgres'),
       `-- lockstep:ignore index-not-concurrent small table, built in 40 ms
 create index concurrently i on t (a);
 
@@ -41,7 +42,7 @@ alter table t rename to t2;
   });
 
   test('a syntax error is reported with its line', () => {
-    const facts = extractStatementFacts('postgres', 'create table a (id int);\n\nalter tabel a add b int;\n');
+    const facts = extractStatementFacts(getDialect('postgres'), 'create table a (id int);\n\nalter tabel a add b int;\n');
     assert.equal(facts.syntaxError?.line, 3);
     assert.deepEqual(facts.statements, []);
   });
@@ -50,7 +51,7 @@ alter table t rename to t2;
 describe('statement facts (SQLite tokenizer)', () => {
   test('reads CREATE TABLE keys, CREATE UNIQUE INDEX, ADD COLUMN, renames and drops; keeps trigger bodies whole', () => {
     const facts = extractStatementFacts(
-      'sqlite',
+      getDialect('sqlite'),
       `CREATE TABLE "a" (id integer primary key, org_id text REFERENCES orgs(id), CONSTRAINT f FOREIGN KEY (x, y) REFERENCES b(p, q));
 create unique index ux on users (email, "name");
 ALTER TABLE jobs ADD COLUMN job_serial integer NOT NULL; -- no default

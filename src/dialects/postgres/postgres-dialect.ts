@@ -5,6 +5,7 @@ import { introspectPostgres } from './postgres-introspector.js';
 import { postgresMigrationStore } from './postgres-migration-store.js';
 import { planPostgresMigration } from './postgres-plan.js';
 import { createPostgresScratch } from './postgres-scratch.js';
+import { postgresStatementFacts } from './postgres-statement-facts.js';
 import { splitPostgresStatements } from './postgres-statements.js';
 import { createPostgresJobStore } from './postgres-job-store.js';
 
@@ -28,6 +29,7 @@ export const postgresDialect: Dialect = {
   introspect: introspectPostgres,
   createScratch: createPostgresScratch,
   splitStatements: splitPostgresStatements,
+  statementFacts: postgresStatementFacts,
   quoteIdentifier: quotePostgresIdentifier,
   fixFor: fixForPostgres,
   planMigration: planPostgresMigration,

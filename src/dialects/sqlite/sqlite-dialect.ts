@@ -5,6 +5,7 @@ import { introspectSqlite } from './sqlite-introspector.js';
 import { quoteSqliteIdentifier } from './sqlite-lexer.js';
 import { sqliteMigrationStore } from './sqlite-migration-store.js';
 import { createSqliteScratch } from './sqlite-scratch.js';
+import { sqliteStatementFacts } from './sqlite-statement-facts.js';
 import { splitSqliteStatements } from './sqlite-statements.js';
 import { createSqliteJobStore } from './sqlite-job-store.js';
 
@@ -28,6 +29,7 @@ export const sqliteDialect: Dialect = {
   introspect: (db) => introspectSqlite(db),
   createScratch: () => createSqliteScratch(),
   splitStatements: (sql) => splitSqliteStatements(sql),
+  statementFacts: (script) => sqliteStatementFacts(script),
   quoteIdentifier: (name) => quoteSqliteIdentifier(name),
   fixFor: (change, expected, actual) => sqliteFixFor(change, expected, actual),
   planMigration: (from, to, options) => planSqliteMigration(from, to, options),

@@ -1,12 +1,15 @@
-import type { StatementFact } from './statement-facts.js';
-import type { TypeLike } from './type-compat.js';
+import type { ScriptFacts, StatementFact } from '../../lint/statement-facts.js';
+import type { TypeLike } from '../../lint/type-compat.js';
+import { identifierName, tokenizeSqlite } from './sqlite-lexer.js';
+import { splitSqliteStatements } from './sqlite-statements.js';
 
 /**
- * SQLite has no parser lint can load, and its DDL is small: a tokenizer and a few
+ * SQLite has no parser lint can load, and its DDL is small: the dialect's lexer and a few
  * patterns read the statements that matter (CREATE/DROP TABLE, CREATE INDEX, the four
  * ALTER TABLE forms). Everything else lint learns from the scratch replay's change set.
  */
 
+/** The lexer's tokens as the patterns below read them: words lower-cased, names unquoted. */
 interface Token {
   /** `word` = bare identifier or keyword; `name` = quoted identifier. */
   type: 'word' | 'name' | 'string' | 'number' | 'punct';
@@ -15,84 +18,29 @@ interface Token {
   offset: number;
 }
 
-export function tokenizeSqlite(sql: string): Token[] {
-  const tokens: Token[] = [];
-  let i = 0;
-  while (i < sql.length) {
-    const ch = sql[i];
-    if (/\s/.test(ch)) {
-      i++;
-    } else if (ch === '-' && sql[i + 1] === '-') {
-      while (i < sql.length && sql[i] !== '\n') i++;
-    } else if (ch === '/' && sql[i + 1] === '*') {
-      const end = sql.indexOf('*/', i + 2);
-      i = end === -1 ? sql.length : end + 2;
-    } else if (ch === "'" || ch === '"' || ch === '`' || ch === '[') {
-      const close = ch === '[' ? ']' : ch;
-      let j = i + 1;
-      let value = '';
-      while (j < sql.length) {
-        if (sql[j] === close) {
-          if (close !== ']' && sql[j + 1] === close) {
-            value += close;
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        value += sql[j++];
-      }
-      tokens.push({ type: ch === "'" ? 'string' : 'name', value, offset: i });
-      i = j + 1;
-    } else if (/[A-Za-z_\u0080-\uffff]/.test(ch)) {
-      const match = /^[A-Za-z_0-9$\u0080-\uffff]+/.exec(sql.slice(i))![0];
-      tokens.push({ type: 'word', value: match.toLowerCase(), offset: i });
-      i += match.length;
-    } else if (/[0-9]/.test(ch)) {
-      const match = /^[0-9.]+(e[+-]?[0-9]+)?/i.exec(sql.slice(i))![0];
-      tokens.push({ type: 'number', value: match, offset: i });
-      i += match.length;
-    } else {
-      tokens.push({ type: 'punct', value: ch, offset: i });
-      i++;
-    }
-  }
-  return tokens;
+function factTokens(sql: string): Token[] {
+  return tokenizeSqlite(sql).map((t) => ({
+    type: t.kind === 'word' ? 'word' : t.kind === 'quoted' ? 'name' : t.kind === 'string' || t.kind === 'blob' ? 'string' : t.kind === 'number' ? 'number' : 'punct',
+    value: t.kind === 'word' ? t.text.toLowerCase() : t.kind === 'quoted' || t.kind === 'string' ? identifierName(t) : t.text,
+    offset: t.start,
+  }));
 }
 
-/** Splits a script at top-level semicolons (trigger bodies `BEGIN … END;` stay whole). */
-export function splitSqliteStatements(script: string): { sql: string; line: number; offset: number; concurrently: boolean }[] {
-  const tokens = tokenizeSqlite(script);
-  const out: { sql: string; line: number; offset: number; concurrently: boolean }[] = [];
-  let start: number | null = null;
-  let startOffset = 0;
-  let depth = 0;
-  let isTrigger = false;
-  const flush = (end: number) => {
-    if (start === null) return;
-    const sql = script.slice(startOffset, end).trim();
-    if (sql) out.push({ sql, line: script.slice(0, startOffset).split('\n').length, offset: startOffset, concurrently: false });
-    start = null;
-  };
-  tokens.forEach((token, index) => {
-    if (start === null) {
-      if (token.type === 'punct' && token.value === ';') return;
-      start = index;
-      startOffset = token.offset;
-      depth = 0;
-      isTrigger = token.value === 'create' && tokens.slice(index + 1, index + 4).some((t) => t.value === 'trigger');
-    }
-    if (isTrigger && token.type === 'word' && (token.value === 'begin' || token.value === 'case')) depth++;
-    if (isTrigger && token.type === 'word' && token.value === 'end') depth--;
-    if (token.type === 'punct' && token.value === ';' && depth <= 0) flush(token.offset);
-  });
-  flush(script.length);
-  return out;
+/**
+ * What each statement of a SQLite migration does. Statements are split exactly as the
+ * migrator splits them (`splitSqliteStatements`), so lines match the ones that run.
+ *
+ * @example
+ * sqliteStatementFacts('alter table t rename to u;').statements[0].facts;
+ * // [{ kind: 'rename-table', table: 't', newName: 'u' }]
+ */
+export function sqliteStatementFacts(script: string): ScriptFacts {
+  return { statements: splitSqliteStatements(script).map((s) => ({ ...s, ...statementFacts(s.sql) })) };
 }
 
-/** Facts of one SQLite statement. */
-export function sqliteStatementFacts(sql: string): { facts: StatementFact[]; concurrently: boolean } {
-  const t = tokenizeSqlite(sql);
+/** Facts of one SQLite statement (SQLite has no CONCURRENTLY). */
+function statementFacts(sql: string): { facts: StatementFact[]; concurrently: boolean } {
+  const t = factTokens(sql);
   const facts: StatementFact[] = [];
   let i = 0;
   const accept = (...words: string[]) => {

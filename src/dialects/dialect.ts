@@ -1,6 +1,7 @@
 import type { JobStore, JobStoreOptions } from '../jobs/job-store.js';
 import type { ScriptFacts } from '../lint/statement-facts.js';
 import type { MigrationStore } from '../migrations/migration-store.js';
+import type { RehearsalTarget } from '../rehearse/rehearsal-target.js';
 import type { SchemaChange } from '../schema/schema-change.js';
 import type { DialectName, Schema } from '../schema/model.js';
 import type { ConnectionUrl } from './connection-url.js';
@@ -68,6 +69,10 @@ export interface Dialect {
   readonly supportsConcurrentIndexes: boolean;
   /** false on SQLite: most column changes need a table rebuild. */
   readonly supportsAlterColumn: boolean;
+  /** `ADD CONSTRAINT … NOT VALID` then `VALIDATE CONSTRAINT`: add a key or check without checking old rows under a strong lock. */
+  readonly supportsNotValidConstraints: boolean;
+  /** What to try when `createScratch` fails (PostgreSQL: name a server with --dev-url); undefined when nothing helps. */
+  readonly scratchHint: string | undefined;
 
   connect(url: ConnectionUrl, options?: ConnectOptions): Promise<Database>;
   /** Reads the live schema; lockstep's own tables (history, jobs) are left out. */
@@ -86,4 +91,9 @@ export interface Dialect {
   readonly migrationStore: MigrationStore;
   /** The jobs queue's storage (`lockstep/jobs`) on an open database. */
   createJobStore(db: Database, options?: JobStoreOptions): JobStore;
+  /** Where `lockstep rehearse` runs migrations against live data (`<dialect>-rehearsal.ts`). */
+  readonly rehearsal: RehearsalTarget;
 }
+
+/** The boolean capability flags of a dialect, e.g. `'supportsConcurrentIndexes'`. */
+export type DialectCapability = { [K in keyof Dialect]: Dialect[K] extends boolean ? K : never }[keyof Dialect];

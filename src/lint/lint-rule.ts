@@ -1,6 +1,6 @@
-import type { Dialect } from '../dialects/dialect.js';
+import type { Dialect, DialectCapability } from '../dialects/dialect.js';
 import type { Migration } from '../migrations/migration-folder.js';
-import type { Column, DialectName, Schema, Table } from '../schema/model.js';
+import type { Column, Schema, Table } from '../schema/model.js';
 import type { SchemaChange } from '../schema/schema-change.js';
 import type { CodeReference, ReferenceTarget } from './code-references.js';
 import type { MigrationFacts, StatementFact, StatementInfo } from './statement-facts.js';
@@ -72,9 +72,19 @@ export interface LintRule {
   severity: Severity;
   /** One line for docs and SARIF. */
   summary: string;
-  /** Dialects the rule applies to; all when absent. */
-  dialects?: DialectName[];
+  /** Capability flags the dialect must have for the rule to apply; every dialect when absent. */
+  requires?: DialectCapability[];
   check(ctx: LintContext): RuleFinding[];
+}
+
+/**
+ * Whether `rule` applies to `dialect`: it has every capability the rule requires.
+ *
+ * @example
+ * RULES.filter((r) => ruleApplies(r, getDialect('sqlite'))).map((r) => r.id);
+ */
+export function ruleApplies(rule: Pick<LintRule, 'requires'>, dialect: Dialect): boolean {
+  return (rule.requires ?? []).every((capability) => dialect[capability]);
 }
 
 // ---- helpers the rules share ----

@@ -6,7 +6,7 @@ import { diffSchemas } from '../schema/diff-schemas.js';
 import type { Schema } from '../schema/model.js';
 import { describeScriptError } from '../sql/run-script.js';
 import { CodeIndex, type CodeReference, type ReferenceTarget } from './code-references.js';
-import type { FindingReference, LintContext, LintFinding, StatementFailure } from './lint-rule.js';
+import { type FindingReference, type LintContext, type LintFinding, ruleApplies, type StatementFailure } from './lint-rule.js';
 import { INVALID_IGNORE, RULES } from './rules/index.js';
 import { extractStatementFacts, type MigrationFacts } from './statement-facts.js';
 
@@ -65,7 +65,7 @@ export async function lintMigrations(options: LintOptions): Promise<LintReport> 
   } catch (error) {
     throw new LockstepError(`cannot create a scratch database to lint on: ${errorMessage(error)}`, {
       cause: error,
-      hint: dialect.name === 'postgres' ? 'Pass --dev-url (or "devUrl" in lockstep.config.json) naming a PostgreSQL server where lockstep may create temporary databases.' : undefined,
+      hint: dialect.scratchHint,
     });
   }
   try {
@@ -156,7 +156,7 @@ function runRules(ctx: LintContext, file: string): { findings: LintFinding[]; ig
   const migration = migrationId(ctx.migration);
   const raw: LintFinding[] = [];
   for (const rule of RULES) {
-    if (rule.dialects && !rule.dialects.includes(ctx.dialect.name)) continue;
+    if (!ruleApplies(rule, ctx.dialect)) continue;
     for (const f of rule.check(ctx)) {
       raw.push({
         rule: rule.id,

@@ -1,5 +1,7 @@
 import type { Database, Queryable } from '../dialects/database.js';
+import type { StatementFact } from '../lint/statement-facts.js';
 import type { Migration } from '../migrations/migration-folder.js';
+import type { Schema } from '../schema/model.js';
 
 /** A lock a migration took, from `pg_locks` (PostgreSQL). */
 export interface RehearsalLock {
@@ -38,4 +40,14 @@ export interface RehearsalSandbox {
  */
 export interface RehearsalTarget {
   rehearse<T>(live: Database, liveUrl: string, timeouts: RehearsalTimeouts, body: (sandbox: RehearsalSandbox) => Promise<T>): Promise<T>;
+  /** Why the database accepted values its new column types cannot hold; appended to each such problem. */
+  readonly unenforcedTypesNote: string;
+  /** The failure as a hit on one of the rehearsal's own limits (lock or statement timeout); [] when it is not. */
+  timeoutProblems(error: unknown, timeouts: RehearsalTimeouts): string[];
+  /**
+   * Facts a failure message implies when the failing statement's own facts explain nothing
+   * (a SQLite rebuild fails in its copying INSERT); [] when the message says nothing more.
+   * `facts` are every fact of the migration, `before` the schema it ran on.
+   */
+  factsFromError(message: string, facts: StatementFact[], before: Schema): StatementFact[];
 }

@@ -2,8 +2,6 @@ import { relative } from 'node:path';
 import type { Database, Queryable } from '../dialects/database.js';
 import type { Dialect } from '../dialects/dialect.js';
 import { getDialect } from '../dialects/index.js';
-import { postgresRehearsal } from '../dialects/postgres/postgres-rehearsal.js';
-import { sqliteRehearsal } from '../dialects/sqlite/sqlite-rehearsal.js';
 import { errorMessage } from '../errors.js';
 import { extractStatementFacts, type StatementFact } from '../lint/statement-facts.js';
 import { narrowingReason } from '../lint/type-compat.js';
@@ -12,9 +10,7 @@ import { diffSchemas } from '../schema/diff-schemas.js';
 import type { DialectName, Schema } from '../schema/model.js';
 import { describeScriptError } from '../sql/run-script.js';
 import { type DataProbe, explainFacts, explainTypeChange, guardedProbe } from './explain-failure.js';
-import type { RehearsalLock, RehearsalTarget, RehearsalTimeouts } from './rehearsal-target.js';
-
-const TARGETS: Record<DialectName, RehearsalTarget> = { postgres: postgresRehearsal, sqlite: sqliteRehearsal };
+import type { RehearsalLock, RehearsalTimeouts } from './rehearsal-target.js';
 
 export const DEFAULT_TIMEOUTS: RehearsalTimeouts = { lockTimeoutMs: 2000, statementTimeoutMs: 30_000 };
 
@@ -71,7 +67,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
   const dialect = getDialect(options.db.dialect);
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const cwd = options.cwd ?? process.cwd();
-  return TARGETS[dialect.name].rehearse(options.db, options.url, timeouts, async (sandbox) => {
+  return dialect.rehearsal.rehearse(options.db, options.url, timeouts, async (sandbox) => {
     const steps: RehearsalStep[] = [];
     let failed = false;
     for (const migration of options.migrations) {
@@ -98,7 +94,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       const probe: DataProbe = { conn: sandbox.conn, dialect, schema: before };
       if (failure) {
         failed = true;
-        const problems = [...(await explainStatementFailure(probe, migration, failure.line, failure.error)), ...timeoutProblem(failure.error, timeouts)];
+        const problems = [...(await explainStatementFailure(probe, migration, failure.line, failure.error)), ...dialect.rehearsal.timeoutProblems(failure.error, timeouts)];
         steps.push({ ...base, status: 'failed', durationMs, ...(locks ? { locks } : {}), error: { location: failure.location, message: failure.message }, ...(problems.length > 0 ? { problems } : {}) });
         continue;
       }
@@ -108,7 +104,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       const problems = await unenforcedProblems({ ...probe, schema: after }, before, after);
       if (problems.length > 0) {
         failed = true;
-        steps.push({ ...base, status: 'failed', durationMs, ...(locks ? { locks } : {}), problems: problems.map((p) => `${p} (${dialect.name === 'sqlite' ? 'SQLite does not enforce the declared length: the values would be kept as they are, longer than the schema says' : 'the database did not reject them'})`) });
+        steps.push({ ...base, status: 'failed', durationMs, ...(locks ? { locks } : {}), problems: problems.map((p) => `${p} (${dialect.rehearsal.unenforcedTypesNote})`) });
         continue;
       }
       steps.push({ ...base, status: 'ok', durationMs, ...(locks ? { locks } : {}) });
@@ -148,45 +144,7 @@ async function explainStatementFailure(probe: DataProbe, migration: Migration, l
   }
   const problems = await explainFacts(probe, facts);
   if (problems.length > 0) return problems;
-  return explainRebuildError(probe, all, errorMessage(error));
-}
-
-/**
- * SQLite table rebuilds fail in the copying INSERT: "NOT NULL constraint failed:
- * accounts_new.region". `accounts_new` stands for the table it is renamed to.
- */
-async function explainRebuildError(probe: DataProbe, facts: StatementFact[], message: string): Promise<string[]> {
-  const source = (table: string) => {
-    const renamed = facts.find((f) => f.kind === 'rename-table' && f.table === table);
-    return renamed && renamed.kind === 'rename-table' ? renamed.newName : table;
-  };
-  const notNull = /NOT NULL constraint failed: ([\w$]+)\.([\w$]+)/i.exec(message);
-  if (notNull) {
-    const table = source(notNull[1]);
-    const column = notNull[2];
-    const existing = probe.schema.tables.find((t) => t.name === table);
-    if (!existing) return [];
-    const has = existing.columns.some((c) => c.name === column);
-    return explainFacts(probe, [has ? { kind: 'set-not-null', table, column } : { kind: 'add-column', table, column, type: null, notNull: true, hasDefault: false }]);
-  }
-  const unique = /UNIQUE constraint failed: (.+)$/i.exec(message);
-  if (unique) {
-    const parts = unique[1].split(',').map((p) => p.trim().split('.'));
-    const table = source(parts[0][0]);
-    return explainFacts(probe, [{ kind: 'add-unique', table, columns: parts.map((p) => p[1]), name: null, primaryKey: false }]);
-  }
-  return [];
-}
-
-function timeoutProblem(error: unknown, timeouts: RehearsalTimeouts): string[] {
-  const code = (error as { code?: string })?.code;
-  if (code === '55P03') {
-    return [`could not take a lock within the lock timeout (${timeouts.lockTimeoutMs} ms): another session holds a conflicting lock. Find it in pg_stat_activity; in production this migration would wait behind it and block every query queued after it.`];
-  }
-  if (code === '57014') {
-    return [`ran longer than the statement timeout (${timeouts.statementTimeoutMs} ms) on the live data: in production it would hold its locks at least that long. Batch the work or raise --statement-timeout if that is acceptable.`];
-  }
-  return [];
+  return explainFacts(probe, probe.dialect.rehearsal.factsFromError(errorMessage(error), all, probe.schema));
 }
 
 /** Column type changes the database accepted although existing values do not fit. */

@@ -4,6 +4,7 @@ import { connectPostgres } from './postgres-driver.js';
 import { introspectPostgres } from './postgres-introspector.js';
 import { postgresMigrationStore } from './postgres-migration-store.js';
 import { planPostgresMigration } from './postgres-plan.js';
+import { postgresRehearsal } from './postgres-rehearsal.js';
 import { createPostgresScratch } from './postgres-scratch.js';
 import { postgresStatementFacts } from './postgres-statement-facts.js';
 import { splitPostgresStatements } from './postgres-statements.js';
@@ -25,6 +26,8 @@ export const postgresDialect: Dialect = {
   supportsSchemas: true,
   supportsConcurrentIndexes: true,
   supportsAlterColumn: true,
+  supportsNotValidConstraints: true,
+  scratchHint: 'Pass --dev-url (or "devUrl" in lockstep.config.json) naming a PostgreSQL server where lockstep may create temporary databases.',
   connect: connectPostgres,
   introspect: introspectPostgres,
   createScratch: createPostgresScratch,
@@ -35,4 +38,5 @@ export const postgresDialect: Dialect = {
   planMigration: planPostgresMigration,
   migrationStore: postgresMigrationStore,
   createJobStore: createPostgresJobStore,
+  rehearsal: postgresRehearsal,
 };

@@ -34,6 +34,19 @@ export const postgresRehearsal: RehearsalTarget = {
       }
     });
   },
+  unenforcedTypesNote: 'the database did not reject them',
+  timeoutProblems(error, timeouts) {
+    const code = (error as { code?: string })?.code;
+    if (code === '55P03') {
+      return [`could not take a lock within the lock timeout (${timeouts.lockTimeoutMs} ms): another session holds a conflicting lock. Find it in pg_stat_activity; in production this migration would wait behind it and block every query queued after it.`];
+    }
+    if (code === '57014') {
+      return [`ran longer than the statement timeout (${timeouts.statementTimeoutMs} ms) on the live data: in production it would hold its locks at least that long. Batch the work or raise --statement-timeout if that is acceptable.`];
+    }
+    return [];
+  },
+  // PostgreSQL fails in the statement itself, whose facts already say what it did.
+  factsFromError: () => [],
 };
 
 function sandbox(conn: Queryable): RehearsalSandbox {

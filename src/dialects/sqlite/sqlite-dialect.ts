@@ -4,6 +4,7 @@ import { openSqlite } from './sqlite-driver.js';
 import { introspectSqlite } from './sqlite-introspector.js';
 import { quoteSqliteIdentifier } from './sqlite-lexer.js';
 import { sqliteMigrationStore } from './sqlite-migration-store.js';
+import { sqliteRehearsal } from './sqlite-rehearsal.js';
 import { createSqliteScratch } from './sqlite-scratch.js';
 import { sqliteStatementFacts } from './sqlite-statement-facts.js';
 import { splitSqliteStatements } from './sqlite-statements.js';
@@ -25,6 +26,9 @@ export const sqliteDialect: Dialect = {
   supportsSchemas: false,
   supportsConcurrentIndexes: false,
   supportsAlterColumn: false,
+  supportsNotValidConstraints: false,
+  // Scratch databases are in memory: there is no server to point at.
+  scratchHint: undefined,
   connect: (url, options) => openSqlite(url, options),
   introspect: (db) => introspectSqlite(db),
   createScratch: () => createSqliteScratch(),
@@ -35,4 +39,5 @@ export const sqliteDialect: Dialect = {
   planMigration: (from, to, options) => planSqliteMigration(from, to, options),
   migrationStore: sqliteMigrationStore,
   createJobStore: createSqliteJobStore,
+  rehearsal: sqliteRehearsal,
 };

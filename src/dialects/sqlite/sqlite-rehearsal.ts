@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { errorMessage, LockstepError } from '../../errors.js';
+import type { StatementFact } from '../../lint/statement-facts.js';
 import type { RehearsalSandbox, RehearsalTarget } from '../../rehearse/rehearsal-target.js';
+import type { Schema } from '../../schema/model.js';
 import { parseConnectionUrl } from '../connection-url.js';
 import type { Database, Queryable } from '../database.js';
 import { openSqlite } from './sqlite-driver.js';
@@ -36,6 +38,10 @@ export const sqliteRehearsal: RehearsalTarget = {
       rmSync(dir, { recursive: true, force: true });
     }
   },
+  unenforcedTypesNote: 'SQLite does not enforce the declared length: the values would be kept as they are, longer than the schema says',
+  // No lock or statement timeouts on a private copy.
+  timeoutProblems: () => [],
+  factsFromError: rebuildErrorFacts,
 };
 
 /** better-sqlite3's `backup()` on a read-only handle of its own: the copy never shares the app's connection. */
@@ -51,6 +57,33 @@ async function backup(from: string, to: string): Promise<void> {
   } finally {
     source.close();
   }
+}
+
+/**
+ * SQLite table rebuilds fail in the copying INSERT: "NOT NULL constraint failed:
+ * accounts_new.region". `accounts_new` stands for the table it is renamed to.
+ */
+function rebuildErrorFacts(message: string, facts: StatementFact[], before: Schema): StatementFact[] {
+  const source = (table: string) => {
+    const renamed = facts.find((f) => f.kind === 'rename-table' && f.table === table);
+    return renamed && renamed.kind === 'rename-table' ? renamed.newName : table;
+  };
+  const notNull = /NOT NULL constraint failed: ([\w$]+)\.([\w$]+)/i.exec(message);
+  if (notNull) {
+    const table = source(notNull[1]);
+    const column = notNull[2];
+    const existing = before.tables.find((t) => t.name === table);
+    if (!existing) return [];
+    const has = existing.columns.some((c) => c.name === column);
+    return [has ? { kind: 'set-not-null', table, column } : { kind: 'add-column', table, column, type: null, notNull: true, hasDefault: false }];
+  }
+  const unique = /UNIQUE constraint failed: (.+)$/i.exec(message);
+  if (unique) {
+    const parts = unique[1].split(',').map((p) => p.trim().split('.'));
+    const table = source(parts[0][0]);
+    return [{ kind: 'add-unique', table, columns: parts.map((p) => p[1]), name: null, primaryKey: false }];
+  }
+  return [];
 }
 
 function sandbox(conn: Queryable): RehearsalSandbox {

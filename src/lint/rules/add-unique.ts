@@ -16,12 +16,13 @@ export const addUnique: LintRule = {
         columns = (change.expected as Index).keys.map((k) => k.column ?? k.expression ?? '?');
       }
       if (!columns) continue;
-      const pg = ctx.dialect.name === 'postgres';
+      // Where indexes can be built concurrently, the plain build is the one that blocks writes.
+      const concurrent = ctx.dialect.supportsConcurrentIndexes;
       out.push({
         line: lineOf(ctx, change.table, columns[0]),
         table: change.table,
         column: columns.length === 1 ? columns[0] : undefined,
-        message: `adds a unique ${change.kind === 'unique.missing' ? 'constraint' : 'index'} on ${change.table}(${columnList(columns)}): fails if existing rows hold duplicates${pg ? ', and blocks writes while the index builds' : ''}. Find and fix duplicates first (lockstep rehearse lists them)${pg ? `; build it with CREATE UNIQUE INDEX CONCURRENTLY and then ADD CONSTRAINT … UNIQUE USING INDEX` : ''}.`,
+        message: `adds a unique ${change.kind === 'unique.missing' ? 'constraint' : 'index'} on ${change.table}(${columnList(columns)}): fails if existing rows hold duplicates${concurrent ? ', and blocks writes while the index builds' : ''}. Find and fix duplicates first (lockstep rehearse lists them)${concurrent ? `; build it with CREATE UNIQUE INDEX CONCURRENTLY and then ADD CONSTRAINT … UNIQUE USING INDEX` : ''}.`,
       });
     }
     return out;

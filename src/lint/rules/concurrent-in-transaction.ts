@@ -3,7 +3,7 @@ import type { LintRule } from '../lint-rule.js';
 export const concurrentInTransaction: LintRule = {
   id: 'concurrent-in-transaction',
   severity: 'error',
-  dialects: ['postgres'],
+  requires: ['supportsConcurrentIndexes'],
   summary: 'CONCURRENTLY in a migration that runs inside a transaction (PostgreSQL refuses it).',
   check(ctx) {
     if (ctx.migration.noTransaction) return [];

@@ -3,7 +3,7 @@ import { allFacts, existedBefore, type LintRule } from '../lint-rule.js';
 export const fkNotValid: LintRule = {
   id: 'fk-not-valid',
   severity: 'warning',
-  dialects: ['postgres'],
+  requires: ['supportsNotValidConstraints'],
   summary: 'ADD FOREIGN KEY on an existing table without NOT VALID (checks every row while holding locks).',
   check(ctx) {
     return allFacts(ctx)

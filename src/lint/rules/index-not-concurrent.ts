@@ -3,7 +3,7 @@ import { allFacts, existedBefore, type LintRule } from '../lint-rule.js';
 export const indexNotConcurrent: LintRule = {
   id: 'index-not-concurrent',
   severity: 'warning',
-  dialects: ['postgres'],
+  requires: ['supportsConcurrentIndexes'],
   summary: 'CREATE INDEX on an existing table without CONCURRENTLY (blocks writes while it builds).',
   check(ctx) {
     return allFacts(ctx)

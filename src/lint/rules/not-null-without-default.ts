@@ -20,12 +20,16 @@ export const notNullWithoutDefault: LintRule = {
         message: `adds ${table}.${column} as NOT NULL with no default: every existing row of ${table} would be NULL, so this fails on a table that holds rows. Add a DEFAULT, or add the column nullable, backfill it, then set NOT NULL in a later migration.`,
       });
     };
+    // SET NOT NULL in place (not a rebuild) scans the table under its strongest lock; a
+    // validated NOT VALID check lets it skip the scan.
+    const inPlace = ctx.dialect.supportsAlterColumn;
+    const notValid = ctx.dialect.supportsNotValidConstraints;
     const setNotNull = (table: string, column: string, line: number) => {
       found.set(`${table}.${column}`, {
         line,
         table,
         column,
-        message: `makes ${table}.${column} NOT NULL: fails if any row holds NULL${ctx.dialect.name === 'postgres' ? ', and scans the whole table under an ACCESS EXCLUSIVE lock' : ''}. Backfill the NULLs first${ctx.dialect.name === 'postgres' ? `; on a large table add CHECK (${column} IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL (no scan)` : ''}.`,
+        message: `makes ${table}.${column} NOT NULL: fails if any row holds NULL${inPlace ? ', and scans the whole table under an ACCESS EXCLUSIVE lock' : ''}. Backfill the NULLs first${notValid ? `; on a large table add CHECK (${column} IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL (no scan)` : ''}.`,
       });
     };
     for (const change of ctx.changes) {

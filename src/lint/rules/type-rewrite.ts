@@ -4,7 +4,7 @@ import { describeType, typeChangeRewrites } from '../type-compat.js';
 export const typeRewrite: LintRule = {
   id: 'type-rewrite',
   severity: 'warning',
-  dialects: ['postgres'],
+  requires: ['supportsAlterColumn'],
   summary: 'ALTER COLUMN TYPE that rewrites the whole table under an ACCESS EXCLUSIVE lock.',
   check(ctx) {
     const out = [];

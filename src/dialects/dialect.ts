@@ -3,7 +3,7 @@ import type { ScriptFacts } from '../lint/statement-facts.js';
 import type { MigrationStore } from '../migrations/migration-store.js';
 import type { RehearsalTarget } from '../rehearse/rehearsal-target.js';
 import type { SchemaChange } from '../schema/schema-change.js';
-import type { DialectName, Schema } from '../schema/model.js';
+import type { Column, DialectName, Schema } from '../schema/model.js';
 import type { ConnectionUrl } from './connection-url.js';
 import type { ConnectOptions, Database, Queryable } from './database.js';
 
@@ -83,6 +83,8 @@ export interface Dialect {
   /** What each statement of a migration does (CONCURRENTLY, NOT VALID, renames…), for lint and rehearse. */
   statementFacts(script: string): ScriptFacts;
   quoteIdentifier(name: string): string;
+  /** Whether a foreign key column `from` may reference key column `to` (for `validateForeignKeys`). */
+  typesCompatible(from: Column, to: Column): boolean;
   /** A one-statement fix for a single change, for `check` output; undefined when none fits. */
   fixFor(change: SchemaChange, expected: Schema, actual: Schema): string | undefined;
   /** Ordered statements that take schema `from` to schema `to`. */

@@ -3,19 +3,16 @@
  * accepts a reference to a table that does not exist (and only fails when a row is
  * written with `foreign_keys` on), so an expected schema is validated here instead.
  *
- * Type compatibility rule (documented in docs/check.md): the two columns must have the
- * same base type once lengths, precision and scale are dropped (`varchar(20)` →
- * `varchar(100)` is fine), except that the integer family (`smallint`, `integer`,
- * `bigint`) is compatible within itself and the string family (`text`,
- * `character varying`, `character`) within itself, because PostgreSQL compares those
- * without a cast and uses the index. On SQLite the declared types are compared by their
- * column affinity (the only thing SQLite itself looks at). `uuid` → `character varying`
- * is never compatible.
+ * Whether two column types may be joined by a key is dialect knowledge, passed in as
+ * `typesCompatible` (`Dialect.typesCompatible`: same type family on PostgreSQL, same
+ * column affinity on SQLite; documented in docs/check.md).
  *
  * Pure: no database, no dialect imports.
  */
 import type { Column, ForeignKey, Schema, Table } from './model.js';
-import { normalizeType } from './normalize-sql.js';
+
+/** Whether a foreign key column `from` may reference key column `to` (`Dialect.typesCompatible`). */
+export type TypesCompatible = (from: Column, to: Column) => boolean;
 
 export interface ForeignKeyProblem {
   /** Namespace of the referencing table, omitted for public/main. */
@@ -32,21 +29,21 @@ export interface ForeignKeyProblem {
  * Every problem with the foreign keys of `schema`, in table order.
  *
  * @example
- * for (const p of validateForeignKeys(expected)) console.error(p.message);
+ * for (const p of validateForeignKeys(expected, getDialect(expected.dialect).typesCompatible)) console.error(p.message);
  */
-export function validateForeignKeys(schema: Schema): ForeignKeyProblem[] {
+export function validateForeignKeys(schema: Schema, typesCompatible: TypesCompatible): ForeignKeyProblem[] {
   const tables = new Map(schema.tables.map((t) => [`${t.schema}\u0000${t.name}`, t]));
   const problems: ForeignKeyProblem[] = [];
   for (const table of schema.tables) {
     for (const fk of table.foreignKeys) {
-      const problem = checkForeignKey(schema, table, fk, tables.get(`${fk.referencedSchema}\u0000${fk.referencedTable}`));
+      const problem = checkForeignKey(table, fk, tables.get(`${fk.referencedSchema}\u0000${fk.referencedTable}`), typesCompatible);
       if (problem) problems.push(problem);
     }
   }
   return problems;
 }
 
-function checkForeignKey(schema: Schema, table: Table, fk: ForeignKey, target: Table | undefined): ForeignKeyProblem | undefined {
+function checkForeignKey(table: Table, fk: ForeignKey, target: Table | undefined, typesCompatible: TypesCompatible): ForeignKeyProblem | undefined {
   const source = fk.columns.length === 1 ? `${qualified(table.schema, table.name)}.${fk.columns[0]}` : `${qualified(table.schema, table.name)}(${fk.columns.join(', ')})`;
   const targetName = qualified(fk.referencedSchema, fk.referencedTable);
   // SQLite allows `references parent` without columns: the parent's primary key.
@@ -77,7 +74,7 @@ function checkForeignKey(schema: Schema, table: Table, fk: ForeignKey, target: T
     const from = table.columns.find((c) => c.name === fk.columns[i]);
     const to = target.columns.find((c) => c.name === referenced[i])!;
     if (!from) return problem('missing-column', `${reference}, but ${qualified(table.schema, table.name)} has no column ${fk.columns[i]}`);
-    if (!typesCompatible(schema.dialect, from, to)) {
+    if (!typesCompatible(from, to)) {
       return problem('type-mismatch', `${reference}, but ${qualified(table.schema, table.name)}.${from.name} is ${from.type} and ${targetName}.${to.name} is ${to.type}`);
     }
   }
@@ -91,32 +88,6 @@ function isUniqueKey(table: Table, columns: string[]): boolean {
   if (table.primaryKey && same(table.primaryKey.columns)) return true;
   if (table.uniques.some((u) => same(u.columns))) return true;
   return table.indexes.some((i) => i.unique && i.where === null && i.keys.every((k) => k.column !== null) && same(i.keys.map((k) => k.column!)));
-}
-
-const INTEGER_FAMILY = new Set(['smallint', 'integer', 'bigint']);
-const STRING_FAMILY = new Set(['text', 'character varying', 'character']);
-
-/** See the rule at the top of this file. */
-export function typesCompatible(dialect: Schema['dialect'], from: Column, to: Column): boolean {
-  if (dialect === 'sqlite') return sqliteAffinity(from.type) === sqliteAffinity(to.type);
-  const a = baseType(from.type);
-  const b = baseType(to.type);
-  if (a === b) return true;
-  return (INTEGER_FAMILY.has(a) && INTEGER_FAMILY.has(b)) || (STRING_FAMILY.has(a) && STRING_FAMILY.has(b));
-}
-
-function baseType(type: string): string {
-  return normalizeType(type).replace(/\([^)]*\)/g, '');
-}
-
-/** SQLite's column affinity rules (https://www.sqlite.org/datatype3.html §3.1). */
-export function sqliteAffinity(declared: string): 'integer' | 'text' | 'blob' | 'real' | 'numeric' {
-  const type = declared.toUpperCase();
-  if (type.includes('INT')) return 'integer';
-  if (type.includes('CHAR') || type.includes('CLOB') || type.includes('TEXT')) return 'text';
-  if (type.includes('BLOB') || type.trim() === '') return 'blob';
-  if (type.includes('REAL') || type.includes('FLOA') || type.includes('DOUB')) return 'real';
-  return 'numeric';
 }
 
 function qualified(schema: string, name: string): string {

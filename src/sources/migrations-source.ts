@@ -46,7 +46,7 @@ export async function replayMigrations(dialect: Dialect, migrations: Migration[]
     for (const { file, script } of scripts) await applyScript(scratch.db, dialect, script, file);
     const schema = await dialect.introspect(scratch.db);
     if (!options.skipForeignKeyCheck) {
-      const error = foreignKeyError(dialect, validateForeignKeys(schema), scripts);
+      const error = foreignKeyError(dialect, validateForeignKeys(schema, dialect.typesCompatible), scripts);
       if (error) throw error;
     }
     return schema;

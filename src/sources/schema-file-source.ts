@@ -29,7 +29,7 @@ export async function loadSchemaFile(dialect: Dialect, file: string, options: Sc
   try {
     await applyScript(scratch.db, dialect, script, shown);
     const schema = await dialect.introspect(scratch.db);
-    const error = foreignKeyError(dialect, validateForeignKeys(schema), [{ file: shown, script }]);
+    const error = foreignKeyError(dialect, validateForeignKeys(schema, dialect.typesCompatible), [{ file: shown, script }]);
     if (error) throw error;
     return schema;
   } finally {

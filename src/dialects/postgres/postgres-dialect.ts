@@ -8,6 +8,7 @@ import { postgresRehearsal } from './postgres-rehearsal.js';
 import { createPostgresScratch } from './postgres-scratch.js';
 import { postgresStatementFacts } from './postgres-statement-facts.js';
 import { splitPostgresStatements } from './postgres-statements.js';
+import { postgresTypesCompatible } from './postgres-type-compat.js';
 import { createPostgresJobStore } from './postgres-job-store.js';
 
 /**
@@ -34,6 +35,7 @@ export const postgresDialect: Dialect = {
   splitStatements: splitPostgresStatements,
   statementFacts: postgresStatementFacts,
   quoteIdentifier: quotePostgresIdentifier,
+  typesCompatible: postgresTypesCompatible,
   fixFor: fixForPostgres,
   planMigration: planPostgresMigration,
   migrationStore: postgresMigrationStore,

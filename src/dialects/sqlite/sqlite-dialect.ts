@@ -8,6 +8,7 @@ import { sqliteRehearsal } from './sqlite-rehearsal.js';
 import { createSqliteScratch } from './sqlite-scratch.js';
 import { sqliteStatementFacts } from './sqlite-statement-facts.js';
 import { splitSqliteStatements } from './sqlite-statements.js';
+import { sqliteTypesCompatible } from './sqlite-type-compat.js';
 import { createSqliteJobStore } from './sqlite-job-store.js';
 
 /**
@@ -35,6 +36,7 @@ export const sqliteDialect: Dialect = {
   splitStatements: (sql) => splitSqliteStatements(sql),
   statementFacts: (script) => sqliteStatementFacts(script),
   quoteIdentifier: (name) => quoteSqliteIdentifier(name),
+  typesCompatible: (from, to) => sqliteTypesCompatible(from, to),
   fixFor: (change, expected, actual) => sqliteFixFor(change, expected, actual),
   planMigration: (from, to, options) => planSqliteMigration(from, to, options),
   migrationStore: sqliteMigrationStore,

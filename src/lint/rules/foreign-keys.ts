@@ -23,7 +23,7 @@ export function addedForeignKeys(ctx: LintContext): AddedForeignKey[] {
 /** Problems of the added keys on the schema after the migration (SQLite accepts broken keys). */
 export function addedForeignKeyProblems(ctx: LintContext) {
   const added = addedForeignKeys(ctx);
-  return validateForeignKeys(ctx.after).filter((p) => added.some((a) => a.table === p.table && a.fk.columns.join() === p.columns.join() && a.fk.referencedTable === p.foreignKey.referencedTable));
+  return validateForeignKeys(ctx.after, ctx.dialect.typesCompatible).filter((p) => added.some((a) => a.table === p.table && a.fk.columns.join() === p.columns.join() && a.fk.referencedTable === p.foreignKey.referencedTable));
 }
 
 /** Statements the scratch database rejected that add a foreign key, with the SQLSTATE class. */

@@ -62,17 +62,19 @@ export async function checkSchema(options: CheckOptions): Promise<CheckReport> {
   const dialect = getDialect(parseConnectionUrl(url).dialect);
   const scratch = devUrl ? { devUrl } : {};
 
-  // The three sources are independent; read them at once, but report failures in a fixed
-  // order (database, schema file, migrations) so the same mistake gives the same message.
-  const [live, declared, replayed] = await Promise.allSettled([
-    introspectUrl(url),
+  // The live database first: an unreachable server or a wrong password is the most common
+  // error and should not wait for a scratch server to start. The two expected sources are
+  // independent and read at once, but failures are reported in a fixed order (schema
+  // file, then migrations) so the same mistake always gives the same message.
+  const actual = await introspectUrl(url);
+  const [declared, replayed] = await Promise.allSettled([
     schemaFile ? loadSchemaFile(dialect, schemaFile, scratch) : Promise.resolve(undefined),
     migrationsDir ? replayMigrations(dialect, readMigrationsFolder(migrationsDir), scratch) : Promise.resolve(undefined),
   ]);
-  for (const result of [live, declared, replayed]) if (result.status === 'rejected') throw result.reason;
-  const actual = (live as PromiseFulfilledResult<Awaited<ReturnType<typeof introspectUrl>>>).value;
-  const fromFile = (declared as PromiseFulfilledResult<Schema | undefined>).value;
-  const fromMigrations = (replayed as PromiseFulfilledResult<Schema | undefined>).value;
+  if (declared.status === 'rejected') throw declared.reason;
+  if (replayed.status === 'rejected') throw replayed.reason;
+  const fromFile = declared.value;
+  const fromMigrations = replayed.value;
   const expected = (fromFile ?? fromMigrations)!;
 
   const changes = withFixes(dialect, diffSchemas(expected, actual.schema, { strictNames: options.strictNames }).changes, expected, actual.schema);

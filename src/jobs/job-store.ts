@@ -194,6 +194,12 @@ export interface JobStore {
   /** Enqueues the job of a cron tick unless some worker already did. Returns its id, or null. */
   claimCronTick(task: string, tickAt: Date, job: NewJob): Promise<number | null>;
   lastCronTick(task: string): Promise<Date | null>;
+  /**
+   * Housekeeping a worker runs every few seconds. PostgreSQL: refreshes the planner
+   * statistics of the jobs table when they are far behind (a burst of enqueues before
+   * autovacuum noticed), so claims keep using the ready index. SQLite: nothing.
+   */
+  maintain(): Promise<void>;
   /** Deletes finished jobs older than `olderThanMs`, stale workers and old cron ticks. */
   prune(olderThanMs: number): Promise<number>;
   getJob(id: number): Promise<JobRecord | null>;

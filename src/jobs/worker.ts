@@ -165,11 +165,13 @@ class JobWorker implements Worker {
     // Jitter spreads the rescue scans of many workers started together.
     every(Math.max(50, Math.floor((this.options.rescueIntervalMs ?? this.leaseMs / 2) * (0.8 + Math.random() * 0.4))), () => this.rescue());
     every(this.options.progressIntervalMs ?? 500, () => this.flushProgress());
+    every(5000, () => this.store.maintain());
     const retentionMs = this.options.retentionMs ?? 7 * 86_400_000;
     if (retentionMs > 0) every(this.options.pruneIntervalMs ?? 600_000, () => this.store.prune(retentionMs));
     await this.cron.start();
     if (this.options.handleSignals) this.installSignalHandlers();
     await this.rescue().catch(() => {});
+    await this.store.maintain().catch((e) => this.log.warn(`worker ${this.id}: maintenance failed: ${errorMessage(e)}`));
     this.log.info(
       `worker ${this.id} started: tasks ${[...this.tasks.keys()].join(', ')}; queues ${this.options.queues?.join(', ') ?? 'all'}; concurrency ${this.concurrency}; lease ${this.leaseMs} ms; at most ${this.connectionBudget} connections`,
     );

@@ -482,6 +482,8 @@ class SqliteJobStore implements JobStore {
     return row?.t === null || row?.t === undefined ? null : new Date(Number(row.t));
   }
 
+  async maintain(): Promise<void> {}
+
   async prune(olderThanMs: number): Promise<number> {
     const cutoff = Date.now() - olderThanMs;
     let total = 0;

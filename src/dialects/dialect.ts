@@ -85,8 +85,8 @@ export interface Dialect {
   quoteIdentifier(name: string): string;
   /** Whether a foreign key column `from` may reference key column `to` (for `validateForeignKeys`). */
   typesCompatible(from: Column, to: Column): boolean;
-  /** A one-statement fix for a single change, for `check` output; undefined when none fits. */
-  fixFor(change: SchemaChange, expected: Schema, actual: Schema): string | undefined;
+  /** The fix `check` prints for each change (same order); one fix may cover several changes (a SQLite table rebuild). undefined where none fits. */
+  fixesFor(changes: SchemaChange[], expected: Schema, actual: Schema): Array<string | undefined>;
   /** Ordered statements that take schema `from` to schema `to`. */
   planMigration(from: Schema, to: Schema, options?: { renames?: RenameHint[] }): MigrationPlan;
   /** The migrator's history table and lock (`<dialect>-migration-store.ts`). */

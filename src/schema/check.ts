@@ -92,10 +92,17 @@ export async function checkSchema(options: CheckOptions): Promise<CheckReport> {
   return report;
 }
 
-/** Adds the dialect's one-statement fix to each change that has one. */
+/**
+ * Adds the dialect's fix to each change that has one. The dialect sees every change at
+ * once, so it can give one SQLite table rebuild for all changes of a table.
+ *
+ * @example
+ * const changes = withFixes(dialect, diffSchemas(expected, actual).changes, expected, actual);
+ */
 export function withFixes(dialect: Dialect, changes: SchemaChange[], expected: Schema, actual: Schema): SchemaChange[] {
-  return changes.map((change) => {
-    const fix = dialect.fixFor(change, expected, actual);
+  const fixes = dialect.fixesFor(changes, expected, actual);
+  return changes.map((change, i) => {
+    const fix = fixes[i];
     return fix ? { ...change, fix } : change;
   });
 }

@@ -1,10 +1,9 @@
 import type { CheckConstraint, Column, EnumType, ForeignKey, Index, PrimaryKey, Schema, Table, UniqueConstraint, View } from '../../schema/model.js';
-import type { SchemaChange } from '../../schema/schema-change.js';
 
 /**
- * PostgreSQL DDL for single schema objects, and `fixFor`: the statement(s) that move the
- * live database to the expected one for one change of the diff. Every identifier is quoted;
- * objects in `public` are written unqualified, others as `"schema"."name"`.
+ * PostgreSQL DDL for single schema objects, shared by the migration planner
+ * (`postgres-plan.ts`) and the fixes `check` prints (`postgres-fix.ts`). Every identifier
+ * is quoted; objects in `public` are written unqualified, others as `"schema"."name"`.
  */
 
 export function quotePostgresIdentifier(name: string): string {
@@ -150,6 +149,8 @@ export function alterDefaultSql(table: { schema: string; name: string }, column:
     if (haveIdentity) return [alterTable(table, `ALTER COLUMN ${col} SET GENERATED ${wantIdentity[1]!.toUpperCase()}`)];
     if (actual !== null && !haveGenerated) out.push(alterTable(table, `ALTER COLUMN ${col} DROP DEFAULT`));
     out.push(alterTable(table, `ALTER COLUMN ${col} ADD GENERATED ${wantIdentity[1]!.toUpperCase()} AS IDENTITY`));
+    // A new identity counts from 1; the rows already there would collide with it.
+    out.push(`SELECT setval(pg_get_serial_sequence(${quoteLiteral(tableRef(table))}, ${quoteLiteral(column)}), greatest(max(${col}), 0) + 1, false) FROM ${tableRef(table)};`);
     return out;
   }
   if (haveIdentity) out.push(alterTable(table, `ALTER COLUMN ${col} DROP IDENTITY`));
@@ -220,115 +221,6 @@ export function recreateEnumSql(
   return { before, dropOld: `DROP TYPE ${qualify(to.schema, oldName)};` };
 }
 
-/**
- * One fix for one change of `diffSchemas(expected, actual)`: the statement(s) that bring
- * the actual database to the expected one. Several statements are joined by newlines.
- * undefined when no statement can express it.
- *
- * @example
- * fixForPostgres({ kind: 'column.nullable', table: 'users', column: 'email', expected: false, actual: true, message: '' }, expected, actual)
- * // → 'ALTER TABLE "users" ALTER COLUMN "email" SET NOT NULL;'
- */
-export function fixForPostgres(change: SchemaChange, expected: Schema, actual: Schema): string | undefined {
-  const statements = fixStatements(change, expected, actual);
-  return statements && statements.length > 0 ? statements.join('\n') : undefined;
-}
-
-function fixStatements(change: SchemaChange, expectedSchema: Schema, actualSchema: Schema): string[] | null {
-  const table = { schema: change.schema ?? 'public', name: change.table };
-  const e = change.expected as never;
-  const a = change.actual as never;
-  const column = change.column ?? '';
-  switch (change.kind) {
-    case 'table.missing': {
-      const t = e as Table;
-      return [createTableSql(t), ...t.foreignKeys.map((fk) => addConstraintSql(t, foreignKeyClause(fk))), ...t.indexes.map((i) => createIndexSql(t, i))];
-    }
-    case 'table.extra':
-      return [dropTableSql(table)];
-    case 'column.missing':
-      return [alterTable(table, `ADD COLUMN ${columnDefinition(e as Column)}`)];
-    case 'column.extra':
-      return [alterTable(table, `DROP COLUMN ${q(column)}`)];
-    case 'column.type':
-      return [alterColumnTypeSql(table, column, e as string)];
-    case 'column.nullable':
-      return [setNullableSql(table, column, e as boolean)];
-    case 'column.default': {
-      const sql = alterDefaultSql(table, column, e as string | null, a as string | null);
-      if (sql) return sql;
-      const wanted = findColumn(expectedSchema, table, column);
-      return wanted ? [alterTable(table, `DROP COLUMN ${q(column)}, ADD COLUMN ${columnDefinition(wanted)}`)] : null;
-    }
-    case 'pk.mismatch': {
-      const want = e as PrimaryKey | null;
-      const have = a as PrimaryKey | null;
-      const out: string[] = [];
-      if (have) out.push(dropConstraintSql(table, have.name ?? `${table.name}_pkey`));
-      if (want) out.push(addConstraintSql(table, primaryKeyClause(want)));
-      return out;
-    }
-    case 'fk.missing':
-      return [addConstraintSql(table, foreignKeyClause(e as ForeignKey))];
-    case 'fk.extra':
-      return namedDrop(table, a as ForeignKey);
-    case 'fk.mismatch': {
-      const want = e as ForeignKey;
-      const have = a as ForeignKey;
-      if (have.name && want.name && have.name !== want.name && sameForeignKey(want, have)) {
-        return [alterTable(table, `RENAME CONSTRAINT ${q(have.name)} TO ${q(want.name)}`)];
-      }
-      const drop = namedDrop(table, have);
-      return drop ? [...drop, addConstraintSql(table, foreignKeyClause(want))] : null;
-    }
-    case 'unique.missing':
-      return [addConstraintSql(table, uniqueClause(e as UniqueConstraint))];
-    case 'unique.extra':
-      return namedDrop(table, a as UniqueConstraint);
-    case 'check.missing':
-      return [addConstraintSql(table, checkClause(e as CheckConstraint))];
-    case 'check.extra':
-      return namedDrop(table, a as CheckConstraint);
-    case 'index.missing':
-      return [createIndexSql(table, e as Index)];
-    case 'index.extra':
-      return [dropIndexSql(table, a as Index)];
-    case 'index.mismatch':
-      return [dropIndexSql(table, a as Index), createIndexSql(table, e as Index)];
-    case 'enum.missing':
-      return [createEnumSql(e as EnumType)];
-    case 'enum.extra':
-      return [dropEnumSql(a as EnumType)];
-    case 'enum.values': {
-      const want = e as EnumType;
-      const have = a as EnumType;
-      const added = addEnumValuesSql(have, want);
-      if (added) return added;
-      const columns = columnsOfType(actualSchema, have).map((c) => ({
-        ...c,
-        newDefault: findColumn(expectedSchema, c.table, c.column.name)?.default ?? null,
-      }));
-      const recreate = recreateEnumSql(want, columns);
-      return [...recreate.before, recreate.dropOld];
-    }
-    case 'view.missing':
-      return [createViewSql(e as View)];
-    case 'view.extra':
-      return [dropViewSql(a as View)];
-    case 'view.definition': {
-      const want = e as View;
-      const have = a as View;
-      if (!want.materialized && !have.materialized) return [createViewSql(want, true)];
-      return [dropViewSql(have), createViewSql(want)];
-    }
-  }
-  return null;
-}
-
-function namedDrop(table: { schema: string; name: string }, constraint: { name: string | null }): string[] | null {
-  return constraint.name ? [dropConstraintSql(table, constraint.name)] : null;
-}
-
 export function sameForeignKey(a: ForeignKey, b: ForeignKey): boolean {
   return (
     a.columns.join() === b.columns.join() &&
@@ -338,8 +230,4 @@ export function sameForeignKey(a: ForeignKey, b: ForeignKey): boolean {
     a.onDelete === b.onDelete &&
     a.onUpdate === b.onUpdate
   );
-}
-
-function findColumn(schema: Schema, table: { schema: string; name: string }, column: string): Column | undefined {
-  return schema.tables.find((t) => t.schema === table.schema && t.name === table.name)?.columns.find((c) => c.name === column);
 }

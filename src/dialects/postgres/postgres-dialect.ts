@@ -1,6 +1,7 @@
 import type { Dialect } from '../dialect.js';
-import { fixForPostgres, quotePostgresIdentifier } from './postgres-ddl.js';
+import { quotePostgresIdentifier } from './postgres-ddl.js';
 import { connectPostgres } from './postgres-driver.js';
+import { postgresFixesFor } from './postgres-fix.js';
 import { introspectPostgres } from './postgres-introspector.js';
 import { postgresMigrationStore } from './postgres-migration-store.js';
 import { planPostgresMigration } from './postgres-plan.js';
@@ -36,7 +37,7 @@ export const postgresDialect: Dialect = {
   statementFacts: postgresStatementFacts,
   quoteIdentifier: quotePostgresIdentifier,
   typesCompatible: postgresTypesCompatible,
-  fixFor: fixForPostgres,
+  fixesFor: postgresFixesFor,
   planMigration: planPostgresMigration,
   migrationStore: postgresMigrationStore,
   createJobStore: createPostgresJobStore,

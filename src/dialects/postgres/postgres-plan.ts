@@ -16,12 +16,10 @@ import {
   createEnumSql,
   createIndexSql,
   createTableSql,
-  createViewSql,
   dropConstraintSql,
   dropEnumSql,
   dropIndexSql,
   dropTableSql,
-  dropViewSql,
   foreignKeyClause,
   primaryKeyClause,
   qualify,
@@ -31,6 +29,7 @@ import {
   setNullableSql,
   uniqueClause,
 } from './postgres-ddl.js';
+import { createViewsSql, dropViewsSql, mentions, viewsDependingOn } from './postgres-dependents.js';
 
 type TableRef = { schema: string; name: string };
 
@@ -383,43 +382,15 @@ function planViews(source: Schema, to: Schema, changes: SchemaChange[], affected
   }
   const affectedNames = [...affectedTables].map((k) => k.slice(k.indexOf('.') + 1));
   const names = affectedNames.flatMap((n) => [n, ...(oldNames.has(n) ? [oldNames.get(n)!] : [])]);
-  for (const view of source.views) if (names.some((n) => mentions(view.definition, n))) drop.set(vkey(view), view);
-  // Views reading a dropped view go too.
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const view of source.views) {
-      if (drop.has(vkey(view))) continue;
-      if ([...drop.values()].some((d) => mentions(view.definition, d.name))) {
-        drop.set(vkey(view), view);
-        grew = true;
-      }
-    }
-  }
+  const seeds = new Set(drop.keys());
+  // Views reading a changed table or a dropped view go too.
+  for (const view of viewsDependingOn(source.views, (v) => seeds.has(vkey(v)) || names.some((n) => mentions(v.definition, n)))) drop.set(vkey(view), view);
   for (const view of drop.values()) {
     const target = to.views.find((v) => vkey(v) === vkey(view));
     if (target) create.set(vkey(target), target);
   }
-  out.dropViews.push(...dependencyOrder([...drop.values()]).reverse().map(dropViewSql));
-  out.createViews.push(...dependencyOrder([...create.values()]).map((v) => createViewSql(v)));
-}
-
-/** Views ordered so that a view comes after every view of the list its body names. */
-function dependencyOrder(views: View[]): View[] {
-  const ordered: View[] = [];
-  const visiting = new Set<View>();
-  const visit = (view: View) => {
-    if (ordered.includes(view) || visiting.has(view)) return;
-    visiting.add(view);
-    for (const other of views) if (other !== view && mentions(view.definition, other.name)) visit(other);
-    ordered.push(view);
-  };
-  for (const view of [...views].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) visit(view);
-  return ordered;
-}
-
-function mentions(definition: string, name: string): boolean {
-  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(^|[^A-Za-z0-9_$])"?${escaped}"?($|[^A-Za-z0-9_$])`, 'i').test(definition);
+  out.dropViews.push(...dropViewsSql([...drop.values()]));
+  out.createViews.push(...createViewsSql([...create.values()]));
 }
 
 function usesColumn(table: Table, column: string): boolean {

@@ -6,9 +6,10 @@ import { isConstantDefault, isLiteralDefault, printTokens } from './sqlite-canon
 import { quoteSqliteIdentifier as q, tokenizeSqlite } from './sqlite-lexer.js';
 
 /**
- * SQLite DDL: CREATE statements from the model, the one-change fixes `check` prints, and
- * migration plans. SQLite's ALTER TABLE can only rename, add a column and drop a column
- * (https://www.sqlite.org/lang_altertable.html); every other change rebuilds the table
+ * SQLite DDL: CREATE statements from the model, table rebuilds and migration plans (the
+ * fixes `check` prints are in `sqlite-fix.ts`). SQLite's ALTER TABLE can only rename,
+ * add a column and drop a column (https://www.sqlite.org/lang_altertable.html); every
+ * other change rebuilds the table
  * with the documented procedure, which keeps every row because foreign keys are off
  * while the old table is dropped (with them on, the drop would fire ON DELETE CASCADE on
  * the children: drizzle-orm#3065).
@@ -93,7 +94,7 @@ export function createViewSql(view: View): string {
 }
 
 /** Statements that create a table with its indexes and triggers. */
-function createTableWithExtras(table: Table): string[] {
+export function createTableWithExtras(table: Table): string[] {
   return [createTableSql(table), ...table.indexes.map((i) => createIndexSql(table, i)), ...table.triggers.map((t) => t.definition)];
 }
 
@@ -126,76 +127,16 @@ export function rebuildTableStatements(from: Table, to: Table): string[] {
 }
 
 /** Wraps rebuild statements with the foreign-key pragmas and guards. */
-function withForeignKeysOff(statements: string[]): string[] {
+export function withForeignKeysOff(statements: string[]): string[] {
   return ['PRAGMA foreign_keys=OFF', ...FOREIGN_KEYS_OFF_GUARD, ...statements, ...FOREIGN_KEY_CHECK_GUARD, 'PRAGMA foreign_keys=ON'];
 }
 
-/**
- * SQL that moves the actual database to the expected schema for one change, for `check`
- * output. ALTER TABLE covers adding or dropping a plain column and index changes; every
- * other table change gets the full rebuild script of that table. Enums do not exist on
- * SQLite, so enum changes get no fix.
- *
- * @example
- * sqliteFixFor({ kind: 'column.missing', table: 'jobs', column: 'job_uuid', … }, expected, actual)
- * // → 'ALTER TABLE "jobs" ADD COLUMN "job_uuid" text'
- */
-export function sqliteFixFor(change: SchemaChange, expected: Schema, actual: Schema): string | undefined {
-  const expectedTable = findTable(expected, change.table);
-  const actualTable = findTable(actual, change.table);
-  switch (change.kind) {
-    case 'enum.missing':
-    case 'enum.extra':
-    case 'enum.values':
-      return undefined;
-    case 'view.missing':
-    case 'view.extra':
-    case 'view.definition': {
-      const name = change.name ?? change.table;
-      const view = (change.expected as View | null) ?? expected.views.find((v) => v.name === name);
-      const drop = change.kind === 'view.missing' ? [] : [`DROP VIEW ${q((change.actual as View | null)?.name ?? name)}`];
-      return script([...drop, ...(view ? [createViewSql(view)] : [])]);
-    }
-    case 'table.missing':
-      return expectedTable ? script(createTableWithExtras(expectedTable)) : undefined;
-    case 'table.extra':
-      return `DROP TABLE ${q(actualTable?.name ?? change.table)}`;
-    case 'index.missing':
-    case 'index.extra':
-    case 'index.mismatch': {
-      // Indexes are matched by definition, so a mismatched pair may carry two names.
-      const want = (change.expected as Index | null) ?? expectedTable?.indexes.find((i) => i.name === change.name);
-      const have = (change.actual as Index | null) ?? actualTable?.indexes.find((i) => i.name === change.name);
-      const statements = [];
-      if (change.kind !== 'index.missing' && have) statements.push(`DROP INDEX ${q(have.name)}`);
-      if (change.kind !== 'index.extra' && want && expectedTable) statements.push(createIndexSql(expectedTable, want));
-      return statements.length > 0 ? script(statements) : undefined;
-    }
-    default:
-      break;
-  }
-  if (!expectedTable || !actualTable) return undefined;
-  if (change.kind === 'column.missing') {
-    const column = expectedTable.columns.find((c) => c.name === change.column);
-    if (column && canAddColumn(expectedTable, column)) return addColumnSql(expectedTable, column);
-  }
-  if (change.kind === 'column.extra') {
-    const column = actualTable.columns.find((c) => c.name === change.column);
-    if (column && canDropColumn(actualTable, column)) return `ALTER TABLE ${q(actualTable.name)} DROP COLUMN ${q(column.name)}`;
-  }
-  return script(withForeignKeysOff(rebuildTableStatements(actualTable, expectedTable)));
-}
-
-function script(statements: string[]): string {
-  return statements.map((s) => `${s};`).join('\n');
-}
-
-function addColumnSql(table: Table, column: Column): string {
+export function addColumnSql(table: Table, column: Column): string {
   return `ALTER TABLE ${q(table.name)} ADD COLUMN ${columnSql(column, false)}`;
 }
 
 /** ADD COLUMN's rules: no key or unique, a constant default, NOT NULL only with a non-null default, no STORED. */
-function canAddColumn(table: Table, column: Column): boolean {
+export function canAddColumn(table: Table, column: Column): boolean {
   const name = column.name.toLowerCase();
   const inKey = table.primaryKey?.columns.some((c) => c.toLowerCase() === name) ?? false;
   const inUnique = table.uniques.some((u) => u.columns.some((c) => c.toLowerCase() === name));
@@ -208,7 +149,7 @@ function canAddColumn(table: Table, column: Column): boolean {
 }
 
 /** DROP COLUMN's rules: not a key, unique, foreign key, indexed, or used by a check or generated column. */
-function canDropColumn(table: Table, column: Column): boolean {
+export function canDropColumn(table: Table, column: Column): boolean {
   const name = column.name.toLowerCase();
   const lists = [
     table.primaryKey?.columns ?? [],
@@ -237,7 +178,7 @@ function unquote(text: string): string {
   return /^["`[]/.test(text) ? text.slice(1, -1) : text;
 }
 
-function findTable(schema: Schema, name: string): Table | undefined {
+export function findTable(schema: Schema, name: string): Table | undefined {
   return schema.tables.find((t) => t.name === name) ?? schema.tables.find((t) => t.name.toLowerCase() === name.toLowerCase());
 }
 

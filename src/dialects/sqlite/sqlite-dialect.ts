@@ -1,6 +1,7 @@
 import type { Dialect } from '../dialect.js';
-import { planSqliteMigration, sqliteFixFor } from './sqlite-ddl.js';
+import { planSqliteMigration } from './sqlite-ddl.js';
 import { openSqlite } from './sqlite-driver.js';
+import { sqliteFixesFor } from './sqlite-fix.js';
 import { introspectSqlite } from './sqlite-introspector.js';
 import { quoteSqliteIdentifier } from './sqlite-lexer.js';
 import { sqliteMigrationStore } from './sqlite-migration-store.js';
@@ -37,7 +38,7 @@ export const sqliteDialect: Dialect = {
   statementFacts: (script) => sqliteStatementFacts(script),
   quoteIdentifier: (name) => quoteSqliteIdentifier(name),
   typesCompatible: (from, to) => sqliteTypesCompatible(from, to),
-  fixFor: (change, expected, actual) => sqliteFixFor(change, expected, actual),
+  fixesFor: (changes, expected, actual) => sqliteFixesFor(changes, expected, actual),
   planMigration: (from, to, options) => planSqliteMigration(from, to, options),
   migrationStore: sqliteMigrationStore,
   createJobStore: createSqliteJobStore,

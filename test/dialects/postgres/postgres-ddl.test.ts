@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { fixForPostgres } from '../../../src/dialects/postgres/postgres-ddl.js';
+import { fixForPostgres } from '../../../src/dialects/postgres/postgres-fix.js';
 import { introspectPostgres } from '../../../src/dialects/postgres/postgres-introspector.js';
 import { diffSchemas } from '../../../src/schema/diff-schemas.js';
 import type { ChangeKind } from '../../../src/schema/schema-change.js';

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Database } from '../../../src/dialects/database.js';
 import type { RenameHint } from '../../../src/dialects/dialect.js';
-import { planSqliteMigration, sqliteFixFor } from '../../../src/dialects/sqlite/sqlite-ddl.js';
+import { planSqliteMigration } from '../../../src/dialects/sqlite/sqlite-ddl.js';
+import { sqliteFixFor } from '../../../src/dialects/sqlite/sqlite-fix.js';
 import { introspectSqlite } from '../../../src/dialects/sqlite/sqlite-introspector.js';
 import { createSqliteScratch } from '../../../src/dialects/sqlite/sqlite-scratch.js';
 import type { MigrationPlan } from '../../../src/dialects/dialect.js';
@@ -284,7 +285,7 @@ describe('sqliteFixFor', () => {
     const expected = await introspect(BASE.replace('nickname text', 'nickname text, joined text').replace('name varchar(20)', 'name varchar(40)'));
     assert.equal(sqliteFixFor(change('column.missing', { column: 'joined' }), expected, actual), 'ALTER TABLE "players" ADD COLUMN "joined" text');
     const rebuild = sqliteFixFor(change('column.type', { column: 'name' }), expected, actual)!;
-    assert.match(rebuild, /^PRAGMA foreign_keys=OFF;\n/);
+    assert.match(rebuild, /^-- rebuild "players" for name \(column.type\), which SQLite's ALTER TABLE cannot do: .*\nPRAGMA foreign_keys=OFF;\n/);
     assert.match(rebuild, /CREATE TABLE "_lockstep_new_players"/);
     assert.equal(sqliteFixFor(change('enum.values', { table: 'mood' }), expected, actual), undefined);
     assert.equal(sqliteFixFor(change('table.extra', { table: 'teams' }), expected, actual), 'DROP TABLE "teams"');

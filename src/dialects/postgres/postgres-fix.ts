@@ -166,19 +166,22 @@ function changeDefault(table: TableRef, column: string, expected: string | null,
     return addsIdentity && live?.nullable ? [setNullableSql(table, column, false), ...inPlace] : inPlace;
   }
   const wanted = findColumn(schemas.expected, table, column);
-  const target = findTable(schemas.expected, table);
-  if (!wanted || !target) return null;
+  const liveTable = findTable(schemas.actual, table);
+  if (!wanted || !liveTable) return null;
   const name = commentText(`${table.name}.${column}`);
   const warning =
     live?.generated != null
       ? `-- PostgreSQL 15 cannot change a generation expression: this drops ${name} and adds it again, which recomputes every row (a generated column holds only derived values, so no data is lost)`
       : `-- WARNING: data loss: ${name} becomes a generated column by being dropped and added again; the values it holds now are replaced by the expression's`;
-  // DROP COLUMN takes the column's indexes and constraints with it: add the expected ones back.
+  // DROP COLUMN takes the column's indexes and constraints with it: put back what was
+  // there, as the expected schema defines it (or as it was: its own change removes it).
+  const target = findTable(schemas.expected, table);
+  const named = <T extends { name: string | null }>(list: T[] | undefined, item: T) => list?.find((x) => x.name !== null && x.name === item.name) ?? item;
   const restore = [
-    ...target.indexes.filter((i) => i.keys.some((k) => k.column === column || (k.expression !== null && mentions(k.expression, column))) || (i.where !== null && mentions(i.where, column))).map((i) => createIndexSql(table, i)),
-    ...target.uniques.filter((u) => u.columns.includes(column)).map((u) => addConstraintSql(table, uniqueClause(u))),
-    ...target.checks.filter((c) => mentions(c.expression, column)).map((c) => addConstraintSql(table, checkClause(c))),
-    ...target.foreignKeys.filter((f) => f.columns.includes(column)).map((f) => addConstraintSql(table, foreignKeyClause(f))),
+    ...liveTable.indexes.filter((i) => indexUses(i, column)).map((i) => createIndexSql(table, named(target?.indexes, i))),
+    ...liveTable.uniques.filter((u) => u.columns.includes(column)).map((u) => addConstraintSql(table, uniqueClause(named(target?.uniques, u)))),
+    ...liveTable.checks.filter((c) => mentions(c.expression, column)).map((c) => addConstraintSql(table, checkClause(named(target?.checks, c)))),
+    ...liveTable.foreignKeys.filter((f) => f.columns.includes(column)).map((f) => addConstraintSql(table, foreignKeyClause(named(target?.foreignKeys, f)))),
   ];
   return [warning, ...aroundDependents([alterTable(table, `DROP COLUMN ${q(column)}, ADD COLUMN ${columnDefinition(wanted)}`), ...restore], [{ table, column }], schemas, { expressions: false })];
 }
@@ -239,7 +242,9 @@ function changeEnumValues(want: EnumType, have: EnumType, schemas: Schemas): str
     schemas,
     { expressions: true },
   );
-  const comment = `-- PostgreSQL cannot remove or reorder enum values: ${commentText(want.schema === 'public' ? want.name : `${want.schema}.${want.name}`)} is recreated and its ${columns.length} column(s) converted through text (fails if a row holds a removed value)`;
+  const type = commentText(want.schema === 'public' ? want.name : `${want.schema}.${want.name}`);
+  const moved = columns.length === 0 ? '' : `, and ${columns.map((c) => commentText(`${c.table.name}.${c.column.name}`)).join(', ')} converted to it through text (fails if a row holds a removed value)`;
+  const comment = `-- PostgreSQL cannot remove or reorder enum values: ${type} is recreated${moved}`;
   return [comment, ...statements];
 }
 
@@ -277,6 +282,10 @@ function aroundDependents(statements: string[], columns: ColumnRef[], schemas: S
   }
   const recreated = views.map((v) => schemas.expected.views.find((x) => x.schema === v.schema && x.name === v.name) ?? v);
   return [...before, ...statements, ...after, ...createViewsSql(recreated)];
+}
+
+function indexUses(index: Index, column: string): boolean {
+  return index.keys.some((k) => k.column === column || (k.expression !== null && mentions(k.expression, column))) || (index.where !== null && mentions(index.where, column));
 }
 
 function namedDrop(table: TableRef, constraint: { name: string | null }): string[] | null {

@@ -2,7 +2,9 @@
  * Text and GitHub-annotation renderings of a check/diff report. The JSON rendering is
  * the report itself.
  */
+import { getDialect } from '../dialects/index.js';
 import type { CheckReport } from '../schema/check.js';
+import type { DialectName } from '../schema/model.js';
 import type { SchemaChange } from '../schema/schema-change.js';
 import { githubEscape, type Style } from './output.js';
 
@@ -29,7 +31,7 @@ export function renderCheckText(report: CheckReport, style: Style, options: Rend
   if (report.changes.length === 0) {
     out.push(style.green(`✓ in sync: ${report.actual.source} matches ${report.expected.source}`));
   } else {
-    out.push(...renderGroups(report.changes, style));
+    out.push(...renderGroups(report.changes, report.dialect, style));
     out.push(summaryLine(report.changes, style, `${report.actual.source} differs from ${report.expected.source}`));
   }
 
@@ -41,28 +43,40 @@ export function renderCheckText(report: CheckReport, style: Style, options: Rend
       out.push(style.bold(style.yellow(`${report.expected.source} changed but no migration was written`)));
       out.push(style.dim(`  replaying the migrations does not reach ${report.expected.source}; write a migration for:`));
       out.push('');
-      out.push(...renderGroups(report.unmigrated, style));
+      out.push(...renderGroups(report.unmigrated, report.dialect, style));
       out.push(summaryLine(report.unmigrated, style, 'the migrations differ from the schema file'));
     }
   }
   return `${out.join('\n')}\n`;
 }
 
-function renderGroups(changes: SchemaChange[], style: Style): string[] {
+function renderGroups(changes: SchemaChange[], dialect: DialectName, style: Style): string[] {
   const out: string[] = [];
   for (const [group, items] of groupByObject(changes)) {
     out.push(style.bold(group));
     for (const change of items) {
       out.push(`  ${style.red('✗')} ${change.message} ${style.dim(`[${change.kind}]`)}`);
-      if (change.fix) {
-        const [first, ...rest] = change.fix.split('\n');
-        out.push(`    ${style.cyan('fix:')} ${first}`);
-        for (const line of rest) out.push(`         ${line}`);
-      }
+      if (change.fix) out.push(...renderFix(change.fix, dialect, style));
     }
     out.push('');
   }
   return out;
+}
+
+/** A fix of more statements than this is shown as its first line and a count. */
+const MAX_INLINE_STATEMENTS = 4;
+
+/**
+ * A fix under its change. A long script (a SQLite table rebuild, a recreated enum) would
+ * bury the other changes, so it is cut to its first line, which for those is a comment
+ * saying what the script does; `--json` keeps the whole SQL.
+ */
+function renderFix(fix: string, dialect: DialectName, style: Style): string[] {
+  const [first, ...rest] = fix.split('\n');
+  const head = `    ${style.cyan('fix:')} ${first}`;
+  const statements = getDialect(dialect).splitStatements(fix).length;
+  if (statements <= MAX_INLINE_STATEMENTS) return [head, ...rest.map((line) => `         ${line}`)];
+  return [head, `         ${style.dim(`… (${statements} statements; full SQL in --json, or run lockstep generate)`)}`];
 }
 
 /** Groups changes by the object they belong to: `table jobs`, `enum mood`, `view open_jobs`. */

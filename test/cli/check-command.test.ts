@@ -55,8 +55,14 @@ for (const dialect of ['postgres', 'sqlite'] as const) {
       assert.equal(text.code, 1, text.stderr);
       for (const column of SEVEN) assert.match(text.stdout, new RegExp(`column ${column.replace('.', '\\.')} is missing`));
       assert.match(text.stdout, /^table jobs$/m, 'grouped by table');
-      // PostgreSQL adds the column; SQLite cannot ADD a NOT NULL column without a default, so its fix rebuilds the table.
-      assert.match(text.stdout, dialect === 'postgres' ? /fix: ALTER TABLE "jobs" ADD COLUMN "job_uuid" uuid NOT NULL/ : /CREATE TABLE "_lockstep_new_jobs"/);
+      // PostgreSQL adds the column; SQLite cannot ADD a NOT NULL column without a default, so
+      // its fix rebuilds the table: once per table, shown as its first line in text.
+      if (dialect === 'postgres') assert.match(text.stdout, /fix: ALTER TABLE "jobs" ADD COLUMN "job_uuid" uuid NOT NULL/);
+      else {
+        assert.match(text.stdout, /fix: -- rebuild "jobs" for its 3 changes.*\n +… \(\d+ statements; full SQL in --json, or run lockstep generate\)\n/);
+        assert.match(text.stdout, /fix: -- done by the rebuild of "jobs" above/);
+        assert.doesNotMatch(text.stdout, /CREATE TABLE "_lockstep_new_jobs"/);
+      }
       assert.match(text.stdout, /✗ \d+ changes in 3 objects/);
       assert.doesNotMatch(text.stdout, /\u001b\[/, 'no colour when not a TTY / NO_COLOR');
 
@@ -76,6 +82,11 @@ for (const dialect of ['postgres', 'sqlite'] as const) {
         assert.equal('schema' in change, false, 'no schema for public/main');
       }
       assert.equal('unmigrated' in report, false, 'no migrations folder, no unmigrated section');
+      if (dialect === 'sqlite') {
+        const rebuilds = report.changes.filter((c: { fix: string }) => c.fix.includes('CREATE TABLE "_lockstep_new_jobs"'));
+        assert.equal(rebuilds.length, 1, 'the JSON keeps the whole rebuild, once');
+        assert.match(rebuilds[0].fix, /ALTER TABLE "_lockstep_new_jobs" RENAME TO "jobs";\n/);
+      }
     });
 
     test('in sync: exit 0', async () => {

@@ -26,6 +26,25 @@ describe('renderCheckText', () => {
     assert.doesNotMatch(text, /\u001b\[/);
   });
 
+  test('a long fix shows its first line and a count; short ones in full', () => {
+    const rebuild = ['-- rebuild "jobs" for its 2 changes', 'PRAGMA foreign_keys=OFF;', 'CREATE TABLE "_lockstep_new_jobs" (\n  "id" integer\n);', 'INSERT INTO "_lockstep_new_jobs" ("id") SELECT "id" FROM "jobs";', 'DROP TABLE "jobs";', 'ALTER TABLE "_lockstep_new_jobs" RENAME TO "jobs";', 'PRAGMA foreign_keys=ON;'].join('\n');
+    const long: CheckReport = {
+      ...report,
+      dialect: 'sqlite',
+      unmigrated: undefined,
+      changes: [
+        { kind: 'column.type', table: 'jobs', column: 'id', expected: 'integer', actual: 'text', message: 'column jobs.id has type text, expected integer', fix: rebuild },
+        { kind: 'column.missing', table: 'jobs', column: 'a', expected: null, actual: null, message: 'column jobs.a is missing', fix: '-- done by the rebuild of "jobs" above' },
+        { kind: 'index.mismatch', table: 'jobs', name: 'i', expected: null, actual: null, message: 'index i on jobs differs', fix: 'DROP INDEX "i";\nCREATE INDEX "i" ON "jobs" ("a");' },
+      ],
+    };
+    const text = renderCheckText(long, createStyle(false));
+    assert.match(text, /^    fix: -- rebuild "jobs" for its 2 changes\n         … \(6 statements; full SQL in --json, or run lockstep generate\)$/m);
+    assert.doesNotMatch(text, /_lockstep_new_jobs/);
+    assert.match(text, /^    fix: -- done by the rebuild of "jobs" above$/m);
+    assert.match(text, /^    fix: DROP INDEX "i";\n         CREATE INDEX "i" ON "jobs" \("a"\);$/m);
+  });
+
   test('colour only on a TTY without NO_COLOR', () => {
     assert.equal(wantsColor({ isTTY: true }, {}), true);
     assert.equal(wantsColor({ isTTY: true }, { NO_COLOR: '1' }), false);

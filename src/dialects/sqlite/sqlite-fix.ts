@@ -69,7 +69,7 @@ export function sqliteFixesFor(changes: SchemaChange[], expected: Schema, actual
     const name = findTable(actual, change.table)?.name ?? change.table;
     if (done.has(key)) return `-- done by the rebuild of ${q(name)} above`;
     done.add(key);
-    return rebuildScript(name, needing, expected, actual);
+    return rebuildScript(name, changes.filter((c) => TABLE_KINDS.has(c.kind) && c.table.toLowerCase() === key).length, expected, actual);
   });
 }
 
@@ -84,12 +84,13 @@ export function sqliteFixFor(change: SchemaChange, expected: Schema, actual: Sch
   return sqliteFixesFor([change], expected, actual)[0];
 }
 
-function rebuildScript(name: string, changes: SchemaChange[], expected: Schema, actual: Schema): string | undefined {
+/** The rebuild of table `name`, which makes `covered` changes, under a comment that says so (the text output shows only that line). */
+function rebuildScript(name: string, covered: number, expected: Schema, actual: Schema): string | undefined {
   const from = findTable(actual, name);
   const to = findTable(expected, name);
   if (!from || !to) return undefined;
-  const what = changes.map((c) => (c.column ? `${c.column.replace(/[\r\n]+/g, ' ')} (${c.kind})` : c.kind)).join(', ');
-  const comment = `-- rebuild ${q(name)} for ${what}, which SQLite's ALTER TABLE cannot do: rows are copied into a new table with foreign keys off, so no ON DELETE fires`;
+  const what = covered === 1 ? ": SQLite's ALTER TABLE cannot make this change" : ` for its ${covered} changes, which SQLite's ALTER TABLE cannot all make`;
+  const comment = `-- rebuild ${q(name)}${what}; rows are copied into a new table with foreign keys off, so no ON DELETE fires`;
   return `${comment}\n${script(withForeignKeysOff(rebuildTableStatements(from, to)))}`;
 }
 

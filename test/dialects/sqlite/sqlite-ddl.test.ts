@@ -285,7 +285,7 @@ describe('sqliteFixFor', () => {
     const expected = await introspect(BASE.replace('nickname text', 'nickname text, joined text').replace('name varchar(20)', 'name varchar(40)'));
     assert.equal(sqliteFixFor(change('column.missing', { column: 'joined' }), expected, actual), 'ALTER TABLE "players" ADD COLUMN "joined" text');
     const rebuild = sqliteFixFor(change('column.type', { column: 'name' }), expected, actual)!;
-    assert.match(rebuild, /^-- rebuild "players" for name \(column.type\), which SQLite's ALTER TABLE cannot do: .*\nPRAGMA foreign_keys=OFF;\n/);
+    assert.match(rebuild, /^-- rebuild "players": SQLite's ALTER TABLE cannot make this change; .*\nPRAGMA foreign_keys=OFF;\n/);
     assert.match(rebuild, /CREATE TABLE "_lockstep_new_players"/);
     assert.equal(sqliteFixFor(change('enum.values', { table: 'mood' }), expected, actual), undefined);
     assert.equal(sqliteFixFor(change('table.extra', { table: 'teams' }), expected, actual), 'DROP TABLE "teams"');

@@ -29,7 +29,7 @@ import {
   setNullableSql,
   uniqueClause,
 } from './postgres-ddl.js';
-import { createViewsSql, dropViewsSql, mentions, viewsDependingOn } from './postgres-dependents.js';
+import { createViewsSql, dropViewsSql, expressionsUsingColumn, mentions, viewsDependingOn } from './postgres-dependents.js';
 
 type TableRef = { schema: string; name: string };
 
@@ -76,6 +76,7 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
 
   // Enums first: a recreated enum rewrites its columns, which views may depend on.
   const droppedEnumTypes: string[] = [];
+  const blockingExpressions: Array<{ table: Table; column: string }> = [];
   for (const c of of('enum.missing')) out.enums.push(createEnumSql(c.expected as EnumType));
   for (const c of of('enum.values')) {
     const want = c.expected as EnumType;
@@ -89,6 +90,7 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
       .filter(({ table, column }) => !droppedTables.has(key(table)) && !droppedColumns.has(key(table, column.name)) && !retyped.has(key(table, column.name)))
       .map((col) => ({ ...col, newDefault: toTable(col.table)?.columns.find((x) => x.name === col.column.name)?.default ?? null }));
     for (const col of columns) affectedTables.add(key(col.table));
+    for (const col of columns) blockingExpressions.push({ table: col.table, column: col.column.name });
     const recreate = recreateEnumSql(want, columns);
     out.enums.push(...recreate.before);
     droppedEnumTypes.push(recreate.dropOld);
@@ -147,6 +149,33 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
     if (droppedTables.has(key(ref(c)))) continue;
     if (have.name) out.dropKeys.push(dropConstraintSql(ref(c), have.name));
     else unsupported.push(c);
+  }
+  // Indexes and checks comparing a recreated enum's column with a value of the old type
+  // would block the column's rewrite: out before, back after (unless a change of their
+  // own drops or creates them already).
+  const named = (c: SchemaChange, side: unknown) => `${c.kind.split('.')[0]}|${key(ref(c))}|${(side as { name: string | null }).name}`;
+  const droppedByChange = new Set(changes.filter((c) => ['index.extra', 'index.mismatch', 'check.extra'].includes(c.kind)).map((c) => named(c, c.actual)));
+  const createdByChange = new Set(changes.filter((c) => ['index.missing', 'index.mismatch', 'check.missing'].includes(c.kind)).map((c) => named(c, c.expected)));
+  const moved = new Set<string>();
+  for (const { table, column } of blockingExpressions) {
+    const target = toTable(table);
+    const { indexes, checks } = expressionsUsingColumn(table, column);
+    for (const index of indexes) {
+      const id = `index|${key(table)}|${index.name}`;
+      if (moved.has(id) || droppedByChange.has(id)) continue;
+      moved.add(id);
+      out.dropKeys.push(dropIndexSql(table, index));
+      const wanted = target?.indexes.find((i) => i.name === index.name);
+      if (wanted && !createdByChange.has(id)) out.addKeys.push(createIndexSql(table, wanted));
+    }
+    for (const check of checks) {
+      const id = `check|${key(table)}|${check.name}`;
+      if (check.name === null || moved.has(id) || droppedByChange.has(id)) continue;
+      moved.add(id);
+      out.dropKeys.push(dropConstraintSql(table, check.name));
+      const wanted = target?.checks.find((c) => c.name === check.name);
+      if (wanted && !createdByChange.has(id)) out.addKeys.push(addConstraintSql(table, checkClause(wanted)));
+    }
   }
   const pkAdds: Array<{ table: TableRef; pk: PrimaryKey }> = [];
   for (const c of of('pk.mismatch')) {

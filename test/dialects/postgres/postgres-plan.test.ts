@@ -148,6 +148,17 @@ describe('planPostgresMigration round trips (apply plan, introspect, equal targe
     );
   });
 
+  test('enums: a recreated type whose values a partial index, an expression index and a check compare with', async () => {
+    const table = (values: string) =>
+      `create type level as enum (${values}); create table t (id int, l level not null,
+         constraint t_l_check check (l <> 'high' or id > 0));
+       create index t_low_idx on t (id) where l = 'low';
+       create index t_is_low_idx on t ((l = 'low'));`;
+    const statements = await roundTrip(table("'low', 'mid', 'high'"), table("'high', 'low'"), { data: "insert into t values (1, 'low');" });
+    assert.ok(statements.includes('DROP INDEX "t_low_idx";'));
+    assert.ok(statements.includes('ALTER TABLE "t" DROP CONSTRAINT "t_l_check";'));
+  });
+
   test('enums: created and dropped with the columns that use them', async () => {
     await roundTrip(
       "create type old_kind as enum ('a'); create table t (id int, k old_kind);",

@@ -55,21 +55,16 @@ const REBUILD = Symbol('rebuild');
  */
 export function sqliteFixesFor(changes: SchemaChange[], expected: Schema, actual: Schema): Array<string | undefined> {
   const fixes = changes.map((change) => singleFix(change, expected, actual));
-  const rebuilt = new Map<string, SchemaChange[]>();
-  changes.forEach((change, i) => {
-    if (fixes[i] !== REBUILD) return;
-    const key = change.table.toLowerCase();
-    rebuilt.set(key, [...(rebuilt.get(key) ?? []), change]);
-  });
+  const tableKey = (change: SchemaChange) => (TABLE_KINDS.has(change.kind) ? change.table.toLowerCase() : undefined);
+  const rebuilt = new Set(changes.filter((_, i) => fixes[i] === REBUILD).map(tableKey));
   const done = new Set<string>();
   return changes.map((change, i) => {
-    const key = change.table.toLowerCase();
-    const needing = TABLE_KINDS.has(change.kind) ? rebuilt.get(key) : undefined;
-    if (!needing) return fixes[i] === REBUILD ? undefined : (fixes[i] as string | undefined);
+    const key = tableKey(change);
+    if (key === undefined || !rebuilt.has(key)) return fixes[i] === REBUILD ? undefined : (fixes[i] as string | undefined);
     const name = findTable(actual, change.table)?.name ?? change.table;
     if (done.has(key)) return `-- done by the rebuild of ${q(name)} above`;
     done.add(key);
-    return rebuildScript(name, changes.filter((c) => TABLE_KINDS.has(c.kind) && c.table.toLowerCase() === key).length, expected, actual);
+    return rebuildScript(name, changes.filter((c) => tableKey(c) === key).length, expected, actual);
   });
 }
 

@@ -229,6 +229,34 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    test('cron: no burst of missed ticks after downtime, unless the task asks to catch up', async () => {
+      const d = await createJobsTestDb(dialect);
+      const ticks = dialect === 'postgres' ? 'lockstep.cron_ticks' : 'lockstep_cron_ticks';
+      try {
+        // The last tick anyone enqueued was 5 s ago: the workers were down since.
+        const last = new Date(Math.floor(Date.now() / 1000) * 1000 - 5000);
+        for (const name of ['every-second', 'every-second-catch-up']) {
+          await d.db.query(`insert into ${ticks} (task, tick_at, created_at) values ($1, $2, $3)`, [name, dialect === 'postgres' ? last : last.getTime(), dialect === 'postgres' ? last : last.getTime()]);
+        }
+        const plain = task('every-second', { cron: '* * * * * *', run: () => {} });
+        const catchUp = task('every-second-catch-up', { cron: { pattern: '* * * * * *', catchUp: true }, run: () => {} });
+        const startedAt = Date.now();
+        const worker = await runWorker({ url: d.t.url, tasks: [plain, catchUp], logger: silentLogger });
+        try {
+          const jobsOf = (name: string) => count(d.db, `select count(*) as n from ${jobsTable(dialect)} where task = $1`, [name]);
+          const caught = await jobsOf('every-second-catch-up');
+          const plainNow = await jobsOf('every-second');
+          // Catch-up enqueued each missed second at start; the plain task only future ticks.
+          assert.ok(caught >= 4, `${caught} missed ticks enqueued`);
+          assert.ok(plainNow <= Math.ceil((Date.now() - startedAt) / 1000), `${plainNow} plain ticks right after start`);
+        } finally {
+          await worker.stop();
+        }
+      } finally {
+        await d.dispose();
+      }
+    });
+
     test('stats, workers and retention pruning', async () => {
       const d = await createJobsTestDb(dialect);
       try {

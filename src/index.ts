@@ -88,5 +88,9 @@ export { startDashboard } from './dashboard/dashboard-server.js';
 export type { RunningDashboard } from './dashboard/dashboard-server.js';
 export { runDemo } from './demo/run-demo.js';
 
+// Jobs (the queue itself is `lockstep/jobs`)
+export { JOBS_SCHEMA_VERSION } from './jobs/jobs-schema-version.js';
+export type { JobState, JobRecord, QueueStats, WorkerInfo } from './jobs/job-store.js';
+
 // CLI (for embedding the command line in another tool)
 export { main as runCli } from './cli/main.js';

@@ -1,3 +1,5 @@
+import { createStyle } from '../cli/output.js';
+import { renderCheckText } from '../cli/render-check-report.js';
 import { LockstepError } from '../errors.js';
 import { checkSchema, type CheckReport } from '../schema/check.js';
 import type { JobStore } from './job-store.js';
@@ -53,9 +55,11 @@ export async function assertAppSchema(guard: AppSchemaGuard): Promise<void> {
   if (!guard.schema && !guard.migrations) return;
   const report = await checkSchema({ url: guard.url, schema: guard.schema, migrations: guard.migrations, devUrl: guard.devUrl });
   if (report.ok) return;
-  const lines = [...report.changes, ...(report.unmigrated ?? [])].map((c) => `  ${c.kind}  ${c.message}${c.fix ? `\n      fix: ${c.fix}` : ''}`);
+  // The same rendering as `lockstep check` (long rebuild fixes shown compactly), so the
+  // operator reads one report format wherever drift is found.
+  const differences = report.changes.length + (report.unmigrated?.length ?? 0);
   throw new SchemaGuardError(
-    `the database does not match ${report.expected.source}: ${report.changes.length + (report.unmigrated?.length ?? 0)} difference(s)\n${lines.join('\n')}`,
+    `the database does not match ${report.expected.source}: ${differences} difference(s)\n${renderCheckText(report, createStyle(false)).trimEnd()}`,
     'Apply the pending migrations (lockstep migrate up) or fix the drift; `lockstep check` shows the same report.',
     report,
   );

@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 import { connect } from '../../src/dialects/index.js';
 import type { DialectName } from '../../src/schema/model.js';
 import { runCli } from '../helpers/cli.js';
-import { createPgDatabase, dropPgDatabase, testPgUrl } from '../helpers/databases.js';
+import { createPgDatabase, dropPgDatabase, testPgUrl, urlWithPassword } from '../helpers/databases.js';
 import { applyFixture, FIXTURES_DIR } from '../helpers/fixture-schemas.js';
 
 const SEVEN = [
@@ -157,8 +157,7 @@ for (const dialect of ['postgres', 'sqlite'] as const) {
 
 /** The test server's URL with a password added and another database name. */
 function withPath(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.password = 's3cretpw';
+  const { url: parsed } = urlWithPassword(url);
   parsed.pathname = `/${database}`;
   return parsed.toString();
 }
@@ -183,6 +182,7 @@ describe('lockstep check: bad input exits 2 with a message naming the problem', 
         assert.equal(r.code, 2, r.stdout + r.stderr);
         assert.match(r.stderr, message);
         assert.doesNotMatch(r.stdout + r.stderr, /s3cretpw/, 'the password is never printed');
+        assert.ok(!(r.stdout + r.stderr).includes(urlWithPassword().secret), 'the server password is never printed');
         assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
       } finally {
         rmSync(dir, { recursive: true, force: true });

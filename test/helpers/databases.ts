@@ -90,3 +90,14 @@ export async function dropPgDatabase(databaseUrl: string): Promise<void> {
     await admin.end();
   }
 }
+
+/**
+ * A test server URL that carries a password, and that password, so a test can assert it
+ * is never printed. The server's own password is kept when it has one (the embedded
+ * server uses scram auth); under trust auth any password works, so one is made up.
+ */
+export function urlWithPassword(url: string = testPgUrl()): { url: URL; secret: string } {
+  const parsed = new URL(url);
+  if (!parsed.password) parsed.password = 's3cret-hunter2';
+  return { url: parsed, secret: decodeURIComponent(parsed.password) };
+}

@@ -172,6 +172,13 @@ export interface JobStoreOptions {
 
 export interface JobStore {
   readonly dialect: DialectName;
+  /** The jobs table as users see it in SQL (`lockstep.jobs`, `lockstep_jobs`), for messages. */
+  readonly jobsTable: string;
+  /**
+   * Default worker poll interval: long where the store wakes workers itself
+   * (PostgreSQL LISTEN/NOTIFY), short where polling is the only wake-up (SQLite).
+   */
+  readonly defaultPollIntervalMs: number;
   /** Creates or upgrades the jobs tables; returns the version before and after. */
   install(): Promise<{ from: number; to: number }>;
   /** Installed version of the jobs tables; 0 when they are not installed. */

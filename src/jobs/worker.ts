@@ -136,7 +136,7 @@ class JobWorker implements Worker {
     this.connectionBudget = store.connectionBudget;
     this.concurrency = Math.max(1, options.concurrency ?? 10);
     this.leaseMs = Math.max(100, options.leaseMs ?? 30_000);
-    this.pollMs = options.pollIntervalMs ?? (store.dialect === 'postgres' ? 1000 : 200);
+    this.pollMs = options.pollIntervalMs ?? store.defaultPollIntervalMs;
     this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
     this.log = options.logger ?? consoleLogger();
     this.cron = new CronScheduler(store, [...tasks.values()], this.log);

@@ -38,7 +38,7 @@ export async function openQueue(ctx: CommandContext, options: { install?: boolea
     throw error;
   });
   if (version !== JOBS_SCHEMA_VERSION) {
-    const display = queue.store.dialect === 'postgres' ? 'lockstep.jobs' : 'lockstep_jobs';
+    const display = queue.store.jobsTable;
     await queue.close();
     throw new LockstepError(
       version === 0 ? `the jobs tables (${display}) are not installed in this database` : `the jobs tables are at version ${version}; this lockstep expects ${JOBS_SCHEMA_VERSION}`,

@@ -137,6 +137,8 @@ export function createPostgresJobStore(db: Database, options: PostgresJobStoreOp
 
 class PostgresJobStore implements JobStore {
   readonly dialect = 'postgres' as const;
+  readonly jobsTable = 'lockstep.jobs';
+  readonly defaultPollIntervalMs = 1000;
   readonly connectionBudget: number;
   private listeners = new Set<pg.Client>();
 

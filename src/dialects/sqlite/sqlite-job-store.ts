@@ -156,6 +156,8 @@ type Row = Record<string, unknown>;
 
 class SqliteJobStore implements JobStore {
   readonly dialect = 'sqlite' as const;
+  readonly jobsTable = 'lockstep_jobs';
+  readonly defaultPollIntervalMs = 200;
   /** One connection of its own, plus the caller's. */
   readonly connectionBudget = 2;
   private statements = new Map<string, BetterSqlite3.Statement>();

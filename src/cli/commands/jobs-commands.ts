@@ -4,7 +4,7 @@ import { JOB_STATES } from '../../jobs/job-store.js';
 import { jobJson } from '../../jobs/queue.js';
 import type { Command } from '../command.js';
 import { createStyle } from '../output.js';
-import { maybeLoadTasks, openQueue, parseIntOption, parseJobId } from './jobs-common.js';
+import { maybeLoadTasks, parseIntOption, parseJobId, withQueue } from './jobs-common.js';
 import { formatJobDetails, formatJobTable } from './jobs-format.js';
 import { workerCommand } from './worker.js';
 
@@ -13,14 +13,11 @@ export const jobsInstallCommand: Command = {
   summary: "create or upgrade the jobs queue's tables (lockstep's own migrations)",
   options: {},
   async run(_args, ctx) {
-    const queue = await openQueue(ctx, { install: true });
-    try {
+    return withQueue(ctx, { install: true }, async (queue) => {
       const { from, to } = await queue.install();
       ctx.stdout.write(from === to ? `jobs tables already at version ${to}\n` : `jobs tables installed at version ${to}${from ? ` (were at ${from})` : ''}\n`);
       return 0;
-    } finally {
-      await queue.close();
-    }
+    });
   },
 };
 
@@ -53,8 +50,7 @@ export const jobsEnqueueCommand: Command = {
     if (tasks && !tasks.some((t) => t.name === name)) {
       throw new LockstepError(`no task named "${name}" in the tasks module`, { hint: `Known tasks: ${tasks.map((t) => t.name).join(', ')}.` });
     }
-    const queue = await openQueue(ctx, { tasks });
-    try {
+    return withQueue(ctx, { tasks }, async (queue) => {
       const job = await queue.enqueue(name, payload, {
         key: args.values.key as string | undefined,
         runAt: args.values['run-at'] as string | undefined,
@@ -65,9 +61,7 @@ export const jobsEnqueueCommand: Command = {
       ctx.stdout.write(`${job.id}\n`);
       if (!job.created) ctx.stderr.write(`a job with key "${String(args.values.key)}" is already queued or running: ${job.id}\n`);
       return 0;
-    } finally {
-      await queue.close();
-    }
+    });
   },
 };
 
@@ -87,8 +81,7 @@ export const jobsListCommand: Command = {
     for (const s of states ?? []) {
       if (!JOB_STATES.includes(s as JobState)) throw new LockstepError(`unknown state "${s}"`, { hint: `States: ${JOB_STATES.join(', ')}.` });
     }
-    const queue = await openQueue(ctx);
-    try {
+    return withQueue(ctx, async (queue) => {
       const jobs = await queue.listJobs({
         state: states as JobState[] | undefined,
         task: args.values.task as string | undefined,
@@ -99,9 +92,7 @@ export const jobsListCommand: Command = {
       if (args.values.json) ctx.stdout.write(`${JSON.stringify(jobs.map(jobJson), null, 2)}\n`);
       else ctx.stdout.write(formatJobTable(jobs, createStyle(ctx.color)));
       return 0;
-    } finally {
-      await queue.close();
-    }
+    });
   },
 };
 
@@ -113,16 +104,13 @@ export const jobsShowCommand: Command = {
   options: { json: { type: 'boolean', description: 'print JSON' } },
   async run(args, ctx) {
     const id = parseJobId(args.positionals[0]);
-    const queue = await openQueue(ctx);
-    try {
+    return withQueue(ctx, async (queue) => {
       const job = await queue.getJob(id);
       if (!job) throw new LockstepError(`job ${id} does not exist`, { hint: 'List jobs with `lockstep jobs list`.' });
       if (args.values.json) ctx.stdout.write(`${JSON.stringify(jobJson(job), null, 2)}\n`);
       else ctx.stdout.write(formatJobDetails(job, createStyle(ctx.color)));
       return 0;
-    } finally {
-      await queue.close();
-    }
+    });
   },
 };
 
@@ -134,14 +122,11 @@ export const jobsRetryCommand: Command = {
   options: {},
   async run(args, ctx) {
     const id = parseJobId(args.positionals[0]);
-    const queue = await openQueue(ctx);
-    try {
+    return withQueue(ctx, async (queue) => {
       const job = await queue.retryJob(id);
       ctx.stdout.write(`job ${job.id} (${job.task}) is queued again\n`);
       return 0;
-    } finally {
-      await queue.close();
-    }
+    });
   },
 };
 
@@ -153,14 +138,11 @@ export const jobsCancelCommand: Command = {
   options: {},
   async run(args, ctx) {
     const id = parseJobId(args.positionals[0]);
-    const queue = await openQueue(ctx);
-    try {
+    return withQueue(ctx, async (queue) => {
       const job = await queue.cancelJob(id);
       ctx.stdout.write(`job ${job.id} (${job.task}) is cancelled\n`);
       return 0;
-    } finally {
-      await queue.close();
-    }
+    });
   },
 };
 

@@ -30,6 +30,26 @@ export function jobsConfig(ctx: CommandContext): JobsConfig {
 }
 
 /** Opens the queue of the configured database; unless `install`, the jobs tables must be there. */
+/**
+ * Opens the configured queue for one command, runs `fn`, and always closes the queue,
+ * so no command can leave a pool open behind an error.
+ */
+export async function withQueue<T>(ctx: CommandContext, fn: (queue: Queue) => Promise<T>): Promise<T>;
+export async function withQueue<T>(ctx: CommandContext, options: { install?: boolean; tasks?: Task<any>[] }, fn: (queue: Queue) => Promise<T>): Promise<T>;
+export async function withQueue<T>(
+  ctx: CommandContext,
+  optionsOrFn: { install?: boolean; tasks?: Task<any>[] } | ((queue: Queue) => Promise<T>),
+  maybeFn?: (queue: Queue) => Promise<T>,
+): Promise<T> {
+  const [options, fn] = typeof optionsOrFn === 'function' ? [{}, optionsOrFn] : [optionsOrFn, maybeFn!];
+  const queue = await openQueue(ctx, options);
+  try {
+    return await fn(queue);
+  } finally {
+    await queue.close();
+  }
+}
+
 export async function openQueue(ctx: CommandContext, options: { install?: boolean; tasks?: Task<any>[] } = {}): Promise<Queue> {
   const queue = await createQueue({ url: ctx.config().url, maxConnections: 2, tasks: options.tasks });
   if (options.install) return queue;

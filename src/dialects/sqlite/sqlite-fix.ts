@@ -1,5 +1,5 @@
 import type { Index, Schema, View } from '../../schema/model.js';
-import type { ChangeKind, SchemaChange } from '../../schema/schema-change.js';
+import { CHANGE_KINDS, type ChangeKind, type SchemaChange } from '../../schema/schema-change.js';
 import {
   addColumnSql,
   canAddColumn,
@@ -23,24 +23,7 @@ import { quoteSqliteIdentifier as q } from './sqlite-lexer.js';
  */
 
 /** Changes that belong to a table and that a rebuild of that table takes care of. */
-const TABLE_KINDS = new Set<ChangeKind>([
-  'column.missing',
-  'column.extra',
-  'column.type',
-  'column.nullable',
-  'column.default',
-  'pk.mismatch',
-  'fk.missing',
-  'fk.extra',
-  'fk.mismatch',
-  'unique.missing',
-  'unique.extra',
-  'index.missing',
-  'index.extra',
-  'index.mismatch',
-  'check.missing',
-  'check.extra',
-]);
+const TABLE_KINDS = new Set<ChangeKind>(CHANGE_KINDS.filter((kind) => !/^(table|enum|view)\./.test(kind)));
 
 const REBUILD = Symbol('rebuild');
 

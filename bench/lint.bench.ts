@@ -9,7 +9,7 @@ import { getDialect } from '../src/dialects/index.js';
 import { CodeIndex } from '../src/lint/code-references.js';
 import { lintMigrations } from '../src/lint/lint.js';
 import { readMigrationsFolder } from '../src/migrations/migration-folder.js';
-import type { DialectName } from '../src/schema/model.js';
+import type { DialectName } from '../src/core/model.js';
 import { resolveTestPostgres } from '../test/helpers/test-postgres.js';
 
 const MIGRATIONS = Number(process.env.BENCH_MIGRATIONS ?? 200);

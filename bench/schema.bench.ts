@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Database } from '../src/dialects/database.js';
 import { connect, getDialect } from '../src/dialects/index.js';
-import { diffSchemas } from '../src/schema/diff-schemas.js';
-import type { DialectName, Schema } from '../src/schema/model.js';
+import { diffSchemas } from '../src/core/diff-schemas.js';
+import type { DialectName, Schema } from '../src/core/model.js';
 import { createPgDatabase, dropPgDatabase } from '../test/helpers/databases.js';
 import { resolveTestPostgres } from '../test/helpers/test-postgres.js';
 

@@ -8,9 +8,9 @@
  */
 
 // Errors and configuration
-export { LockstepError, isLockstepError } from './errors.js';
-export { loadConfig, DEFAULT_URL, CONFIG_FILE } from './config.js';
-export type { LockstepConfig, ConfigOverrides } from './config.js';
+export { LockstepError, isLockstepError } from './core/errors.js';
+export { loadConfig, DEFAULT_URL, CONFIG_FILE } from './core/config.js';
+export type { LockstepConfig, ConfigOverrides } from './core/config.js';
 
 // Databases and dialects
 export { connect, getDialect } from './dialects/index.js';
@@ -21,20 +21,20 @@ export type { Dialect, DialectCapability, SqlStatement, ScratchDatabase, RenameH
 export { postgresDialect } from './dialects/postgres/postgres-dialect.js';
 export { sqliteDialect } from './dialects/sqlite/sqlite-dialect.js';
 export { startEmbeddedPostgres } from './dialects/postgres/postgres-embedded.js';
-export { runScript } from './sql/run-script.js';
+export { runScript } from './dialects/run-script.js';
 
 // Schema model, diff and check
-export type * from './schema/model.js';
-export { CHANGE_KINDS } from './schema/schema-change.js';
-export type { ChangeKind, SchemaChange, SchemaDiff } from './schema/schema-change.js';
-export { diffSchemas } from './schema/diff-schemas.js';
-export type { DiffOptions } from './schema/diff-schemas.js';
-export { validateForeignKeys } from './schema/validate-foreign-keys.js';
-export type { ForeignKeyProblem, TypesCompatible } from './schema/validate-foreign-keys.js';
-export { checkSchema } from './schema/check.js';
-export type { CheckOptions, CheckReport } from './schema/check.js';
-export { diffSources } from './schema/diff-sources.js';
-export { formatSnapshot, parseSnapshot } from './schema/snapshot.js';
+export type * from './core/model.js';
+export { CHANGE_KINDS } from './core/schema-change.js';
+export type { ChangeKind, SchemaChange, SchemaDiff } from './core/schema-change.js';
+export { diffSchemas } from './core/diff-schemas.js';
+export type { DiffOptions } from './core/diff-schemas.js';
+export { validateForeignKeys } from './core/validate-foreign-keys.js';
+export type { ForeignKeyProblem, TypesCompatible } from './core/validate-foreign-keys.js';
+export { checkSchema } from './check/check.js';
+export type { CheckOptions, CheckReport } from './check/check.js';
+export { diffSources } from './check/diff-sources.js';
+export { formatSnapshot, parseSnapshot } from './core/snapshot.js';
 export { loadSource } from './sources/load-source.js';
 export type { LoadedSource, SourceKind } from './sources/load-source.js';
 export { replayMigrations } from './sources/migrations-source.js';

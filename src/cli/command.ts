@@ -1,4 +1,4 @@
-import type { LockstepConfig } from '../config.js';
+import type { LockstepConfig } from '../core/config.js';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
-import { loadConfig, type LockstepConfig } from '../config.js';
+import { loadConfig, type LockstepConfig } from '../core/config.js';
 import { redactPassword } from '../dialects/connection-url.js';
-import { errorMessage, isLockstepError } from '../errors.js';
+import { errorMessage, isLockstepError } from '../core/errors.js';
 import { type Command, type CommandIO, GLOBAL_OPTIONS, type OptionSpec } from './command.js';
 import { COMMANDS } from './commands/index.js';
-import { createStyle, wantsColor } from './output.js';
+import { createStyle, wantsColor } from '../report/style.js';
 
 const defaultIO = (): CommandIO => ({ stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() });
 

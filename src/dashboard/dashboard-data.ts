@@ -1,6 +1,6 @@
 import type { HealthReport } from '../health/health-report.js';
 import type { OpsFacts } from '../health/ops-facts.js';
-import type { SchemaChange } from '../schema/schema-change.js';
+import type { SchemaChange } from '../core/schema-change.js';
 
 /** A job as the dashboard shows it (the shape of `lockstep jobs show --json`). */
 export interface JobView {

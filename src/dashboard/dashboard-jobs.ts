@@ -1,5 +1,5 @@
 import type { Database } from '../dialects/database.js';
-import { LockstepError } from '../errors.js';
+import { LockstepError } from '../core/errors.js';
 import type { JobEvent, JobRecord, JobState, JobStore } from '../jobs/job-store.js';
 import { JOB_STATES } from '../jobs/job-store.js';
 import { openJobStore } from '../jobs/open-job-store.js';

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { errorMessage, isLockstepError, LockstepError } from '../errors.js';
+import { errorMessage, isLockstepError, LockstepError } from '../core/errors.js';
 import type { HealthChecker } from '../health/health-checker.js';
 import { createHealthHandler, sendJson } from '../http/health-handler.js';
 import { closeServer, isLoopback, listen } from '../http/listen.js';

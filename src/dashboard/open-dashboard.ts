@@ -1,4 +1,4 @@
-import type { LockstepConfig } from '../config.js';
+import type { LockstepConfig } from '../core/config.js';
 import { createHealthChecker } from '../health/health-checker.js';
 import type { HealthSettings } from '../health/health-settings.js';
 import { createDashboardJobs } from './dashboard-jobs.js';

@@ -1,4 +1,4 @@
-import type { Style } from '../cli/output.js';
+import type { Style } from '../report/style.js';
 import type { JobRecord } from '../jobs/job-store.js';
 
 export interface ProgressOutput {

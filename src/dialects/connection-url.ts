@@ -1,5 +1,5 @@
-import { LockstepError } from '../errors.js';
-import type { DialectName } from '../schema/model.js';
+import { LockstepError } from '../core/errors.js';
+import type { DialectName } from '../core/model.js';
 
 export interface ConnectionUrl {
   dialect: DialectName;

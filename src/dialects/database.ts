@@ -1,4 +1,4 @@
-import type { DialectName } from '../schema/model.js';
+import type { DialectName } from '../core/model.js';
 
 /**
  * The database seam. Everything above the dialect folders talks to a database through

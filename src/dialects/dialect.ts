@@ -1,9 +1,5 @@
-import type { JobStore, JobStoreOptions } from '../jobs/job-store.js';
-import type { ScriptFacts } from '../lint/statement-facts.js';
-import type { MigrationStore } from '../migrations/migration-store.js';
-import type { RehearsalTarget } from '../rehearse/rehearsal-target.js';
-import type { SchemaChange } from '../schema/schema-change.js';
-import type { Column, DialectName, Schema } from '../schema/model.js';
+import type { SchemaChange } from '../core/schema-change.js';
+import type { Column, DialectName, Schema } from '../core/model.js';
 import type { ConnectionUrl } from './connection-url.js';
 import type { ConnectOptions, Database, Queryable } from './database.js';
 
@@ -56,8 +52,11 @@ export interface MigrationPlan {
 }
 
 /**
- * Everything dialect-specific lives behind this interface (Kysely's dialect folders).
- * Capability flags replace `if (dialect === …)` elsewhere.
+ * The database engine behind one dialect: driver, introspector, statement splitter, DDL
+ * and migration planner (Kysely's dialect folders). It knows no feature: each feature
+ * keeps its own per-dialect half beside it (`check/fixes/`, `migrations/stores/`,
+ * `lint/facts/`, `rehearse/targets/`, `jobs/plans/`). Capability flags replace
+ * `if (dialect === …)` elsewhere.
  */
 export interface Dialect {
   readonly name: DialectName;
@@ -80,21 +79,11 @@ export interface Dialect {
   createScratch(options?: ScratchOptions): Promise<ScratchDatabase>;
   /** Splits a script into statements, keeping line numbers for error messages. */
   splitStatements(sql: string): SqlStatement[];
-  /** What each statement of a migration does (CONCURRENTLY, NOT VALID, renames…), for lint and rehearse. */
-  statementFacts(script: string): ScriptFacts;
   quoteIdentifier(name: string): string;
   /** Whether a foreign key column `from` may reference key column `to` (for `validateForeignKeys`). */
   typesCompatible(from: Column, to: Column): boolean;
-  /** The fix `check` prints for each change (same order); one fix may cover several changes (a SQLite table rebuild). undefined where none fits. */
-  fixesFor(changes: SchemaChange[], expected: Schema, actual: Schema): Array<string | undefined>;
   /** Ordered statements that take schema `from` to schema `to`. */
   planMigration(from: Schema, to: Schema, options?: { renames?: RenameHint[] }): MigrationPlan;
-  /** The migrator's history table and lock (`<dialect>-migration-store.ts`). */
-  readonly migrationStore: MigrationStore;
-  /** The jobs queue's storage (`lockstep/jobs`) on an open database. */
-  createJobStore(db: Database, options?: JobStoreOptions): JobStore;
-  /** Where `lockstep rehearse` runs migrations against live data (`<dialect>-rehearsal.ts`). */
-  readonly rehearsal: RehearsalTarget;
 }
 
 /** The boolean capability flags of a dialect, e.g. `'supportsConcurrentIndexes'`. */

@@ -1,4 +1,4 @@
-import type { DialectName } from '../schema/model.js';
+import type { DialectName } from '../core/model.js';
 import { parseConnectionUrl } from './connection-url.js';
 import type { ConnectOptions, Database } from './database.js';
 import type { Dialect } from './dialect.js';

@@ -1,6 +1,6 @@
-import type { LockstepConfig } from '../config.js';
+import type { LockstepConfig } from '../core/config.js';
 import type { Database } from '../dialects/database.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../core/errors.js';
 import { openJobStore } from '../jobs/open-job-store.js';
 import type { HealthSettings } from './health-settings.js';
 import { type DatabaseFacts, EMPTY_JOBS, type OpsFacts, type SectionTiming } from './ops-facts.js';

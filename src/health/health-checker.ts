@@ -1,8 +1,8 @@
-import { loadConfig, type LockstepConfig } from '../config.js';
+import { loadConfig, type LockstepConfig } from '../core/config.js';
 import { redactPassword } from '../dialects/connection-url.js';
 import type { Database } from '../dialects/database.js';
 import { connect } from '../dialects/index.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../core/errors.js';
 import { collectFacts, type FactsCache } from './collect-facts.js';
 import { evaluateHealth, type HealthReport } from './health-report.js';
 import { type HealthSettings, resolveHealthSettings } from './health-settings.js';

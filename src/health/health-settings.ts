@@ -1,4 +1,4 @@
-import { LockstepError } from '../errors.js';
+import { LockstepError } from '../core/errors.js';
 
 /** A probe is `degraded` at or above `degraded` and `failing` at or above `failing`. */
 export interface Threshold {

@@ -1,4 +1,4 @@
-import type { SchemaChange } from '../schema/schema-change.js';
+import type { SchemaChange } from '../core/schema-change.js';
 
 /**
  * What lockstep knows about a running system at one instant, read from the database in

@@ -1,4 +1,4 @@
-import type { LockstepConfig } from '../config.js';
+import type { LockstepConfig } from '../core/config.js';
 import type { Database } from '../dialects/database.js';
 import { readMigrationsFolder } from '../migrations/migration-folder.js';
 import { migrationStatus } from '../migrations/migration-status.js';

@@ -1,12 +1,12 @@
 import { statSync } from 'node:fs';
-import type { LockstepConfig } from '../config.js';
+import type { LockstepConfig } from '../core/config.js';
 import type { Database } from '../dialects/database.js';
 import { getDialect } from '../dialects/index.js';
 import { readMigrationsFolder } from '../migrations/migration-folder.js';
 import { migrationStatus } from '../migrations/migration-status.js';
-import { withFixes } from '../schema/check.js';
-import { diffSchemas } from '../schema/diff-schemas.js';
-import type { Schema } from '../schema/model.js';
+import { withFixes } from '../check/check.js';
+import { diffSchemas } from '../core/diff-schemas.js';
+import type { Schema } from '../core/model.js';
 import { displayPath } from '../sources/display-path.js';
 import { replayMigrations } from '../sources/migrations-source.js';
 import { loadSchemaFile } from '../sources/schema-file-source.js';

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../core/errors.js';
 import type { HealthChecker } from '../health/health-checker.js';
 import { opsMetrics } from './ops-metrics.js';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from './prometheus.js';

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { isIP } from 'node:net';
-import { LockstepError } from '../errors.js';
+import { LockstepError } from '../core/errors.js';
 
 /** Loopback addresses: only this machine can connect, so no token is needed. */
 export function isLoopback(host: string): boolean {

@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { LockstepConfig } from '../config.js';
+import type { LockstepConfig } from '../core/config.js';
 import { createHealthChecker } from '../health/health-checker.js';
 import { createHealthHandler } from './health-handler.js';
 import { closeServer, listen } from './listen.js';

@@ -1,5 +1,5 @@
 import { Cron } from 'croner';
-import { LockstepError } from '../errors.js';
+import { LockstepError } from '../core/errors.js';
 import type { JobStore } from './job-store.js';
 import type { WorkerLogger } from './job-logger.js';
 import type { CronSchedule, Task } from './task.js';

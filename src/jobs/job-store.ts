@@ -1,5 +1,5 @@
 import type { ConnectionUrl } from '../dialects/connection-url.js';
-import type { DialectName } from '../schema/model.js';
+import type { DialectName } from '../core/model.js';
 
 /**
  * The jobs queue's storage seam: every SQL statement of the queue lives behind it, in

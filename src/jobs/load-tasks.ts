@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { errorMessage, LockstepError } from '../errors.js';
+import { errorMessage, LockstepError } from '../core/errors.js';
 import { isTask, type Task } from './task.js';
 
 /**

@@ -1,8 +1,9 @@
 import { parseConnectionUrl } from '../dialects/connection-url.js';
 import type { Database } from '../dialects/database.js';
 import { connect, getDialect } from '../dialects/index.js';
-import { LockstepError } from '../errors.js';
+import { LockstepError } from '../core/errors.js';
 import type { JobStore } from './job-store.js';
+import { createJobStore } from './stores/index.js';
 
 export interface JobStoreTarget {
   /** Database URL; the store opens (and closes) its own connections. */
@@ -32,7 +33,7 @@ export async function openJobStore(target: JobStoreTarget): Promise<OpenedJobSto
   const url = target.url ? parseConnectionUrl(target.url) : undefined;
   const maxConnections = target.maxConnections ?? DEFAULT_POOL_SIZE;
   const db = target.db ?? (await connect(target.url!, { maxConnections, applicationName: target.applicationName }));
-  const store = getDialect(db.dialect).createJobStore(db, { url, maxConnections, applicationName: target.applicationName });
+  const store = createJobStore(db, { url, maxConnections, applicationName: target.applicationName });
   return {
     store,
     db,

@@ -1,4 +1,4 @@
-import { LockstepError } from '../errors.js';
+import { LockstepError } from '../core/errors.js';
 import type {
   EnqueuedJob,
   JobEvent,

@@ -1,7 +1,7 @@
-import { createStyle } from '../cli/output.js';
-import { renderCheckText } from '../cli/render-check-report.js';
-import { LockstepError } from '../errors.js';
-import { checkSchema, type CheckReport } from '../schema/check.js';
+import { createStyle } from '../report/style.js';
+import { renderCheckText } from '../report/render-check-report.js';
+import { LockstepError } from '../core/errors.js';
+import { checkSchema, type CheckReport } from '../check/check.js';
 import type { JobStore } from './job-store.js';
 import { JOBS_SCHEMA_VERSION } from './jobs-schema-version.js';
 

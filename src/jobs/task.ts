@@ -1,4 +1,4 @@
-import { LockstepError } from '../errors.js';
+import { LockstepError } from '../core/errors.js';
 import type { BackoffOptions } from './backoff.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 

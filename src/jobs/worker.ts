@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { errorMessage, LockstepError } from '../errors.js';
+import { errorMessage, LockstepError } from '../core/errors.js';
 import { retryDelayMs } from './backoff.js';
 import { CronScheduler } from './cron-scheduler.js';
 import { consoleLogger, jobLogger, type WorkerLogger } from './job-logger.js';

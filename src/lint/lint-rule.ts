@@ -1,7 +1,7 @@
 import type { Dialect, DialectCapability } from '../dialects/dialect.js';
 import type { Migration } from '../migrations/migration-folder.js';
-import type { Column, Schema, Table } from '../schema/model.js';
-import type { SchemaChange } from '../schema/schema-change.js';
+import type { Column, Schema, Table } from '../core/model.js';
+import type { SchemaChange } from '../core/schema-change.js';
 import type { CodeReference, ReferenceTarget } from './code-references.js';
 import type { MigrationFacts, StatementFact, StatementInfo } from './statement-facts.js';
 

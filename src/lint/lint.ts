@@ -1,10 +1,10 @@
 import { relative } from 'node:path';
 import type { Dialect, ScratchDatabase } from '../dialects/dialect.js';
-import { errorMessage, LockstepError } from '../errors.js';
+import { errorMessage, LockstepError } from '../core/errors.js';
 import type { Migration } from '../migrations/migration-folder.js';
-import { diffSchemas } from '../schema/diff-schemas.js';
-import type { Schema } from '../schema/model.js';
-import { describeScriptError } from '../sql/run-script.js';
+import { diffSchemas } from '../core/diff-schemas.js';
+import type { Schema } from '../core/model.js';
+import { describeScriptError } from '../dialects/run-script.js';
 import { CodeIndex, type CodeReference, type ReferenceTarget } from './code-references.js';
 import { type FindingReference, type LintContext, type LintFinding, ruleApplies, type StatementFailure } from './lint-rule.js';
 import { INVALID_IGNORE, RULES } from './rules/index.js';

@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import type { Database } from '../dialects/database.js';
 import { connect } from '../dialects/index.js';
-import { errorMessage, LockstepError } from '../errors.js';
+import { errorMessage, LockstepError } from '../core/errors.js';
 import type { Migration } from '../migrations/migration-folder.js';
 import { migrationStatus } from '../migrations/migration-status.js';
 

@@ -1,5 +1,6 @@
 import type { Dialect } from '../dialects/dialect.js';
 import type { TypeLike } from './type-compat.js';
+import { statementFactsFor } from './facts/index.js';
 
 /**
  * What a statement of a migration does, as read by a parser: the change set from the
@@ -49,7 +50,7 @@ export interface IgnoreDirective {
   line: number;
 }
 
-/** What a dialect's parser reads from a script (`Dialect.statementFacts`). */
+/** What a dialect's parser reads from a script (`lint/facts/<dialect>.ts`). */
 export interface ScriptFacts {
   statements: StatementInfo[];
   /** Set when the parser rejected the script; statements is then empty. */
@@ -81,6 +82,6 @@ export function readIgnoreDirectives(script: string): IgnoreDirective[] {
  * extractStatementFacts(getDialect('postgres'), 'create index i on t (a);').statements[0].facts;
  * // [{ kind: 'create-index', table: 't', index: 'i', unique: false, concurrently: false, columns: ['a'] }]
  */
-export function extractStatementFacts(dialect: Pick<Dialect, 'statementFacts'>, script: string): MigrationFacts {
-  return { ...dialect.statementFacts(script), ignores: readIgnoreDirectives(script) };
+export function extractStatementFacts(dialect: Pick<Dialect, 'name'>, script: string): MigrationFacts {
+  return { ...statementFactsFor(dialect.name, script), ignores: readIgnoreDirectives(script) };
 }

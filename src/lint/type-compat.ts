@@ -1,4 +1,4 @@
-import type { ColumnType } from '../schema/model.js';
+import type { ColumnType } from '../core/model.js';
 
 /**
  * Type comparisons lint and rehearse share: is a type change narrowing (can fail or lose

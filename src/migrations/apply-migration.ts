@@ -1,7 +1,7 @@
 import { hostname, userInfo } from 'node:os';
 import type { Queryable } from '../dialects/database.js';
 import type { Dialect } from '../dialects/dialect.js';
-import { runScript } from '../sql/run-script.js';
+import { runScript } from '../dialects/run-script.js';
 import type { Migration } from './migration-folder.js';
 import type { MigrationResult } from './migration-result.js';
 import { isApplied, type MigrationSession, recordApplied, recordReverted } from './migration-store.js';

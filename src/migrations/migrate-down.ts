@@ -1,11 +1,12 @@
 import type { Database } from '../dialects/database.js';
 import { getDialect } from '../dialects/index.js';
-import { LockstepError } from '../errors.js';
+import { LockstepError } from '../core/errors.js';
 import { ALREADY_DONE, applyMigration } from './apply-migration.js';
 import { compareVersions, type Migration } from './migration-folder.js';
 import type { MigrateOutcome, MigrationProblem, MigrationProgress, MigrationResult } from './migration-result.js';
 import type { HistoryRow } from './migration-store.js';
 import { displayPath } from './verify-migrations.js';
+import { migrationStoreFor } from './stores/index.js';
 
 export interface MigrateDownOptions {
   /** Revert the last N applied migrations (default 1). */
@@ -35,10 +36,10 @@ export async function migrateDown(db: Database, migrations: Migration[], options
       throw new LockstepError(`--steps must be a whole number of at least 1, got ${options.steps}`);
     }
     const dialect = getDialect(db.dialect);
-    return await dialect.migrationStore.withLock(
+    return await migrationStoreFor(dialect.name).withLock(
       db,
       async (session) => {
-        const history = await dialect.migrationStore.readHistory(session.conn);
+        const history = await migrationStoreFor(dialect.name).readHistory(session.conn);
         const targets = chooseTargets(history, options);
         const byVersion = new Map(migrations.map((m) => [m.version, m]));
         const problems = targets.flatMap((row) => revertProblems(row, byVersion.get(row.version)));

@@ -1,10 +1,11 @@
 import type { Database } from '../dialects/database.js';
 import { getDialect } from '../dialects/index.js';
-import { LockstepError } from '../errors.js';
+import { LockstepError } from '../core/errors.js';
 import { ALREADY_DONE, applyMigration } from './apply-migration.js';
 import { compareVersions, type Migration } from './migration-folder.js';
 import type { MigrateOutcome, MigrationProgress, MigrationResult } from './migration-result.js';
 import { findMigrationProblems } from './verify-migrations.js';
+import { migrationStoreFor } from './stores/index.js';
 
 export interface MigrateUpOptions {
   /** Apply up to and including this version. */
@@ -36,11 +37,11 @@ export async function migrateUp(db: Database, migrations: Migration[], options: 
       });
     }
     const dialect = getDialect(db.dialect);
-    return await dialect.migrationStore.withLock(
+    return await migrationStoreFor(dialect.name).withLock(
       db,
       async (session) => {
         // Read only now, under the lock: a concurrent run may have applied migrations while we waited.
-        const history = await dialect.migrationStore.readHistory(session.conn);
+        const history = await migrationStoreFor(dialect.name).readHistory(session.conn);
         const problems = findMigrationProblems(history, migrations, options);
         if (problems.length > 0) return { ok: false, results, problems };
         const applied = new Set(history.map((h) => h.version));

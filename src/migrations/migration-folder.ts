@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { LockstepError } from '../errors.js';
+import { LockstepError } from '../core/errors.js';
 
 /** First line of a migration that must run outside a transaction (CREATE INDEX CONCURRENTLY). */
 export const NO_TRANSACTION_HEADER = '-- lockstep:no-transaction';

@@ -3,6 +3,7 @@ import { getDialect } from '../dialects/index.js';
 import { compareVersions, type Migration } from './migration-folder.js';
 import type { MigrationProblem } from './migration-result.js';
 import { displayPath, findMigrationProblems } from './verify-migrations.js';
+import { migrationStoreFor } from './stores/index.js';
 
 export interface MigrationStatusEntry {
   version: string;
@@ -36,7 +37,7 @@ export interface MigrationStatus {
  * console.log(`${status.pending} pending`);
  */
 export async function migrationStatus(db: Database, migrations: Migration[]): Promise<MigrationStatus> {
-  const history = await getDialect(db.dialect).migrationStore.readHistory(db);
+  const history = await migrationStoreFor(db.dialect).readHistory(db);
   const byVersion = new Map(history.map((h) => [h.version, h]));
   const entries: MigrationStatusEntry[] = migrations.map((m) => {
     const row = byVersion.get(m.version);

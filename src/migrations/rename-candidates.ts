@@ -1,7 +1,7 @@
 import type { RenameHint } from '../dialects/dialect.js';
-import { LockstepError } from '../errors.js';
-import { type Column, qualifiedName, type Table } from '../schema/model.js';
-import type { SchemaChange } from '../schema/schema-change.js';
+import { LockstepError } from '../core/errors.js';
+import { type Column, qualifiedName, type Table } from '../core/model.js';
+import type { SchemaChange } from '../core/schema-change.js';
 
 /**
  * A disappearing column (or table) with a compatible newcomer next to it: maybe a rename,

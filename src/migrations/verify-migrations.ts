@@ -4,6 +4,7 @@ import { getDialect } from '../dialects/index.js';
 import { compareVersions, type Migration } from './migration-folder.js';
 import type { MigrationProblem } from './migration-result.js';
 import type { HistoryRow } from './migration-store.js';
+import { migrationStoreFor } from './stores/index.js';
 
 export interface VerifyOptions {
   /** Accept pending migrations older than the last applied one. */
@@ -20,7 +21,7 @@ export interface VerifyOptions {
  * for (const p of problems) console.log(p.message);
  */
 export async function verifyMigrations(db: Database, migrations: Migration[], options: VerifyOptions = {}): Promise<MigrationProblem[]> {
-  const history = await getDialect(db.dialect).migrationStore.readHistory(db);
+  const history = await migrationStoreFor(db.dialect).readHistory(db);
   return findMigrationProblems(history, migrations, options);
 }
 

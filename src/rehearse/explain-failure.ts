@@ -2,7 +2,7 @@ import type { Queryable } from '../dialects/database.js';
 import type { Dialect } from '../dialects/dialect.js';
 import type { StatementFact } from '../lint/statement-facts.js';
 import { canonicalBase, INTEGER_RANGES, type TypeLike } from '../lint/type-compat.js';
-import type { Schema } from '../schema/model.js';
+import type { Schema } from '../core/model.js';
 
 /**
  * Turns a failed migration into data terms by querying the data it failed on (read-only):

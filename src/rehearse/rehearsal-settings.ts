@@ -1,5 +1,5 @@
-import type { LockstepConfig } from '../config.js';
-import { LockstepError } from '../errors.js';
+import type { LockstepConfig } from '../core/config.js';
+import { LockstepError } from '../core/errors.js';
 import { DEFAULT_TIMEOUTS } from './rehearse.js';
 import type { RehearsalTimeouts } from './rehearsal-target.js';
 

@@ -1,7 +1,7 @@
 import type { Database, Queryable } from '../dialects/database.js';
 import type { StatementFact } from '../lint/statement-facts.js';
 import type { Migration } from '../migrations/migration-folder.js';
-import type { Schema } from '../schema/model.js';
+import type { Schema } from '../core/model.js';
 
 /** A lock a migration took, from `pg_locks` (PostgreSQL). */
 export interface RehearsalLock {

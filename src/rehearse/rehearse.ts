@@ -2,15 +2,16 @@ import { relative } from 'node:path';
 import type { Database, Queryable } from '../dialects/database.js';
 import type { Dialect } from '../dialects/dialect.js';
 import { getDialect } from '../dialects/index.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../core/errors.js';
 import { extractStatementFacts, type StatementFact } from '../lint/statement-facts.js';
 import { narrowingReason } from '../lint/type-compat.js';
 import type { Migration } from '../migrations/migration-folder.js';
-import { diffSchemas } from '../schema/diff-schemas.js';
-import type { DialectName, Schema } from '../schema/model.js';
-import { describeScriptError } from '../sql/run-script.js';
+import { diffSchemas } from '../core/diff-schemas.js';
+import type { DialectName, Schema } from '../core/model.js';
+import { describeScriptError } from '../dialects/run-script.js';
 import { type DataProbe, explainFacts, explainTypeChange, guardedProbe } from './explain-failure.js';
 import type { RehearsalLock, RehearsalTimeouts } from './rehearsal-target.js';
+import { rehearsalTargetFor } from './targets/index.js';
 
 export const DEFAULT_TIMEOUTS: RehearsalTimeouts = { lockTimeoutMs: 2000, statementTimeoutMs: 30_000 };
 
@@ -67,7 +68,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
   const dialect = getDialect(options.db.dialect);
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const cwd = options.cwd ?? process.cwd();
-  return dialect.rehearsal.rehearse(options.db, options.url, timeouts, async (sandbox) => {
+  return rehearsalTargetFor(dialect.name).rehearse(options.db, options.url, timeouts, async (sandbox) => {
     const steps: RehearsalStep[] = [];
     let failed = false;
     for (const migration of options.migrations) {
@@ -94,7 +95,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       const probe: DataProbe = { conn: sandbox.conn, dialect, schema: before };
       if (failure) {
         failed = true;
-        const problems = [...(await explainStatementFailure(probe, migration, failure.line, failure.error)), ...dialect.rehearsal.timeoutProblems(failure.error, timeouts)];
+        const problems = [...(await explainStatementFailure(probe, migration, failure.line, failure.error)), ...rehearsalTargetFor(dialect.name).timeoutProblems(failure.error, timeouts)];
         steps.push({ ...base, status: 'failed', durationMs, ...(locks ? { locks } : {}), error: { location: failure.location, message: failure.message }, ...(problems.length > 0 ? { problems } : {}) });
         continue;
       }
@@ -104,7 +105,7 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       const problems = await unenforcedProblems({ ...probe, schema: after }, before, after);
       if (problems.length > 0) {
         failed = true;
-        steps.push({ ...base, status: 'failed', durationMs, ...(locks ? { locks } : {}), problems: problems.map((p) => `${p} (${dialect.rehearsal.unenforcedTypesNote})`) });
+        steps.push({ ...base, status: 'failed', durationMs, ...(locks ? { locks } : {}), problems: problems.map((p) => `${p} (${rehearsalTargetFor(dialect.name).unenforcedTypesNote})`) });
         continue;
       }
       steps.push({ ...base, status: 'ok', durationMs, ...(locks ? { locks } : {}) });
@@ -144,7 +145,7 @@ async function explainStatementFailure(probe: DataProbe, migration: Migration, l
   }
   const problems = await explainFacts(probe, facts);
   if (problems.length > 0) return problems;
-  return explainFacts(probe, probe.dialect.rehearsal.factsFromError(errorMessage(error), all, probe.schema));
+  return explainFacts(probe, rehearsalTargetFor(probe.dialect.name).factsFromError(errorMessage(error), all, probe.schema));
 }
 
 /** Column type changes the database accepted although existing values do not fit. */

@@ -7,8 +7,8 @@
  */
 import type { Queryable } from '../dialects/database.js';
 import type { Dialect } from '../dialects/dialect.js';
-import { isLockstepError, LockstepError } from '../errors.js';
-import { runScript } from '../sql/run-script.js';
+import { isLockstepError, LockstepError } from '../core/errors.js';
+import { runScript } from '../dialects/run-script.js';
 import { clauseBefore, lineAt, locateTable } from './locate-in-script.js';
 
 /**

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { relative } from 'node:path';
-import { LockstepError } from '../errors.js';
+import { LockstepError } from '../core/errors.js';
 
 /** A path as messages show it: relative to the working directory when that is shorter. */
 export function displayPath(path: string): string {

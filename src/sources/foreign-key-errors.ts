@@ -4,8 +4,8 @@
  * `schema.sql:14: content_requests.organization_id references organizations(organization_id), but no table organizations is defined`.
  */
 import type { Dialect } from '../dialects/dialect.js';
-import { LockstepError } from '../errors.js';
-import type { ForeignKeyProblem } from '../schema/validate-foreign-keys.js';
+import { LockstepError } from '../core/errors.js';
+import type { ForeignKeyProblem } from '../core/validate-foreign-keys.js';
 import { locateForeignKey, locateTable, type ScriptFile } from './locate-in-script.js';
 
 /**

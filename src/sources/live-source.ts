@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { parseConnectionUrl } from '../dialects/connection-url.js';
 import { getDialect } from '../dialects/index.js';
-import { emptySchema, type Schema } from '../schema/model.js';
+import { emptySchema, type Schema } from '../core/model.js';
 import { displayPath } from './display-path.js';
 
 export interface LiveSchema {

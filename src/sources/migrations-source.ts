@@ -8,10 +8,10 @@
  * database without rows.
  */
 import type { Dialect } from '../dialects/dialect.js';
-import { LockstepError } from '../errors.js';
+import { LockstepError } from '../core/errors.js';
 import { compareVersions, type Migration } from '../migrations/migration-folder.js';
-import type { Schema } from '../schema/model.js';
-import { validateForeignKeys } from '../schema/validate-foreign-keys.js';
+import type { Schema } from '../core/model.js';
+import { validateForeignKeys } from '../core/validate-foreign-keys.js';
 import { applyScript } from './apply-script.js';
 import { displayPath } from './display-path.js';
 import { foreignKeyError } from './foreign-key-errors.js';

@@ -5,8 +5,8 @@
  * matters on SQLite: it accepts a reference to a table that does not exist.
  */
 import type { Dialect } from '../dialects/dialect.js';
-import type { Schema } from '../schema/model.js';
-import { validateForeignKeys } from '../schema/validate-foreign-keys.js';
+import type { Schema } from '../core/model.js';
+import { validateForeignKeys } from '../core/validate-foreign-keys.js';
 import { applyScript } from './apply-script.js';
 import { displayPath, readSourceFile } from './display-path.js';
 import { foreignKeyError } from './foreign-key-errors.js';

@@ -1,6 +1,6 @@
 /** A schema from a snapshot file written by `lockstep snapshot`. */
-import type { Schema } from '../schema/model.js';
-import { parseSnapshot } from '../schema/snapshot.js';
+import type { Schema } from '../core/model.js';
+import { parseSnapshot } from '../core/snapshot.js';
 import { displayPath, readSourceFile } from './display-path.js';
 
 /**

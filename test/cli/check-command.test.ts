@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { connect } from '../../src/dialects/index.js';
-import type { DialectName } from '../../src/schema/model.js';
+import type { DialectName } from '../../src/core/model.js';
 import { runCli } from '../helpers/cli.js';
 import { createPgDatabase, dropPgDatabase, testPgUrl, urlWithPassword } from '../helpers/databases.js';
 import { applyFixture, FIXTURES_DIR } from '../helpers/fixture-schemas.js';

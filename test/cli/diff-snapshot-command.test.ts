@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { connect } from '../../src/dialects/index.js';
-import { parseSnapshot } from '../../src/schema/snapshot.js';
+import { parseSnapshot } from '../../src/core/snapshot.js';
 import { runCli } from '../helpers/cli.js';
 import { createPgDatabase, dropPgDatabase, testPgUrl } from '../helpers/databases.js';
 import { applyFixture, FIXTURES_DIR } from '../helpers/fixture-schemas.js';

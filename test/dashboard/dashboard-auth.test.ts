@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/core/config.js';
 import { openDashboard } from '../../src/dashboard/open-dashboard.js';
 import type { RunningDashboard } from '../../src/dashboard/dashboard-server.js';
 import { createQueue, type Queue } from '../../src/jobs/queue.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/core/config.js';
 import { openDashboard } from '../../src/dashboard/open-dashboard.js';
 import type { RunningDashboard } from '../../src/dashboard/dashboard-server.js';
 import { connect } from '../../src/dialects/index.js';

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/core/config.js';
 import { createHealthChecker, type HealthChecker } from '../../src/health/health-checker.js';
 import type { ProbeResult } from '../../src/health/health-report.js';
 import { openJobStore } from '../../src/jobs/open-job-store.js';

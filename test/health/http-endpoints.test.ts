@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/core/config.js';
 import { connect } from '../../src/dialects/index.js';
 import type { Database } from '../../src/dialects/database.js';
 import { createHealthChecker, type HealthChecker } from '../../src/health/health-checker.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { connect } from '../../src/dialects/index.js';
 import type { Database } from '../../src/dialects/database.js';
-import type { DialectName } from '../../src/schema/model.js';
+import type { DialectName } from '../../src/core/model.js';
 import { DEFAULT_TEST_PG_URL } from './test-postgres.js';
 
 /** Every schema test runs its body once per dialect (Kysely's `for (const dialect of DIALECTS)`). */

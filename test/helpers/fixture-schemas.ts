@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Database } from '../../src/dialects/database.js';
 import { getDialect } from '../../src/dialects/index.js';
-import type { DialectName } from '../../src/schema/model.js';
+import type { DialectName } from '../../src/core/model.js';
 import { applyScript } from '../../src/sources/apply-script.js';
 
 export const FIXTURES_DIR = fileURLToPath(new URL('../fixtures/schemas/', import.meta.url));

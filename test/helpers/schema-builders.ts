@@ -4,7 +4,7 @@
  * @example
  * const s = schema([table('jobs', [column('id', 'integer', { nullable: false })], { primaryKey: pk('id') })]);
  */
-import type { CheckConstraint, Column, DialectName, EnumType, ForeignKey, Index, PrimaryKey, Schema, Table, UniqueConstraint, View } from '../../src/schema/model.js';
+import type { CheckConstraint, Column, DialectName, EnumType, ForeignKey, Index, PrimaryKey, Schema, Table, UniqueConstraint, View } from '../../src/core/model.js';
 
 export function schema(tables: Table[], extra: { enums?: EnumType[]; views?: View[]; dialect?: DialectName } = {}): Schema {
   return { dialect: extra.dialect ?? 'postgres', tables, enums: extra.enums ?? [], views: extra.views ?? [] };

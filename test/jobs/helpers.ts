@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Database } from '../../src/dialects/database.js';
-import type { DialectName } from '../../src/schema/model.js';
+import type { DialectName } from '../../src/core/model.js';
 import { createQueue, type Queue } from '../../src/jobs/index.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';

@@ -2,7 +2,7 @@
 // (two files so the runner can run the dialects side by side).
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import type { DialectName } from '../../src/schema/model.js';
+import type { DialectName } from '../../src/core/model.js';
 import { count, createJobsTestDb, eventsTable, jobsTable, type JobsTestDb, startWorkerProcess, stopAll, waitFor, type WorkerProcess } from './helpers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Database } from '../../src/dialects/database.js';
 import { getDialect } from '../../src/dialects/index.js';
-import type { Schema } from '../../src/schema/model.js';
+import type { Schema } from '../../src/core/model.js';
 
 /** A temporary project folder; `files` maps relative paths to contents. */
 export function makeProject(files: Record<string, string> = {}): { dir: string; write(path: string, text: string): void; dispose(): void } {

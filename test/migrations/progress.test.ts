@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import type { CommandContext } from '../../src/cli/command.js';
 import { progressPrinter } from '../../src/cli/commands/migrate-common.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/core/config.js';
 
 function context(isTTY: boolean): { ctx: CommandContext; out: () => string } {
   let out = '';

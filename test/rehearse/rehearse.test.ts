@@ -8,7 +8,7 @@ import type { Database } from '../../src/dialects/database.js';
 import { getDialect } from '../../src/dialects/index.js';
 import { readMigrationsFolder } from '../../src/migrations/migration-folder.js';
 import { rehearse } from '../../src/rehearse/rehearse.js';
-import type { DialectName } from '../../src/schema/model.js';
+import type { DialectName } from '../../src/core/model.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js';
 
 const LONG = [

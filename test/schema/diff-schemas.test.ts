@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { diffSchemas } from '../../src/schema/diff-schemas.js';
-import type { Schema } from '../../src/schema/model.js';
-import { normalizeDefault, normalizeExpression, normalizeType } from '../../src/schema/normalize-sql.js';
-import { CHANGE_KINDS, type ChangeKind } from '../../src/schema/schema-change.js';
+import { diffSchemas } from '../../src/core/diff-schemas.js';
+import type { Schema } from '../../src/core/model.js';
+import { normalizeDefault, normalizeExpression, normalizeType } from '../../src/core/normalize-sql.js';
+import { CHANGE_KINDS, type ChangeKind } from '../../src/core/schema-change.js';
 import { check, clone, column, enumType, fk, index, pk, schema, table, unique, view } from '../helpers/schema-builders.js';
 
 /** A small schema that has one of everything. */

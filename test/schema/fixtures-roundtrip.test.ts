@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { getDialect } from '../../src/dialects/index.js';
-import { checkSchema } from '../../src/schema/check.js';
-import { diffSchemas } from '../../src/schema/diff-schemas.js';
+import { checkSchema } from '../../src/check/check.js';
+import { diffSchemas } from '../../src/core/diff-schemas.js';
 import { loadSchemaFile } from '../../src/sources/schema-file-source.js';
 import { createTestDatabase, testPgUrl } from '../helpers/databases.js';
 import { applyFixture, FIXTURE_SCHEMAS } from '../helpers/fixture-schemas.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { getDialect } from '../../src/dialects/index.js';
-import type { Schema } from '../../src/schema/model.js';
-import { validateForeignKeys } from '../../src/schema/validate-foreign-keys.js';
+import type { Schema } from '../../src/core/model.js';
+import { validateForeignKeys } from '../../src/core/validate-foreign-keys.js';
 import { column, fk, index, pk, schema, table, unique } from '../helpers/schema-builders.js';
 
 function shop(dialect: Schema['dialect'] = 'postgres'): Schema {

@@ -1,5 +1,5 @@
 /** `--json` / `--format text|json|github`, shared by `check` and `diff`. */
-import { LockstepError } from '../../errors.js';
+import { LockstepError } from '../../core/errors.js';
 import type { ParsedArgs } from '../command.js';
 
 export type ReportFormat = 'text' | 'json' | 'github';

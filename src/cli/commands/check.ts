@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { getDialect } from '../../dialects/index.js';
-import { checkSchema } from '../../schema/check.js';
-import type { SchemaChange } from '../../schema/schema-change.js';
+import { checkSchema } from '../../check/check.js';
+import type { SchemaChange } from '../../core/schema-change.js';
 import { displayPath } from '../../sources/display-path.js';
 import { locateTable } from '../../sources/locate-in-script.js';
 import type { Command } from '../command.js';
-import { createStyle } from '../output.js';
-import { type GithubLocation, renderCheckText, renderGithubAnnotations } from '../render-check-report.js';
+import { createStyle } from '../../report/style.js';
+import { type GithubLocation, renderCheckText, renderGithubAnnotations } from '../../report/render-check-report.js';
 import { reportFormat } from './check-format.js';
 
 export const checkCommand: Command = {

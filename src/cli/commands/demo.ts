@@ -2,7 +2,7 @@ import { runDemo } from '../../demo/run-demo.js';
 import { parsePort } from '../../http/listen.js';
 import { untilSignal } from '../../http/until-signal.js';
 import type { Command } from '../command.js';
-import { createStyle } from '../output.js';
+import { createStyle } from '../../report/style.js';
 
 export const demoCommand: Command = {
   name: 'demo',

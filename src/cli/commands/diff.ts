@@ -1,10 +1,10 @@
 import { parseConnectionUrl } from '../../dialects/connection-url.js';
 import { getDialect } from '../../dialects/index.js';
-import { LockstepError } from '../../errors.js';
-import { diffSources } from '../../schema/diff-sources.js';
+import { LockstepError } from '../../core/errors.js';
+import { diffSources } from '../../check/diff-sources.js';
 import type { Command } from '../command.js';
-import { createStyle } from '../output.js';
-import { renderCheckText, renderGithubAnnotations } from '../render-check-report.js';
+import { createStyle } from '../../report/style.js';
+import { renderCheckText, renderGithubAnnotations } from '../../report/render-check-report.js';
 import { reportFormat } from './check-format.js';
 
 export const diffCommand: Command = {

@@ -2,12 +2,12 @@ import { createInterface } from 'node:readline/promises';
 import { relative } from 'node:path';
 import { parseConnectionUrl } from '../../dialects/connection-url.js';
 import { getDialect } from '../../dialects/index.js';
-import { LockstepError } from '../../errors.js';
+import { LockstepError } from '../../core/errors.js';
 import { generateMigration } from '../../migrations/generate.js';
 import type { RenameCandidate } from '../../migrations/rename-candidates.js';
 import { loadSchemaFile } from '../../sources/schema-file-source.js';
 import type { Command } from '../command.js';
-import { createStyle } from '../output.js';
+import { createStyle } from '../../report/style.js';
 
 export const generateCommand: Command = {
   name: 'generate',

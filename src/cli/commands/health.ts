@@ -1,7 +1,7 @@
 import { createHealthChecker } from '../../health/health-checker.js';
 import type { ProbeStatus } from '../../health/health-report.js';
 import type { Command } from '../command.js';
-import { createStyle, type Style } from '../output.js';
+import { createStyle, type Style } from '../../report/style.js';
 
 export const healthCommand: Command = {
   name: 'health',

@@ -1,9 +1,9 @@
-import { LockstepError } from '../../errors.js';
+import { LockstepError } from '../../core/errors.js';
 import type { JobState } from '../../jobs/job-store.js';
 import { JOB_STATES } from '../../jobs/job-store.js';
 import { jobJson } from '../../jobs/queue.js';
 import type { Command } from '../command.js';
-import { createStyle } from '../output.js';
+import { createStyle } from '../../report/style.js';
 import { maybeLoadTasks, parseIntOption, parseJobId, withQueue } from './jobs-common.js';
 import { formatJobDetails, formatJobTable } from './jobs-format.js';
 import { workerCommand } from './worker.js';

@@ -1,4 +1,4 @@
-import { LockstepError } from '../../errors.js';
+import { LockstepError } from '../../core/errors.js';
 import { createQueue, type Queue } from '../../jobs/queue.js';
 import { JOBS_SCHEMA_VERSION } from '../../jobs/jobs-schema-version.js';
 import { loadTasks } from '../../jobs/load-tasks.js';

@@ -1,6 +1,6 @@
 import type { JobRecord } from '../../jobs/job-store.js';
 import type { JobDetails } from '../../jobs/queue.js';
-import type { Style } from '../output.js';
+import type { Style } from '../../report/style.js';
 
 const stateColour = (style: Style, state: string) =>
   state === 'succeeded' ? style.green(state) : state === 'dead' ? style.red(state) : state === 'running' ? style.cyan(state) : state === 'cancelled' ? style.dim(state) : style.yellow(state);

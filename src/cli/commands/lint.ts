@@ -1,15 +1,15 @@
 import { getDialect } from '../../dialects/index.js';
 import { parseConnectionUrl } from '../../dialects/connection-url.js';
-import { LockstepError } from '../../errors.js';
-import { formatLintGithub } from '../../lint/format-github.js';
-import { formatLintJson } from '../../lint/format-json.js';
-import { formatLintSarif } from '../../lint/format-sarif.js';
-import { formatLintText } from '../../lint/format-text.js';
+import { LockstepError } from '../../core/errors.js';
+import { formatLintGithub } from '../../report/lint-github.js';
+import { formatLintJson } from '../../report/lint-json.js';
+import { formatLintSarif } from '../../report/lint-sarif.js';
+import { formatLintText } from '../../report/lint-text.js';
 import { lintMigrations } from '../../lint/lint.js';
 import { migrationsNamed, pendingMigrations } from '../../lint/select-migrations.js';
 import { readMigrationsFolder } from '../../migrations/migration-folder.js';
 import type { Command } from '../command.js';
-import { createStyle } from '../output.js';
+import { createStyle } from '../../report/style.js';
 
 const FORMATS = ['text', 'json', 'github', 'sarif'] as const;
 

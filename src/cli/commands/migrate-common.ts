@@ -1,10 +1,10 @@
 import type { Database } from '../../dialects/database.js';
 import { connect } from '../../dialects/index.js';
-import { LockstepError } from '../../errors.js';
+import { LockstepError } from '../../core/errors.js';
 import { type Migration, readMigrationsFolder } from '../../migrations/migration-folder.js';
 import type { MigrateOutcome, MigrationProblem, MigrationProgress, MigrationResult } from '../../migrations/migration-result.js';
 import type { CommandContext } from '../command.js';
-import { createStyle, type Style } from '../output.js';
+import { createStyle, type Style } from '../../report/style.js';
 
 /** What every `migrate` command needs: the migrations folder and an open database. */
 export async function openMigrations(ctx: CommandContext): Promise<{ db: Database; migrations: Migration[]; folder: string }> {

@@ -1,6 +1,6 @@
 import { migrationStatus } from '../../migrations/migration-status.js';
 import type { Command } from '../command.js';
-import { createStyle } from '../output.js';
+import { createStyle } from '../../report/style.js';
 import { formatMs, openMigrations, printProblems } from './migrate-common.js';
 
 export const migrateStatusCommand: Command = {

@@ -1,6 +1,6 @@
 import { verifyMigrations } from '../../migrations/verify-migrations.js';
 import type { Command } from '../command.js';
-import { createStyle } from '../output.js';
+import { createStyle } from '../../report/style.js';
 import { openMigrations, printProblems } from './migrate-common.js';
 
 export const migrateVerifyCommand: Command = {

@@ -1,13 +1,13 @@
 import type { Database } from '../../dialects/database.js';
 import { connect } from '../../dialects/index.js';
-import { LockstepError } from '../../errors.js';
+import { LockstepError } from '../../core/errors.js';
 import { migrationsNamed, pendingMigrations } from '../../lint/select-migrations.js';
 import { compareVersions, type Migration, readMigrationsFolder } from '../../migrations/migration-folder.js';
-import { formatRehearsalText } from '../../rehearse/format-rehearsal.js';
+import { formatRehearsalText } from '../../report/rehearsal-text.js';
 import { rehearse } from '../../rehearse/rehearse.js';
 import { rehearsalTimeouts } from '../../rehearse/rehearsal-settings.js';
 import type { Command, CommandContext } from '../command.js';
-import { createStyle } from '../output.js';
+import { createStyle } from '../../report/style.js';
 
 export const rehearseCommand: Command = {
   name: 'rehearse',

@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseConnectionUrl } from '../../dialects/connection-url.js';
-import { LockstepError } from '../../errors.js';
-import { formatSnapshot } from '../../schema/snapshot.js';
+import { LockstepError } from '../../core/errors.js';
+import { formatSnapshot } from '../../core/snapshot.js';
 import { displayPath } from '../../sources/display-path.js';
 import { loadSource } from '../../sources/load-source.js';
 import type { Command } from '../command.js';

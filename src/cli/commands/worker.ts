@@ -1,4 +1,4 @@
-import { LockstepError } from '../../errors.js';
+import { LockstepError } from '../../core/errors.js';
 import { consoleLogger } from '../../jobs/job-logger.js';
 import { SCHEMA_GUARD_EXIT_CODE } from '../../jobs/schema-guard.js';
 import { runWorker } from '../../jobs/worker.js';

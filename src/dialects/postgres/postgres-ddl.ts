@@ -1,4 +1,4 @@
-import type { CheckConstraint, Column, EnumType, ForeignKey, Index, PrimaryKey, Schema, Table, UniqueConstraint, View } from '../../schema/model.js';
+import type { CheckConstraint, Column, EnumType, ForeignKey, Index, PrimaryKey, Schema, Table, UniqueConstraint, View } from '../../core/model.js';
 
 /**
  * PostgreSQL DDL for single schema objects, shared by the migration planner

@@ -1,4 +1,4 @@
-import type { CheckConstraint, Index, Table, View } from '../../schema/model.js';
+import type { CheckConstraint, Index, Table, View } from '../../core/model.js';
 import { createViewSql, dropViewSql } from './postgres-ddl.js';
 
 /**

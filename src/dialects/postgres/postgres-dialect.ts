@@ -1,16 +1,11 @@
 import type { Dialect } from '../dialect.js';
 import { quotePostgresIdentifier } from './postgres-ddl.js';
 import { connectPostgres } from './postgres-driver.js';
-import { postgresFixesFor } from './postgres-fix.js';
 import { introspectPostgres } from './postgres-introspector.js';
-import { postgresMigrationStore } from './postgres-migration-store.js';
 import { planPostgresMigration } from './postgres-plan.js';
-import { postgresRehearsal } from './postgres-rehearsal.js';
 import { createPostgresScratch } from './postgres-scratch.js';
-import { postgresStatementFacts } from './postgres-statement-facts.js';
 import { splitPostgresStatements } from './postgres-statements.js';
 import { postgresTypesCompatible } from './postgres-type-compat.js';
-import { createPostgresJobStore } from './postgres-job-store.js';
 
 /**
  * PostgreSQL: transactional DDL, enums, schemas, `CREATE INDEX CONCURRENTLY` and
@@ -34,12 +29,7 @@ export const postgresDialect: Dialect = {
   introspect: introspectPostgres,
   createScratch: createPostgresScratch,
   splitStatements: splitPostgresStatements,
-  statementFacts: postgresStatementFacts,
   quoteIdentifier: quotePostgresIdentifier,
   typesCompatible: postgresTypesCompatible,
-  fixesFor: postgresFixesFor,
   planMigration: planPostgresMigration,
-  migrationStore: postgresMigrationStore,
-  createJobStore: createPostgresJobStore,
-  rehearsal: postgresRehearsal,
 };

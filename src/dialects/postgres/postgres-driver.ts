@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { LockstepError } from '../../errors.js';
+import { LockstepError } from '../../core/errors.js';
 import type { ConnectionUrl } from '../connection-url.js';
 import { redactPassword } from '../connection-url.js';
 import type { ConnectOptions, Database, Queryable, QueryResult } from '../database.js';

@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { LockstepError } from '../../errors.js';
+import { LockstepError } from '../../core/errors.js';
 
 export interface EmbeddedPostgres {
   /** `postgres://postgres:<password>@127.0.0.1:<port>/postgres`. */

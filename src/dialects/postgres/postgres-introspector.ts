@@ -10,7 +10,7 @@ import type {
   Schema,
   Table,
   View,
-} from '../../schema/model.js';
+} from '../../core/model.js';
 import type { Queryable } from '../database.js';
 import type { IntrospectOptions } from '../dialect.js';
 

@@ -1,8 +1,8 @@
-import { LockstepError } from '../../errors.js';
-import { diffSchemas } from '../../schema/diff-schemas.js';
-import type { CheckConstraint, Column, EnumType, ForeignKey, Index, PrimaryKey, Schema, Table, UniqueConstraint, View } from '../../schema/model.js';
-import { normalizeExpression } from '../../schema/normalize-sql.js';
-import type { SchemaChange } from '../../schema/schema-change.js';
+import { LockstepError } from '../../core/errors.js';
+import { diffSchemas } from '../../core/diff-schemas.js';
+import type { CheckConstraint, Column, EnumType, ForeignKey, Index, PrimaryKey, Schema, Table, UniqueConstraint, View } from '../../core/model.js';
+import { normalizeExpression } from '../../core/normalize-sql.js';
+import type { SchemaChange } from '../../core/schema-change.js';
 import type { MigrationPlan, RenameHint } from '../dialect.js';
 import {
   addConstraintSql,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { LockstepError } from '../../errors.js';
+import { LockstepError } from '../../core/errors.js';
 import { parseConnectionUrl, redactPassword } from '../connection-url.js';
 import type { ScratchDatabase, ScratchOptions } from '../dialect.js';
 import { connectPostgres, translatePgError } from './postgres-driver.js';

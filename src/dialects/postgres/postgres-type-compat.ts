@@ -1,5 +1,5 @@
-import type { Column } from '../../schema/model.js';
-import { normalizeType } from '../../schema/normalize-sql.js';
+import type { Column } from '../../core/model.js';
+import { normalizeType } from '../../core/normalize-sql.js';
 
 const INTEGER_FAMILY = new Set(['smallint', 'integer', 'bigint']);
 const STRING_FAMILY = new Set(['text', 'character varying', 'character']);

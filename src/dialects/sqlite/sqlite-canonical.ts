@@ -1,4 +1,4 @@
-import type { ColumnType } from '../../schema/model.js';
+import type { ColumnType } from '../../core/model.js';
 import { identifierName, SQLITE_KEYWORDS, type Token, tokenizeSqlite } from './sqlite-lexer.js';
 
 /**

@@ -1,6 +1,6 @@
-import { LockstepError } from '../../errors.js';
-import type { Column, ForeignKey, Index, Schema, Table, View } from '../../schema/model.js';
-import type { SchemaChange } from '../../schema/schema-change.js';
+import { LockstepError } from '../../core/errors.js';
+import type { Column, ForeignKey, Index, Schema, Table, View } from '../../core/model.js';
+import type { SchemaChange } from '../../core/schema-change.js';
 import type { MigrationPlan, RenameHint } from '../dialect.js';
 import { isConstantDefault, isLiteralDefault, printTokens } from './sqlite-canonical.js';
 import { quoteSqliteIdentifier as q, tokenizeSqlite } from './sqlite-lexer.js';

@@ -1,16 +1,11 @@
 import type { Dialect } from '../dialect.js';
 import { planSqliteMigration } from './sqlite-ddl.js';
 import { openSqlite } from './sqlite-driver.js';
-import { sqliteFixesFor } from './sqlite-fix.js';
 import { introspectSqlite } from './sqlite-introspector.js';
 import { quoteSqliteIdentifier } from './sqlite-lexer.js';
-import { sqliteMigrationStore } from './sqlite-migration-store.js';
-import { sqliteRehearsal } from './sqlite-rehearsal.js';
 import { createSqliteScratch } from './sqlite-scratch.js';
-import { sqliteStatementFacts } from './sqlite-statement-facts.js';
 import { splitSqliteStatements } from './sqlite-statements.js';
 import { sqliteTypesCompatible } from './sqlite-type-compat.js';
-import { createSqliteJobStore } from './sqlite-job-store.js';
 
 /**
  * SQLite, the embedded default (better-sqlite3). DDL is transactional, but ALTER TABLE
@@ -35,12 +30,7 @@ export const sqliteDialect: Dialect = {
   introspect: (db) => introspectSqlite(db),
   createScratch: () => createSqliteScratch(),
   splitStatements: (sql) => splitSqliteStatements(sql),
-  statementFacts: (script) => sqliteStatementFacts(script),
   quoteIdentifier: (name) => quoteSqliteIdentifier(name),
   typesCompatible: (from, to) => sqliteTypesCompatible(from, to),
-  fixesFor: (changes, expected, actual) => sqliteFixesFor(changes, expected, actual),
   planMigration: (from, to, options) => planSqliteMigration(from, to, options),
-  migrationStore: sqliteMigrationStore,
-  createJobStore: createSqliteJobStore,
-  rehearsal: sqliteRehearsal,
 };

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { errorMessage, LockstepError } from '../../errors.js';
+import { errorMessage, LockstepError } from '../../core/errors.js';
 import type { ConnectionUrl } from '../connection-url.js';
 import type { ConnectOptions, Database, Queryable, QueryResult, TransactionOptions } from '../database.js';
 

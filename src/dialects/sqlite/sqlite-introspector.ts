@@ -8,7 +8,7 @@ import type {
   Table,
   UniqueConstraint,
   View,
-} from '../../schema/model.js';
+} from '../../core/model.js';
 import type { Queryable } from '../database.js';
 import { canonicalDefault, canonicalType, printTokens, stripOuterParens, typeParts } from './sqlite-canonical.js';
 import { parseCreateIndex, parseCreateTable, parseCreateView, type ParsedTable } from './sqlite-create-parser.js';

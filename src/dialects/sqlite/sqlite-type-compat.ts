@@ -1,4 +1,4 @@
-import type { Column } from '../../schema/model.js';
+import type { Column } from '../../core/model.js';
 
 /**
  * Whether a foreign key column `from` may reference key column `to` on SQLite: their

@@ -1,4 +1,4 @@
-import type { Index, UniqueConstraint } from '../../schema/model.js';
+import type { Index, UniqueConstraint } from '../../core/model.js';
 import { columnList, existedBefore, type LintRule, lineOf } from '../lint-rule.js';
 
 /** A unique constraint or unique index added to a table that already holds rows. */

@@ -1,5 +1,5 @@
-import type { ForeignKey } from '../../schema/model.js';
-import { validateForeignKeys } from '../../schema/validate-foreign-keys.js';
+import type { ForeignKey } from '../../core/model.js';
+import { validateForeignKeys } from '../../core/validate-foreign-keys.js';
 import type { LintContext, StatementFailure } from '../lint-rule.js';
 
 /** A foreign key the migration adds (as a new table's key or an added constraint). */

@@ -3,8 +3,8 @@ import { describe, test } from 'node:test';
 import { parseConnectionUrl } from '../../../src/dialects/connection-url.js';
 import { connectPostgres } from '../../../src/dialects/postgres/postgres-driver.js';
 import { postgresDialect } from '../../../src/dialects/postgres/postgres-dialect.js';
-import { LockstepError } from '../../../src/errors.js';
-import { runScript } from '../../../src/sql/run-script.js';
+import { LockstepError } from '../../../src/core/errors.js';
+import { runScript } from '../../../src/dialects/run-script.js';
 import { createTestDatabase, testPgUrl, urlWithPassword } from '../../helpers/databases.js';
 
 function urlWith(change: (url: URL) => void): string {

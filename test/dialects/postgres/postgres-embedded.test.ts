@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { connect } from '../../../src/dialects/index.js';
 import { startEmbeddedPostgres } from '../../../src/dialects/postgres/postgres-embedded.js';
 import { createPostgresScratch } from '../../../src/dialects/postgres/postgres-scratch.js';
-import { LockstepError } from '../../../src/errors.js';
+import { LockstepError } from '../../../src/core/errors.js';
 import { testPgUrl } from '../../helpers/databases.js';
 
 describe('embedded PostgreSQL', () => {

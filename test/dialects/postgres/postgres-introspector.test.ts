@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import type { Queryable } from '../../../src/dialects/database.js';
 import { introspectPostgres, parsePostgresType } from '../../../src/dialects/postgres/postgres-introspector.js';
-import { findTable } from '../../../src/schema/model.js';
+import { findTable } from '../../../src/core/model.js';
 import { createTestDatabase } from '../../helpers/databases.js';
 
 const RICH = readFileSync(new URL('../../fixtures/postgres/rich-schema.sql', import.meta.url), 'utf8');

@@ -3,8 +3,8 @@ import { describe, test } from 'node:test';
 import type { RenameHint } from '../../../src/dialects/dialect.js';
 import { introspectPostgres } from '../../../src/dialects/postgres/postgres-introspector.js';
 import { planPostgresMigration } from '../../../src/dialects/postgres/postgres-plan.js';
-import { diffSchemas } from '../../../src/schema/diff-schemas.js';
-import type { Schema } from '../../../src/schema/model.js';
+import { diffSchemas } from '../../../src/core/diff-schemas.js';
+import type { Schema } from '../../../src/core/model.js';
 import { createTestDatabase } from '../../helpers/databases.js';
 
 /**

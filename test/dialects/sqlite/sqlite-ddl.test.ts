@@ -3,12 +3,12 @@ import { describe, test } from 'node:test';
 import type { Database } from '../../../src/dialects/database.js';
 import type { RenameHint } from '../../../src/dialects/dialect.js';
 import { planSqliteMigration } from '../../../src/dialects/sqlite/sqlite-ddl.js';
-import { sqliteFixFor } from '../../../src/dialects/sqlite/sqlite-fix.js';
+import { sqliteFixFor } from '../../../src/check/fixes/sqlite.js';
 import { introspectSqlite } from '../../../src/dialects/sqlite/sqlite-introspector.js';
 import { createSqliteScratch } from '../../../src/dialects/sqlite/sqlite-scratch.js';
 import type { MigrationPlan } from '../../../src/dialects/dialect.js';
-import type { Schema } from '../../../src/schema/model.js';
-import type { SchemaChange } from '../../../src/schema/schema-change.js';
+import type { Schema } from '../../../src/core/model.js';
+import type { SchemaChange } from '../../../src/core/schema-change.js';
 import { createTestDatabase } from '../../helpers/databases.js';
 
 async function introspect(sql: string): Promise<Schema> {
@@ -331,7 +331,7 @@ describe('sqliteFixFor against the diff engine', () => {
 
   for (const [kind, perturbation] of PERTURBATIONS) {
     test(`${kind}: the fix brings the database back to the expected schema`, async () => {
-      const { diffSchemas } = await import('../../../src/schema/diff-schemas.js');
+      const { diffSchemas } = await import('../../../src/core/diff-schemas.js');
       const expected = await introspect(EXPECTED);
       const t = await createTestDatabase('sqlite');
       try {

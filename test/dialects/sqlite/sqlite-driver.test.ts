@@ -7,7 +7,7 @@ import { after, describe, test } from 'node:test';
 import { parseConnectionUrl } from '../../../src/dialects/connection-url.js';
 import type { Database } from '../../../src/dialects/database.js';
 import { openSqlite } from '../../../src/dialects/sqlite/sqlite-driver.js';
-import { LockstepError } from '../../../src/errors.js';
+import { LockstepError } from '../../../src/core/errors.js';
 
 const dirs: string[] = [];
 after(() => {

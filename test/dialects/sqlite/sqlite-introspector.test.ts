@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import type { Queryable } from '../../../src/dialects/database.js';
 import { introspectSqlite } from '../../../src/dialects/sqlite/sqlite-introspector.js';
 import { createSqliteScratch } from '../../../src/dialects/sqlite/sqlite-scratch.js';
-import type { Schema, Table } from '../../../src/schema/model.js';
+import type { Schema, Table } from '../../../src/core/model.js';
 import { createTestDatabase } from '../../helpers/databases.js';
 
 const RICH = readFileSync(new URL('../../fixtures/sqlite/rich-schema.sql', import.meta.url), 'utf8');

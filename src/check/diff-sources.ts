@@ -1,0 +1,61 @@
+/**
+ * `lockstep diff --from SRC --to SRC` as a library call: what it takes to turn FROM into TO.
+ * TO is the expected side, FROM the actual side, so the report reads like `check`.
+ */
+import { redactPassword } from '../dialects/connection-url.js';
+import { LockstepError } from '../core/errors.js';
+import { loadSource, sourceDialect } from '../sources/load-source.js';
+import { getDialect } from '../dialects/index.js';
+import type { CheckReport } from './check.js';
+import { withFixes } from './check.js';
+import { diffSchemas } from '../core/diff-schemas.js';
+import type { DialectName, Schema } from '../core/model.js';
+
+export interface DiffSourcesOptions {
+  from: string;
+  to: string;
+  /** Dialect when neither side names one (two .sql files): the configured database's. */
+  dialect?: DialectName;
+  devUrl?: string;
+  strictNames?: boolean;
+  cwd?: string;
+}
+
+export interface DiffSourcesResult {
+  report: CheckReport;
+  from: Schema;
+  to: Schema;
+}
+
+/**
+ * @example
+ * const { report } = await diffSources({ from: 'migrations', to: 'schema.sql', dialect: 'sqlite' });
+ */
+export async function diffSources(options: DiffSourcesOptions): Promise<DiffSourcesResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const fromDialect = sourceDialect(options.from, cwd);
+  const toDialect = sourceDialect(options.to, cwd);
+  if (fromDialect && toDialect && fromDialect !== toDialect) {
+    throw new LockstepError(`cannot compare a ${fromDialect} schema (${redactPassword(options.from)}) with a ${toDialect} schema`, {
+      hint: 'Both sides of a diff must be for the same database (PostgreSQL or SQLite).',
+    });
+  }
+  const dialectName = fromDialect ?? toDialect ?? options.dialect;
+  const common = { cwd, ...(dialectName ? { dialect: dialectName } : {}), ...(options.devUrl ? { devUrl: options.devUrl } : {}) };
+  const [from, to] = await Promise.allSettled([loadSource(options.from, common), loadSource(options.to, common)]);
+  if (from.status === 'rejected') throw from.reason;
+  if (to.status === 'rejected') throw to.reason;
+  const dialect = getDialect(from.value.dialect);
+  const changes = withFixes(dialect, diffSchemas(to.value.schema, from.value.schema, { strictNames: options.strictNames }).changes, to.value.schema, from.value.schema);
+  return {
+    report: {
+      ok: changes.length === 0,
+      dialect: dialect.name,
+      expected: { source: to.value.source },
+      actual: { source: from.value.source, ...(from.value.note ? { note: from.value.note } : {}) },
+      changes,
+    },
+    from: from.value.schema,
+    to: to.value.schema,
+  };
+}

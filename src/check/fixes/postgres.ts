@@ -1,0 +1,310 @@
+import type { CheckConstraint, Column, EnumType, ForeignKey, Index, PrimaryKey, Schema, Table, UniqueConstraint, View } from '../../core/model.js';
+import type { SchemaChange } from '../../core/schema-change.js';
+import {
+  addConstraintSql,
+  addEnumValuesSql,
+  alterColumnTypeSql,
+  alterDefaultSql,
+  alterTable,
+  checkClause,
+  columnDefinition,
+  columnsOfType,
+  createEnumSql,
+  createIndexSql,
+  createTableSql,
+  createViewSql,
+  dropConstraintSql,
+  dropEnumSql,
+  dropIndexSql,
+  dropTableSql,
+  dropViewSql,
+  foreignKeyClause,
+  primaryKeyClause,
+  quotePostgresIdentifier as q,
+  recreateEnumSql,
+  sameForeignKey,
+  setNullableSql,
+  uniqueClause,
+} from '../../dialects/postgres/postgres-ddl.js';
+import { createViewsSql, dropViewsSql, expressionsUsingColumn, mentions, viewsDependingOn } from '../../dialects/postgres/postgres-dependents.js';
+
+/**
+ * The fixes `lockstep check` prints: for each change of `diffSchemas(expected, actual)`,
+ * the statements that bring the live database to the expected one. Each fix stands on its
+ * own (it can be run alone, in the order `check` lists them): what blocks a change, such
+ * as a view reading a column whose type changes or a foreign key on a primary key that
+ * changes, is dropped first and put back after. A fix that rewrites data starts with a
+ * SQL comment that says so.
+ */
+
+type TableRef = { schema: string; name: string };
+type ColumnRef = { table: TableRef; column: string };
+interface Schemas {
+  expected: Schema;
+  actual: Schema;
+}
+
+/**
+ * One fix per change, in order; undefined where no statement can express the change.
+ *
+ * @example
+ * postgresFixesFor(diffSchemas(expected, actual).changes, expected, actual)
+ * // → ['ALTER TABLE "jobs" ADD COLUMN "job_uuid" uuid NOT NULL;', …]
+ */
+export function postgresFixesFor(changes: SchemaChange[], expected: Schema, actual: Schema): Array<string | undefined> {
+  return changes.map((change) => fixForPostgres(change, expected, actual));
+}
+
+/**
+ * The fix for one change: its statements joined by newlines, or undefined.
+ *
+ * @example
+ * fixForPostgres({ kind: 'column.nullable', table: 'users', column: 'email', expected: false, actual: true, message: '' }, expected, actual)
+ * // → 'ALTER TABLE "users" ALTER COLUMN "email" SET NOT NULL;'
+ */
+export function fixForPostgres(change: SchemaChange, expected: Schema, actual: Schema): string | undefined {
+  const statements = fixStatements(change, { expected, actual });
+  return statements && statements.length > 0 ? statements.join('\n') : undefined;
+}
+
+function fixStatements(change: SchemaChange, schemas: Schemas): string[] | null {
+  const table = { schema: change.schema ?? 'public', name: change.table };
+  const e = change.expected as never;
+  const a = change.actual as never;
+  const column = change.column ?? '';
+  switch (change.kind) {
+    case 'table.missing': {
+      const t = e as Table;
+      return [createTableSql(t), ...t.foreignKeys.map((fk) => addConstraintSql(t, foreignKeyClause(fk))), ...t.indexes.map((i) => createIndexSql(t, i))];
+    }
+    case 'table.extra':
+      return [dropTableSql(table)];
+    case 'column.missing':
+      return [alterTable(table, `ADD COLUMN ${columnDefinition(e as Column)}`)];
+    case 'column.extra':
+      return [alterTable(table, `DROP COLUMN ${q(column)}`)];
+    case 'column.type':
+      return aroundDependents(retypeColumn(table, column, e as string, schemas), [{ table, column }], schemas);
+    case 'column.nullable':
+      return [setNullableSql(table, column, e as boolean)];
+    case 'column.default':
+      return changeDefault(table, column, e as string | null, a as string | null, schemas);
+    case 'pk.mismatch':
+      return changePrimaryKey(table, e as PrimaryKey | null, a as PrimaryKey | null, schemas);
+    case 'fk.missing':
+      return [addConstraintSql(table, foreignKeyClause(e as ForeignKey))];
+    case 'fk.extra':
+      return namedDrop(table, a as ForeignKey);
+    case 'fk.mismatch': {
+      const want = e as ForeignKey;
+      const have = a as ForeignKey;
+      if (have.name && want.name && have.name !== want.name && sameForeignKey(want, have)) {
+        return [alterTable(table, `RENAME CONSTRAINT ${q(have.name)} TO ${q(want.name)}`)];
+      }
+      const drop = namedDrop(table, have);
+      return drop ? [...drop, addConstraintSql(table, foreignKeyClause(want))] : null;
+    }
+    case 'unique.missing':
+      return [addConstraintSql(table, uniqueClause(e as UniqueConstraint))];
+    case 'unique.extra':
+      return namedDrop(table, a as UniqueConstraint);
+    case 'check.missing':
+      return [addConstraintSql(table, checkClause(e as CheckConstraint))];
+    case 'check.extra':
+      return namedDrop(table, a as CheckConstraint);
+    case 'index.missing':
+      return [createIndexSql(table, e as Index)];
+    case 'index.extra':
+      return [dropIndexSql(table, a as Index)];
+    case 'index.mismatch':
+      return [dropIndexSql(table, a as Index), createIndexSql(table, e as Index)];
+    case 'enum.missing':
+      return [createEnumSql(e as EnumType)];
+    case 'enum.extra':
+      return [dropEnumSql(a as EnumType)];
+    case 'enum.values':
+      return changeEnumValues(e as EnumType, a as EnumType, schemas);
+    case 'view.missing':
+      return [createViewSql(e as View)];
+    case 'view.extra':
+      return [dropViewSql(a as View)];
+    case 'view.definition': {
+      const want = e as View;
+      const have = a as View;
+      if (!want.materialized && !have.materialized) return [createViewSql(want, true)];
+      return [dropViewSql(have), createViewSql(want)];
+    }
+  }
+  return null;
+}
+
+/** A plain default of the old type may not cast to the new one: drop it around the change and set the expected one after. */
+function retypeColumn(table: TableRef, column: string, type: string, schemas: Schemas): string[] {
+  const live = findColumn(schemas.actual, table, column);
+  const wanted = findColumn(schemas.expected, table, column);
+  const plainDefault = (c: Column | undefined) => c !== undefined && c.default !== null && !c.identity && c.generated === null;
+  if (!plainDefault(live)) return [alterColumnTypeSql(table, column, type)];
+  return [
+    alterTable(table, `ALTER COLUMN ${q(column)} DROP DEFAULT`),
+    alterColumnTypeSql(table, column, type),
+    ...(plainDefault(wanted) ? [alterTable(table, `ALTER COLUMN ${q(column)} SET DEFAULT ${wanted!.default}`)] : []),
+  ];
+}
+
+/**
+ * Defaults, identity and generated columns. Identity is added, dropped or switched in
+ * place; only a new generation expression needs the column dropped and added again
+ * (PostgreSQL 15 has no `ALTER COLUMN … SET EXPRESSION`), and that fix says so in a
+ * leading comment, with what it costs.
+ */
+function changeDefault(table: TableRef, column: string, expected: string | null, actual: string | null, schemas: Schemas): string[] | null {
+  const live = findColumn(schemas.actual, table, column);
+  const inPlace = alterDefaultSql(table, column, expected, actual);
+  if (inPlace) {
+    // ADD GENERATED … AS IDENTITY refuses a nullable column.
+    const addsIdentity = /^generated .* as identity$/i.test(expected ?? '') && !/^generated .* as identity$/i.test(actual ?? '');
+    return addsIdentity && live?.nullable ? [setNullableSql(table, column, false), ...inPlace] : inPlace;
+  }
+  const wanted = findColumn(schemas.expected, table, column);
+  const liveTable = findTable(schemas.actual, table);
+  if (!wanted || !liveTable) return null;
+  const name = commentText(`${table.name}.${column}`);
+  const warning =
+    live?.generated != null
+      ? `-- PostgreSQL 15 cannot change a generation expression: this drops ${name} and adds it again, which recomputes every row (a generated column holds only derived values, so no data is lost)`
+      : `-- WARNING: data loss: ${name} becomes a generated column by being dropped and added again; the values it holds now are replaced by the expression's`;
+  // DROP COLUMN takes the column's indexes and constraints with it: put back what was
+  // there, as the expected schema defines it (or as it was: its own change removes it).
+  const target = findTable(schemas.expected, table);
+  const named = <T extends { name: string | null }>(list: T[] | undefined, item: T) => list?.find((x) => x.name !== null && x.name === item.name) ?? item;
+  const restore = [
+    ...liveTable.indexes.filter((i) => indexUses(i, column)).map((i) => createIndexSql(table, named(target?.indexes, i))),
+    ...liveTable.uniques.filter((u) => u.columns.includes(column)).map((u) => addConstraintSql(table, uniqueClause(named(target?.uniques, u)))),
+    ...liveTable.checks.filter((c) => mentions(c.expression, column)).map((c) => addConstraintSql(table, checkClause(named(target?.checks, c)))),
+    ...liveTable.foreignKeys.filter((f) => f.columns.includes(column)).map((f) => addConstraintSql(table, foreignKeyClause(named(target?.foreignKeys, f)))),
+  ];
+  return [warning, ...aroundDependents([alterTable(table, `DROP COLUMN ${q(column)}, ADD COLUMN ${columnDefinition(wanted)}`), ...restore], [{ table, column }], schemas, { expressions: false })];
+}
+
+/**
+ * A new primary key. Foreign keys that reference the old one depend on its index, so
+ * PostgreSQL refuses to drop it while they exist: they are dropped first and added back
+ * after, as the expected schema defines them (or as they are, when it does not have them).
+ */
+function changePrimaryKey(table: TableRef, want: PrimaryKey | null, have: PrimaryKey | null, schemas: Schemas): string[] {
+  if (want?.name && have?.name && want.name !== have.name && want.columns.join() === have.columns.join()) {
+    return [alterTable(table, `RENAME CONSTRAINT ${q(have.name)} TO ${q(want.name)}`)];
+  }
+  const referencing = have ? foreignKeysReferencing(schemas.actual, table, have.columns) : [];
+  const liveTable = findTable(schemas.actual, table);
+  const keys = [...(want ? [want.columns] : []), ...(liveTable?.uniques.map((u) => u.columns) ?? [])];
+  const before: string[] = [];
+  const after: string[] = [];
+  for (const { table: child, fk } of referencing) {
+    const definition = findTable(schemas.expected, child)?.foreignKeys.find((x) => x.name === fk.name) ?? fk;
+    before.push(dropConstraintSql(child, fk.name!));
+    if (keys.some((k) => sameSet(k, definition.referencedColumns))) after.push(addConstraintSql(child, foreignKeyClause(definition)));
+    else after.push(`-- foreign key ${commentText(`${child.name}.${fk.name}`)} is not added back: ${commentText(table.name)} has no key on (${definition.referencedColumns.join(', ')}) any more`);
+  }
+  const comment = referencing.length > 0 ? [`-- ${referencing.length} foreign key(s) reference this primary key: dropped before the change and added back after`] : [];
+  return [
+    ...comment,
+    ...before,
+    ...(have ? [dropConstraintSql(table, have.name ?? `${table.name}_pkey`)] : []),
+    ...(want ? [addConstraintSql(table, primaryKeyClause(want))] : []),
+    ...after,
+  ];
+}
+
+/** Named foreign keys of `schema` whose referenced columns are exactly `columns` (in any order) of `table`. */
+function foreignKeysReferencing(schema: Schema, table: TableRef, columns: string[]): Array<{ table: Table; fk: ForeignKey }> {
+  return schema.tables.flatMap((child) =>
+    child.foreignKeys
+      .filter((fk) => fk.name !== null && fk.referencedSchema === table.schema && fk.referencedTable === table.name && sameSet(fk.referencedColumns, columns))
+      .map((fk) => ({ table: child, fk })),
+  );
+}
+
+/**
+ * New values are added in place; a removed or reordered value recreates the type, which
+ * rewrites every column of it. Views reading those columns, and indexes or checks whose
+ * expression compares them with a value of the old type, are dropped first and recreated
+ * after (PostgreSQL refuses the rewrite while they exist).
+ */
+function changeEnumValues(want: EnumType, have: EnumType, schemas: Schemas): string[] {
+  const added = addEnumValuesSql(have, want);
+  if (added) return added;
+  const columns = columnsOfType(schemas.actual, have).map((c) => ({ ...c, newDefault: findColumn(schemas.expected, c.table, c.column.name)?.default ?? null }));
+  const recreate = recreateEnumSql(want, columns);
+  const statements = aroundDependents(
+    [...recreate.before, recreate.dropOld],
+    columns.map((c) => ({ table: c.table, column: c.column.name })),
+    schemas,
+    { expressions: true },
+  );
+  const type = commentText(want.schema === 'public' ? want.name : `${want.schema}.${want.name}`);
+  const moved = columns.length === 0 ? '' : `, and ${columns.map((c) => commentText(`${c.table.name}.${c.column.name}`)).join(', ')} converted to it through text (fails if a row holds a removed value)`;
+  const comment = `-- PostgreSQL cannot remove or reorder enum values: ${type} is recreated${moved}`;
+  return [comment, ...statements];
+}
+
+/**
+ * Wraps `statements` that rewrite `columns` with the drop and re-creation of what blocks
+ * them: views reading the columns (and views reading those), and with `expressions`, the
+ * indexes and checks whose expression names a column. They come back as the expected
+ * schema defines them, or as they are when it does not have them (their own change
+ * removes them then).
+ */
+function aroundDependents(statements: string[], columns: ColumnRef[], schemas: Schemas, options: { expressions?: boolean } = {}): string[] {
+  const views = viewsDependingOn(schemas.actual.views, (v) => columns.some((c) => mentions(v.definition, c.table.name) && mentions(v.definition, c.column)));
+  const before = dropViewsSql(views);
+  const after: string[] = [];
+  if (options.expressions) {
+    const seen = new Set<string>();
+    for (const { table, column } of columns) {
+      const live = findTable(schemas.actual, table);
+      if (!live) continue;
+      const target = findTable(schemas.expected, table);
+      const { indexes, checks } = expressionsUsingColumn(live, column);
+      for (const index of indexes) {
+        if (seen.has(`${table.schema}.${table.name}.index.${index.name}`)) continue;
+        seen.add(`${table.schema}.${table.name}.index.${index.name}`);
+        before.push(dropIndexSql(table, index));
+        after.push(createIndexSql(table, target?.indexes.find((i) => i.name === index.name) ?? index));
+      }
+      for (const check of checks) {
+        if (check.name === null || seen.has(`${table.schema}.${table.name}.check.${check.name}`)) continue;
+        seen.add(`${table.schema}.${table.name}.check.${check.name}`);
+        before.push(dropConstraintSql(table, check.name));
+        after.push(addConstraintSql(table, checkClause(target?.checks.find((c) => c.name === check.name) ?? check)));
+      }
+    }
+  }
+  const recreated = views.map((v) => schemas.expected.views.find((x) => x.schema === v.schema && x.name === v.name) ?? v);
+  return [...before, ...statements, ...after, ...createViewsSql(recreated)];
+}
+
+function indexUses(index: Index, column: string): boolean {
+  return index.keys.some((k) => k.column === column || (k.expression !== null && mentions(k.expression, column))) || (index.where !== null && mentions(index.where, column));
+}
+
+function namedDrop(table: TableRef, constraint: { name: string | null }): string[] | null {
+  return constraint.name ? [dropConstraintSql(table, constraint.name)] : null;
+}
+
+function findTable(schema: Schema, table: TableRef): Table | undefined {
+  return schema.tables.find((t) => t.schema === table.schema && t.name === table.name);
+}
+
+function findColumn(schema: Schema, table: TableRef, column: string): Column | undefined {
+  return findTable(schema, table)?.columns.find((c) => c.name === column);
+}
+
+/** An identifier inside a `--` comment: one line, quoted like SQL. */
+function commentText(name: string): string {
+  return `"${name.replace(/[\r\n]+/g, ' ')}"`;
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}

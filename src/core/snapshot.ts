@@ -1,0 +1,174 @@
+/**
+ * The JSON snapshot format written by `lockstep snapshot` and read back as a schema source:
+ *
+ * ```json
+ * { "lockstep": "schema-snapshot", "version": 1, "dialect": "postgres", "schema": { …Schema… } }
+ * ```
+ *
+ * Reading validates the shape and says where a hand-edited or truncated file is wrong
+ * (`shop.json: schema.tables[3].columns[0].nullable: expected a boolean, found "yes"`).
+ */
+import { LockstepError } from './errors.js';
+import type { DialectName, Schema } from './model.js';
+
+export const SNAPSHOT_MARKER = 'schema-snapshot';
+export const SNAPSHOT_VERSION = 1;
+
+export interface SchemaSnapshot {
+  lockstep: typeof SNAPSHOT_MARKER;
+  version: typeof SNAPSHOT_VERSION;
+  dialect: DialectName;
+  schema: Schema;
+}
+
+/**
+ * Serializes a schema as a snapshot (stable: the model's lists are already sorted).
+ *
+ * @example
+ * writeFileSync('schema.json', formatSnapshot(await dialect.introspect(db)));
+ */
+export function formatSnapshot(schema: Schema): string {
+  const snapshot: SchemaSnapshot = { lockstep: SNAPSHOT_MARKER, version: SNAPSHOT_VERSION, dialect: schema.dialect, schema };
+  return `${JSON.stringify(snapshot, null, 2)}\n`;
+}
+
+/**
+ * Parses and validates a snapshot; `file` is only used in messages.
+ *
+ * @example
+ * const schema = parseSnapshot(readFileSync('schema.json', 'utf8'), 'schema.json');
+ */
+export function parseSnapshot(text: string, file: string): Schema {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new LockstepError(`${file}: not valid JSON (${(error as Error).message})`, { hint: 'Write it again with lockstep snapshot --out FILE.' });
+  }
+  const fail = (path: string, expected: string, found: unknown): never => {
+    throw new LockstepError(`${file}: ${path}: expected ${expected}, found ${describe(found)}`, {
+      hint: 'The file is not a lockstep schema snapshot, or was edited by hand; write it again with lockstep snapshot --out FILE.',
+    });
+  };
+  const v = new Validator(fail);
+  const root = v.object(data, '(top level)');
+  if (root.lockstep !== SNAPSHOT_MARKER) fail('lockstep', `"${SNAPSHOT_MARKER}"`, root.lockstep);
+  if (root.version !== SNAPSHOT_VERSION) {
+    if (typeof root.version === 'number' && root.version > SNAPSHOT_VERSION) {
+      throw new LockstepError(`${file}: snapshot format version ${root.version} is newer than this lockstep understands (${SNAPSHOT_VERSION})`, { hint: 'Upgrade lockstep.' });
+    }
+    fail('version', String(SNAPSHOT_VERSION), root.version);
+  }
+  const dialect = v.oneOf(root.dialect, 'dialect', ['postgres', 'sqlite']) as DialectName;
+  const schema = v.object(root.schema, 'schema');
+  if (schema.dialect !== dialect) fail('schema.dialect', `"${dialect}" (as the top-level dialect)`, schema.dialect);
+  v.array(schema.tables, 'schema.tables').forEach((t, i) => validateTable(v, t, `schema.tables[${i}]`));
+  v.array(schema.enums, 'schema.enums').forEach((e, i) => {
+    const p = `schema.enums[${i}]`;
+    const o = v.object(e, p);
+    v.string(o.schema, `${p}.schema`);
+    v.string(o.name, `${p}.name`);
+    v.array(o.values, `${p}.values`).forEach((x, j) => v.string(x, `${p}.values[${j}]`));
+  });
+  v.array(schema.views, 'schema.views').forEach((e, i) => {
+    const p = `schema.views[${i}]`;
+    const o = v.object(e, p);
+    v.string(o.schema, `${p}.schema`);
+    v.string(o.name, `${p}.name`);
+    v.string(o.definition, `${p}.definition`);
+    v.boolean(o.materialized, `${p}.materialized`);
+  });
+  return schema as unknown as Schema;
+}
+
+const ACTIONS = ['no action', 'restrict', 'cascade', 'set null', 'set default'];
+
+function validateTable(v: Validator, value: unknown, p: string): void {
+  const t = v.object(value, p);
+  v.string(t.schema, `${p}.schema`);
+  v.string(t.name, `${p}.name`);
+  v.array(t.columns, `${p}.columns`).forEach((c, i) => {
+    const q = `${p}.columns[${i}]`;
+    const o = v.object(c, q);
+    v.string(o.name, `${q}.name`);
+    v.string(o.type, `${q}.type`);
+    v.object(o.typeParts, `${q}.typeParts`);
+    v.boolean(o.nullable, `${q}.nullable`);
+    v.nullableString(o.default, `${q}.default`);
+    if (o.identity !== null) v.oneOf(o.identity, `${q}.identity`, ['always', 'by default']);
+    v.nullableString(o.generated, `${q}.generated`);
+  });
+  if (t.primaryKey !== null) v.names(v.object(t.primaryKey, `${p}.primaryKey`).columns, `${p}.primaryKey.columns`);
+  v.array(t.uniques, `${p}.uniques`).forEach((u, i) => v.names(v.object(u, `${p}.uniques[${i}]`).columns, `${p}.uniques[${i}].columns`));
+  v.array(t.foreignKeys, `${p}.foreignKeys`).forEach((f, i) => {
+    const q = `${p}.foreignKeys[${i}]`;
+    const o = v.object(f, q);
+    v.names(o.columns, `${q}.columns`);
+    v.string(o.referencedSchema, `${q}.referencedSchema`);
+    v.string(o.referencedTable, `${q}.referencedTable`);
+    v.names(o.referencedColumns, `${q}.referencedColumns`);
+    v.oneOf(o.onDelete, `${q}.onDelete`, ACTIONS);
+    v.oneOf(o.onUpdate, `${q}.onUpdate`, ACTIONS);
+  });
+  v.array(t.indexes, `${p}.indexes`).forEach((x, i) => {
+    const q = `${p}.indexes[${i}]`;
+    const o = v.object(x, q);
+    v.string(o.name, `${q}.name`);
+    v.boolean(o.unique, `${q}.unique`);
+    v.string(o.method, `${q}.method`);
+    v.nullableString(o.where, `${q}.where`);
+    v.array(o.keys, `${q}.keys`).forEach((k, j) => {
+      const key = v.object(k, `${q}.keys[${j}]`);
+      v.nullableString(key.column, `${q}.keys[${j}].column`);
+      v.nullableString(key.expression, `${q}.keys[${j}].expression`);
+      v.boolean(key.descending, `${q}.keys[${j}].descending`);
+    });
+  });
+  v.array(t.checks, `${p}.checks`).forEach((c, i) => v.string(v.object(c, `${p}.checks[${i}]`).expression, `${p}.checks[${i}].expression`));
+  v.array(t.triggers, `${p}.triggers`).forEach((c, i) => v.string(v.object(c, `${p}.triggers[${i}]`).definition, `${p}.triggers[${i}].definition`));
+}
+
+class Validator {
+  constructor(private readonly fail: (path: string, expected: string, found: unknown) => never) {}
+
+  object(value: unknown, path: string): Record<string, unknown> {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(path, 'an object', value);
+    return value as Record<string, unknown>;
+  }
+
+  array(value: unknown, path: string): unknown[] {
+    if (!Array.isArray(value)) this.fail(path, 'an array', value);
+    return value as unknown[];
+  }
+
+  string(value: unknown, path: string): string {
+    if (typeof value !== 'string') this.fail(path, 'a string', value);
+    return value as string;
+  }
+
+  nullableString(value: unknown, path: string): void {
+    if (value !== null && typeof value !== 'string') this.fail(path, 'a string or null', value);
+  }
+
+  boolean(value: unknown, path: string): void {
+    if (typeof value !== 'boolean') this.fail(path, 'a boolean', value);
+  }
+
+  names(value: unknown, path: string): void {
+    this.array(value, path).forEach((x, i) => this.string(x, `${path}[${i}]`));
+  }
+
+  oneOf(value: unknown, path: string, allowed: string[]): string {
+    if (typeof value !== 'string' || !allowed.includes(value)) this.fail(path, `one of ${allowed.map((a) => `"${a}"`).join(', ')}`, value);
+    return value as string;
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'an array';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  const text = JSON.stringify(value);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}

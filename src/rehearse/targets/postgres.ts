@@ -1,0 +1,92 @@
+import type { Database, Queryable } from '../../dialects/database.js';
+import type { RehearsalLock, RehearsalSandbox, RehearsalTarget, RehearsalTimeouts } from '../rehearsal-target.js';
+
+/** Relation locks held by this backend, user relations only. */
+const OWN_LOCKS = `
+  select case when n.nspname = 'public' then c.relname else n.nspname || '.' || c.relname end as relation, l.mode
+  from pg_locks l
+  join pg_class c on c.oid = l.relation
+  join pg_namespace n on n.oid = c.relnamespace
+  where l.pid = pg_backend_pid() and l.locktype = 'relation' and l.granted
+    and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg_toast%'`;
+
+const SEQUENCES = `select quote_ident(schemaname) || '.' || quote_ident(sequencename) as name, last_value::text as last_value, start_value::text as start_value from pg_sequences`;
+
+/**
+ * Rehearses on the live PostgreSQL database itself, in ONE transaction that is always
+ * rolled back: `SET LOCAL lock_timeout` / `statement_timeout` bound how long production can
+ * be blocked; each migration runs under a savepoint, and the locks it takes are read from
+ * `pg_locks` for this backend before the savepoint is released. Sequences are not
+ * transactional, so their positions are put back after the rollback.
+ */
+export const postgresRehearsal: RehearsalTarget = {
+  async rehearse(live: Database, _liveUrl: string, timeouts: RehearsalTimeouts, body) {
+    return live.withConnection(async (conn) => {
+      const sequences = (await conn.query<{ name: string; last_value: string | null; start_value: string }>(SEQUENCES)).rows;
+      await conn.exec('begin');
+      try {
+        await conn.exec(`set local lock_timeout = ${Math.max(1, Math.round(timeouts.lockTimeoutMs))}`);
+        await conn.exec(`set local statement_timeout = ${Math.max(1, Math.round(timeouts.statementTimeoutMs))}`);
+        return await body(sandbox(conn));
+      } finally {
+        await conn.exec('rollback');
+        await restoreSequences(conn, sequences);
+      }
+    });
+  },
+  unenforcedTypesNote: 'the database did not reject them',
+  timeoutProblems(error, timeouts) {
+    const code = (error as { code?: string })?.code;
+    if (code === '55P03') {
+      return [`could not take a lock within the lock timeout (${timeouts.lockTimeoutMs} ms): another session holds a conflicting lock. Find it in pg_stat_activity; in production this migration would wait behind it and block every query queued after it.`];
+    }
+    if (code === '57014') {
+      return [`ran longer than the statement timeout (${timeouts.statementTimeoutMs} ms) on the live data: in production it would hold its locks at least that long. Batch the work or raise --statement-timeout if that is acceptable.`];
+    }
+    return [];
+  },
+  // PostgreSQL fails in the statement itself, whose facts already say what it did.
+  factsFromError: () => [],
+};
+
+function sandbox(conn: Queryable): RehearsalSandbox {
+  let savepoints = 0;
+  return {
+    conn,
+    description: 'one transaction on the live database, rolled back at the end',
+    notRehearsable(migration) {
+      return migration.noTransaction ? 'it runs outside a transaction (-- lockstep:no-transaction), so it cannot be rolled back' : undefined;
+    },
+    async run(_migration, apply) {
+      const name = `lockstep_rehearsal_${++savepoints}`;
+      const held = await ownLocks(conn);
+      await conn.exec(`savepoint ${name}`);
+      try {
+        await apply(conn);
+      } catch (error) {
+        await conn.exec(`rollback to savepoint ${name}`);
+        throw error;
+      }
+      const after = await ownLocks(conn);
+      await conn.exec(`release savepoint ${name}`);
+      const before = new Set(held.map(lockKey));
+      return after.filter((l) => !before.has(lockKey(l)));
+    },
+  };
+}
+
+async function ownLocks(conn: Queryable): Promise<RehearsalLock[]> {
+  const { rows } = await conn.query<RehearsalLock>(OWN_LOCKS);
+  return rows.sort((a, b) => a.relation.localeCompare(b.relation) || a.mode.localeCompare(b.mode));
+}
+
+const lockKey = (l: RehearsalLock) => `${l.relation}\u0000${l.mode}`;
+
+async function restoreSequences(conn: Queryable, before: { name: string; last_value: string | null; start_value: string }[]): Promise<void> {
+  const now = new Map((await conn.query<{ name: string; last_value: string | null }>(SEQUENCES)).rows.map((s) => [s.name, s.last_value]));
+  for (const s of before) {
+    if (!now.has(s.name) || now.get(s.name) === s.last_value) continue;
+    if (s.last_value === null) await conn.query('select setval($1::regclass, $2::bigint, false)', [s.name, s.start_value]);
+    else await conn.query('select setval($1::regclass, $2::bigint, true)', [s.name, s.last_value]);
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * Text and GitHub-annotation renderings of a check/diff report. The JSON rendering is
+ * the report itself.
+ */
+import { getDialect } from '../dialects/index.js';
+import type { CheckReport } from '../check/check.js';
+import type { DialectName } from '../core/model.js';
+import type { SchemaChange } from '../core/schema-change.js';
+import { githubEscape, type Style } from './style.js';
+
+export interface RenderOptions {
+  /** Heading words, e.g. `check` or `diff`. */
+  command: 'check' | 'diff';
+}
+
+/**
+ * Text report: changes grouped by table, each with its message and `fix:`, a summary
+ * line, then the "unmigrated" section.
+ *
+ * @example
+ * stdout.write(renderCheckText(report, createStyle(ctx.color), { command: 'check' }));
+ */
+export function renderCheckText(report: CheckReport, style: Style, options: RenderOptions = { command: 'check' }): string {
+  const out: string[] = [];
+  out.push(`${style.bold(`lockstep ${options.command}`)} ${style.dim(`(${report.dialect})`)}`);
+  out.push(`  expected: ${report.expected.source}`);
+  out.push(`  actual:   ${report.actual.source}`);
+  if (report.actual.note) out.push(`  ${style.yellow('note:')} ${report.actual.note}`);
+  out.push('');
+
+  if (report.changes.length === 0) {
+    out.push(style.green(`✓ in sync: ${report.actual.source} matches ${report.expected.source}`));
+  } else {
+    out.push(...renderGroups(report.changes, report.dialect, style));
+    out.push(summaryLine(report.changes, style, `${report.actual.source} differs from ${report.expected.source}`));
+  }
+
+  if (report.unmigrated !== undefined) {
+    out.push('');
+    if (report.unmigrated.length === 0) {
+      out.push(style.green('✓ migrations reach the schema file'));
+    } else {
+      out.push(style.bold(style.yellow(`${report.expected.source} changed but no migration was written`)));
+      out.push(style.dim(`  replaying the migrations does not reach ${report.expected.source}; write a migration for:`));
+      out.push('');
+      out.push(...renderGroups(report.unmigrated, report.dialect, style));
+      out.push(summaryLine(report.unmigrated, style, 'the migrations differ from the schema file'));
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function renderGroups(changes: SchemaChange[], dialect: DialectName, style: Style): string[] {
+  const out: string[] = [];
+  for (const [group, items] of groupByObject(changes)) {
+    out.push(style.bold(group));
+    for (const change of items) {
+      out.push(`  ${style.red('✗')} ${change.message} ${style.dim(`[${change.kind}]`)}`);
+      if (change.fix) out.push(...renderFix(change.fix, dialect, style));
+    }
+    out.push('');
+  }
+  return out;
+}
+
+/** A fix of more statements than this is shown as its first line and a count. */
+const MAX_INLINE_STATEMENTS = 4;
+
+/**
+ * A fix under its change. A long script (a SQLite table rebuild, a recreated enum) would
+ * bury the other changes, so it is cut to its first line, which for those is a comment
+ * saying what the script does; `--json` keeps the whole SQL.
+ */
+function renderFix(fix: string, dialect: DialectName, style: Style): string[] {
+  const [first, ...rest] = fix.split('\n');
+  const head = `    ${style.cyan('fix:')} ${first}`;
+  const statements = getDialect(dialect).splitStatements(fix).length;
+  if (statements <= MAX_INLINE_STATEMENTS) return [head, ...rest.map((line) => `         ${line}`)];
+  return [head, `         ${style.dim(`… (${statements} statements; full SQL in --json, or run lockstep generate)`)}`];
+}
+
+/** Groups changes by the object they belong to: `table jobs`, `enum mood`, `view open_jobs`. */
+function groupByObject(changes: SchemaChange[]): Map<string, SchemaChange[]> {
+  const groups = new Map<string, SchemaChange[]>();
+  for (const change of changes) {
+    const prefix = change.kind.startsWith('enum.') ? 'enum' : change.kind.startsWith('view.') ? 'view' : 'table';
+    const key = `${prefix} ${change.schema ? `${change.schema}.` : ''}${change.table}`;
+    const list = groups.get(key);
+    if (list) list.push(change);
+    else groups.set(key, [change]);
+  }
+  return groups;
+}
+
+function summaryLine(changes: SchemaChange[], style: Style, what: string): string {
+  const objects = new Set(changes.map((c) => `${c.kind.split('.')[0] === 'enum' || c.kind.split('.')[0] === 'view' ? c.kind.split('.')[0] : 'table'} ${c.schema ?? ''}.${c.table}`));
+  const counts = new Map<string, number>();
+  for (const c of changes) counts.set(c.kind, (counts.get(c.kind) ?? 0) + 1);
+  const detail = [...counts].map(([kind, n]) => `${n} ${kind}`).join(', ');
+  return style.red(`✗ ${changes.length} change${changes.length === 1 ? '' : 's'} in ${objects.size} object${objects.size === 1 ? '' : 's'}: ${what}`) + style.dim(` (${detail})`);
+}
+
+export interface GithubLocation {
+  file: string;
+  line?: number;
+}
+
+/**
+ * GitHub Actions workflow annotations, one `::error` per change. `locate` may pin a change
+ * to a file and line (schema.sql's CREATE TABLE); otherwise the annotation has no file.
+ *
+ * @example
+ * stdout.write(renderGithubAnnotations(report, (c) => ({ file: 'schema.sql', line: 12 })));
+ */
+export function renderGithubAnnotations(report: CheckReport, locate: (change: SchemaChange) => GithubLocation | undefined = () => undefined): string {
+  const lines: string[] = [];
+  const annotate = (change: SchemaChange, title: string) => {
+    const at = locate(change);
+    const props = [at ? `file=${githubEscape(at.file, true)}` : '', at?.line ? `line=${at.line}` : '', `title=${githubEscape(title, true)}`].filter(Boolean).join(',');
+    const body = change.fix ? `${change.message}\nfix: ${change.fix}` : change.message;
+    lines.push(`::error ${props}::${githubEscape(body)}`);
+  };
+  for (const change of report.changes) annotate(change, `lockstep: ${change.kind}`);
+  for (const change of report.unmigrated ?? []) annotate(change, `lockstep: no migration for ${change.kind}`);
+  if (report.ok) lines.push(`::notice title=lockstep::${githubEscape(`in sync: ${report.actual.source} matches ${report.expected.source}`)}`);
+  else lines.push(`::notice title=lockstep::${githubEscape(`${report.changes.length} change(s) between ${report.actual.source} and ${report.expected.source}${report.unmigrated?.length ? `; ${report.unmigrated.length} not covered by a migration` : ''}`)}`);
+  return `${lines.join('\n')}\n`;
+}

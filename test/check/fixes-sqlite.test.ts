@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import { introspectSqlite } from '../../src/dialects/sqlite/sqlite-introspector.js';
+import { sqliteDialect } from '../../src/dialects/sqlite/sqlite-dialect.js';
+import { withFixes } from '../../src/check/check.js';
+import { diffSchemas } from '../../src/core/diff-schemas.js';
+import { createTestDatabase } from '../helpers/databases.js';
+import { FIXTURES_DIR } from '../helpers/fixture-schemas.js';
+
+describe('SQLite fixes: one rebuild per table', () => {
+  test('the jobs fixture: one rebuild for each table, the other changes point at it, and running the fixes in order leaves nothing to fix', async () => {
+    const expectedDb = await createTestDatabase('sqlite', { memory: true });
+    const t = await createTestDatabase('sqlite');
+    try {
+      await expectedDb.db.exec(readFileSync(`${FIXTURES_DIR}jobs/sqlite.sql`, 'utf8'));
+      await t.db.exec(readFileSync(`${FIXTURES_DIR}jobs/sqlite-init.sql`, 'utf8'));
+      const expected = await introspectSqlite(expectedDb.db);
+      const actual = await introspectSqlite(t.db);
+      const changes = withFixes(sqliteDialect, diffSchemas(expected, actual).changes, expected, actual);
+      for (const table of ['jobs', 'job_executions', 'job_execution_branches']) {
+        const fixes = changes.filter((c) => c.table === table).map((c) => c.fix);
+        assert.ok(fixes.length >= 3, `${table} has several changes`);
+        assert.equal(fixes.filter((f) => f?.includes(`CREATE TABLE "_lockstep_new_${table}"`)).length, 1, `one rebuild of ${table}`);
+        assert.match(fixes[0]!, new RegExp(`^-- rebuild "${table}" for its ${fixes.length} changes`), 'on the first change of the table');
+        assert.deepEqual(fixes.slice(1), fixes.slice(1).map(() => `-- done by the rebuild of "${table}" above`));
+      }
+      for (const change of changes) await t.db.exec(change.fix!);
+      assert.deepEqual(diffSchemas(expected, await introspectSqlite(t.db)).changes.map((c) => c.message), []);
+    } finally {
+      await expectedDb.dispose();
+      await t.dispose();
+    }
+  });
+
+  test('a rebuilt parent keeps its children: ON DELETE CASCADE does not fire, foreign keys are on again after', async () => {
+    const before = `
+      create table teams (id integer primary key, name varchar(20) not null);
+      create table players (id integer primary key, team_id integer not null references teams (id) on delete cascade, name text);
+      create index players_team on players (team_id);`;
+    const after = before
+      .replace('name varchar(20) not null)', "name varchar(40) not null, founded integer not null default 1900, check (length(name) > 0))")
+      .concat('create index teams_name on teams (name);');
+    const expectedDb = await createTestDatabase('sqlite', { memory: true });
+    const t = await createTestDatabase('sqlite');
+    try {
+      await expectedDb.db.exec(after);
+      await t.db.exec(before);
+      await t.db.exec("insert into teams values (1, 'red'), (2, 'blue'); insert into players values (1, 1, 'ann'), (2, 1, 'bo'), (3, 2, 'cy')");
+      const expected = await introspectSqlite(expectedDb.db);
+      const actual = await introspectSqlite(t.db);
+      const changes = withFixes(sqliteDialect, diffSchemas(expected, actual).changes, expected, actual);
+      assert.deepEqual(changes.map((c) => c.kind).sort(), ['check.missing', 'column.missing', 'column.type', 'index.missing']);
+      // ADD COLUMN alone could add `founded`, but the table is rebuilt anyway: that covers it.
+      assert.equal(changes.filter((c) => c.fix!.includes('CREATE TABLE "_lockstep_new_teams"')).length, 1);
+      assert.equal(changes.filter((c) => c.fix === '-- done by the rebuild of "teams" above').length, 3);
+
+      for (const change of changes) await t.db.exec(change.fix!);
+      assert.deepEqual(diffSchemas(expected, await introspectSqlite(t.db)).changes.map((c) => c.message), []);
+      const players = await t.db.query<{ id: number; team_id: number }>('select id, team_id from players order by id');
+      assert.deepEqual(players.rows.map((r) => [r.id, r.team_id]), [[1, 1], [2, 1], [3, 2]], 'no child row was cascaded away');
+      const teams = await t.db.query<{ name: string; founded: number }>('select name, founded from teams order by id');
+      assert.deepEqual(teams.rows.map((r) => [r.name, r.founded]), [['red', 1900], ['blue', 1900]]);
+      assert.equal((await t.db.query<{ foreign_keys: number }>('PRAGMA foreign_keys')).rows[0]!.foreign_keys, 1);
+      await t.db.exec('delete from teams where id = 1');
+      assert.equal((await t.db.query('select * from players')).rowCount, 1, 'the cascade still works after the rebuild');
+    } finally {
+      await expectedDb.dispose();
+      await t.dispose();
+    }
+  });
+
+  test('a table whose changes ALTER TABLE can make gets no rebuild', async () => {
+    const expectedDb = await createTestDatabase('sqlite', { memory: true });
+    const t = await createTestDatabase('sqlite', { memory: true });
+    try {
+      await expectedDb.db.exec('create table notes (id integer primary key, body text, tag text)');
+      await t.db.exec('create table notes (id integer primary key, body text, old text)');
+      const expected = await introspectSqlite(expectedDb.db);
+      const actual = await introspectSqlite(t.db);
+      const fixes = withFixes(sqliteDialect, diffSchemas(expected, actual).changes, expected, actual).map((c) => c.fix);
+      assert.deepEqual(fixes.sort(), ['ALTER TABLE "notes" ADD COLUMN "tag" text', 'ALTER TABLE "notes" DROP COLUMN "old"']);
+    } finally {
+      await expectedDb.dispose();
+      await t.dispose();
+    }
+  });
+});

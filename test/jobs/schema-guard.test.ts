@@ -73,7 +73,7 @@ for (const dialect of DIALECTS) {
           assert.match(readiness.reason ?? '', /region/);
           const { id } = await t.queue.enqueue(hello, {});
           await new Promise((r) => setTimeout(r, 300));
-          assert.deepEqual(ran, [], 'no job runs while the schema is behind');
+          assert.equal(ran.length, 0, 'no job runs while the schema is behind');
           await t.db.exec(V2_ADD);
           const started = Date.now();
           await waitFor('the first job', async () => ran.includes(id), 5000, 20);

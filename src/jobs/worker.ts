@@ -48,6 +48,12 @@ export interface WorkerOptions extends JobStoreTarget {
   onDrift?: 'exit' | 'wait';
   /** How often a waiting worker re-checks the schema. Default 5 s. */
   driftRecheckMs?: number;
+  /**
+   * The process exits once the worker has stopped (the CLI worker): jobs whose handlers
+   * ignore their abort signal are handed back too, since exiting ends them. Default: true
+   * with `handleSignals`.
+   */
+  exitOnStop?: boolean;
 }
 
 export type StopReason = 'stopped' | 'signal' | 'jobs-schema-changed';
@@ -69,7 +75,9 @@ interface RunningJob {
   lease: Lease;
   controller: AbortController;
   progress: ProgressTracker;
-  /** The handler returned or threw. */
+  /** The handler returned or threw, or was abandoned after an abort (its result no longer counts). */
+  returned?: boolean;
+  /** The handler's promise itself has settled: it can no longer run. */
   settled: boolean;
   /** Lease lost, job cancelled or handed back: nothing more may be written for this claim. */
   abandoned: boolean;
@@ -140,6 +148,10 @@ class JobWorker implements Worker {
   private signalHandlers: [NodeJS.Signals, () => void][] = [];
   /** Why the worker claims nothing right now (waiting for the schema), or undefined. */
   private schemaWait: string | undefined;
+  /** When the leases were last renewed; the lease keeper fences the worker when this gets too old. */
+  private lastRenewal = Date.now();
+  /** Fenced: renewals failed for most of a lease, so every handler was aborted and nothing is claimed. */
+  private fenced = false;
 
   constructor(
     private readonly store: JobStore,
@@ -176,7 +188,14 @@ class JobWorker implements Worker {
       const timer = setInterval(() => void fn().catch((e) => this.log.error(`worker ${this.id}: ${errorMessage(e)}`)), ms);
       this.timers.push(timer);
     };
-    every(this.options.heartbeatMs ?? Math.max(50, Math.floor(this.leaseMs / 3)), () => this.heartbeat());
+    const heartbeatMs = this.options.heartbeatMs ?? Math.max(50, Math.floor(this.leaseMs / 3));
+    every(heartbeatMs, () => this.heartbeat());
+    // The lease keeper fences this worker when it could not renew for most of a lease:
+    // past that point another worker may rescue the jobs, so every handler here is aborted
+    // and nothing of theirs is written, and nothing new is claimed until a renewal works.
+    const fenceAfterMs = this.leaseMs - Math.min(heartbeatMs, Math.floor(this.leaseMs / 4));
+    const fenceTimer = setInterval(() => this.fenceIfStale(fenceAfterMs), Math.max(10, Math.floor(heartbeatMs / 2)));
+    this.timers.push(fenceTimer);
     // Jitter spreads the rescue scans of many workers started together.
     every(Math.max(50, Math.floor((this.options.rescueIntervalMs ?? this.leaseMs / 2) * (0.8 + Math.random() * 0.4))), () => this.rescue());
     every(this.options.progressIntervalMs ?? 500, () => this.flushProgress());
@@ -196,6 +215,7 @@ class JobWorker implements Worker {
   readiness(): { ready: boolean; reason?: string } {
     if (this.stopping) return { ready: false, reason: 'stopping' };
     if (this.schemaWait !== undefined) return { ready: false, reason: `waiting for the schema: ${this.schemaWait}` };
+    if (this.fenced) return { ready: false, reason: 'fenced: cannot renew leases' };
     return { ready: true };
   }
 
@@ -216,6 +236,10 @@ class JobWorker implements Worker {
     };
     const timer = setInterval(() => void recheck().catch((e) => this.log.error(`worker ${this.id}: schema re-check failed: ${errorMessage(e)}`)), this.driftRecheckMs);
     this.timers.push(timer);
+  }
+
+  private get exitsOnStop(): boolean {
+    return this.options.exitOnStop ?? Boolean(this.options.handleSignals);
   }
 
   private get driftRecheckMs(): number {
@@ -254,7 +278,7 @@ class JobWorker implements Worker {
     let failures = 0;
     while (!this.stopping) {
       const free = this.concurrency - this.executing;
-      if (free <= 0 || this.schemaWait !== undefined) {
+      if (free <= 0 || this.schemaWait !== undefined || this.fenced) {
         await this.waitForWake(this.pollMs);
         this.wakePending = false;
         continue;
@@ -311,10 +335,23 @@ class JobWorker implements Worker {
     const { job } = entry;
     const task = this.tasks.get(job.task)!;
     const label = `job ${job.id} (${job.task}) attempt ${job.attempt}/${job.maxAttempts}`;
+    let handler: Promise<unknown> | undefined;
+    try {
+      await this.settle(entry, task, label, job.payload, job, (h) => (handler = h));
+    } finally {
+      // The slot is free only when the handler itself has returned: a handler that ignores
+      // its abort signal (timeout, cancel, lost lease) keeps its slot, so this worker never
+      // runs more handlers at once than its concurrency.
+      if (handler) await handler.catch(() => {});
+      entry.settled = true;
+    }
+  }
+
+  private async settle(entry: RunningJob, task: Task<any>, label: string, payload: unknown, job: ClaimedJob, onHandler: (h: Promise<unknown>) => void): Promise<void> {
     let failure: { error: unknown; permanent: boolean } | undefined;
-    let payload: unknown = job.payload;
+    let handler: Promise<unknown> | undefined;
     if (task.payload) {
-      const check = await validatePayload(task.payload, job.payload).catch((e) => ({ ok: false as const, message: errorMessage(e) }));
+      const check = await validatePayload(task.payload, payload).catch((e) => ({ ok: false as const, message: errorMessage(e) }));
       if (check.ok) payload = check.value;
       // A payload that does not validate now never will: dead at once, not retried.
       else failure = { error: new Error(`invalid payload: ${check.message}`), permanent: true };
@@ -330,8 +367,10 @@ class JobWorker implements Worker {
       if (task.timeoutMs) {
         timer = setTimeout(() => this.abort(entry, new AbortReason('timeout', `timed out after ${task.timeoutMs} ms`)), task.timeoutMs);
       }
+      handler = Promise.resolve().then(() => task.run(payload, ctx));
+      onHandler(handler);
       try {
-        await Promise.race([Promise.resolve().then(() => task.run(payload, ctx)), abortedPromise(entry.controller.signal)]);
+        await Promise.race([handler, abortedPromise(entry.controller.signal)]);
       } catch (error) {
         const reason = entry.controller.signal.aborted ? entry.controller.signal.reason : undefined;
         failure = { error: reason instanceof AbortReason && reason.kind === 'timeout' ? reason : error, permanent: isPermanentError(error) };
@@ -339,7 +378,7 @@ class JobWorker implements Worker {
         clearTimeout(timer);
       }
     }
-    entry.settled = true;
+    entry.returned = true;
     if (entry.abandoned) {
       this.running.delete(job.id);
       return;
@@ -415,6 +454,12 @@ class JobWorker implements Worker {
     try {
       const leases = [...this.running.values()].filter((e) => !e.abandoned).map((e) => e.lease);
       const lost = await this.store.heartbeat({ workerId: this.id, leases, leaseMs: this.leaseMs });
+      this.lastRenewal = Date.now();
+      if (this.fenced) {
+        this.fenced = false;
+        this.log.info(`worker ${this.id}: leases renewed again; claiming jobs`);
+        this.wake();
+      }
       for (const { id, state } of lost) {
         const entry = this.running.get(id);
         if (!entry || entry.abandoned) continue;
@@ -433,6 +478,15 @@ class JobWorker implements Worker {
     } finally {
       this.heartbeatRunning = false;
     }
+  }
+
+  private fenceIfStale(fenceAfterMs: number): void {
+    const since = Date.now() - this.lastRenewal;
+    if (this.fenced || this.stopping || since < fenceAfterMs) return;
+    this.fenced = true;
+    const victims = [...this.running.values()].filter((e) => !e.abandoned);
+    this.log.error(`worker ${this.id}: could not renew its leases for ${since} ms (lease ${this.leaseMs} ms); fencing itself: aborting ${victims.length} job(s), claiming nothing until a renewal succeeds`);
+    for (const entry of victims) this.abort(entry, new AbortReason('lease-lost', `fenced: leases not renewed for ${since} ms`));
   }
 
   private async rescue(): Promise<void> {
@@ -494,9 +548,20 @@ class JobWorker implements Worker {
     }
     const left = [...this.running.values()].filter((e) => !e.settled && !e.abandoned);
     for (const entry of left) this.abort(entry, new AbortReason('shutdown', 'the worker is shutting down'));
-    if (left.length > 0) {
+    // Give aborted handlers a moment to return; a job is handed back only when its handler
+    // can no longer run: it returned, or this process is about to exit (the CLI worker).
+    const graceEnd = Date.now() + 1000;
+    while (left.some((e) => !e.settled) && Date.now() < graceEnd && !forced) await sleep(20);
+    const stillRunning = left.filter((e) => !e.settled);
+    const handBack = this.exitsOnStop ? left : left.filter((e) => e.settled);
+    if (stillRunning.length > 0 && !this.exitsOnStop) {
+      this.log.warn(
+        `worker ${this.id}: ${stillRunning.length} handler(s) ignored the abort signal and still run; their jobs are not handed back (their leases lapse and they are rescued once these handlers can no longer write)`,
+      );
+    }
+    if (handBack.length > 0) {
       try {
-        const n = await this.store.release(left.map((e) => e.lease), this.id, `worker ${this.id} shut down before the job finished`);
+        const n = await this.store.release(handBack.map((e) => e.lease), this.id, `worker ${this.id} shut down before the job finished`);
         this.log.warn(`worker ${this.id}: handed ${n} unfinished job(s) back to the queue`);
       } catch (error) {
         this.log.error(`worker ${this.id}: handing jobs back failed (${errorMessage(error)}); their leases will expire`);

@@ -10,19 +10,17 @@ const OWN_LOCKS = `
   where l.pid = pg_backend_pid() and l.locktype = 'relation' and l.granted
     and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg_toast%'`;
 
-const SEQUENCES = `select quote_ident(schemaname) || '.' || quote_ident(sequencename) as name, last_value::text as last_value, start_value::text as start_value from pg_sequences`;
-
 /**
  * Rehearses on the live PostgreSQL database itself, in ONE transaction that is always
  * rolled back: `SET LOCAL lock_timeout` / `statement_timeout` bound how long production can
  * be blocked; each migration runs under a savepoint, and the locks it takes are read from
  * `pg_locks` for this backend before the savepoint is released. Sequences are not
- * transactional, so their positions are put back after the rollback.
+ * transactional: what the migrations drew from them stays drawn. That gap is harmless;
+ * putting a sequence back would hand out again the values the application drew meanwhile.
  */
 export const postgresRehearsal: RehearsalTarget = {
   async rehearse(live: Database, _liveUrl: string, timeouts: RehearsalTimeouts, body) {
     return live.withConnection(async (conn) => {
-      const sequences = (await conn.query<{ name: string; last_value: string | null; start_value: string }>(SEQUENCES)).rows;
       await conn.exec('begin');
       try {
         await conn.exec(`set local lock_timeout = ${Math.max(1, Math.round(timeouts.lockTimeoutMs))}`);
@@ -30,7 +28,6 @@ export const postgresRehearsal: RehearsalTarget = {
         return await body(sandbox(conn));
       } finally {
         await conn.exec('rollback');
-        await restoreSequences(conn, sequences);
       }
     });
   },
@@ -81,12 +78,3 @@ async function ownLocks(conn: Queryable): Promise<RehearsalLock[]> {
 }
 
 const lockKey = (l: RehearsalLock) => `${l.relation}\u0000${l.mode}`;
-
-async function restoreSequences(conn: Queryable, before: { name: string; last_value: string | null; start_value: string }[]): Promise<void> {
-  const now = new Map((await conn.query<{ name: string; last_value: string | null }>(SEQUENCES)).rows.map((s) => [s.name, s.last_value]));
-  for (const s of before) {
-    if (!now.has(s.name) || now.get(s.name) === s.last_value) continue;
-    if (s.last_value === null) await conn.query('select setval($1::regclass, $2::bigint, false)', [s.name, s.start_value]);
-    else await conn.query('select setval($1::regclass, $2::bigint, true)', [s.name, s.last_value]);
-  }
-}

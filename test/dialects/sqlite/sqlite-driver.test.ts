@@ -223,12 +223,13 @@ await db.close();
       // A transaction that takes the write lock up front (the job store's and the migrator's way).
       const tx = await holdFor(500, () => waiter.transaction((q) => q.query('insert into t values (1)'), { immediate: true }));
       assert.ok(tx.waitedMs >= 450, `waited only ${tx.waitedMs} ms`);
-      assert.ok(tx.ticks >= 10, `the event loop stalled: ${tx.ticks} ticks of a 20 ms timer in ${Math.round(tx.waitedMs)} ms`);
+      // The release is a timer of this very process: with a synchronous wait it could never fire.
+      assert.ok(tx.ticks >= 3, `the event loop stalled: ${tx.ticks} ticks of a 20 ms timer in ${Math.round(tx.waitedMs)} ms`);
       // A plain statement outside any transaction, and a script of several statements, wait the same way.
       const statement = await holdFor(300, () => waiter.query('insert into t values ($1)', [2]));
-      assert.ok(statement.ticks >= 5, `${statement.ticks} ticks`);
+      assert.ok(statement.ticks >= 2, `${statement.ticks} ticks`);
       const script = await holdFor(300, () => waiter.exec('insert into t values (3); insert into t values (4)'));
-      assert.ok(script.ticks >= 5, `${script.ticks} ticks`);
+      assert.ok(script.ticks >= 2, `${script.ticks} ticks`);
       assert.deepEqual((await holder.query('select v from t order by v')).rows, [{ v: 1 }, { v: 2 }, { v: 3 }, { v: 4 }]);
     } finally {
       clearInterval(ticker);

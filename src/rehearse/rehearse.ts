@@ -6,6 +6,7 @@ import { errorMessage } from '../core/errors.js';
 import { extractStatementFacts, type StatementFact } from '../lint/statement-facts.js';
 import { narrowingReason } from '../lint/type-compat.js';
 import type { Migration } from '../migrations/migration-folder.js';
+import { findTransactionControl, refuseTransactionControl } from '../migrations/transaction-control.js';
 import { diffSchemas } from '../core/diff-schemas.js';
 import type { DialectName, Schema } from '../core/model.js';
 import { describeScriptError } from '../dialects/run-script.js';
@@ -68,6 +69,8 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
   const dialect = getDialect(options.db.dialect);
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const cwd = options.cwd ?? process.cwd();
+  const refused = refuseOwnTransactions(dialect, options.migrations, cwd);
+  if (refused) return { ok: false, dialect: dialect.name, database: options.db.displayUrl, sandbox: 'nothing was run', steps: refused };
   return rehearsalTargetFor(dialect.name).rehearse(options.db, options.url, timeouts, async (sandbox) => {
     const steps: RehearsalStep[] = [];
     let failed = false;
@@ -112,6 +115,24 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
     }
     return { ok: !steps.some((s) => s.status === 'failed'), dialect: dialect.name, database: options.db.displayUrl, sandbox: sandbox.description, steps };
   });
+}
+
+/**
+ * A migration with its own BEGIN/COMMIT would commit the rehearsal on the live database
+ * (PostgreSQL) or break its transaction (SQLite): when one is there, nothing runs, it is
+ * reported failed at its line, and the others `not-run`, as `migrate up` would refuse them all.
+ */
+function refuseOwnTransactions(dialect: Dialect, migrations: Migration[], cwd: string): RehearsalStep[] | undefined {
+  let refused = false;
+  const steps = migrations.map((migration): RehearsalStep => {
+    const base = { migration: `${migration.version}_${migration.name}`, file: displayPath(migration.upPath, cwd) };
+    const found = migration.noTransaction ? [] : findTransactionControl(dialect, migration.up);
+    if (found.length === 0) return { ...base, status: 'not-run', durationMs: 0 };
+    refused = true;
+    const refusal = refuseTransactionControl(base.file, found);
+    return { ...base, status: 'failed', durationMs: 0, error: { location: refusal.location, message: refusal.message }, problems: [refusal.hint] };
+  });
+  return refused ? steps : undefined;
 }
 
 function displayPath(path: string, cwd: string): string {

@@ -8,7 +8,9 @@ import type { RehearsalSandbox, RehearsalTarget } from '../rehearsal-target.js';
 import type { Schema } from '../../core/model.js';
 import { parseConnectionUrl } from '../../dialects/connection-url.js';
 import type { Database, Queryable } from '../../dialects/database.js';
+import { getDialect } from '../../dialects/index.js';
 import { openSqlite } from '../../dialects/sqlite/sqlite-driver.js';
+import { findTransactionControl } from '../../migrations/transaction-control.js';
 
 /**
  * Rehearses on a copy of the live SQLite file made with the online backup API (a
@@ -92,6 +94,12 @@ function sandbox(conn: Queryable): RehearsalSandbox {
     description: 'a copy of the live database made with the SQLite online backup API, deleted at the end',
     notRehearsable: () => undefined,
     async run(migration, apply) {
+      // A no-transaction migration that begins and commits its own transactions runs as
+      // written (it is a private copy; a failure leaves it as far as it got).
+      if (migration.noTransaction && findTransactionControl(getDialect('sqlite'), migration.up).length > 0) {
+        await apply(conn);
+        return undefined;
+      }
       // Table rebuilds need foreign keys off, which only takes effect outside a transaction.
       if (migration.foreignKeysOff) await conn.exec('pragma foreign_keys = off');
       await conn.exec('begin immediate');

@@ -47,7 +47,7 @@ export interface RehearsalTarget {
   /**
    * Facts a failure message implies when the failing statement's own facts explain nothing
    * (a SQLite rebuild fails in its copying INSERT); [] when the message says nothing more.
-   * `facts` are every fact of the migration, `before` the schema it ran on.
+   * `facts` are every fact of the migration, `before` the schema it ran on, `script` its text.
    */
-  factsFromError(message: string, facts: StatementFact[], before: Schema): StatementFact[];
+  factsFromError(message: string, facts: StatementFact[], before: Schema, script: string): StatementFact[];
 }

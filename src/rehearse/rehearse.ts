@@ -166,7 +166,7 @@ async function explainStatementFailure(probe: DataProbe, migration: Migration, l
   }
   const problems = await explainFacts(probe, facts);
   if (problems.length > 0) return problems;
-  return explainFacts(probe, rehearsalTargetFor(probe.dialect.name).factsFromError(errorMessage(error), all, probe.schema));
+  return explainFacts(probe, rehearsalTargetFor(probe.dialect.name).factsFromError(errorMessage(error), all, probe.schema, migration.up));
 }
 
 /** Column type changes the database accepted although existing values do not fit. */

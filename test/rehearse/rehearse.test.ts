@@ -88,6 +88,17 @@ ALTER TABLE gam_inventory_new RENAME TO gam_inventory;
 `,
 };
 
+/** Narrowing `inventory_type` to 20 characters with a CHECK (`constraint` names it, or is empty). */
+const CHECKED: Record<DialectName, (constraint: string) => string> = {
+  postgres: (constraint) => `ALTER TABLE gam_inventory ADD ${constraint || ''}CHECK (length(inventory_type) <= 20);\n`,
+  sqlite: (constraint) => `-- lockstep:foreign-keys-off
+CREATE TABLE gam_inventory_new (id integer PRIMARY KEY, inventory_type varchar(20) NOT NULL, ${constraint}CHECK (length(inventory_type) <= 20));
+INSERT INTO gam_inventory_new (id, inventory_type) SELECT id, inventory_type FROM gam_inventory;
+DROP TABLE gam_inventory;
+ALTER TABLE gam_inventory_new RENAME TO gam_inventory;
+`,
+};
+
 for (const dialect of DIALECTS) {
   describe(`rehearse (${dialect})`, () => {
     let t: TestDatabase;
@@ -118,6 +129,19 @@ for (const dialect of DIALECTS) {
         report.steps[0].problems![0],
       );
       if (dialect === 'postgres') assert.match(report.steps[0].error!.message, /value too long for type character varying\(20\)/);
+      assert.deepEqual(await fingerprint(t.db, dialect), before);
+    });
+
+    test('a CHECK the data violates (SQLite: in the table rebuild\'s copying INSERT): the column, how many rows, examples', async () => {
+      const before = await fingerprint(t.db, dialect);
+      const expected = "gam_inventory.inventory_type: 3 rows violate CHECK (length(inventory_type) <= 20) (e.g. id=4 'mobile_app_interstitial', id=9 'video_preroll_companion', id=17 'ad_unit_placement_group')";
+      const report = await run({ '001_short_inventory_type': CHECKED[dialect]('') });
+      assert.deepEqual(report.steps.map((s) => s.status), ['failed']);
+      assert.match(report.steps[0].error!.message, /check constraint/i);
+      assert.deepEqual(report.steps[0].problems, [expected]);
+      // A named constraint: SQLite's message gives only the name.
+      const named = await run({ '001_short_inventory_type': CHECKED[dialect]('CONSTRAINT inventory_type_short ') });
+      assert.deepEqual(named.steps[0].problems, [expected]);
       assert.deepEqual(await fingerprint(t.db, dialect), before);
     });
 

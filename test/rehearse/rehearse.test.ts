@@ -226,6 +226,38 @@ describe('rehearse (postgres): no-transaction migrations and lock timeouts', () 
     }
   });
 
+  test('a total time budget bounds how long the rehearsal holds its locks; each lock says how long it was held', async () => {
+    const dir = migrationsFolder({
+      '001_lock_jobs': 'LOCK TABLE jobs IN SHARE MODE;\nSELECT pg_sleep(0.2);\n',
+      '002_slow': 'SELECT pg_sleep(20);\n',
+      '003_later': 'CREATE TABLE later (id integer);\n',
+    });
+    const app = await connect(t.url);
+    try {
+      const started = performance.now();
+      const report = await rehearse({ db: t.db, url: t.url, migrations: readMigrationsFolder(dir), timeouts: { timeBudgetMs: 1500 } });
+      const tookMs = performance.now() - started;
+      assert.ok(tookMs < 10_000, `the budget did not stop the rehearsal: ${Math.round(tookMs)} ms`);
+      assert.equal(report.ok, false);
+      assert.deepEqual(report.steps.map((s) => s.status), ['ok', 'failed', 'not-run']);
+      assert.match(report.steps[1].problems![0], /time budget \(1500 ms\)/);
+      assert.match(report.steps[1].problems![0], /--time-budget/);
+      // jobs was locked from migration 1 until the rollback: through migration 2, cut at the budget.
+      const [lock] = report.steps[0].locks!.filter((l) => l.relation === 'jobs');
+      assert.equal(lock.mode, 'ShareLock');
+      const spanned = report.steps[0].durationMs + report.steps[1].durationMs;
+      assert.ok(lock.heldMs! >= spanned && lock.heldMs! <= tookMs + 1, `jobs held ${lock.heldMs} ms, migrations 1-2 took ${spanned} ms, the rehearsal ${Math.round(tookMs)} ms`);
+      assert.ok(report.steps[1].durationMs >= 500, `migration 2 ran ${report.steps[1].durationMs} ms before the budget cut it`);
+      assert.ok(report.lockHeldMs! >= lock.heldMs!);
+      // Released: the application can write again.
+      await app.query("INSERT INTO jobs (id, name) VALUES (99999, 'after the rehearsal')");
+      await app.query('DELETE FROM jobs WHERE id = 99999');
+    } finally {
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a lock held by another session fails within the lock timeout instead of waiting', async () => {
     const dir = migrationsFolder({ '001_alter': 'ALTER TABLE jobs ADD COLUMN note text;\n' });
     try {

@@ -22,10 +22,12 @@ export const postgresRehearsal: RehearsalTarget = {
   async rehearse(live: Database, _liveUrl: string, timeouts: RehearsalTimeouts, body) {
     return live.withConnection(async (conn) => {
       await conn.exec('begin');
+      // The budget starts with the transaction: every lock taken from here on is held until the rollback.
+      const deadline = performance.now() + timeouts.timeBudgetMs;
       try {
         await conn.exec(`set local lock_timeout = ${Math.max(1, Math.round(timeouts.lockTimeoutMs))}`);
         await conn.exec(`set local statement_timeout = ${Math.max(1, Math.round(timeouts.statementTimeoutMs))}`);
-        return await body(sandbox(conn));
+        return await body(sandbox(conn, timeouts, deadline));
       } finally {
         await conn.exec('rollback');
       }
@@ -46,20 +48,42 @@ export const postgresRehearsal: RehearsalTarget = {
   factsFromError: () => [],
 };
 
-function sandbox(conn: Queryable): RehearsalSandbox {
+function sandbox(conn: Queryable, timeouts: RehearsalTimeouts, deadline: number): RehearsalSandbox {
   let savepoints = 0;
+  const timeLeftMs = () => deadline - performance.now();
+  // The statement timeout in force, lowered to what is left of the budget near its end.
+  let statementTimeoutMs = Math.max(1, Math.round(timeouts.statementTimeoutMs));
+  const withinBudget = async () => {
+    const left = Math.floor(timeLeftMs());
+    if (left <= 0) throw new TimeBudgetSpent(timeouts.timeBudgetMs);
+    if (left < statementTimeoutMs) {
+      statementTimeoutMs = left;
+      await conn.exec(`set local statement_timeout = ${left}`);
+    }
+  };
+  const bounded: Queryable = {
+    async query(sql, params) {
+      await withinBudget();
+      return conn.query(sql, params);
+    },
+    async exec(sql) {
+      await withinBudget();
+      return conn.exec(sql);
+    },
+  };
   return {
     conn,
     description: 'one transaction on the live database, rolled back at the end',
     notRehearsable(migration) {
       return migration.noTransaction ? 'it runs outside a transaction (-- lockstep:no-transaction), so it cannot be rolled back' : undefined;
     },
+    timeLeftMs,
     async run(_migration, apply) {
       const name = `lockstep_rehearsal_${++savepoints}`;
       const held = await ownLocks(conn);
       await conn.exec(`savepoint ${name}`);
       try {
-        await apply(conn);
+        await apply(bounded);
       } catch (error) {
         await conn.exec(`rollback to savepoint ${name}`);
         throw error;
@@ -70,6 +94,13 @@ function sandbox(conn: Queryable): RehearsalSandbox {
       return after.filter((l) => !before.has(lockKey(l)));
     },
   };
+}
+
+/** Thrown instead of starting a statement once the rehearsal's time budget is spent. */
+class TimeBudgetSpent extends Error {
+  constructor(budgetMs: number) {
+    super(`not started: the rehearsal's time budget (${budgetMs} ms) is spent`);
+  }
 }
 
 async function ownLocks(conn: Queryable): Promise<RehearsalLock[]> {

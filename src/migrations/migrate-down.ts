@@ -44,7 +44,7 @@ export async function migrateDown(db: Database, migrations: Migration[], options
         const targets = chooseTargets(history, options);
         const byVersion = new Map(migrations.map((m) => [m.version, m]));
         const problems = targets.flatMap((row) => revertProblems(row, byVersion.get(row.version)));
-        if (problems.length === 0) problems.push(...transactionControlProblems(dialect, targets.map((row) => byVersion.get(row.version)!), 'down'));
+        if (problems.length === 0) problems.push(...(await transactionControlProblems(dialect, targets.map((row) => byVersion.get(row.version)!), 'down')));
         if (problems.length > 0) return { ok: false, results, problems };
         for (let i = 0; i < targets.length; i++) {
           const migration = byVersion.get(targets[i].version)!;

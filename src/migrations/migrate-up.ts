@@ -48,7 +48,7 @@ export async function migrateUp(db: Database, migrations: Migration[], options: 
         const applied = new Set(history.map((h) => h.version));
         const pending = migrations.filter((m) => !applied.has(m.version) && (options.to === undefined || compareVersions(m.version, options.to) <= 0));
         // A script with its own BEGIN/COMMIT would end the migration's transaction early: refuse before anything runs.
-        const refused = transactionControlProblems(dialect, pending, 'up');
+        const refused = await transactionControlProblems(dialect, pending, 'up');
         if (refused.length > 0) return { ok: false, results, problems: refused };
         for (let i = 0; i < pending.length; i++) {
           const migration = pending[i];

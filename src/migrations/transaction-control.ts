@@ -20,7 +20,8 @@ export interface TransactionControl {
 const CONTROL = /^(begin|start\s+transaction|commit|end|rollback|abort|prepare\s+transaction)\b(?!\s+(?:(?:transaction|work)\s+)?to\b)/i;
 
 /**
- * The statements of `script` that control the transaction themselves. lockstep runs every
+ * The statements of `script` that control the transaction themselves (await
+ * `dialect.loadParser()` first). lockstep runs every
  * migration in its own transaction (with its history row), so such a statement would end
  * that transaction early (PostgreSQL: the rest of the migration and its history row commit
  * outside it) or fail inside it (SQLite: no nested BEGIN).
@@ -67,10 +68,12 @@ export function refuseTransactionControl(file: string, found: TransactionControl
  * `-- lockstep:no-transaction` may.
  *
  * @example
- * const problems = transactionControlProblems(getDialect('sqlite'), pending, 'up');
+ * const problems = await transactionControlProblems(getDialect('sqlite'), pending, 'up');
  */
-export function transactionControlProblems(dialect: Dialect, migrations: Migration[], direction: 'up' | 'down'): MigrationProblem[] {
+export async function transactionControlProblems(dialect: Dialect, migrations: Migration[], direction: 'up' | 'down'): Promise<MigrationProblem[]> {
   const problems: MigrationProblem[] = [];
+  // Only when there is something to read: a run with nothing pending loads no parser.
+  if (migrations.length > 0) await dialect.loadParser();
   for (const migration of migrations) {
     const script = direction === 'up' ? migration.up : migration.down;
     const path = direction === 'up' ? migration.upPath : migration.downPath;

@@ -26,7 +26,7 @@ export async function verifyMigrations(db: Database, migrations: Migration[], op
   const history = await migrationStoreFor(db.dialect).readHistory(db);
   const applied = new Set(history.map((h) => h.version));
   const pending = migrations.filter((m) => !applied.has(m.version));
-  return [...findMigrationProblems(history, migrations, options), ...transactionControlProblems(getDialect(db.dialect), pending, 'up')];
+  return [...findMigrationProblems(history, migrations, options), ...(await transactionControlProblems(getDialect(db.dialect), pending, 'up'))];
 }
 
 /** The pure half of {@link verifyMigrations}: history rows against the folder. */

@@ -129,8 +129,9 @@ for (const dialect of DIALECTS) {
       }
     });
 
-    test('finds BEGIN/COMMIT/END/ROLLBACK/START TRANSACTION, not savepoints or bodies', () => {
+    test('finds BEGIN/COMMIT/END/ROLLBACK/START TRANSACTION, not savepoints or bodies', async () => {
       const d = getDialect(dialect);
+      await d.loadParser();
       const body =
         dialect === 'postgres'
           ? "do $$ begin perform 1; end $$;\ncreate function f() returns int language plpgsql as $$ begin return 1; end $$;\n"

@@ -80,7 +80,11 @@ export interface ConnectOptions {
   maxConnections?: number;
   /** Connection attempt timeout in ms. Default 5000. */
   connectTimeoutMs?: number;
-  /** SQLite busy timeout in ms. Default 5000. */
+  /**
+   * SQLite busy timeout in ms (default 5000): how long a statement or `BEGIN IMMEDIATE`
+   * waits for another connection's lock. The wait is asynchronous (timer sleeps with
+   * backoff), so the event loop keeps running; `PRAGMA busy_timeout` reads and changes it.
+   */
   busyTimeoutMs?: number;
   /** Application name reported to the server. */
   applicationName?: string;

@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import type { Dialect, ScratchDatabase } from '../dialects/dialect.js';
 import { errorMessage, LockstepError } from '../core/errors.js';
 import type { Migration } from '../migrations/migration-folder.js';
+import { findTransactionControl } from '../migrations/transaction-control.js';
 import { diffSchemas } from '../core/diff-schemas.js';
 import type { Schema } from '../core/model.js';
 import { describeScriptError } from '../dialects/run-script.js';
@@ -116,7 +117,10 @@ function displayPath(path: string, cwd: string): string {
  */
 async function applyStatements(scratch: ScratchDatabase, dialect: Dialect, migration: Migration, file: string, facts: MigrationFacts | undefined): Promise<StatementFailure[]> {
   const failures: StatementFailure[] = [];
+  const ownTransaction = new Set(findTransactionControl(dialect, migration.up).map((c) => c.line));
   for (const statement of dialect.splitStatements(migration.up)) {
+    // Each statement autocommits here; a BEGIN would leave the scratch connection in a transaction (transaction-control reports it).
+    if (ownTransaction.has(statement.line)) continue;
     try {
       await scratch.db.exec(statement.sql);
     } catch (error) {

@@ -5,6 +5,7 @@ import { ALREADY_DONE, applyMigration } from './apply-migration.js';
 import { compareVersions, type Migration } from './migration-folder.js';
 import type { MigrateOutcome, MigrationProblem, MigrationProgress, MigrationResult } from './migration-result.js';
 import type { HistoryRow } from './migration-store.js';
+import { transactionControlProblems } from './transaction-control.js';
 import { displayPath } from './verify-migrations.js';
 import { migrationStoreFor } from './stores/index.js';
 
@@ -43,6 +44,7 @@ export async function migrateDown(db: Database, migrations: Migration[], options
         const targets = chooseTargets(history, options);
         const byVersion = new Map(migrations.map((m) => [m.version, m]));
         const problems = targets.flatMap((row) => revertProblems(row, byVersion.get(row.version)));
+        if (problems.length === 0) problems.push(...(await transactionControlProblems(dialect, targets.map((row) => byVersion.get(row.version)!), 'down')));
         if (problems.length > 0) return { ok: false, results, problems };
         for (let i = 0; i < targets.length; i++) {
           const migration = byVersion.get(targets[i].version)!;

@@ -4,6 +4,7 @@ import { LockstepError } from '../core/errors.js';
 import { ALREADY_DONE, applyMigration } from './apply-migration.js';
 import { compareVersions, type Migration } from './migration-folder.js';
 import type { MigrateOutcome, MigrationProgress, MigrationResult } from './migration-result.js';
+import { transactionControlProblems } from './transaction-control.js';
 import { findMigrationProblems } from './verify-migrations.js';
 import { migrationStoreFor } from './stores/index.js';
 
@@ -46,6 +47,9 @@ export async function migrateUp(db: Database, migrations: Migration[], options: 
         if (problems.length > 0) return { ok: false, results, problems };
         const applied = new Set(history.map((h) => h.version));
         const pending = migrations.filter((m) => !applied.has(m.version) && (options.to === undefined || compareVersions(m.version, options.to) <= 0));
+        // A script with its own BEGIN/COMMIT would end the migration's transaction early: refuse before anything runs.
+        const refused = await transactionControlProblems(dialect, pending, 'up');
+        if (refused.length > 0) return { ok: false, results, problems: refused };
         for (let i = 0; i < pending.length; i++) {
           const migration = pending[i];
           options.onProgress?.({ type: 'start', version: migration.version, name: migration.name, direction: 'up' });

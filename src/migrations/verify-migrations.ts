@@ -4,6 +4,7 @@ import { getDialect } from '../dialects/index.js';
 import { compareVersions, type Migration } from './migration-folder.js';
 import type { MigrationProblem } from './migration-result.js';
 import type { HistoryRow } from './migration-store.js';
+import { transactionControlProblems } from './transaction-control.js';
 import { migrationStoreFor } from './stores/index.js';
 
 export interface VerifyOptions {
@@ -14,7 +15,8 @@ export interface VerifyOptions {
 /**
  * Compares the migrations folder with the history of `db`: an applied migration whose
  * up.sql changed, a version in the history with no file, a pending migration older than
- * the last applied one. An empty list means `migrate up` may run.
+ * the last applied one, a pending one with its own BEGIN/COMMIT. An empty list means
+ * `migrate up` may run.
  *
  * @example
  * const problems = await verifyMigrations(db, readMigrationsFolder('migrations'));
@@ -22,7 +24,9 @@ export interface VerifyOptions {
  */
 export async function verifyMigrations(db: Database, migrations: Migration[], options: VerifyOptions = {}): Promise<MigrationProblem[]> {
   const history = await migrationStoreFor(db.dialect).readHistory(db);
-  return findMigrationProblems(history, migrations, options);
+  const applied = new Set(history.map((h) => h.version));
+  const pending = migrations.filter((m) => !applied.has(m.version));
+  return [...findMigrationProblems(history, migrations, options), ...(await transactionControlProblems(getDialect(db.dialect), pending, 'up'))];
 }
 
 /** The pure half of {@link verifyMigrations}: history rows against the folder. */

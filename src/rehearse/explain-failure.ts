@@ -110,10 +110,24 @@ export async function explainOrphans(probe: DataProbe, table: string, columns: s
   return found.count > 0 ? `${table}.${columns.join(', ')}: ${rows(found.count)} reference${found.count === 1 ? 's' : ''} ${parent} rows that do not exist${eg(found.examples)}` : undefined;
 }
 
-/** A CHECK constraint that existing rows violate. */
+/**
+ * A CHECK constraint that existing rows violate, named by the columns it reads:
+ * `gam_inventory.inventory_type: 3 rows violate CHECK (length(inventory_type) <= 20) (e.g. id=4 'mobile_app_interstitial', …)`.
+ */
 export async function explainCheck(probe: DataProbe, table: string, expression: string): Promise<string | undefined> {
-  const found = await rowsWhere(probe, table, `not (${expression})`, [], []);
-  return found.count > 0 ? `${table}: ${rows(found.count)} violate${found.count === 1 ? 's' : ''} CHECK (${expression})${eg(found.examples)}` : undefined;
+  const columns = columnsIn(probe, table, expression);
+  const found = await rowsWhere(probe, table, `not (${expression})`, [], columns);
+  if (found.count === 0) return undefined;
+  const target = columns.length === 1 ? `${table}.${columns[0]}` : columns.length > 1 ? `${table}(${columns.join(', ')})` : table;
+  return `${target}: ${rows(found.count)} violate${found.count === 1 ? 's' : ''} CHECK (${expression})${eg(found.examples)}`;
+}
+
+/** Columns of `table` that `expression` names (bare or double-quoted), in table order. */
+function columnsIn(probe: DataProbe, table: string, expression: string): string[] {
+  const words = new Set<string>();
+  for (const match of expression.matchAll(/"((?:[^"]|"")+)"|([A-Za-z_][\w$]*)/g)) words.add(match[1] !== undefined ? match[1].replace(/""/g, '"') : match[2].toLowerCase());
+  const columns = probe.schema.tables.find((t) => t.name === table)?.columns ?? [];
+  return columns.filter((c) => words.has(c.name) || words.has(c.name.toLowerCase())).map((c) => c.name);
 }
 
 /**

@@ -17,16 +17,17 @@ export function parseDuration(value: unknown, where: string): number {
   return n;
 }
 
-/** Timeouts from flags, else the `rehearse` section of lockstep.config.json, else 2s / 30s. */
-export function rehearsalTimeouts(config: LockstepConfig, flags: { lockTimeout?: unknown; statementTimeout?: unknown }): RehearsalTimeouts {
+/** Timeouts from flags, else the `rehearse` section of lockstep.config.json, else 2s / 30s / 30s. */
+export function rehearsalTimeouts(config: LockstepConfig, flags: { lockTimeout?: unknown; statementTimeout?: unknown; timeBudget?: unknown }): RehearsalTimeouts {
   const section = (config.raw.rehearse ?? {}) as Record<string, unknown>;
   if (typeof section !== 'object' || section === null || Array.isArray(section)) {
-    throw new LockstepError('"rehearse" in lockstep.config.json must be an object like { "lockTimeout": "2s", "statementTimeout": "30s" }');
+    throw new LockstepError('"rehearse" in lockstep.config.json must be an object like { "lockTimeout": "2s", "statementTimeout": "30s", "timeBudget": "30s" }');
   }
   const pick = (flag: unknown, key: string, fallback: number, name: string) =>
     flag !== undefined ? parseDuration(flag, name) : section[key] !== undefined ? parseDuration(section[key], `rehearse.${key} in lockstep.config.json`) : fallback;
   return {
     lockTimeoutMs: pick(flags.lockTimeout, 'lockTimeout', DEFAULT_TIMEOUTS.lockTimeoutMs, '--lock-timeout'),
     statementTimeoutMs: pick(flags.statementTimeout, 'statementTimeout', DEFAULT_TIMEOUTS.statementTimeoutMs, '--statement-timeout'),
+    timeBudgetMs: pick(flags.timeBudget, 'timeBudget', DEFAULT_TIMEOUTS.timeBudgetMs, '--time-budget'),
   };
 }

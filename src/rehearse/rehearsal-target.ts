@@ -9,6 +9,12 @@ export interface RehearsalLock {
   relation: string;
   /** e.g. `AccessExclusiveLock`. */
   mode: string;
+  /**
+   * How long the live database saw it held: from the start of the migration that took it
+   * to the rehearsal's final rollback (an upper bound; PostgreSQL keeps every lock of a
+   * transaction until it ends).
+   */
+  heldMs?: number;
 }
 
 export interface RehearsalTimeouts {
@@ -16,6 +22,12 @@ export interface RehearsalTimeouts {
   lockTimeoutMs: number;
   /** Cancel any statement running longer than this (PostgreSQL). */
   statementTimeoutMs: number;
+  /**
+   * The whole rehearsal's budget (PostgreSQL): its locks on the live database are held
+   * until the final rollback, so statements are cut short and no further migration starts
+   * once this much time has passed since the rehearsal began.
+   */
+  timeBudgetMs: number;
 }
 
 /** Where a rehearsal runs: the live database inside a transaction, or a copy of it. */
@@ -26,9 +38,13 @@ export interface RehearsalSandbox {
   readonly description: string;
   /** Why a migration cannot be rehearsed here, or undefined when it can. */
   notRehearsable(migration: Migration): string | undefined;
+  /** What is left of the time budget (ms); Infinity where the rehearsal holds nothing on the live database (a copy). */
+  timeLeftMs(): number;
   /**
    * Runs one migration as a unit. On failure everything it did is undone and the error is
    * rethrown, so `conn` shows the state before it. Returns the locks it took, when known.
+   * The connection `apply` gets keeps within the time budget: a statement is cut short
+   * when the budget runs out, and none starts after.
    */
   run(migration: Migration, apply: (conn: Queryable) => Promise<void>): Promise<RehearsalLock[] | undefined>;
 }
@@ -47,7 +63,7 @@ export interface RehearsalTarget {
   /**
    * Facts a failure message implies when the failing statement's own facts explain nothing
    * (a SQLite rebuild fails in its copying INSERT); [] when the message says nothing more.
-   * `facts` are every fact of the migration, `before` the schema it ran on.
+   * `facts` are every fact of the migration, `before` the schema it ran on, `script` its text.
    */
-  factsFromError(message: string, facts: StatementFact[], before: Schema): StatementFact[];
+  factsFromError(message: string, facts: StatementFact[], before: Schema, script: string): StatementFact[];
 }

@@ -6,6 +6,7 @@ import { errorMessage } from '../core/errors.js';
 import { extractStatementFacts, type StatementFact } from '../lint/statement-facts.js';
 import { narrowingReason } from '../lint/type-compat.js';
 import type { Migration } from '../migrations/migration-folder.js';
+import { findTransactionControl, refuseTransactionControl } from '../migrations/transaction-control.js';
 import { diffSchemas } from '../core/diff-schemas.js';
 import type { DialectName, Schema } from '../core/model.js';
 import { describeScriptError } from '../dialects/run-script.js';
@@ -13,7 +14,7 @@ import { type DataProbe, explainFacts, explainTypeChange, guardedProbe } from '.
 import type { RehearsalLock, RehearsalTimeouts } from './rehearsal-target.js';
 import { rehearsalTargetFor } from './targets/index.js';
 
-export const DEFAULT_TIMEOUTS: RehearsalTimeouts = { lockTimeoutMs: 2000, statementTimeoutMs: 30_000 };
+export const DEFAULT_TIMEOUTS: RehearsalTimeouts = { lockTimeoutMs: 2000, statementTimeoutMs: 30_000, timeBudgetMs: 30_000 };
 
 export interface RehearsalStep {
   /** `<version>_<name>`. */
@@ -22,7 +23,7 @@ export interface RehearsalStep {
   /** `not-run`: skipped because an earlier migration failed. */
   status: 'ok' | 'failed' | 'not-rehearsable' | 'not-run';
   durationMs: number;
-  /** Locks the migration took (PostgreSQL), newly acquired ones only. */
+  /** Locks the migration took (PostgreSQL), newly acquired ones only, each with how long it was held. */
   locks?: RehearsalLock[];
   /** The database's error, pinned to `file:line`. */
   error?: { location: string; message: string };
@@ -38,6 +39,11 @@ export interface RehearsalReport {
   database: string;
   /** Where the migrations ran. */
   sandbox: string;
+  /**
+   * PostgreSQL: how long the rehearsal held locks on the live database, from the start of
+   * the first migration that took one to the final rollback. Absent when it took none.
+   */
+  lockHeldMs?: number;
   steps: RehearsalStep[];
 }
 
@@ -69,7 +75,10 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
   await dialect.loadParser();
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const cwd = options.cwd ?? process.cwd();
-  return rehearsalTargetFor(dialect.name).rehearse(options.db, options.url, timeouts, async (sandbox) => {
+  const refused = refuseOwnTransactions(dialect, options.migrations, cwd);
+  if (refused) return { ok: false, dialect: dialect.name, database: options.db.displayUrl, sandbox: 'nothing was run', steps: refused };
+  const startedAt = new Map<RehearsalStep, number>();
+  const report = await rehearsalTargetFor(dialect.name).rehearse(options.db, options.url, timeouts, async (sandbox): Promise<RehearsalReport> => {
     const steps: RehearsalStep[] = [];
     let failed = false;
     for (const migration of options.migrations) {
@@ -81,6 +90,11 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       const reason = sandbox.notRehearsable(migration);
       if (reason) {
         steps.push({ ...base, status: 'not-rehearsable', durationMs: 0, reason });
+        continue;
+      }
+      if (sandbox.timeLeftMs() <= 0) {
+        failed = true;
+        steps.push({ ...base, status: 'failed', durationMs: 0, problems: [budgetProblem(timeouts.timeBudgetMs, 'before this migration could start')] });
         continue;
       }
       const before = await dialect.introspect(sandbox.conn);
@@ -96,7 +110,11 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
       const probe: DataProbe = { conn: sandbox.conn, dialect, schema: before };
       if (failure) {
         failed = true;
-        const problems = [...(await explainStatementFailure(probe, migration, failure.line, failure.error)), ...rehearsalTargetFor(dialect.name).timeoutProblems(failure.error, timeouts)];
+        // Cut short by the budget: the locks are what matters now, not the data; release them.
+        const problems =
+          sandbox.timeLeftMs() <= 0
+            ? [budgetProblem(timeouts.timeBudgetMs, 'while this migration ran')]
+            : [...(await explainStatementFailure(probe, migration, failure.line, failure.error)), ...rehearsalTargetFor(dialect.name).timeoutProblems(failure.error, timeouts)];
         steps.push({ ...base, status: 'failed', durationMs, ...(locks ? { locks } : {}), error: { location: failure.location, message: failure.message }, ...(problems.length > 0 ? { problems } : {}) });
         continue;
       }
@@ -109,10 +127,44 @@ export async function rehearse(options: RehearseOptions): Promise<RehearsalRepor
         steps.push({ ...base, status: 'failed', durationMs, ...(locks ? { locks } : {}), problems: problems.map((p) => `${p} (${rehearsalTargetFor(dialect.name).unenforcedTypesNote})`) });
         continue;
       }
-      steps.push({ ...base, status: 'ok', durationMs, ...(locks ? { locks } : {}) });
+      const step: RehearsalStep = { ...base, status: 'ok', durationMs, ...(locks ? { locks } : {}) };
+      startedAt.set(step, started);
+      steps.push(step);
     }
     return { ok: !steps.some((s) => s.status === 'failed'), dialect: dialect.name, database: options.db.displayUrl, sandbox: sandbox.description, steps };
   });
+  // The target has rolled back: every lock the rehearsal took was held until now.
+  const releasedAt = performance.now();
+  let firstLockAt: number | undefined;
+  for (const step of report.steps) {
+    const started = startedAt.get(step);
+    if (started === undefined || !step.locks || step.locks.length === 0) continue;
+    firstLockAt ??= started;
+    for (const lock of step.locks) lock.heldMs = Math.round(releasedAt - started);
+  }
+  return firstLockAt === undefined ? report : { ...report, lockHeldMs: Math.round(releasedAt - firstLockAt) };
+}
+
+function budgetProblem(budgetMs: number, when: string): string {
+  return `the rehearsal's time budget (${budgetMs} ms) ran out ${when}: it holds every lock it takes on the live database until it ends, so it stopped and rolled back. Rehearse fewer migrations at a time (lockstep rehearse VERSION), or raise --time-budget (rehearse.timeBudget) if production can bear the locks that long.`;
+}
+
+/**
+ * A migration with its own BEGIN/COMMIT would commit the rehearsal on the live database
+ * (PostgreSQL) or break its transaction (SQLite): when one is there, nothing runs, it is
+ * reported failed at its line, and the others `not-run`, as `migrate up` would refuse them all.
+ */
+function refuseOwnTransactions(dialect: Dialect, migrations: Migration[], cwd: string): RehearsalStep[] | undefined {
+  let refused = false;
+  const steps = migrations.map((migration): RehearsalStep => {
+    const base = { migration: `${migration.version}_${migration.name}`, file: displayPath(migration.upPath, cwd) };
+    const found = migration.noTransaction ? [] : findTransactionControl(dialect, migration.up);
+    if (found.length === 0) return { ...base, status: 'not-run', durationMs: 0 };
+    refused = true;
+    const refusal = refuseTransactionControl(base.file, found);
+    return { ...base, status: 'failed', durationMs: 0, error: { location: refusal.location, message: refusal.message }, problems: [refusal.hint] };
+  });
+  return refused ? steps : undefined;
 }
 
 function displayPath(path: string, cwd: string): string {
@@ -146,7 +198,7 @@ async function explainStatementFailure(probe: DataProbe, migration: Migration, l
   }
   const problems = await explainFacts(probe, facts);
   if (problems.length > 0) return problems;
-  return explainFacts(probe, rehearsalTargetFor(probe.dialect.name).factsFromError(errorMessage(error), all, probe.schema));
+  return explainFacts(probe, rehearsalTargetFor(probe.dialect.name).factsFromError(errorMessage(error), all, probe.schema, migration.up));
 }
 
 /** Column type changes the database accepted although existing values do not fit. */

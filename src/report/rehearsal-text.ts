@@ -10,12 +10,13 @@ export function formatRehearsalText(report: RehearsalReport, style: Style): stri
     const status =
       step.status === 'ok' ? style.green('ok             ') : step.status === 'failed' ? style.red('failed         ') : step.status === 'not-run' ? style.dim('not run        ') : style.yellow('not rehearsable');
     lines.push(`${status}  ${step.migration}  ${style.dim(step.status === 'ok' || step.status === 'failed' ? ms(step.durationMs) : '')}`.trimEnd());
-    if (step.locks && step.locks.length > 0) lines.push(`  ${style.dim('locks:')} ${step.locks.map((l) => `${l.relation} ${l.mode}`).join(', ')}`);
+    if (step.locks && step.locks.length > 0) lines.push(`  ${style.dim('locks:')} ${step.locks.map((l) => `${l.relation} ${l.mode}${l.heldMs !== undefined ? ` (held ${ms(l.heldMs)})` : ''}`).join(', ')}`);
     if (step.error) lines.push(`  ${step.error.location}: ${step.error.message}`);
     for (const problem of step.problems ?? []) lines.push(`  ${style.bold(problem)}`);
     if (step.reason) lines.push(`  ${style.dim(`${step.reason}; apply it with lockstep migrate up once the others are safe`)}`);
   }
   lines.push('');
+  if (report.lockHeldMs !== undefined) lines.push(`locks on the live database were held for ${ms(report.lockHeldMs)}, until the rollback`);
   const failed = report.steps.filter((s) => s.status === 'failed').length;
   const skipped = report.steps.filter((s) => s.status === 'not-rehearsable').length;
   if (report.steps.length === 0) lines.push('nothing to rehearse: no pending migrations');

@@ -40,7 +40,7 @@ for (const dialect of DIALECTS) {
           `orders.amount: 1 row has more than 6 digits before the decimal point (e.g. id=2 ${dialect === 'postgres' ? '1250000.00' : '1250000'})`,
           'orders.email: 2 rows are NULL (e.g. id=2, id=3)',
           'orders.customer_id: 2 rows reference customers rows that do not exist (e.g. id=2 99, id=4 98)',
-          'orders: 2 rows violate CHECK (price > 0) (e.g. id=2, id=3)',
+          'orders.price: 2 rows violate CHECK (price > 0) (e.g. id=2 0, id=3 -2)',
         ],
       );
     });

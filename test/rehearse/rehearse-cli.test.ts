@@ -59,6 +59,9 @@ for (const dialect of DIALECTS) {
       const r = await runCli(['rehearse', '--lock-timeout', 'soon', '--url', t.url], { cwd: project });
       assert.equal(r.code, 2);
       assert.match(r.stderr, /--lock-timeout expects a duration like 2s/);
+      const budget = await runCli(['rehearse', '--time-budget', '0', '--url', t.url], { cwd: project });
+      assert.equal(budget.code, 2);
+      assert.match(budget.stderr, /--time-budget must be more than 0/);
     });
   });
 }

@@ -18,13 +18,14 @@ export const rehearseCommand: Command = {
     json: { type: 'boolean', description: 'print the JSON report' },
     'lock-timeout': { type: 'string', placeholder: 'DURATION', description: 'PostgreSQL lock_timeout during the rehearsal (default 2s)' },
     'statement-timeout': { type: 'string', placeholder: 'DURATION', description: 'PostgreSQL statement_timeout during the rehearsal (default 30s)' },
+    'time-budget': { type: 'string', placeholder: 'DURATION', description: 'PostgreSQL: the longest the whole rehearsal may hold its locks on the live database (default 30s)' },
   },
   async run(args, ctx) {
     const config = ctx.config();
     if (!config.migrations) {
       throw new LockstepError(`no migrations folder: ${config.root}/migrations does not exist`, { hint: 'Create migrations/, or pass --migrations DIR (or set "migrations" in lockstep.config.json).' });
     }
-    const timeouts = rehearsalTimeouts(config, { lockTimeout: args.values['lock-timeout'], statementTimeout: args.values['statement-timeout'] });
+    const timeouts = rehearsalTimeouts(config, { lockTimeout: args.values['lock-timeout'], statementTimeout: args.values['statement-timeout'], timeBudget: args.values['time-budget'] });
     const migrations = readMigrationsFolder(config.migrations);
     const db = await connect(config.url, { applicationName: 'lockstep rehearse' });
     try {

@@ -7,6 +7,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { errorMessage, LockstepError } from '../../core/errors.js';
 import type { ConnectionUrl } from '../connection-url.js';
 import type { ConnectOptions, Database, ListenOptions, Queryable, QueryResult, TransactionOptions } from '../database.js';
+import { splitSqliteStatements } from './sqlite-statements.js';
 
 /**
  * Notifications between the connections of one process to the same file (SQLite has no
@@ -28,8 +29,13 @@ const STATEMENT_CACHE_SIZE = 100;
  * better-sqlite3 is synchronous and one connection cannot nest transactions, so
  * `transaction` and `withConnection` take turns through an async mutex; code running
  * inside one of them (same async context) goes straight through, and a nested
- * `transaction` becomes a savepoint. Being synchronous, a wait on the busy timeout also
- * blocks this process's event loop: keep write transactions short.
+ * `transaction` becomes a savepoint.
+ *
+ * Lock waits never block the event loop: SQLite's own busy handler sleeps synchronously
+ * (a worker waiting on it would miss its heartbeats), so it stays off, and a statement
+ * that finds the database locked (`SQLITE_BUSY`, including `BEGIN IMMEDIATE`) is retried
+ * after timer sleeps with backoff until the busy timeout has passed. `PRAGMA busy_timeout`
+ * reads and sets that timeout (per connection) as it would in SQLite.
  *
  * Parameters: a statement that contains `$<digit>` is bound by number (`$1` = params[0]);
  * otherwise the values bind positionally to `?`.
@@ -52,9 +58,10 @@ export async function openSqlite(url: ConnectionUrl, options: ConnectOptions = {
       hint: `Check that the folder ${memory ? '' : dirname(path)} can be created and written by this user.`,
     });
   }
-  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
   try {
-    connection.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+    // Lock waits are the session's asynchronous retries (see above), never SQLite's sleeps.
+    connection.pragma('busy_timeout = 0');
     // The first real read happens here, so "file is not a database" surfaces now.
     if (!memory) connection.pragma('journal_mode = WAL');
     connection.pragma('foreign_keys = ON');
@@ -165,6 +172,12 @@ class SqliteDatabase implements Database {
   }
 }
 
+/** `PRAGMA busy_timeout`, `PRAGMA busy_timeout = N` or `PRAGMA busy_timeout(N)`. */
+const BUSY_TIMEOUT_PRAGMA = /^\s*pragma\s+(?:main\s*\.\s*)?busy_timeout\s*(?:=\s*(-?\d+)|\(\s*(-?\d+)\s*\))?\s*;?\s*$/i;
+
+/** Longest sleep between two attempts at a locked database (SQLite's own handler tops out at 100 ms). */
+const MAX_RETRY_DELAY_MS = 50;
+
 /** The connection itself as a Queryable: no locking, used inside a held turn. */
 class SqliteSession implements Queryable {
   private readonly statements = new Map<string, Statement>();
@@ -172,11 +185,13 @@ class SqliteSession implements Queryable {
   constructor(
     private readonly connection: Connection,
     private readonly displayUrl: string,
-    private readonly busyTimeoutMs: number,
+    private busyTimeoutMs: number,
   ) {}
 
   async query<R = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
-    try {
+    const pragma = this.busyTimeoutPragma(sql);
+    if (pragma) return { rows: [{ timeout: pragma } as R], rowCount: 1 };
+    return this.retryWhileBusy(() => {
       const statement = this.prepare(sql);
       const values = params.map(toSqliteValue);
       const bind = params.length > 0 && /\$\d/.test(sql) ? [Object.fromEntries(values.map((v, i) => [i + 1, v]))] : values;
@@ -186,16 +201,53 @@ class SqliteSession implements Queryable {
       }
       const info = statement.run(...bind);
       return { rows: [], rowCount: info.changes };
-    } catch (error) {
-      throw this.translate(error);
-    }
+    });
   }
 
   async exec(sql: string): Promise<void> {
-    try {
-      this.connection.exec(sql);
-    } catch (error) {
-      throw this.translate(error);
+    if (this.busyTimeoutPragma(sql)) return;
+    // A script is retried statement by statement: the statements before a busy one have
+    // already run (and, outside a transaction, committed), so they must not run twice.
+    const statements = /;[\s\S]*\S/.test(sql) ? splitSqliteStatements(sql) : [];
+    if (statements.length <= 1) {
+      await this.retryWhileBusy(() => this.connection.exec(sql));
+      return;
+    }
+    for (const statement of statements) {
+      if (!this.busyTimeoutPragma(statement.sql)) await this.retryWhileBusy(() => this.connection.exec(statement.sql));
+    }
+  }
+
+  /** Reads or sets the busy timeout (the pragma never reaches SQLite, whose own handler stays off); undefined for other SQL. */
+  private busyTimeoutPragma(sql: string): number | undefined {
+    const match = BUSY_TIMEOUT_PRAGMA.exec(sql);
+    if (!match) return undefined;
+    const value = match[1] ?? match[2];
+    if (value !== undefined) this.busyTimeoutMs = Math.max(0, Number(value));
+    return this.busyTimeoutMs;
+  }
+
+  /**
+   * Runs `attempt` (synchronous, one better-sqlite3 call) and, while it fails with
+   * SQLITE_BUSY, runs it again after a timer sleep (1, 2, 4 … 50 ms, with jitter) until the
+   * busy timeout has passed, so the event loop keeps running meanwhile. A statement that
+   * got SQLITE_BUSY did nothing, so running it again is safe; `SQLITE_BUSY_SNAPSHOT`
+   * inside a transaction cannot clear by waiting and is reported at once.
+   */
+  private async retryWhileBusy<T>(attempt: () => T): Promise<T> {
+    const started = performance.now();
+    let delay = 1;
+    for (;;) {
+      try {
+        return attempt();
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        const busy = code === 'SQLITE_BUSY' || (code?.startsWith('SQLITE_BUSY_') && !(code === 'SQLITE_BUSY_SNAPSHOT' && this.connection.inTransaction));
+        const left = this.busyTimeoutMs - (performance.now() - started);
+        if (!busy || left <= 0) throw this.translate(error);
+        await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(left, delay * (0.75 + Math.random() / 2)))));
+        delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS);
+      }
     }
   }
 
@@ -215,6 +267,12 @@ class SqliteSession implements Queryable {
   /** SQLITE_BUSY after the busy timeout gets a message that says what to do. */
   private translate(error: unknown): unknown {
     const code = (error as { code?: string }).code;
+    if (code === 'SQLITE_BUSY_SNAPSHOT') {
+      return new LockstepError(`SQLite database ${this.displayUrl}: another connection wrote after this transaction started reading, so it cannot write any more`, {
+        cause: error,
+        hint: 'Roll back and run the transaction again; a transaction that reads before it writes should start with BEGIN IMMEDIATE (transaction(fn, { immediate: true })).',
+      });
+    }
     if (code === 'SQLITE_BUSY' || code?.startsWith('SQLITE_BUSY_')) {
       return new LockstepError(
         `SQLite database ${this.displayUrl} is locked: another connection held its write lock for longer than the busy timeout (${this.busyTimeoutMs} ms)`,

@@ -13,6 +13,7 @@ import { narrowingType } from './narrowing-type.js';
 import { notNullWithoutDefault } from './not-null-without-default.js';
 import { renameColumn } from './rename-column.js';
 import { renameTable } from './rename-table.js';
+import { transactionControl } from './transaction-control.js';
 import { typeRewrite } from './type-rewrite.js';
 
 /** Every lint rule, in the order docs/lint.md lists them. */
@@ -31,6 +32,7 @@ export const RULES: readonly LintRule[] = [
   fkNotValid,
   typeRewrite,
   concurrentInTransaction,
+  transactionControl,
   migrationFails,
 ];
 

@@ -19,15 +19,14 @@ const CREATE_HISTORY = `create table if not exists "${HISTORY_TABLE}" (
   applied_by text not null
 )`;
 
-const SAVEPOINT = 'lockstep_migration';
-
 /**
- * SQLite: the lock is the database's write lock. A run holds one `BEGIN IMMEDIATE`
- * transaction (other writers wait on the busy timeout) and each migration is a savepoint
- * inside it, so a failing one is undone alone. Steps that must run outside a transaction
- * (no-transaction migrations, table rebuilds that turn foreign keys off) commit, run, and
- * take the lock again; the migrator re-checks the history inside every step, so nothing
- * is applied twice even then.
+ * SQLite: the lock is the database's write lock, taken with `BEGIN IMMEDIATE` for each
+ * migration and released by its commit. A run never holds it across migrations, so the
+ * application's writes and its workers' heartbeats get through between two of them, and
+ * a wait for it never blocks the event loop (the driver waits on timers, up to the lock
+ * timeout). Because another run may apply a migration between two steps of this one, the
+ * migrator re-checks the history inside every step: each migration is applied exactly
+ * once, in version order, whichever run applies it.
  */
 export const sqliteMigrationStore: MigrationStore = {
   async readHistory(db: Queryable) {
@@ -41,78 +40,83 @@ export const sqliteMigrationStore: MigrationStore = {
     return db.withConnection(async (conn) => {
       const before = await conn.query<{ timeout: number }>('pragma busy_timeout');
       const previousTimeout = Number(before.rows[0]?.timeout ?? 5000);
-      const timeoutMs = options.timeoutMs ?? 600_000;
-      await lock(conn, options, timeoutMs);
-      let ok = false;
+      const writeLock = new WriteLock(conn, options);
       try {
-        await conn.exec(CREATE_HISTORY);
-        const value = await fn(createSession(conn, options, timeoutMs));
-        ok = true;
-        return value;
+        await writeLock.take();
+        await commitOrRollBack(conn, () => conn.exec(CREATE_HISTORY));
+        return await fn(createSession(conn, writeLock));
       } finally {
-        // Savepoints were already released or rolled back step by step: what is left in the
-        // transaction is exactly the migrations reported as applied, so commit it either way.
-        try {
-          await conn.exec('commit');
-        } catch (error) {
-          await conn.exec('rollback').catch(() => undefined);
-          if (ok) throw error;
-        } finally {
-          await conn.exec(`pragma busy_timeout = ${previousTimeout}`).catch(() => undefined);
-        }
+        await conn.exec(`pragma busy_timeout = ${previousTimeout}`).catch(() => undefined);
       }
     });
   },
 };
 
-/** `BEGIN IMMEDIATE`, first without waiting (to report a wait), then on the busy timeout. */
-async function lock(conn: Queryable, options: LockOptions, timeoutMs: number): Promise<void> {
-  await conn.exec('pragma busy_timeout = 0');
-  try {
-    await conn.exec('begin immediate');
-    return;
-  } catch (error) {
-    if (!/locked|busy/i.test(errorMessage(error))) throw error;
-  } finally {
-    await conn.exec(`pragma busy_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
+/**
+ * `BEGIN IMMEDIATE`: the first time without waiting, to tell the caller once that another
+ * writer holds the lock, then waiting up to the lock timeout (asynchronously: the SQLite
+ * driver retries on timers, see sqlite-driver.ts).
+ */
+class WriteLock {
+  private waited = false;
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly conn: Queryable,
+    private readonly options: LockOptions,
+  ) {
+    this.timeoutMs = Math.max(1, Math.floor(options.timeoutMs ?? 600_000));
   }
-  options.onWait?.();
-  try {
-    await conn.exec('begin immediate');
-  } catch (error) {
-    throw new LockstepError(`the database stayed locked by another writer for more than ${Math.round(timeoutMs / 1000)} s`, {
-      cause: error,
-      hint: 'Another migrate run (or a long write) holds the SQLite write lock; wait for it, then run the command again.',
-    });
+
+  async take(): Promise<void> {
+    if (!this.waited) {
+      await this.conn.exec('pragma busy_timeout = 0');
+      try {
+        await this.conn.exec('begin immediate');
+        return;
+      } catch (error) {
+        if (!/locked|busy/i.test(errorMessage(error))) throw error;
+      } finally {
+        await this.conn.exec(`pragma busy_timeout = ${this.timeoutMs}`);
+      }
+      this.waited = true;
+      this.options.onWait?.();
+    }
+    try {
+      await this.conn.exec('begin immediate');
+    } catch (error) {
+      if (!/locked|busy/i.test(errorMessage(error))) throw error;
+      throw new LockstepError(`the database stayed locked by another writer for more than ${Math.round(this.timeoutMs / 1000)} s`, {
+        cause: error,
+        hint: 'Another migrate run (or a long write) holds the SQLite write lock; wait for it, then run the command again.',
+      });
+    }
   }
 }
 
-function createSession(conn: Queryable, options: LockOptions, timeoutMs: number): MigrationSession {
-  // The write lock is released only around steps that cannot run inside it; take it back after.
-  const relock = () => lock(conn, options, timeoutMs);
+/** Runs `fn` in the transaction just begun on `conn`: commits when it resolves, rolls back when it throws. */
+async function commitOrRollBack<T>(conn: Queryable, fn: () => Promise<T>): Promise<T> {
+  try {
+    const value = await fn();
+    await conn.exec('commit');
+    return value;
+  } catch (error) {
+    await conn.exec('rollback').catch(() => undefined);
+    throw error;
+  }
+}
+
+function createSession(conn: Queryable, writeLock: WriteLock): MigrationSession {
   return {
     conn,
     lockHeldThroughout: false,
     async transaction(fn, stepOptions = {}) {
-      if (stepOptions.foreignKeysOff) return rebuildTransaction(conn, fn, relock);
-      await conn.exec(`savepoint ${SAVEPOINT}`);
-      try {
-        const value = await fn(conn);
-        await conn.exec(`release ${SAVEPOINT}`);
-        return value;
-      } catch (error) {
-        await conn.exec(`rollback to ${SAVEPOINT}`).catch(() => undefined);
-        await conn.exec(`release ${SAVEPOINT}`).catch(() => undefined);
-        throw error;
-      }
+      if (stepOptions.foreignKeysOff) return rebuildTransaction(conn, fn, writeLock);
+      await writeLock.take();
+      return commitOrRollBack(conn, () => fn(conn));
     },
     async outsideTransaction(fn) {
-      await conn.exec('commit');
-      try {
-        return await fn(conn);
-      } finally {
-        await relock();
-      }
+      return fn(conn);
     },
   };
 }
@@ -123,14 +127,13 @@ function createSession(conn: Queryable, options: LockOptions, timeoutMs: number)
  * and no implicit delete; `foreign_key_check` before commit, so the rebuild cannot leave
  * a dangling reference behind.
  */
-async function rebuildTransaction<T>(conn: Queryable, fn: (conn: Queryable) => Promise<T>, relock: () => Promise<void>): Promise<T> {
-  await conn.exec('commit');
+async function rebuildTransaction<T>(conn: Queryable, fn: (conn: Queryable) => Promise<T>, writeLock: WriteLock): Promise<T> {
   const state = await conn.query<{ foreign_keys: number }>('pragma foreign_keys');
   const wasOn = Number(state.rows[0]?.foreign_keys ?? 0) === 1;
   await conn.exec('pragma foreign_keys = off');
   try {
-    await relock();
-    try {
+    await writeLock.take();
+    return await commitOrRollBack(conn, async () => {
       const value = await fn(conn);
       const dangling = await conn.query<{ table: string; parent: string; rowid: number }>('pragma foreign_key_check');
       if (dangling.rows.length > 0) {
@@ -140,14 +143,9 @@ async function rebuildTransaction<T>(conn: Queryable, fn: (conn: Queryable) => P
           { hint: 'Fix the data or the migration so every reference has its row, then run it again.' },
         );
       }
-      await conn.exec('commit');
       return value;
-    } catch (error) {
-      await conn.exec('rollback').catch(() => undefined);
-      throw error;
-    }
+    });
   } finally {
     if (wasOn) await conn.exec('pragma foreign_keys = on');
-    await relock();
   }
 }

@@ -10,27 +10,26 @@ const OWN_LOCKS = `
   where l.pid = pg_backend_pid() and l.locktype = 'relation' and l.granted
     and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg_toast%'`;
 
-const SEQUENCES = `select quote_ident(schemaname) || '.' || quote_ident(sequencename) as name, last_value::text as last_value, start_value::text as start_value from pg_sequences`;
-
 /**
  * Rehearses on the live PostgreSQL database itself, in ONE transaction that is always
  * rolled back: `SET LOCAL lock_timeout` / `statement_timeout` bound how long production can
  * be blocked; each migration runs under a savepoint, and the locks it takes are read from
  * `pg_locks` for this backend before the savepoint is released. Sequences are not
- * transactional, so their positions are put back after the rollback.
+ * transactional: what the migrations drew from them stays drawn. That gap is harmless;
+ * putting a sequence back would hand out again the values the application drew meanwhile.
  */
 export const postgresRehearsal: RehearsalTarget = {
   async rehearse(live: Database, _liveUrl: string, timeouts: RehearsalTimeouts, body) {
     return live.withConnection(async (conn) => {
-      const sequences = (await conn.query<{ name: string; last_value: string | null; start_value: string }>(SEQUENCES)).rows;
       await conn.exec('begin');
+      // The budget starts with the transaction: every lock taken from here on is held until the rollback.
+      const deadline = performance.now() + timeouts.timeBudgetMs;
       try {
         await conn.exec(`set local lock_timeout = ${Math.max(1, Math.round(timeouts.lockTimeoutMs))}`);
         await conn.exec(`set local statement_timeout = ${Math.max(1, Math.round(timeouts.statementTimeoutMs))}`);
-        return await body(sandbox(conn));
+        return await body(sandbox(conn, timeouts, deadline));
       } finally {
         await conn.exec('rollback');
-        await restoreSequences(conn, sequences);
       }
     });
   },
@@ -49,20 +48,42 @@ export const postgresRehearsal: RehearsalTarget = {
   factsFromError: () => [],
 };
 
-function sandbox(conn: Queryable): RehearsalSandbox {
+function sandbox(conn: Queryable, timeouts: RehearsalTimeouts, deadline: number): RehearsalSandbox {
   let savepoints = 0;
+  const timeLeftMs = () => deadline - performance.now();
+  // The statement timeout in force, lowered to what is left of the budget near its end.
+  let statementTimeoutMs = Math.max(1, Math.round(timeouts.statementTimeoutMs));
+  const withinBudget = async () => {
+    const left = Math.floor(timeLeftMs());
+    if (left <= 0) throw new TimeBudgetSpent(timeouts.timeBudgetMs);
+    if (left < statementTimeoutMs) {
+      statementTimeoutMs = left;
+      await conn.exec(`set local statement_timeout = ${left}`);
+    }
+  };
+  const bounded: Queryable = {
+    async query(sql, params) {
+      await withinBudget();
+      return conn.query(sql, params);
+    },
+    async exec(sql) {
+      await withinBudget();
+      return conn.exec(sql);
+    },
+  };
   return {
     conn,
     description: 'one transaction on the live database, rolled back at the end',
     notRehearsable(migration) {
       return migration.noTransaction ? 'it runs outside a transaction (-- lockstep:no-transaction), so it cannot be rolled back' : undefined;
     },
+    timeLeftMs,
     async run(_migration, apply) {
       const name = `lockstep_rehearsal_${++savepoints}`;
       const held = await ownLocks(conn);
       await conn.exec(`savepoint ${name}`);
       try {
-        await apply(conn);
+        await apply(bounded);
       } catch (error) {
         await conn.exec(`rollback to savepoint ${name}`);
         throw error;
@@ -75,18 +96,16 @@ function sandbox(conn: Queryable): RehearsalSandbox {
   };
 }
 
+/** Thrown instead of starting a statement once the rehearsal's time budget is spent. */
+class TimeBudgetSpent extends Error {
+  constructor(budgetMs: number) {
+    super(`not started: the rehearsal's time budget (${budgetMs} ms) is spent`);
+  }
+}
+
 async function ownLocks(conn: Queryable): Promise<RehearsalLock[]> {
   const { rows } = await conn.query<RehearsalLock>(OWN_LOCKS);
   return rows.sort((a, b) => a.relation.localeCompare(b.relation) || a.mode.localeCompare(b.mode));
 }
 
 const lockKey = (l: RehearsalLock) => `${l.relation}\u0000${l.mode}`;
-
-async function restoreSequences(conn: Queryable, before: { name: string; last_value: string | null; start_value: string }[]): Promise<void> {
-  const now = new Map((await conn.query<{ name: string; last_value: string | null }>(SEQUENCES)).rows.map((s) => [s.name, s.last_value]));
-  for (const s of before) {
-    if (!now.has(s.name) || now.get(s.name) === s.last_value) continue;
-    if (s.last_value === null) await conn.query('select setval($1::regclass, $2::bigint, false)', [s.name, s.start_value]);
-    else await conn.query('select setval($1::regclass, $2::bigint, true)', [s.name, s.last_value]);
-  }
-}

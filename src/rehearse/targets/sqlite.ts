@@ -8,7 +8,11 @@ import type { RehearsalSandbox, RehearsalTarget } from '../rehearsal-target.js';
 import type { Schema } from '../../core/model.js';
 import { parseConnectionUrl } from '../../dialects/connection-url.js';
 import type { Database, Queryable } from '../../dialects/database.js';
+import { getDialect } from '../../dialects/index.js';
+import { parseCreateTable } from '../../dialects/sqlite/sqlite-create-parser.js';
 import { openSqlite } from '../../dialects/sqlite/sqlite-driver.js';
+import { splitSqliteStatements } from '../../dialects/sqlite/sqlite-statements.js';
+import { findTransactionControl } from '../../migrations/transaction-control.js';
 
 /**
  * Rehearses on a copy of the live SQLite file made with the online backup API (a
@@ -63,7 +67,7 @@ async function backup(from: string, to: string): Promise<void> {
  * SQLite table rebuilds fail in the copying INSERT: "NOT NULL constraint failed:
  * accounts_new.region". `accounts_new` stands for the table it is renamed to.
  */
-function rebuildErrorFacts(message: string, facts: StatementFact[], before: Schema): StatementFact[] {
+function rebuildErrorFacts(message: string, facts: StatementFact[], before: Schema, script: string): StatementFact[] {
   const source = (table: string) => {
     const renamed = facts.find((f) => f.kind === 'rename-table' && f.table === table);
     return renamed && renamed.kind === 'rename-table' ? renamed.newName : table;
@@ -83,7 +87,37 @@ function rebuildErrorFacts(message: string, facts: StatementFact[], before: Sche
     const table = source(parts[0][0]);
     return [{ kind: 'add-unique', table, columns: parts.map((p) => p[1]), name: null, primaryKey: false }];
   }
+  const check = /CHECK constraint failed: (.+)$/i.exec(message);
+  if (check) return rebuildCheckFacts(check[1].trim(), facts, before, script);
   return [];
+}
+
+const CREATE_TABLE = /^create\s+(?:temp(?:orary)?\s+)?table\s+(?:if\s+not\s+exists\s+)?(?:main\.)?(?:"((?:[^"]|"")+)"|`([^`]+)`|\[([^\]]+)\]|([\w$]+))/i;
+
+/**
+ * "CHECK constraint failed: length(inventory_type) <= 20" (or only the constraint's name)
+ * names no table. The CHECK is one of a rebuilt table's (`x_new`, renamed to `x`): found
+ * by name or expression in the script's CREATE TABLE, it is probed on the table being
+ * rebuilt, whose rows the INSERT was copying.
+ */
+function rebuildCheckFacts(failed: string, facts: StatementFact[], before: Schema, script: string): StatementFact[] {
+  const rebuilt = facts.flatMap((f) => (f.kind === 'rename-table' && before.tables.some((t) => t.name === f.newName) ? [{ copy: f.table, table: f.newName }] : []));
+  const normalize = (sql: string) => sql.replace(/\s+/g, ' ').trim().toLowerCase();
+  for (const statement of splitSqliteStatements(script)) {
+    const created = CREATE_TABLE.exec(statement.sql);
+    const target = created && rebuilt.find((r) => r.copy === (created[1]?.replace(/""/g, '"') ?? created[2] ?? created[3] ?? created[4]));
+    if (!target) continue;
+    let checks: { name: string | null; expression: string }[];
+    try {
+      checks = parseCreateTable(statement.sql).checks.map((c) => ({ name: c.name, expression: statement.sql.slice(c.expression[0].start, c.expression[c.expression.length - 1].end) }));
+    } catch {
+      continue;
+    }
+    const check = checks.find((c) => c.name === failed || normalize(c.expression) === normalize(failed));
+    if (check) return [{ kind: 'add-check', table: target.table, name: check.name, expression: check.expression, notValid: false }];
+  }
+  // Not found in the script: the message's expression, on every table being rebuilt (a probe that cannot run explains nothing).
+  return rebuilt.map((r) => ({ kind: 'add-check', table: r.table, name: null, expression: failed, notValid: false }));
 }
 
 function sandbox(conn: Queryable): RehearsalSandbox {
@@ -91,7 +125,15 @@ function sandbox(conn: Queryable): RehearsalSandbox {
     conn,
     description: 'a copy of the live database made with the SQLite online backup API, deleted at the end',
     notRehearsable: () => undefined,
+    // A private copy: nothing on the live database waits for it.
+    timeLeftMs: () => Number.POSITIVE_INFINITY,
     async run(migration, apply) {
+      // A no-transaction migration that begins and commits its own transactions runs as
+      // written (it is a private copy; a failure leaves it as far as it got).
+      if (migration.noTransaction && findTransactionControl(getDialect('sqlite'), migration.up).length > 0) {
+        await apply(conn);
+        return undefined;
+      }
       // Table rebuilds need foreign keys off, which only takes effect outside a transaction.
       if (migration.foreignKeysOff) await conn.exec('pragma foreign_keys = off');
       await conn.exec('begin immediate');

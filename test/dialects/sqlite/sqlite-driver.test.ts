@@ -201,6 +201,61 @@ await db.close();
     }, `sqlite:${file}`);
   });
 
+  test('waiting for the write lock never blocks the event loop: timers keep ticking and the waiter gets the lock once it is released', async () => {
+    const file = join(tempDir(), 'held.db');
+    const holder = await open(`sqlite:${file}`);
+    const waiter = await open(`sqlite:${file}`, 5000);
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 20);
+    try {
+      await holder.exec('create table t (v int)');
+      const holdFor = async (ms: number, wait: () => Promise<unknown>) => {
+        await holder.exec('begin immediate');
+        const release = setTimeout(() => void holder.exec('commit'), ms);
+        const [ticksBefore, started] = [ticks, performance.now()];
+        try {
+          await wait();
+        } finally {
+          clearTimeout(release);
+        }
+        return { ticks: ticks - ticksBefore, waitedMs: performance.now() - started };
+      };
+      // A transaction that takes the write lock up front (the job store's and the migrator's way).
+      const tx = await holdFor(500, () => waiter.transaction((q) => q.query('insert into t values (1)'), { immediate: true }));
+      assert.ok(tx.waitedMs >= 450, `waited only ${tx.waitedMs} ms`);
+      // The release is a timer of this very process: with a synchronous wait it could never fire.
+      assert.ok(tx.ticks >= 3, `the event loop stalled: ${tx.ticks} ticks of a 20 ms timer in ${Math.round(tx.waitedMs)} ms`);
+      // A plain statement outside any transaction, and a script of several statements, wait the same way.
+      const statement = await holdFor(300, () => waiter.query('insert into t values ($1)', [2]));
+      assert.ok(statement.ticks >= 2, `${statement.ticks} ticks`);
+      const script = await holdFor(300, () => waiter.exec('insert into t values (3); insert into t values (4)'));
+      assert.ok(script.ticks >= 2, `${script.ticks} ticks`);
+      assert.deepEqual((await holder.query('select v from t order by v')).rows, [{ v: 1 }, { v: 2 }, { v: 3 }, { v: 4 }]);
+    } finally {
+      clearInterval(ticker);
+      await holder.close();
+      await waiter.close();
+    }
+  });
+
+  test('PRAGMA busy_timeout reads and sets the (asynchronous) busy timeout of the connection', async () => {
+    const file = join(tempDir(), 'pragma.db');
+    const holder = await open(`sqlite:${file}`);
+    const waiter = await open(`sqlite:${file}`, 5000);
+    try {
+      await holder.exec('create table t (v int); begin immediate');
+      await waiter.exec('pragma busy_timeout = 40');
+      assert.deepEqual((await waiter.query('pragma busy_timeout')).rows, [{ timeout: 40 }]);
+      const started = performance.now();
+      await assert.rejects(waiter.query('insert into t values (1)'), /is locked: .*busy timeout \(40 ms\)/);
+      assert.ok(performance.now() - started < 2000);
+      await holder.exec('commit');
+    } finally {
+      await holder.close();
+      await waiter.close();
+    }
+  });
+
   test('a write lock held past the busy timeout gives a clear LockstepError', async () => {
     const file = join(tempDir(), 'busy.db');
     const a = await open(`sqlite:${file}`);

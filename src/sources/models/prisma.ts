@@ -32,18 +32,17 @@ export async function readPrismaModels(path: string, options: LoadModelsOptions)
   };
   const facts = scanPrismaText(paths.map((p) => ({ file: shown(p), text: readFileSync(p, 'utf8') })));
   const wasm = loadProjectPackage<PrismaSchemaWasm & { validate(params: string): void }>(PRISMA_WASM_PACKAGE, options.cwd, `reading ${shown(path)}`);
-  const prismaSchema = facts.files.map((f) => [f.file, f.text]);
   const base = { kind: 'prisma' as const, files: paths.map(shown), notes: [] as string[] };
 
-  const invalid = prismaErrors(() => wasm.validate(JSON.stringify({ prismaSchema, noColor: true })), facts.files);
-  const dialect = providerDialect(wasm, prismaSchema, options.dialect, shown(path));
-  if (invalid.length > 0) return { ...base, dialect, schema: emptySchema(dialect), issues: invalid, locations: new Map() };
+  const { issues: invalid, files } = validateAll(wasm, facts.files);
+  const schemaFiles = files.map((f) => [f.file, f.text]);
+  const dialect = providerDialect(wasm, schemaFiles, options.dialect, shown(path));
 
   let datamodel: DmmfDatamodel | undefined;
   const dmmfErrors = prismaErrors(() => {
-    datamodel = (JSON.parse(wasm.get_dmmf(JSON.stringify({ prismaSchema, noColor: true }))) as { datamodel: DmmfDatamodel }).datamodel;
-  }, facts.files);
-  if (!datamodel) return { ...base, dialect, schema: emptySchema(dialect), issues: dmmfErrors, locations: new Map() };
+    datamodel = (JSON.parse(wasm.get_dmmf(JSON.stringify({ prismaSchema: schemaFiles, noColor: true }))) as { datamodel: DmmfDatamodel }).datamodel;
+  }, files);
+  if (!datamodel) return { ...base, dialect, schema: emptySchema(dialect), issues: invalid.length > 0 ? invalid : dmmfErrors, locations: new Map() };
 
   const fallback: ModelLocation = { file: facts.files[0]?.file ?? shown(path), line: null };
   const locate = (key: string) => facts.locations.get(key) ?? fallback;
@@ -55,8 +54,49 @@ export async function readPrismaModels(path: string, options: LoadModelsOptions)
     location: locate(`model:${m.name}`),
   }));
   const integrity = checkModelIntegrity({ schema: mapped.schema, locations: mapped.locations, typesCompatible: getDialect(dialect).typesCompatible, models });
-  return { ...base, dialect, schema: mapped.schema, issues: [...mapped.issues, ...integrity], locations: mapped.locations, notes: mapped.notes };
+  return { ...base, dialect, schema: mapped.schema, issues: [...invalid, ...mapped.issues, ...integrity], locations: mapped.locations, notes: mapped.notes };
 }
+
+/** Validation rounds before giving up on finding more errors. */
+const MAX_ROUNDS = 8;
+
+/**
+ * Every error in the schema, not only the first phase's: Prisma's validator stops at a
+ * phase with errors (an unknown model hides a duplicate table), so the lines of errors
+ * that end a phase (a field of an unknown type, a relation without its opposite field, a
+ * second `@@map` to a table) are blanked, line numbers kept, and the schema validated
+ * again, until no such error is left. Other errors are reported as they are.
+ */
+function validateAll(wasm: { validate(params: string): void }, start: PrismaFile[]): { issues: ModelIssue[]; files: PrismaFile[] } {
+  const issues: ModelIssue[] = [];
+  const seen = new Set<string>();
+  let files = start;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    let found = prismaErrors(() => wasm.validate(JSON.stringify({ prismaSchema: files.map((f) => [f.file, f.text]), noColor: true })), files);
+    // Two models on one table also clash on its constraint names: one problem, reported once.
+    if (found.some((i) => i.kind === 'table.mapped-twice')) found = found.filter((i) => !/The given constraint name .* has to be unique/.test(i.message));
+    const blank = new Map<string, Set<number>>();
+    for (const issue of found) {
+      const key = `${issue.location.file}:${issue.location.line}:${issue.message}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        issues.push(issue);
+      }
+      if (issue.location.line !== null && BLANKABLE.some((pattern) => pattern.test(issue.message))) {
+        blank.set(issue.location.file, (blank.get(issue.location.file) ?? new Set()).add(issue.location.line - 1));
+      }
+    }
+    if (blank.size === 0) break;
+    files = files.map((f) => {
+      const lines = blank.get(f.file);
+      return lines ? { file: f.file, text: f.text.split('\n').map((l, i) => (lines.has(i) && !/^\s*(model|enum|view|type|datasource|generator)\s/.test(l) ? '' : l)).join('\n') } : f;
+    });
+  }
+  return { issues, files };
+}
+
+/** Errors whose line can be left out to let the validator reach its next phase. */
+const BLANKABLE = [/is neither a built-in type, nor refers to another model/, /could not be defined because another model or view with this name exists/, /is missing an opposite relation field/];
 
 /** `schema.prisma`, or every `.prisma` file under a folder (Prisma's multi-file schemas). */
 function prismaFiles(path: string): string[] {

@@ -1,5 +1,5 @@
 /**
- * The part of Prisma's DMMF (`get_dmmf` of `@prisma/prisma-schema-wasm`) lockstep reads:
+ * The part of Prisma's DMMF datamodel (`get_datamodel` of `@prisma/prisma-schema-wasm`) lockstep reads:
  * described by the members used, not imported from Prisma's types (the package is the
  * user's, loaded at run time).
  */
@@ -59,6 +59,8 @@ export interface DmmfIndex {
 
 /** What `@prisma/prisma-schema-wasm` exports that lockstep calls. */
 export interface PrismaSchemaWasm {
-  get_dmmf(params: string): string;
+  /** The models only (get_dmmf adds Prisma Client's query schema); throws Prisma's errors. */
+  get_datamodel(params: string): string;
+  validate(params: string): void;
   get_config(params: string): string;
 }

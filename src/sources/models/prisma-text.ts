@@ -22,6 +22,8 @@ export interface PrismaTextFacts {
   foreignKeyNames: Map<string, string>;
   /** `"prisma"` when Prisma emulates relations and creates no foreign keys. */
   relationMode: string | undefined;
+  /** The datasource's `provider` when written as a string literal. */
+  provider: string | undefined;
 }
 
 const URL_PROPERTY = /^\s*(url|directUrl|shadowDatabaseUrl)\s*=/;
@@ -35,6 +37,7 @@ export function scanPrismaText(files: PrismaFile[]): PrismaTextFacts {
   const locations = new Map<string, ModelLocation>();
   const foreignKeyNames = new Map<string, string>();
   let relationMode: string | undefined;
+  let provider: string | undefined;
   const cleaned: PrismaFile[] = [];
   for (const { file, text } of files) {
     const lines = text.split('\n');
@@ -60,6 +63,8 @@ export function scanPrismaText(files: PrismaFile[]): PrismaTextFacts {
         if (URL_PROPERTY.test(line)) lines[i] = '';
         const mode = /^\s*relationMode\s*=\s*"([^"]*)"/.exec(line);
         if (mode) relationMode = mode[1];
+        const named = /^\s*provider\s*=\s*"([^"]*)"/.exec(line);
+        if (named) provider = named[1];
         continue;
       }
       if (block.kind !== 'model' && block.kind !== 'view') {
@@ -84,7 +89,7 @@ export function scanPrismaText(files: PrismaFile[]): PrismaTextFacts {
     }
     cleaned.push({ file, text: lines.join('\n') });
   }
-  return { files: cleaned, locations, foreignKeyNames, relationMode };
+  return { files: cleaned, locations, foreignKeyNames, relationMode, provider };
 }
 
 /** The text inside `name(...)` on a line, parentheses balanced, strings skipped. */

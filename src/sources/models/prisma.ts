@@ -1,7 +1,7 @@
 /**
  * Reads a Prisma schema (`schema.prisma`, or a folder of `.prisma` files) with Prisma's own
  * WebAssembly build from the user's project (`@prisma/prisma-schema-wasm`): `validate`
- * reports every error Prisma itself would, with file:line, and `get_dmmf` gives the
+ * reports every error Prisma itself would, with file:line, and `get_datamodel` (the DMMF datamodel) gives the
  * models, which `prisma-mapping.ts` turns into the neutral schema. No engine binary, no
  * database.
  */
@@ -15,7 +15,7 @@ import { checkModelIntegrity } from './model-integrity.js';
 import { loadProjectPackage } from './project-package.js';
 import type { DmmfDatamodel, PrismaSchemaWasm } from './prisma-dmmf.js';
 import { mapPrismaDatamodel } from './prisma-mapping.js';
-import { type PrismaFile, scanPrismaText } from './prisma-text.js';
+import { type PrismaFile, type PrismaTextFacts, scanPrismaText } from './prisma-text.js';
 
 export const PRISMA_WASM_PACKAGE = '@prisma/prisma-schema-wasm';
 
@@ -31,18 +31,27 @@ export async function readPrismaModels(path: string, options: LoadModelsOptions)
     return rel && !rel.startsWith('..') ? rel : p;
   };
   const facts = scanPrismaText(paths.map((p) => ({ file: shown(p), text: readFileSync(p, 'utf8') })));
-  const wasm = loadProjectPackage<PrismaSchemaWasm & { validate(params: string): void }>(PRISMA_WASM_PACKAGE, options.cwd, `reading ${shown(path)}`);
+  const wasm = loadProjectPackage<PrismaSchemaWasm>(PRISMA_WASM_PACKAGE, options.cwd, `reading ${shown(path)}`);
   const base = { kind: 'prisma' as const, files: paths.map(shown), notes: [] as string[] };
 
-  const { issues: invalid, files } = validateAll(wasm, facts.files);
-  const schemaFiles = files.map((f) => [f.file, f.text]);
-  const dialect = providerDialect(wasm, schemaFiles, options.dialect, shown(path));
-
+  // get_datamodel validates and returns only the models (get_dmmf adds Prisma Client's
+  // whole query schema: 40 times the JSON on 300 models). Only a schema with errors pays
+  // for validateAll's rounds.
+  const dialect = providerDialect(wasm, facts, options.dialect, shown(path));
   let datamodel: DmmfDatamodel | undefined;
-  const dmmfErrors = prismaErrors(() => {
-    datamodel = (JSON.parse(wasm.get_dmmf(JSON.stringify({ prismaSchema: schemaFiles, noColor: true }))) as { datamodel: DmmfDatamodel }).datamodel;
-  }, files);
-  if (!datamodel) return { ...base, dialect, schema: emptySchema(dialect), issues: invalid.length > 0 ? invalid : dmmfErrors, locations: new Map() };
+  const read = (files: PrismaFile[]) =>
+    prismaErrors(() => {
+      datamodel = JSON.parse(wasm.get_datamodel(JSON.stringify({ prismaSchema: files.map((f) => [f.file, f.text]), noColor: true }))) as DmmfDatamodel;
+    }, files);
+  let invalid: ModelIssue[] = [];
+  const firstErrors = read(facts.files);
+  if (firstErrors.length > 0) {
+    const validated = validateAll(wasm, facts.files);
+    invalid = validated.issues.length > 0 ? validated.issues : firstErrors;
+    datamodel = undefined;
+    if (validated.issues.length > 0) read(validated.files);
+  }
+  if (!datamodel) return { ...base, dialect, schema: emptySchema(dialect), issues: invalid, locations: new Map() };
 
   const fallback: ModelLocation = { file: facts.files[0]?.file ?? shown(path), line: null };
   const locate = (key: string) => facts.locations.get(key) ?? fallback;
@@ -121,16 +130,20 @@ function prismaFiles(path: string): string[] {
   return out;
 }
 
-function providerDialect(wasm: PrismaSchemaWasm, prismaSchema: string[][], wanted: DialectName | undefined, shown: string): DialectName {
-  let provider: string | undefined;
-  try {
-    const config = JSON.parse(wasm.get_config(JSON.stringify({ prismaSchema, datasourceOverrides: {}, ignoreEnvVarErrors: true, env: {} }))) as {
-      config?: { datasources?: Array<{ activeProvider?: string; provider?: string }> };
-    };
-    const ds = config.config?.datasources?.[0];
-    provider = ds?.activeProvider ?? ds?.provider;
-  } catch {
-    // An invalid schema: validate's errors say why; fall back to the database being checked.
+/** The datasource's provider, from the text (the datasource block), else Prisma's get_config. */
+function providerDialect(wasm: PrismaSchemaWasm, facts: PrismaTextFacts, wanted: DialectName | undefined, shown: string): DialectName {
+  let provider = facts.provider;
+  if (provider === undefined) {
+    try {
+      const prismaSchema = facts.files.map((f) => [f.file, f.text]);
+      const config = JSON.parse(wasm.get_config(JSON.stringify({ prismaSchema, datasourceOverrides: {}, ignoreEnvVarErrors: true, env: {} }))) as {
+        config?: { datasources?: Array<{ activeProvider?: string; provider?: string }> };
+      };
+      const ds = config.config?.datasources?.[0];
+      provider = ds?.activeProvider ?? ds?.provider;
+    } catch {
+      // An invalid schema: its errors say why; fall back to the database being checked.
+    }
   }
   if (provider === undefined) return wanted ?? 'postgres';
   if (provider === 'postgresql' || provider === 'postgres') return 'postgres';

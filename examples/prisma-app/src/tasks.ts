@@ -1,6 +1,8 @@
-// A background task that reads the columns the models declare: if the database lacks
+// A background task that writes the columns the models declare: if the database lacks
 // one, `lockstep check` says so before the worker starts failing on it.
-import { task } from 'lockstep/jobs';
+// In a service: import { task } from 'lockstep/jobs'. The example imports the source so
+// it typechecks inside this repository.
+import { task } from '../../../src/jobs/index.js';
 
 export const sendInvoice = task('send-invoice', {
   async run(payload: { invoiceId: number }, { log }) {

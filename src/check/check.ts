@@ -1,18 +1,25 @@
 /**
  * `lockstep check` as a library call: the live database against the expected schema
- * (`schema.sql` when configured, else the replay of the migrations folder) and, when both
- * are configured, `schema.sql` against the replay ("the schema changed but no migration
- * was written").
+ * (`schema.sql` or the ORM models when configured, else the replay of the migrations
+ * folder) and, when both are configured, the expected schema against the replay ("the
+ * schema changed but no migration was written"). With models and migrations it is a
+ * three-way check: the live database is also compared with the migrations (behind or
+ * ahead of them). Model integrity problems are reported before any comparison.
  */
+import { existsSync } from 'node:fs';
 import type { LockstepConfig } from '../core/config.js';
 import { parseConnectionUrl } from '../dialects/connection-url.js';
 import type { Dialect } from '../dialects/dialect.js';
 import { getDialect } from '../dialects/index.js';
 import { LockstepError } from '../core/errors.js';
-import { readMigrationsFolder } from '../migrations/migration-folder.js';
+import { compareVersions, type Migration, readMigrationsFolder } from '../migrations/migration-folder.js';
+import { migrationStoreFor } from '../migrations/stores/index.js';
 import { displayPath } from '../sources/display-path.js';
 import { introspectUrl } from '../sources/live-source.js';
+import { type SchemaKind, sourceKind } from '../sources/load-source.js';
 import { replayMigrations } from '../sources/migrations-source.js';
+import { loadModels } from '../sources/models/index.js';
+import type { LoadedModels, ModelIssue, ModelLocation } from '../sources/models/model-source.js';
 import { loadSchemaFile } from '../sources/schema-file-source.js';
 import { diffSchemas } from '../core/diff-schemas.js';
 import type { DialectName, Schema } from '../core/model.js';
@@ -21,25 +28,42 @@ import { fixesFor } from './fixes/index.js';
 
 export interface CheckOptions {
   /** Resolved configuration (url, devUrl, schema, migrations); explicit fields below win. */
-  config?: Pick<LockstepConfig, 'url' | 'devUrl' | 'schema' | 'migrations'>;
+  config?: Pick<LockstepConfig, 'url' | 'devUrl' | 'schema' | 'migrations'> & Partial<Pick<LockstepConfig, 'root' | 'schemaKind'>>;
   url?: string;
-  /** Declarative schema file. */
+  /** Declarative schema file or ORM models (schema.prisma, a Drizzle schema, a TypeORM DataSource). */
   schema?: string;
+  /** How to read `schema` (default: detected from the file). */
+  schemaKind?: SchemaKind;
   /** Migrations folder. */
   migrations?: string;
   devUrl?: string;
   strictNames?: boolean;
 }
 
+/** A change, pinned to the model that declares its table or column when the expected side is ORM models. */
+export type CheckedChange = SchemaChange & { location?: ModelLocation };
+
 /** The JSON report of `lockstep check --json` (and `lockstep diff --json`). */
 export interface CheckReport {
   ok: boolean;
   dialect: DialectName;
-  expected: { source: string };
+  /** `kind: 'models'` (with the ORM) when the expected schema is the code's own models. */
+  expected: { source: string; kind?: 'schema-file' | 'migrations' | 'models'; orm?: string };
   actual: { source: string; note?: string };
-  changes: SchemaChange[];
-  /** schema.sql (expected) vs the migrations replay (actual), when both are configured. */
-  unmigrated?: SchemaChange[];
+  changes: CheckedChange[];
+  /** schema.sql or the models (expected) vs the migrations replay (actual), when both are configured. */
+  unmigrated?: CheckedChange[];
+  /**
+   * Three-way check (models and migrations configured): the live database against the
+   * migrations folder. `pending`: versions the database has not applied (behind);
+   * `unknown`: versions it applied that the folder does not have (ahead); `changes`: the
+   * replay (expected) vs the live schema (actual).
+   */
+  liveVsMigrations?: { pending: string[]; unknown: string[]; changes: SchemaChange[] };
+  /** What is wrong inside the models, found before any comparison (nothing was compared when present). */
+  modelIssues?: ModelIssue[];
+  /** What the models reader wants the user to know (defaults the database cannot see, …). */
+  notes?: string[];
 }
 
 /**
@@ -52,6 +76,7 @@ export interface CheckReport {
 export async function checkSchema(options: CheckOptions): Promise<CheckReport> {
   const url = options.url ?? options.config?.url;
   const schemaFile = options.schema ?? options.config?.schema;
+  const forcedKind = options.schemaKind ?? options.config?.schemaKind;
   const migrationsDir = options.migrations ?? options.config?.migrations;
   const devUrl = options.devUrl ?? options.config?.devUrl;
   if (!url) throw new LockstepError('no database to check', { hint: 'Pass --url, set DATABASE_URL or "url" in lockstep.config.json.' });
@@ -62,6 +87,9 @@ export async function checkSchema(options: CheckOptions): Promise<CheckReport> {
   }
   const dialect = getDialect(parseConnectionUrl(url).dialect);
   const scratch = devUrl ? { devUrl } : {};
+  if (schemaFile && existsSync(schemaFile) && sourceKind(schemaFile, process.cwd(), forcedKind) === 'models') {
+    return checkAgainstModels({ url, schemaFile, migrationsDir, scratch, dialect, forcedKind, root: options.config?.root, strictNames: options.strictNames });
+  }
 
   // The live database first: an unreachable server or a wrong password is the most common
   // error and should not wait for a scratch server to start. The two expected sources are
@@ -106,4 +134,94 @@ export function withFixes(dialect: Dialect, changes: SchemaChange[], expected: S
     const fix = fixes[i];
     return fix ? { ...change, fix } : change;
   });
+}
+
+interface ModelCheck {
+  url: string;
+  schemaFile: string;
+  migrationsDir: string | undefined;
+  scratch: { devUrl?: string };
+  dialect: Dialect;
+  forcedKind: SchemaKind | undefined;
+  root: string | undefined;
+  strictNames: boolean | undefined;
+}
+
+/**
+ * The models as the expected schema. Integrity problems end the check before any
+ * comparison (nothing is compared against a broken model set); otherwise the live
+ * database vs the models, and with a migrations folder the models vs the replay and the
+ * live database vs the migrations.
+ */
+async function checkAgainstModels(c: ModelCheck): Promise<CheckReport> {
+  const models = await loadModels(c.schemaFile, {
+    cwd: c.root ?? process.cwd(),
+    dialect: c.dialect.name,
+    ...(c.forcedKind && c.forcedKind !== 'sql' ? { kind: c.forcedKind } : {}),
+  });
+  const expected = { source: displayPath(c.schemaFile), kind: 'models' as const, orm: models.kind };
+  const notes = models.notes.length > 0 ? { notes: models.notes } : {};
+  if (models.issues.length > 0) {
+    return { ok: false, dialect: c.dialect.name, expected, actual: { source: displayUrl(c.url) }, changes: [], modelIssues: models.issues, ...notes };
+  }
+  if (models.dialect !== c.dialect.name) {
+    throw new LockstepError(`${expected.source} declares a ${models.dialect} database, but ${displayUrl(c.url)} is ${c.dialect.name}`, {
+      hint: 'Check the models against a database of the provider they are written for (--url).',
+    });
+  }
+  const actual = await introspectUrl(c.url);
+  const migrations = c.migrationsDir ? readMigrationsFolder(c.migrationsDir) : undefined;
+  const replayed = migrations ? await replayMigrations(c.dialect, migrations, c.scratch) : undefined;
+  const strict = { strictNames: c.strictNames };
+  const changes = locate(withFixes(c.dialect, diffSchemas(models.schema, actual.schema, strict).changes, models.schema, actual.schema), models);
+  const report: CheckReport = {
+    ok: changes.length === 0,
+    dialect: c.dialect.name,
+    expected,
+    actual: { source: actual.source, ...(actual.note ? { note: actual.note } : {}) },
+    changes,
+    ...notes,
+  };
+  if (migrations && replayed) {
+    report.unmigrated = locate(withFixes(c.dialect, diffSchemas(models.schema, replayed, strict).changes, models.schema, replayed), models);
+    const applied = actual.note ? [] : await appliedVersions(c.url, c.dialect);
+    const inFolder = new Set(migrations.map((m) => m.version));
+    const done = new Set(applied);
+    report.liveVsMigrations = {
+      pending: sortedVersions(migrations.filter((m) => !done.has(m.version))),
+      unknown: applied.filter((v) => !inFolder.has(v)),
+      changes: withFixes(c.dialect, diffSchemas(replayed, actual.schema, strict).changes, replayed, actual.schema),
+    };
+    const l = report.liveVsMigrations;
+    report.ok &&= report.unmigrated.length === 0 && l.pending.length === 0 && l.unknown.length === 0 && l.changes.length === 0;
+  }
+  return report;
+}
+
+/** Pins each change to the model (table) or field (column) that declares it. */
+function locate(changes: SchemaChange[], models: LoadedModels): CheckedChange[] {
+  return changes.map((change) => {
+    const schema = change.schema ?? (models.dialect === 'postgres' ? 'public' : 'main');
+    const at = (change.column ? models.locations.get(`${schema}.${change.table}.${change.column}`) : undefined) ?? models.locations.get(`${schema}.${change.table}`);
+    return at ? { ...change, location: at } : change;
+  });
+}
+
+/** Versions recorded in the database's migration history (none when it has no history table). */
+async function appliedVersions(url: string, dialect: Dialect): Promise<string[]> {
+  const db = await dialect.connect(parseConnectionUrl(url), { maxConnections: 1, applicationName: 'lockstep' });
+  try {
+    return (await migrationStoreFor(dialect.name).readHistory(db)).map((row) => row.version);
+  } finally {
+    await db.close();
+  }
+}
+
+function sortedVersions(migrations: Migration[]): string[] {
+  return migrations.map((m) => m.version).sort(compareVersions);
+}
+
+function displayUrl(url: string): string {
+  const parsed = parseConnectionUrl(url);
+  return parsed.filename && parsed.filename !== ':memory:' ? `sqlite:${displayPath(parsed.filename)}` : parsed.display;
 }

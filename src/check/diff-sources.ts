@@ -4,7 +4,7 @@
  */
 import { redactPassword } from '../dialects/connection-url.js';
 import { LockstepError } from '../core/errors.js';
-import { loadSource, sourceDialect } from '../sources/load-source.js';
+import { loadSource, type SchemaKind, sourceDialect } from '../sources/load-source.js';
 import { getDialect } from '../dialects/index.js';
 import type { CheckReport } from './check.js';
 import { withFixes } from './check.js';
@@ -19,6 +19,8 @@ export interface DiffSourcesOptions {
   devUrl?: string;
   strictNames?: boolean;
   cwd?: string;
+  /** `--schema-kind`: how to read a side that is a file of ORM models or SQL (default: detected). */
+  schemaKind?: SchemaKind;
 }
 
 export interface DiffSourcesResult {
@@ -33,27 +35,38 @@ export interface DiffSourcesResult {
  */
 export async function diffSources(options: DiffSourcesOptions): Promise<DiffSourcesResult> {
   const cwd = options.cwd ?? process.cwd();
-  const fromDialect = sourceDialect(options.from, cwd);
-  const toDialect = sourceDialect(options.to, cwd);
+  const fromDialect = sourceDialect(options.from, cwd, options.schemaKind);
+  const toDialect = sourceDialect(options.to, cwd, options.schemaKind);
   if (fromDialect && toDialect && fromDialect !== toDialect) {
     throw new LockstepError(`cannot compare a ${fromDialect} schema (${redactPassword(options.from)}) with a ${toDialect} schema`, {
       hint: 'Both sides of a diff must be for the same database (PostgreSQL or SQLite).',
     });
   }
   const dialectName = fromDialect ?? toDialect ?? options.dialect;
-  const common = { cwd, ...(dialectName ? { dialect: dialectName } : {}), ...(options.devUrl ? { devUrl: options.devUrl } : {}) };
+  const common = {
+    cwd,
+    ...(dialectName ? { dialect: dialectName } : {}),
+    ...(options.devUrl ? { devUrl: options.devUrl } : {}),
+    ...(options.schemaKind ? { schemaKind: options.schemaKind } : {}),
+  };
   const [from, to] = await Promise.allSettled([loadSource(options.from, common), loadSource(options.to, common)]);
   if (from.status === 'rejected') throw from.reason;
   if (to.status === 'rejected') throw to.reason;
+  if (from.value.dialect !== to.value.dialect) {
+    throw new LockstepError(`cannot compare a ${from.value.dialect} schema (${from.value.source}) with a ${to.value.dialect} schema (${to.value.source})`, {
+      hint: 'Both sides of a diff must be for the same database: models are compared with a database of the provider they are written for.',
+    });
+  }
   const dialect = getDialect(from.value.dialect);
   const changes = withFixes(dialect, diffSchemas(to.value.schema, from.value.schema, { strictNames: options.strictNames }).changes, to.value.schema, from.value.schema);
   return {
     report: {
       ok: changes.length === 0,
       dialect: dialect.name,
-      expected: { source: to.value.source },
+      expected: { source: to.value.source, ...(to.value.models ? { kind: 'models' as const, orm: to.value.models.kind } : {}) },
       actual: { source: from.value.source, ...(from.value.note ? { note: from.value.note } : {}) },
       changes,
+      ...(to.value.models?.notes.length ? { notes: to.value.models.notes } : {}),
     },
     from: from.value.schema,
     to: to.value.schema,

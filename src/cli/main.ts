@@ -66,6 +66,7 @@ export async function main(argv: string[], io: CommandIO = defaultIO()): Promise
             url: values.url as string | undefined,
             devUrl: values['dev-url'] as string | undefined,
             schema: values.schema as string | undefined,
+            schemaKind: values['schema-kind'] as string | undefined,
             migrations: values.migrations as string | undefined,
             src: values.src as string | undefined,
           })),

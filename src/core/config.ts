@@ -20,8 +20,13 @@ export interface LockstepConfig {
   /** Where `url` came from, for messages: 'flag' | 'env' | 'config' | 'default'. */
   urlSource: 'flag' | 'env' | 'config' | 'default';
   devUrl: string | undefined;
-  /** Declarative schema file, if configured or `schema.sql` exists in root. */
+  /**
+   * Expected schema, if configured or `schema.sql` exists in root: a `.sql` file or the
+   * code's own ORM models (`schema.prisma`, a Drizzle schema module, a TypeORM DataSource).
+   */
   schema: string | undefined;
+  /** How to read `schema` (`--schema-kind`, `schemaKind`); undefined: detected from the file. */
+  schemaKind: SchemaKindSetting | undefined;
   /** Migrations folder, if configured or `migrations/` exists in root. */
   migrations: string | undefined;
   /** Application source folder for lint (default `src/`). */
@@ -37,19 +42,24 @@ export interface LockstepConfig {
   raw: Record<string, unknown>;
 }
 
+/** Values of `--schema-kind` / `schemaKind`. */
+export type SchemaKindSetting = 'prisma' | 'drizzle' | 'typeorm' | 'sql';
+const SCHEMA_KIND_VALUES: readonly SchemaKindSetting[] = ['prisma', 'drizzle', 'typeorm', 'sql'];
+
 export interface ConfigOverrides {
   cwd?: string;
   config?: string;
   url?: string;
   devUrl?: string;
   schema?: string;
+  schemaKind?: string;
   migrations?: string;
   src?: string;
   expected?: string;
   env?: NodeJS.ProcessEnv;
 }
 
-const KNOWN_KEYS = new Set(['url', 'devUrl', 'schema', 'migrations', 'src', 'expected', 'guard', 'jobs', 'health', 'dashboard', 'lint', 'rehearse']);
+const KNOWN_KEYS = new Set(['url', 'devUrl', 'schema', 'schemaKind', 'migrations', 'src', 'expected', 'guard', 'jobs', 'health', 'dashboard', 'lint', 'rehearse']);
 
 /**
  * Loads the project configuration.
@@ -91,12 +101,23 @@ export function loadConfig(overrides: ConfigOverrides = {}): LockstepConfig {
     urlSource,
     devUrl: overrides.devUrl ?? env.LOCKSTEP_DEV_URL ?? (typeof raw.devUrl === 'string' ? raw.devUrl : undefined),
     schema: pathSetting(overrides.schema, 'schema', 'schema.sql'),
+    schemaKind: schemaKindSetting(overrides.schemaKind, raw.schemaKind, configFile),
     migrations: pathSetting(overrides.migrations, 'migrations', 'migrations'),
     src: pathSetting(overrides.src, 'src', undefined) ?? resolve(root, 'src'),
     expected: pathSetting(overrides.expected, 'expected', undefined) ?? resolve(root, EXPECTED_SCHEMA_FILE),
     guardAllow: readGuardAllow(raw.guard, configFile),
     raw,
   };
+}
+
+function schemaKindSetting(flag: string | undefined, configured: unknown, configFile: string | undefined): SchemaKindSetting | undefined {
+  const value = flag ?? configured;
+  if (value === undefined) return undefined;
+  if (typeof value === 'string' && (SCHEMA_KIND_VALUES as readonly string[]).includes(value)) return value as SchemaKindSetting;
+  const where = flag !== undefined ? '--schema-kind' : `"schemaKind" in ${configFile}`;
+  throw new LockstepError(`${where} is ${JSON.stringify(value)}, expected one of ${SCHEMA_KIND_VALUES.join(', ')}`, {
+    hint: 'prisma: schema.prisma or a folder of .prisma files; drizzle: a Drizzle schema module; typeorm: a DataSource module; sql: a declarative .sql file.',
+  });
 }
 
 function findConfigFile(cwd: string): string | undefined {
@@ -110,7 +131,7 @@ function readConfigFile(file: string): Record<string, unknown> {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
     throw new LockstepError(`${file}: not valid JSON (${(error as Error).message})`, {
-      hint: 'Fix the syntax; the file is a JSON object with keys url, devUrl, schema, migrations, src.',
+      hint: 'Fix the syntax; the file is a JSON object with keys url, devUrl, schema, schemaKind, migrations, src.',
     });
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {

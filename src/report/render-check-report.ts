@@ -3,7 +3,7 @@
  * the report itself.
  */
 import { getDialect } from '../dialects/index.js';
-import type { CheckReport } from '../check/check.js';
+import type { CheckedChange, CheckReport } from '../check/check.js';
 import type { DialectName } from '../core/model.js';
 import type { SchemaChange } from '../core/schema-change.js';
 import { githubEscape, type Style } from './style.js';
@@ -14,8 +14,9 @@ export interface RenderOptions {
 }
 
 /**
- * Text report: changes grouped by table, each with its message and `fix:`, a summary
- * line, then the "unmigrated" section.
+ * Text report: model integrity problems first (nothing is compared when there are any),
+ * then changes grouped by table, each with its message and `fix:`, a summary line, the
+ * "unmigrated" section and, for a three-way check, the live database vs the migrations.
  *
  * @example
  * stdout.write(renderCheckText(report, createStyle(ctx.color), { command: 'check' }));
@@ -28,6 +29,21 @@ export function renderCheckText(report: CheckReport, style: Style, options: Rend
   if (report.actual.note) out.push(`  ${style.yellow('note:')} ${report.actual.note}`);
   out.push('');
 
+  if (report.modelIssues && report.modelIssues.length > 0) {
+    const n = report.modelIssues.length;
+    out.push(style.bold(style.red(`${n} problem${n === 1 ? '' : 's'} in the models ${report.expected.source} (nothing was compared)`)));
+    for (const issue of report.modelIssues) {
+      const at = issue.location.line === null ? issue.location.file : `${issue.location.file}:${issue.location.line}`;
+      out.push(`  ${style.red('✗')} ${at}: ${issue.message} ${style.dim(`[${issue.kind}]`)}`);
+      if (issue.hint) out.push(`    ${style.dim(issue.hint)}`);
+    }
+    out.push('');
+    out.push(style.red(`✗ fix the models first: an ORM only shows these at the first query`));
+    return `${out.join('\n')}\n`;
+  }
+  const threeWay = report.liveVsMigrations !== undefined;
+  if (threeWay) out.push(style.bold('live database vs models'));
+
   if (report.changes.length === 0) {
     out.push(style.green(`✓ in sync: ${report.actual.source} matches ${report.expected.source}`));
   } else {
@@ -35,27 +51,58 @@ export function renderCheckText(report: CheckReport, style: Style, options: Rend
     out.push(summaryLine(report.changes, style, `${report.actual.source} differs from ${report.expected.source}`));
   }
 
+  const models = report.expected.kind === 'models';
   if (report.unmigrated !== undefined) {
     out.push('');
     if (report.unmigrated.length === 0) {
-      out.push(style.green('✓ migrations reach the schema file'));
+      out.push(style.green(models ? '✓ migrations reach the models' : '✓ migrations reach the schema file'));
     } else {
-      out.push(style.bold(style.yellow(`${report.expected.source} changed but no migration was written`)));
+      out.push(style.bold(style.yellow(models ? `the models changed but no migration was written (${report.expected.source})` : `${report.expected.source} changed but no migration was written`)));
       out.push(style.dim(`  replaying the migrations does not reach ${report.expected.source}; write a migration for:`));
+      if (models) out.push(`  ${style.cyan('fix:')} lockstep generate NAME ${style.dim('(writes the migration from the models, proven on a scratch database)')}`);
       out.push('');
       out.push(...renderGroups(report.unmigrated, report.dialect, style));
-      out.push(summaryLine(report.unmigrated, style, 'the migrations differ from the schema file'));
+      out.push(summaryLine(report.unmigrated, style, models ? 'the migrations differ from the models' : 'the migrations differ from the schema file'));
     }
   }
+  if (report.liveVsMigrations) out.push('', ...renderLiveVsMigrations(report.liveVsMigrations, report, style));
+  if (report.notes && report.notes.length > 0) {
+    out.push('', style.dim('not compared (the database cannot see it):'));
+    for (const note of report.notes) out.push(style.dim(`  ${note}`));
+  }
   return `${out.join('\n')}\n`;
+}
+
+function renderLiveVsMigrations(section: NonNullable<CheckReport['liveVsMigrations']>, report: CheckReport, style: Style): string[] {
+  const out: string[] = [style.bold('live database vs migrations')];
+  if (section.pending.length === 0 && section.unknown.length === 0 && section.changes.length === 0) {
+    return [...out, style.green(`✓ ${report.actual.source} is at the latest migration`)];
+  }
+  if (section.pending.length > 0) {
+    const n = section.pending.length;
+    out.push(`  ${style.red('✗')} behind: ${n} migration${n === 1 ? '' : 's'} not applied (${section.pending.join(', ')})`);
+    out.push(`    ${style.cyan('fix:')} lockstep migrate up`);
+  }
+  if (section.unknown.length > 0) {
+    const n = section.unknown.length;
+    out.push(`  ${style.red('✗')} ahead: ${n} applied migration${n === 1 ? '' : 's'} not in the migrations folder (${section.unknown.join(', ')})`);
+    out.push(`    ${style.cyan('fix:')} restore the missing migration folders from version control, or deploy the code that has them`);
+  }
+  if (section.changes.length > 0) {
+    out.push('');
+    out.push(...renderGroups(section.changes, report.dialect, style));
+    out.push(summaryLine(section.changes, style, `${report.actual.source} differs from the replay of the migrations`));
+  }
+  return out;
 }
 
 function renderGroups(changes: SchemaChange[], dialect: DialectName, style: Style): string[] {
   const out: string[] = [];
   for (const [group, items] of groupByObject(changes)) {
     out.push(style.bold(group));
-    for (const change of items) {
-      out.push(`  ${style.red('✗')} ${change.message} ${style.dim(`[${change.kind}]`)}`);
+    for (const change of items as CheckedChange[]) {
+      const at = change.location ? style.dim(` (${change.location.file}${change.location.line === null ? '' : `:${change.location.line}`})`) : '';
+      out.push(`  ${style.red('✗')} ${change.message} ${style.dim(`[${change.kind}]`)}${at}`);
       if (change.fix) out.push(...renderFix(change.fix, dialect, style));
     }
     out.push('');
@@ -116,15 +163,28 @@ export interface GithubLocation {
  */
 export function renderGithubAnnotations(report: CheckReport, locate: (change: SchemaChange) => GithubLocation | undefined = () => undefined): string {
   const lines: string[] = [];
-  const annotate = (change: SchemaChange, title: string) => {
-    const at = locate(change);
+  const pinned = (change: CheckedChange): GithubLocation | undefined =>
+    change.location ? { file: change.location.file, ...(change.location.line === null ? {} : { line: change.location.line }) } : locate(change);
+  for (const issue of report.modelIssues ?? []) {
+    const props = [`file=${githubEscape(issue.location.file, true)}`, issue.location.line === null ? '' : `line=${issue.location.line}`, `title=${githubEscape(`lockstep: ${issue.kind}`, true)}`].filter(Boolean).join(',');
+    lines.push(`::error ${props}::${githubEscape(issue.hint ? `${issue.message}\n${issue.hint}` : issue.message)}`);
+  }
+  const annotate = (change: CheckedChange, title: string) => {
+    const at = pinned(change);
     const props = [at ? `file=${githubEscape(at.file, true)}` : '', at?.line ? `line=${at.line}` : '', `title=${githubEscape(title, true)}`].filter(Boolean).join(',');
     const body = change.fix ? `${change.message}\nfix: ${change.fix}` : change.message;
     lines.push(`::error ${props}::${githubEscape(body)}`);
   };
   for (const change of report.changes) annotate(change, `lockstep: ${change.kind}`);
   for (const change of report.unmigrated ?? []) annotate(change, `lockstep: no migration for ${change.kind}`);
-  if (report.ok) lines.push(`::notice title=lockstep::${githubEscape(`in sync: ${report.actual.source} matches ${report.expected.source}`)}`);
+  const live = report.liveVsMigrations;
+  if (live) {
+    if (live.pending.length > 0) lines.push(`::error title=${githubEscape('lockstep: database behind migrations', true)}::${githubEscape(`${report.actual.source} has not applied ${live.pending.join(', ')}\nfix: lockstep migrate up`)}`);
+    if (live.unknown.length > 0) lines.push(`::error title=${githubEscape('lockstep: database ahead of migrations', true)}::${githubEscape(`${report.actual.source} applied ${live.unknown.join(', ')}, which the migrations folder does not have`)}`);
+    for (const change of live.changes) annotate(change, `lockstep: database vs migrations ${change.kind}`);
+  }
+  if (report.modelIssues?.length) lines.push(`::notice title=lockstep::${githubEscape(`${report.modelIssues.length} problem(s) in the models ${report.expected.source}; nothing was compared`)}`);
+  else if (report.ok) lines.push(`::notice title=lockstep::${githubEscape(`in sync: ${report.actual.source} matches ${report.expected.source}`)}`);
   else lines.push(`::notice title=lockstep::${githubEscape(`${report.changes.length} change(s) between ${report.actual.source} and ${report.expected.source}${report.unmigrated?.length ? `; ${report.unmigrated.length} not covered by a migration` : ''}`)}`);
   return `${lines.join('\n')}\n`;
 }

@@ -11,7 +11,7 @@ import { reportFormat } from './check-format.js';
 
 export const checkCommand: Command = {
   name: 'check',
-  summary: 'compare the live database with schema.sql / the migrations (exit 0 in sync, 1 drift, 2 error)',
+  summary: 'compare the live database with schema.sql or the ORM models / the migrations (exit 0 in sync, 1 drift or broken models, 2 error)',
   options: {
     json: { type: 'boolean', description: 'print the JSON report' },
     format: { type: 'string', placeholder: 'FORMAT', description: 'text (default), json or github (workflow annotations)' },
@@ -22,7 +22,7 @@ export const checkCommand: Command = {
     const config = ctx.config();
     const report = await checkSchema({ config, strictNames: Boolean(args.values['strict-names']) });
     if (format === 'json') ctx.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    else if (format === 'github') ctx.stdout.write(renderGithubAnnotations(report, schemaFileLocator(config.schema, report.dialect)));
+    else if (format === 'github') ctx.stdout.write(renderGithubAnnotations(report, report.expected.kind === 'models' ? undefined : schemaFileLocator(config.schema, report.dialect)));
     else ctx.stdout.write(renderCheckText(report, createStyle(ctx.color), { command: 'check' }));
     return report.ok ? 0 : 1;
   },

@@ -9,7 +9,7 @@ import { reportFormat } from './check-format.js';
 
 export const diffCommand: Command = {
   name: 'diff',
-  summary: 'compare two schema sources (URL, .sql file, migrations folder, snapshot .json); exit 1 when they differ',
+  summary: 'compare two schema sources (URL, .sql file, migrations folder, snapshot .json, ORM models); exit 1 when they differ',
   options: {
     from: { type: 'string', placeholder: 'SRC', description: 'the schema to start from (the "actual" side)' },
     to: { type: 'string', placeholder: 'SRC', description: 'the schema to reach (the "expected" side)' },
@@ -36,6 +36,7 @@ export const diffCommand: Command = {
       dialect: parseConnectionUrl(config.url).dialect,
       ...(config.devUrl ? { devUrl: config.devUrl } : {}),
       strictNames: Boolean(args.values['strict-names']),
+      ...(config.schemaKind ? { schemaKind: config.schemaKind } : {}),
     });
     if (args.values.sql) {
       const plan = getDialect(report.dialect).planMigration(fromSchema, toSchema);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { relative } from 'node:path';
 import { parseConnectionUrl } from '../../dialects/connection-url.js';
@@ -5,13 +6,14 @@ import { getDialect } from '../../dialects/index.js';
 import { LockstepError } from '../../core/errors.js';
 import { generateMigration } from '../../migrations/generate.js';
 import type { RenameCandidate } from '../../migrations/rename-candidates.js';
+import { loadModelSource, sourceKind } from '../../sources/load-source.js';
 import { loadSchemaFile } from '../../sources/schema-file-source.js';
 import type { Command } from '../command.js';
 import { createStyle } from '../../report/style.js';
 
 export const generateCommand: Command = {
   name: 'generate',
-  summary: 'write the next migration (up.sql + down.sql) from schema.sql, proven on a scratch database',
+  summary: 'write the next migration (up.sql + down.sql) from schema.sql or the ORM models, proven on a scratch database',
   args: 'NAME',
   allowPositionals: true,
   options: {
@@ -34,6 +36,18 @@ export const generateCommand: Command = {
         hint: 'generate diffs schema.sql against the migrations: create it, pass --schema FILE, or use --empty for a blank migration.',
       });
     }
+    const fromModels = !empty && existsSync(schemaFile!) && sourceKind(schemaFile!, ctx.cwd, config.schemaKind) === 'models';
+    const loadDeclared = fromModels
+      ? async () => {
+          const models = await loadModelSource(schemaFile!, { cwd: config.root, dialect: dialect.name, ...(config.schemaKind && config.schemaKind !== 'sql' ? { kind: config.schemaKind } : {}) });
+          if (models.dialect !== dialect.name) {
+            throw new LockstepError(`${relative(ctx.cwd, schemaFile!) || schemaFile} declares a ${models.dialect} database, but the configured database is ${dialect.name}`, {
+              hint: 'Generate migrations for the database the models are written for: pass --url (or set "url") to one.',
+            });
+          }
+          return models.schema;
+        }
+      : () => loadSchemaFile(dialect, schemaFile!, { devUrl: config.devUrl });
     const interactive = Boolean(process.stdin.isTTY && ctx.stdout.isTTY);
     const style = createStyle(ctx.color);
     const result = await generateMigration({
@@ -45,7 +59,7 @@ export const generateCommand: Command = {
       renames: args.values.rename as string[] | undefined,
       dropAndAdd: Boolean(args.values['drop-and-add']),
       ask: interactive ? askOnTerminal : undefined,
-      loadDeclared: () => loadSchemaFile(dialect, schemaFile!, { devUrl: config.devUrl }),
+      loadDeclared,
     });
     if (result.status === 'nothing-to-do') {
       ctx.stdout.write(`nothing to do: the migrations already reach ${relative(ctx.cwd, schemaFile!) || schemaFile}; no migration written\n`);
@@ -54,10 +68,10 @@ export const generateCommand: Command = {
     const dir = relative(ctx.cwd, result.dir!) || result.dir!;
     ctx.stdout.write(`${style.green('wrote')} ${dir}/up.sql and ${dir}/down.sql${empty ? ' (blank)' : ''}\n`);
     if (!empty) {
-      ctx.stdout.write(style.dim('differences it resolves (schema.sql expected, the earlier migrations actual):\n'));
+      ctx.stdout.write(style.dim(`differences it resolves (${fromModels ? 'the models' : 'schema.sql'} expected, the earlier migrations actual):\n`));
       for (const change of result.changes) ctx.stdout.write(`  ${style.dim(change.kind.padEnd(16))} ${change.message}\n`);
       for (const rename of result.renames) ctx.stdout.write(`  ${style.dim('rename'.padEnd(16))} ${rename.kind} ${rename.from} → ${rename.to}\n`);
-      ctx.stdout.write(style.dim('verified on a scratch database: the migrations reach the declared schema, and down.sql restores the schema before\n'));
+      ctx.stdout.write(style.dim(`verified on a scratch database: the migrations reach ${fromModels ? 'the models' : 'the declared schema'}, and down.sql restores the schema before\n`));
     }
     return 0;
   },

@@ -25,6 +25,7 @@ export const snapshotCommand: Command = {
       cwd: ctx.cwd,
       dialect: parseConnectionUrl(config.url).dialect,
       ...(config.devUrl ? { devUrl: config.devUrl } : {}),
+      ...(config.schemaKind ? { schemaKind: config.schemaKind } : {}),
     });
     const text = formatSnapshot(loaded.schema);
     const out = args.values.out as string | undefined;

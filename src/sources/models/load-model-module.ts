@@ -1,0 +1,144 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, extname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { errorMessage, LockstepError } from '../../core/errors.js';
+import { projectPath } from './model-locations.js';
+
+/** A model module as loaded: its exports and every project file it pulled in. */
+export interface LoadedModule {
+  exports: Record<string, unknown>;
+  /** Absolute paths of the user's own files that were loaded (not node_modules). */
+  files: string[];
+}
+
+type CompileHook = (module: NodeModuleLike, filename: string) => void;
+interface NodeModuleLike {
+  _compile(source: string, filename: string): void;
+}
+interface ModuleInternals {
+  _extensions: Record<string, CompileHook>;
+  _resolveFilename: (request: string, parent: { filename?: string } | undefined, ...rest: unknown[]) => string;
+  _cache: Record<string, unknown>;
+}
+
+const TS_EXTENSIONS = ['.ts', '.cts', '.mts', '.tsx'];
+
+/**
+ * Loads a user's model module (Drizzle schema, TypeORM DataSource) from its own project.
+ * JavaScript is imported as it is. TypeScript is compiled file by file with the
+ * TypeScript compiler (lockstep's dependency, loaded lazily) to CommonJS and required:
+ * esbuild-based loaders (tsx) cannot emit `design:type` decorator metadata, which TypeORM
+ * needs for every `@Column()` without an explicit type. Relative imports written as
+ * `./user.js` or `./user` find `./user.ts`; files are compiled fresh on every call, so a
+ * changed model is read again.
+ *
+ * @example
+ * const { exports, files } = await loadModelModule('/app/src/schema.ts', '/app');
+ */
+export async function loadModelModule(file: string, cwd: string): Promise<LoadedModule> {
+  if (!TS_EXTENSIONS.includes(extname(file))) {
+    try {
+      const exports = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+      return { exports, files: [file] };
+    } catch (error) {
+      throw loadError(file, cwd, error);
+    }
+  }
+  const ts = (await import('typescript')).default;
+  const require = createRequire(file);
+  const Module = require('node:module') as unknown as ModuleInternals;
+  const loaded: string[] = [];
+  const previous = new Map<string, CompileHook | undefined>(TS_EXTENSIONS.map((ext) => [ext, Module._extensions[ext]]));
+  const previousResolve = Module._resolveFilename;
+  const own = (path: string) => !path.includes(`${'/'}node_modules${'/'}`);
+  const compile: CompileHook = (module, filename) => {
+    if (!own(filename)) return (previous.get(extname(filename)) ?? previous.get('.ts'))?.(module, filename);
+    loaded.push(filename);
+    const output = ts.transpileModule(readFileSync(filename, 'utf8'), {
+      fileName: filename,
+      compilerOptions: {
+        module: ts.ModuleKind.CommonJS,
+        target: ts.ScriptTarget.ES2022,
+        experimentalDecorators: true,
+        emitDecoratorMetadata: true,
+        esModuleInterop: true,
+        useDefineForClassFields: false,
+        jsx: ts.JsxEmit.React,
+        sourceMap: false,
+      },
+    });
+    module._compile(output.outputText, filename);
+  };
+  for (const ext of TS_EXTENSIONS) Module._extensions[ext] = compile;
+  // `import { User } from './user.js'` in TypeScript means ./user.ts.
+  Module._resolveFilename = function (request, parent, ...rest) {
+    try {
+      return previousResolve.call(this, request, parent, ...rest);
+    } catch (error) {
+      const from = parent?.filename;
+      if (!from || !request.startsWith('.')) throw error;
+      const base = join(dirname(from), request);
+      const stem = base.replace(/\.(c|m)?js$/, '');
+      for (const candidate of [...TS_EXTENSIONS.map((e) => stem + e), ...TS_EXTENSIONS.map((e) => join(base, `index${e}`))]) {
+        if (existsSync(candidate)) return candidate;
+      }
+      throw error;
+    }
+  };
+  try {
+    const exports = require(file) as Record<string, unknown>;
+    return { exports, files: [...new Set(loaded)] };
+  } catch (error) {
+    throw loadError(file, cwd, error);
+  } finally {
+    for (const [ext, hook] of previous) {
+      if (hook) Module._extensions[ext] = hook;
+      else delete Module._extensions[ext];
+    }
+    Module._resolveFilename = previousResolve;
+    // Compiled fresh next time: a model file edited in watch mode or a test is read again.
+    for (const path of loaded) delete Module._cache[path];
+  }
+}
+
+function loadError(file: string, cwd: string, error: unknown): LockstepError {
+  const missing = /Cannot find (?:module|package) '([^']+)'/.exec(errorMessage(error));
+  if (missing && !missing[1]!.startsWith('.') && !missing[1]!.startsWith('/')) {
+    return new LockstepError(`${projectPath(file, cwd)} imports ${missing[1]}, which is not installed in ${cwd}`, {
+      hint: `Install it in the project (npm install ${packageName(missing[1]!)}) or run lockstep from the project's folder.`,
+      cause: error,
+    });
+  }
+  return new LockstepError(`${projectPath(file, cwd)} could not be loaded: ${errorMessage(error).split('\n')[0]}`, {
+    hint: 'Fix the error in the model module (run it with node or tsx to see the full error), then run lockstep again.',
+    cause: error,
+  });
+}
+
+/** `drizzle-orm/pg-core` → `drizzle-orm`; `@scope/pkg/x` → `@scope/pkg`. */
+export function packageName(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+}
+
+/**
+ * Imports a package the way the user's project resolves it (from `cwd`), so lockstep reads
+ * models with the same ORM version that wrote them. A clear error names the package when
+ * the project does not have it.
+ *
+ * @example
+ * const pgCore = await importFromProject('drizzle-orm/pg-core', '/app');
+ */
+export async function importFromProject<T>(specifier: string, cwd: string): Promise<T> {
+  let resolved: string;
+  try {
+    resolved = createRequire(join(cwd, 'package.json')).resolve(specifier);
+  } catch (error) {
+    throw new LockstepError(`${packageName(specifier)} is not installed in ${cwd}: lockstep reads the models with the project's own copy`, {
+      hint: `Install it there (npm install ${packageName(specifier)}), or run lockstep from the folder whose node_modules has it.`,
+      cause: error,
+    });
+  }
+  return createRequire(join(cwd, 'package.json'))(resolved) as T;
+}

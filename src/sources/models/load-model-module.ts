@@ -37,16 +37,19 @@ const TS_EXTENSIONS = ['.ts', '.cts', '.mts', '.tsx'];
  * const { exports, files } = await loadModelModule('/app/src/schema.ts', '/app');
  */
 export async function loadModelModule(file: string, cwd: string): Promise<LoadedModule> {
-  if (!TS_EXTENSIONS.includes(extname(file))) {
-    try {
-      const exports = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-      return { exports, files: [file] };
-    } catch (error) {
-      throw loadError(file, cwd, error);
-    }
-  }
+  const { result, files } = await withModelModules(cwd, (load) => load(file));
+  return { exports: result, files };
+}
+
+/**
+ * Runs `body` with model loading switched on: `load(file)` loads a model module as
+ * `loadModelModule` does, and every TypeScript file required meanwhile (also by the ORM
+ * itself, e.g. TypeORM resolving entity globs) is compiled with decorator metadata.
+ * Returns the body's result and every project file loaded.
+ */
+export async function withModelModules<T>(cwd: string, body: (load: (file: string) => Promise<Record<string, unknown>>) => Promise<T>): Promise<{ result: T; files: string[] }> {
   const ts = (await import('typescript')).default;
-  const require = createRequire(file);
+  const require = createRequire(join(cwd, 'package.json'));
   const Module = require('node:module') as unknown as ModuleInternals;
   const loaded: string[] = [];
   const previous = new Map<string, CompileHook | undefined>(TS_EXTENSIONS.map((ext) => [ext, Module._extensions[ext]]));
@@ -86,11 +89,20 @@ export async function loadModelModule(file: string, cwd: string): Promise<Loaded
       throw error;
     }
   };
+  const load = async (file: string): Promise<Record<string, unknown>> => {
+    try {
+      if (!TS_EXTENSIONS.includes(extname(file))) {
+        loaded.push(file);
+        return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+      }
+      return createRequire(file)(file) as Record<string, unknown>;
+    } catch (error) {
+      throw loadError(file, cwd, error);
+    }
+  };
   try {
-    const exports = require(file) as Record<string, unknown>;
-    return { exports, files: [...new Set(loaded)] };
-  } catch (error) {
-    throw loadError(file, cwd, error);
+    const result = await body(load);
+    return { result, files: [...new Set(loaded)] };
   } finally {
     for (const [ext, hook] of previous) {
       if (hook) Module._extensions[ext] = hook;

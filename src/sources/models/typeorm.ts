@@ -318,7 +318,7 @@ class TypeormReader {
           }
         : {
             kind: 'relation.unknown-model',
-            message: `${where} → ${problem.target}: ${problem.target === 'undefined' ? 'the relation names no class (undefined when the module loads: a renamed or circular import)' : `${problem.target} is not an entity (no @Entity())`}`,
+            message: `${where} → ${problem.target}: ${unknownTarget(problem)}`,
             location: at ? location(at) : this.finder.fallback(),
             hint: 'Point the relation at an @Entity() class registered in the DataSource.',
           },
@@ -397,6 +397,12 @@ class TypeormReader {
       soleKey,
     });
   }
+}
+
+function unknownTarget(problem: RelationProblem): string {
+  if (problem.target === 'undefined') return 'the relation names no class (undefined when the module loads: a renamed or circular import)';
+  if (typeof problem.relation.type === 'string') return `no entity is named ${problem.target}`;
+  return `${problem.target} is not an entity (no @Entity())`;
 }
 
 /** `int4` and `int` generate SERIAL too. */

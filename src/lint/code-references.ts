@@ -1,8 +1,33 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import ts from 'typescript';
-import { drizzleColumnOf, entityColumnOf, entityTableOf, isPrismaFieldReference, queryBuilderAliases, queryBuilderColumnOffsets } from './orm-references.js';
+import type ts from 'typescript';
+import { LockstepError } from '../core/errors.js';
+import { loadPostgresParser } from '../dialects/postgres/postgres-parser.js';
+import { bindTypeScript, drizzleColumnOf, entityColumnOf, entityTableOf, isPrismaFieldReference, queryBuilderAliases, queryBuilderColumnOffsets } from './orm-references.js';
 import { looksLikeSql, sqlReferences } from './sql-references.js';
+
+// The TypeScript compiler (23 MB) is development machinery: only `lint` reads the code,
+// so it is imported on first use, never by a worker, a probe or `lockstep --help`.
+let tsApi: typeof ts;
+
+/**
+ * Loads what reading code needs: the TypeScript compiler and the SQL parser (memoized).
+ * `lintMigrations` awaits it; call it before using a CodeIndex directly.
+ */
+export async function loadCodeTools(): Promise<void> {
+  if (!tsApi) {
+    try {
+      tsApi = (await import('typescript')).default;
+      bindTypeScript(tsApi);
+    } catch (error) {
+      throw new LockstepError('the TypeScript compiler (package typescript) is not installed', {
+        cause: error,
+        hint: 'lint reads application code with it: npm install typescript (it is an optional dependency of lockstep).',
+      });
+    }
+  }
+  await loadPostgresParser();
+}
 
 /** One place in the application's source that uses a table or column. */
 export interface CodeReference {
@@ -115,7 +140,7 @@ export class CodeIndex {
       for (const literal of this.strings.get(column) ?? []) {
         if (isCallArgument(literal) && !this.inModelDeclaration(literal) && this.scopeNamesTable(literal, table)) add(literal.getSourceFile(), literal.getStart() + 1, 'table-context');
       }
-      for (const [node, via] of this.ormReferences(table, column)) add(node.getSourceFile(), node.getStart() + (ts.isStringLiteralLike(node) ? 1 : 0), via);
+      for (const [node, via] of this.ormReferences(table, column)) add(node.getSourceFile(), node.getStart() + (tsApi.isStringLiteralLike(node) ? 1 : 0), via);
       for (const [literal, offset] of this.queryBuilderReferences(table, column)) add(literal.getSourceFile(), literal.getStart() + 1 + offset, 'typeorm');
     }
     return [...hits.values()].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
@@ -124,16 +149,16 @@ export class CodeIndex {
   private build(): void {
     if (this.built) return;
     this.built = true;
-    this.program = ts.createProgram(this.files, {
+    this.program = tsApi.createProgram(this.files, {
       allowJs: true,
       checkJs: false,
       noEmit: true,
       skipLibCheck: true,
       strict: true,
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.ESNext,
-      moduleResolution: ts.ModuleResolutionKind.Bundler,
-      jsx: ts.JsxEmit.Preserve,
+      target: tsApi.ScriptTarget.ES2022,
+      module: tsApi.ModuleKind.ESNext,
+      moduleResolution: tsApi.ModuleResolutionKind.Bundler,
+      jsx: tsApi.JsxEmit.Preserve,
       types: [],
     });
     this.checker = this.program.getTypeChecker();
@@ -156,7 +181,7 @@ export class CodeIndex {
         for (const node of this.members.get(key.toLowerCase()) ?? []) {
           const access = node.parent;
           if (model.kind === 'drizzle') {
-            if (ts.isPropertyAccessExpression(access) && access.name === node && drizzleColumnOf(access, table, this.checker!)?.toLowerCase() === column) out.push([node, 'drizzle']);
+            if (tsApi.isPropertyAccessExpression(access) && access.name === node && drizzleColumnOf(access, table, this.checker!)?.toLowerCase() === column) out.push([node, 'drizzle']);
           } else if (model.declaration && this.ownerIsClass(node, model.declaration)) {
             out.push([node, 'typeorm']);
           }
@@ -187,7 +212,7 @@ export class CodeIndex {
   /** The table of the `@Entity` class an expression names, or its name when it is no entity. */
   private entityTable(expression: ts.Expression): string | undefined {
     let symbol = this.checker!.getSymbolAtLocation(expression);
-    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = this.checker!.getAliasedSymbol(symbol);
+    if (symbol && symbol.flags & tsApi.SymbolFlags.Alias) symbol = this.checker!.getAliasedSymbol(symbol);
     return entityTableOf(symbol?.declarations?.[0]);
   }
 
@@ -204,34 +229,34 @@ export class CodeIndex {
   }
 
   private inModelDeclaration(node: ts.Node): boolean {
-    for (let n: ts.Node | undefined = node.parent; n && !ts.isSourceFile(n); n = n.parent) if (this.modelDeclarations.has(n)) return true;
+    for (let n: ts.Node | undefined = node.parent; n && !tsApi.isSourceFile(n); n = n.parent) if (this.modelDeclarations.has(n)) return true;
     return false;
   }
 
   /** Records Drizzle table declarations and TypeORM entity classes, for ormReferences. */
   private indexOrmModel(node: ts.Node): void {
-    if (ts.isVariableDeclaration(node) && node.initializer && ts.isCallExpression(node.initializer)) {
+    if (tsApi.isVariableDeclaration(node) && node.initializer && tsApi.isCallExpression(node.initializer)) {
       const call = node.initializer;
       const callee = call.expression;
-      const factory = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : '';
+      const factory = tsApi.isIdentifier(callee) ? callee.text : tsApi.isPropertyAccessExpression(callee) ? callee.name.text : '';
       const [name, columns] = call.arguments;
-      if (/^(pgTable|sqliteTable|mysqlTable|table)$/.test(factory) && name && ts.isStringLiteralLike(name) && columns && ts.isObjectLiteralExpression(columns)) {
+      if (/^(pgTable|sqliteTable|mysqlTable|table)$/.test(factory) && name && tsApi.isStringLiteralLike(name) && columns && tsApi.isObjectLiteralExpression(columns)) {
         const map = new Map<string, string>();
         for (const p of columns.properties) {
-          if (!ts.isPropertyAssignment(p)) continue;
+          if (!tsApi.isPropertyAssignment(p)) continue;
           const key = propertyNameText(p.name);
           if (key) map.set(key, drizzleColumnName(p.initializer) ?? key);
         }
         push(this.ormModels, name.text.toLowerCase(), { kind: 'drizzle', columns: map });
         this.modelDeclarations.add(columns);
       }
-    } else if (ts.isClassDeclaration(node)) {
+    } else if (tsApi.isClassDeclaration(node)) {
       const table = entityTableOf(node);
       if (table) {
         const map = new Map<string, string>();
         for (const member of node.members) {
           const key = member.name ? propertyNameText(member.name) : undefined;
-          if (key && ts.isPropertyDeclaration(member)) map.set(key, entityColumnOf(member) ?? key);
+          if (key && tsApi.isPropertyDeclaration(member)) map.set(key, entityColumnOf(member) ?? key);
         }
         push(this.ormModels, table, { kind: 'typeorm', columns: map, declaration: node });
       }
@@ -241,23 +266,23 @@ export class CodeIndex {
   private indexFile(file: ts.SourceFile): void {
     const visit = (node: ts.Node): void => {
       this.indexOrmModel(node);
-      if (ts.isStringLiteralLike(node)) {
+      if (tsApi.isStringLiteralLike(node)) {
         push(this.strings, node.text.toLowerCase(), node);
       }
-      if (ts.isPropertyAccessExpression(node)) push(this.members, node.name.text.toLowerCase(), node.name);
-      else if (ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression)) {
+      if (tsApi.isPropertyAccessExpression(node)) push(this.members, node.name.text.toLowerCase(), node.name);
+      else if (tsApi.isElementAccessExpression(node) && tsApi.isStringLiteralLike(node.argumentExpression)) {
         push(this.members, node.argumentExpression.text.toLowerCase(), node.argumentExpression);
-      } else if ((ts.isPropertyAssignment(node) || ts.isShorthandPropertyAssignment(node)) && ts.isObjectLiteralExpression(node.parent)) {
+      } else if ((tsApi.isPropertyAssignment(node) || tsApi.isShorthandPropertyAssignment(node)) && tsApi.isObjectLiteralExpression(node.parent)) {
         const name = propertyNameText(node.name);
         if (name) push(this.members, name.toLowerCase(), node.name);
-      } else if (ts.isBindingElement(node) && ts.isObjectBindingPattern(node.parent)) {
+      } else if (tsApi.isBindingElement(node) && tsApi.isObjectBindingPattern(node.parent)) {
         const nameNode = node.propertyName ?? node.name;
-        const name = ts.isIdentifier(nameNode) || ts.isStringLiteralLike(nameNode) ? nameNode.text : undefined;
+        const name = tsApi.isIdentifier(nameNode) || tsApi.isStringLiteralLike(nameNode) ? nameNode.text : undefined;
         if (name) push(this.members, name.toLowerCase(), nameNode);
       }
       const sql = sqlPieces(node, file);
       if (sql) this.indexSql(file, sql);
-      ts.forEachChild(node, visit);
+      tsApi.forEachChild(node, visit);
     };
     visit(file);
   }
@@ -293,8 +318,8 @@ export class CodeIndex {
     let scope: ts.Node | undefined = node.parent;
     let sawFunction = false;
     for (; scope; scope = scope.parent) {
-      if (ts.isFunctionLike(scope)) sawFunction = true;
-      else if (!ts.isSourceFile(scope) || sawFunction) continue;
+      if (tsApi.isFunctionLike(scope)) sawFunction = true;
+      else if (!tsApi.isSourceFile(scope) || sawFunction) continue;
       if (pattern.test(this.literalText(scope))) return true;
     }
     return false;
@@ -305,8 +330,8 @@ export class CodeIndex {
     if (text === undefined) {
       const parts: string[] = [];
       const visit = (n: ts.Node) => {
-        if (ts.isStringLiteralLike(n) || ts.isTemplateHead(n) || ts.isTemplateMiddle(n) || ts.isTemplateTail(n)) parts.push(n.text);
-        ts.forEachChild(n, visit);
+        if (tsApi.isStringLiteralLike(n) || tsApi.isTemplateHead(n) || tsApi.isTemplateMiddle(n) || tsApi.isTemplateTail(n)) parts.push(n.text);
+        tsApi.forEachChild(n, visit);
       };
       visit(scope);
       text = parts.join('\n').toLowerCase();
@@ -327,9 +352,9 @@ interface OrmModel {
 /** `jsonb('config').notNull()` → 'config'. */
 function drizzleColumnName(expression: ts.Expression): string | undefined {
   let node: ts.Expression = expression;
-  while (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && ts.isCallExpression(node.expression.expression)) node = node.expression.expression;
-  const first = ts.isCallExpression(node) ? node.arguments[0] : undefined;
-  return first && ts.isStringLiteralLike(first) ? first.text : undefined;
+  while (tsApi.isCallExpression(node) && tsApi.isPropertyAccessExpression(node.expression) && tsApi.isCallExpression(node.expression.expression)) node = node.expression.expression;
+  const first = tsApi.isCallExpression(node) ? node.arguments[0] : undefined;
+  return first && tsApi.isStringLiteralLike(first) ? first.text : undefined;
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -361,14 +386,14 @@ function toReference(file: ts.SourceFile, pos: number, via: CodeReference['via']
 }
 
 function propertyNameText(name: ts.Node): string | undefined {
-  if (ts.isIdentifier(name) || ts.isStringLiteralLike(name)) return name.text;
+  if (tsApi.isIdentifier(name) || tsApi.isStringLiteralLike(name)) return name.text;
   return undefined;
 }
 
 function isCallArgument(node: ts.Node): boolean {
   let current = node;
-  if (ts.isArrayLiteralExpression(current.parent)) current = current.parent;
-  return ts.isCallExpression(current.parent) && current.parent.arguments.includes(current as ts.Expression);
+  if (tsApi.isArrayLiteralExpression(current.parent)) current = current.parent;
+  return tsApi.isCallExpression(current.parent) && current.parent.arguments.includes(current as ts.Expression);
 }
 
 function escapeRegExp(text: string): string {
@@ -386,9 +411,9 @@ interface SqlText {
  * `+` chain of them; null for anything else. Only the outermost node of a chain answers.
  */
 function sqlPieces(node: ts.Node, file: ts.SourceFile): SqlText | null {
-  const isChain = (n: ts.Node | undefined) => n !== undefined && ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.PlusToken;
+  const isChain = (n: ts.Node | undefined) => n !== undefined && tsApi.isBinaryExpression(n) && n.operatorToken.kind === tsApi.SyntaxKind.PlusToken;
   if (isChain(node.parent)) return null; // read once, from the top of the chain
-  if (!ts.isStringLiteralLike(node) && !ts.isTemplateExpression(node) && !isChain(node)) return null;
+  if (!tsApi.isStringLiteralLike(node) && !tsApi.isTemplateExpression(node) && !isChain(node)) return null;
   const segments: { sql: number; file: number; length: number }[] = [];
   let text = '';
   let placeholder = 0;
@@ -402,14 +427,14 @@ function sqlPieces(node: ts.Node, file: ts.SourceFile): SqlText | null {
     text += `$${++placeholder}`;
   };
   const read = (n: ts.Node): void => {
-    if (ts.isParenthesizedExpression(n)) return read(n.expression);
-    if (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) return literal(n.getStart(file) + 1, n.end - 1);
-    if (ts.isTemplateExpression(n)) {
+    if (tsApi.isParenthesizedExpression(n)) return read(n.expression);
+    if (tsApi.isStringLiteral(n) || tsApi.isNoSubstitutionTemplateLiteral(n)) return literal(n.getStart(file) + 1, n.end - 1);
+    if (tsApi.isTemplateExpression(n)) {
       literal(n.head.getStart(file) + 1, n.head.end - 2);
       for (const span of n.templateSpans) {
         expression();
         const lit = span.literal;
-        literal(lit.getStart(file) + 1, lit.end - (ts.isTemplateTail(lit) ? 1 : 2));
+        literal(lit.getStart(file) + 1, lit.end - (tsApi.isTemplateTail(lit) ? 1 : 2));
       }
       return;
     }
@@ -436,11 +461,11 @@ function sqlPieces(node: ts.Node, file: ts.SourceFile): SqlText | null {
 /** The type of the value a member name belongs to. */
 function ownerType(name: ts.Node, checker: ts.TypeChecker): ts.Type | undefined {
   const parent = name.parent;
-  if (ts.isPropertyAccessExpression(parent) || ts.isElementAccessExpression(parent)) return checker.getTypeAtLocation(parent.expression);
-  if ((ts.isPropertyAssignment(parent) || ts.isShorthandPropertyAssignment(parent)) && ts.isObjectLiteralExpression(parent.parent)) {
+  if (tsApi.isPropertyAccessExpression(parent) || tsApi.isElementAccessExpression(parent)) return checker.getTypeAtLocation(parent.expression);
+  if ((tsApi.isPropertyAssignment(parent) || tsApi.isShorthandPropertyAssignment(parent)) && tsApi.isObjectLiteralExpression(parent.parent)) {
     return checker.getContextualType(parent.parent) ?? undefined;
   }
-  if (ts.isBindingElement(parent) && ts.isObjectBindingPattern(parent.parent)) return checker.getTypeAtLocation(parent.parent);
+  if (tsApi.isBindingElement(parent) && tsApi.isObjectBindingPattern(parent.parent)) return checker.getTypeAtLocation(parent.parent);
   return undefined;
 }
 
@@ -452,7 +477,7 @@ function ownerType(name: ts.Node, checker: ts.TypeChecker): ts.Type | undefined 
 function typeVerdict(type: ts.Type, table: string, column: string, checker: ts.TypeChecker, depth = 0): 'row' | 'unknown' | 'other' {
   if (depth > 3) return 'other';
   type = checker.getNonNullableType(type);
-  if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return 'unknown';
+  if (type.flags & (tsApi.TypeFlags.Any | tsApi.TypeFlags.Unknown)) return 'unknown';
   if (type.isUnion() || type.isIntersection()) {
     const verdicts = type.types.map((t) => typeVerdict(t, table, column, checker, depth + 1));
     return verdicts.includes('row') ? 'row' : verdicts.includes('unknown') ? 'unknown' : 'other';

@@ -1,4 +1,13 @@
-import ts from 'typescript';
+import type ts from 'typescript';
+
+// The TypeScript compiler is loaded on first use by loadCodeTools (code-references.ts),
+// which hands it over here: a worker or probe importing lint never loads it.
+let tsApi: typeof ts;
+
+/** Called by loadCodeTools once the compiler is loaded. */
+export function bindTypeScript(api: typeof ts): void {
+  tsApi = api;
+}
 
 /**
  * Code that reads a table or column through an ORM rather than SQL (issue 10 item 4):
@@ -38,21 +47,21 @@ const TABLE_FACTORIES = /^(pgTable|sqliteTable|mysqlTable|table)$/;
 export function isPrismaFieldReference(key: ts.Node, namedAfter: (name: string) => boolean): boolean {
   let node: ts.Node = key.parent;
   // distinct: ['config'], by: ['config']
-  if (ts.isStringLiteralLike(key)) {
-    if (!ts.isArrayLiteralExpression(node) || !ts.isPropertyAssignment(node.parent) || !PRISMA_FIELD_LISTS.has(nameOf(node.parent.name) ?? '')) return false;
+  if (tsApi.isStringLiteralLike(key)) {
+    if (!tsApi.isArrayLiteralExpression(node) || !tsApi.isPropertyAssignment(node.parent) || !PRISMA_FIELD_LISTS.has(nameOf(node.parent.name) ?? '')) return false;
     node = node.parent.parent; // the argument object
     return isPrismaArgument(node, namedAfter);
   }
-  if (!(ts.isPropertyAssignment(node) || ts.isShorthandPropertyAssignment(node))) return false;
+  if (!(tsApi.isPropertyAssignment(node) || tsApi.isShorthandPropertyAssignment(node))) return false;
   let object = node.parent;
   let sawFieldKey = false;
   for (;;) {
-    if (!ts.isObjectLiteralExpression(object)) return false;
+    if (!tsApi.isObjectLiteralExpression(object)) return false;
     let holder: ts.Node = object.parent;
     // orderBy: [{ config: 'asc' }], AND: [{ … }]
-    if (ts.isArrayLiteralExpression(holder)) holder = holder.parent;
-    if (ts.isCallExpression(holder)) return sawFieldKey && isPrismaCall(holder, object, namedAfter);
-    if (!ts.isPropertyAssignment(holder)) return false;
+    if (tsApi.isArrayLiteralExpression(holder)) holder = holder.parent;
+    if (tsApi.isCallExpression(holder)) return sawFieldKey && isPrismaCall(holder, object, namedAfter);
+    if (!tsApi.isPropertyAssignment(holder)) return false;
     const name = nameOf(holder.name) ?? '';
     if (PRISMA_FIELD_KEYS.has(name)) sawFieldKey = true;
     else if (!PRISMA_COMBINATORS.has(name)) return false; // a relation field: another model's fields below
@@ -61,16 +70,16 @@ export function isPrismaFieldReference(key: ts.Node, namedAfter: (name: string) 
 }
 
 function isPrismaArgument(object: ts.Node, namedAfter: (name: string) => boolean): boolean {
-  return ts.isObjectLiteralExpression(object) && ts.isCallExpression(object.parent) && isPrismaCall(object.parent, object, namedAfter);
+  return tsApi.isObjectLiteralExpression(object) && tsApi.isCallExpression(object.parent) && isPrismaCall(object.parent, object, namedAfter);
 }
 
 /** `<anything>.<model>.<method>(args)` with a Prisma method and a model named after the table. */
 function isPrismaCall(call: ts.CallExpression, argument: ts.Node, namedAfter: (name: string) => boolean): boolean {
   if (call.arguments[0] !== argument) return false;
   const callee = call.expression;
-  if (!ts.isPropertyAccessExpression(callee) || !PRISMA_METHODS.has(callee.name.text)) return false;
+  if (!tsApi.isPropertyAccessExpression(callee) || !PRISMA_METHODS.has(callee.name.text)) return false;
   const model = callee.expression;
-  return ts.isPropertyAccessExpression(model) && namedAfter(model.name.text);
+  return tsApi.isPropertyAccessExpression(model) && namedAfter(model.name.text);
 }
 
 /**
@@ -81,14 +90,14 @@ export function drizzleColumnOf(access: ts.PropertyAccessExpression, table: stri
   const declaration = declarationOf(access.expression, checker);
   if (!declaration) return null;
   const call = unwrap(declaration);
-  if (!call || !ts.isCallExpression(call)) return null;
+  if (!call || !tsApi.isCallExpression(call)) return null;
   if (!isTableFactory(call.expression)) return null;
   const [nameArg, columnsArg] = call.arguments;
-  if (!nameArg || !ts.isStringLiteralLike(nameArg) || nameArg.text.toLowerCase() !== table) return null;
-  if (!columnsArg || !ts.isObjectLiteralExpression(columnsArg)) return null;
+  if (!nameArg || !tsApi.isStringLiteralLike(nameArg) || nameArg.text.toLowerCase() !== table) return null;
+  if (!columnsArg || !tsApi.isObjectLiteralExpression(columnsArg)) return null;
   const key = access.name.text;
   for (const property of columnsArg.properties) {
-    if (!ts.isPropertyAssignment(property) || nameOf(property.name) !== key) continue;
+    if (!tsApi.isPropertyAssignment(property) || nameOf(property.name) !== key) continue;
     return columnNameOf(property.initializer) ?? key;
   }
   return null;
@@ -97,47 +106,47 @@ export function drizzleColumnOf(access: ts.PropertyAccessExpression, table: stri
 /** `text('config')…notNull()` → 'config' (the first string argument of the innermost call). */
 function columnNameOf(expression: ts.Expression): string | null {
   let node: ts.Expression = expression;
-  while (ts.isCallExpression(node)) {
+  while (tsApi.isCallExpression(node)) {
     const callee = node.expression;
-    if (ts.isPropertyAccessExpression(callee) && ts.isCallExpression(callee.expression)) node = callee.expression;
+    if (tsApi.isPropertyAccessExpression(callee) && tsApi.isCallExpression(callee.expression)) node = callee.expression;
     else break;
   }
-  if (ts.isCallExpression(node) && node.arguments[0] && ts.isStringLiteralLike(node.arguments[0])) return node.arguments[0].text;
+  if (tsApi.isCallExpression(node) && node.arguments[0] && tsApi.isStringLiteralLike(node.arguments[0])) return node.arguments[0].text;
   return null;
 }
 
 function isTableFactory(callee: ts.Expression): boolean {
-  if (ts.isIdentifier(callee)) return TABLE_FACTORIES.test(callee.text);
-  if (ts.isPropertyAccessExpression(callee)) return TABLE_FACTORIES.test(callee.name.text);
+  if (tsApi.isIdentifier(callee)) return TABLE_FACTORIES.test(callee.text);
+  if (tsApi.isPropertyAccessExpression(callee)) return TABLE_FACTORIES.test(callee.name.text);
   return false;
 }
 
 /** The initializer of the variable an identifier refers to (following imports). */
 function declarationOf(expression: ts.Expression, checker: ts.TypeChecker): ts.Expression | undefined {
-  if (!ts.isIdentifier(expression)) return undefined;
+  if (!tsApi.isIdentifier(expression)) return undefined;
   let symbol = checker.getSymbolAtLocation(expression);
-  if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+  if (symbol && symbol.flags & tsApi.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
   const declaration = symbol?.declarations?.[0];
-  return declaration && ts.isVariableDeclaration(declaration) ? declaration.initializer : undefined;
+  return declaration && tsApi.isVariableDeclaration(declaration) ? declaration.initializer : undefined;
 }
 
 function unwrap(expression: ts.Expression | undefined): ts.Expression | undefined {
   let node = expression;
-  while (node && (ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isSatisfiesExpression(node))) node = node.expression;
+  while (node && (tsApi.isParenthesizedExpression(node) || tsApi.isAsExpression(node) || tsApi.isSatisfiesExpression(node))) node = node.expression;
   return node;
 }
 
 /** The table an `@Entity('tenants')` / `@Entity({ name: 'tenants' })` class maps to; undefined for other classes. */
 export function entityTableOf(declaration: ts.Declaration | undefined): string | undefined {
-  if (!declaration || !ts.isClassDeclaration(declaration)) return undefined;
-  for (const decorator of ts.getDecorators(declaration) ?? []) {
+  if (!declaration || !tsApi.isClassDeclaration(declaration)) return undefined;
+  for (const decorator of tsApi.getDecorators(declaration) ?? []) {
     const call = decorator.expression;
-    if (!ts.isCallExpression(call) || !ts.isIdentifier(call.expression) || call.expression.text !== 'Entity') continue;
+    if (!tsApi.isCallExpression(call) || !tsApi.isIdentifier(call.expression) || call.expression.text !== 'Entity') continue;
     const arg = call.arguments[0];
     if (!arg) return declaration.name ? snakeCaseOfClass(declaration.name.text) : undefined;
-    if (ts.isStringLiteralLike(arg)) return arg.text.toLowerCase();
-    if (ts.isObjectLiteralExpression(arg)) {
-      for (const p of arg.properties) if (ts.isPropertyAssignment(p) && nameOf(p.name) === 'name' && ts.isStringLiteralLike(p.initializer)) return p.initializer.text.toLowerCase();
+    if (tsApi.isStringLiteralLike(arg)) return arg.text.toLowerCase();
+    if (tsApi.isObjectLiteralExpression(arg)) {
+      for (const p of arg.properties) if (tsApi.isPropertyAssignment(p) && nameOf(p.name) === 'name' && tsApi.isStringLiteralLike(p.initializer)) return p.initializer.text.toLowerCase();
     }
     return declaration.name ? snakeCaseOfClass(declaration.name.text) : undefined;
   }
@@ -151,14 +160,14 @@ function snakeCaseOfClass(name: string): string {
 
 /** The database column a TypeORM entity property maps to (`@Column({ name: 'config' }) settings`). */
 export function entityColumnOf(property: ts.Declaration | undefined): string | undefined {
-  if (!property || !ts.isPropertyDeclaration(property)) return undefined;
+  if (!property || !tsApi.isPropertyDeclaration(property)) return undefined;
   const key = nameOf(property.name);
-  for (const decorator of ts.getDecorators(property) ?? []) {
+  for (const decorator of tsApi.getDecorators(property) ?? []) {
     const call = decorator.expression;
-    if (!ts.isCallExpression(call)) continue;
+    if (!tsApi.isCallExpression(call)) continue;
     for (const arg of call.arguments) {
-      if (!ts.isObjectLiteralExpression(arg)) continue;
-      for (const p of arg.properties) if (ts.isPropertyAssignment(p) && nameOf(p.name) === 'name' && ts.isStringLiteralLike(p.initializer)) return p.initializer.text;
+      if (!tsApi.isObjectLiteralExpression(arg)) continue;
+      for (const p of arg.properties) if (tsApi.isPropertyAssignment(p) && nameOf(p.name) === 'name' && tsApi.isStringLiteralLike(p.initializer)) return p.initializer.text;
     }
   }
   return key;
@@ -188,10 +197,10 @@ export function queryBuilderColumnOffsets(literal: ts.StringLiteralLike, column:
 export function queryBuilderAliases(chain: ts.Node): Array<{ alias: string; entity: ts.Expression | null; name: string }> {
   const out: Array<{ alias: string; entity: ts.Expression | null; name: string }> = [];
   const visit = (node: ts.Node) => {
-    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
+    if (tsApi.isCallExpression(node) && tsApi.isPropertyAccessExpression(node.expression)) {
       const method = node.expression.name.text;
       const args = node.arguments;
-      const str = (i: number) => (args[i] && ts.isStringLiteralLike(args[i]!) ? (args[i] as ts.StringLiteralLike).text : undefined);
+      const str = (i: number) => (args[i] && tsApi.isStringLiteralLike(args[i]!) ? (args[i] as ts.StringLiteralLike).text : undefined);
       if (method === 'createQueryBuilder') {
         if (str(0) !== undefined) out.push({ alias: str(0)!, ...receiverEntity(node.expression.expression) });
         else if (args[0] && str(1) !== undefined) out.push({ alias: str(1)!, entity: args[0]!, name: args[0]!.getText() });
@@ -199,11 +208,11 @@ export function queryBuilderAliases(chain: ts.Node): Array<{ alias: string; enti
         out.push({ alias: str(1)!, entity: args[0]!, name: args[0]!.getText() });
       } else if (/^(inner|left)Join(AndSelect|AndMap\w*)?$/.test(method) && str(1) !== undefined) {
         const target = args[0]!;
-        if (ts.isStringLiteralLike(target)) out.push({ alias: str(1)!, entity: null, name: target.text.split('.').pop()! });
+        if (tsApi.isStringLiteralLike(target)) out.push({ alias: str(1)!, entity: null, name: target.text.split('.').pop()! });
         else out.push({ alias: str(1)!, entity: target, name: target.getText() });
       }
     }
-    ts.forEachChild(node, visit);
+    tsApi.forEachChild(node, visit);
   };
   visit(chain);
   return out;
@@ -211,35 +220,35 @@ export function queryBuilderAliases(chain: ts.Node): Array<{ alias: string; enti
 
 /** `getRepository(Tenant)` → Tenant; `this.tenantRepository` → its name. */
 function receiverEntity(receiver: ts.Expression): { entity: ts.Expression | null; name: string } {
-  if (ts.isCallExpression(receiver) && ts.isPropertyAccessExpression(receiver.expression) && receiver.expression.name.text === 'getRepository' && receiver.arguments[0]) {
+  if (tsApi.isCallExpression(receiver) && tsApi.isPropertyAccessExpression(receiver.expression) && receiver.expression.name.text === 'getRepository' && receiver.arguments[0]) {
     return { entity: receiver.arguments[0], name: receiver.arguments[0].getText() };
   }
-  if (ts.isCallExpression(receiver) && ts.isIdentifier(receiver.expression) && receiver.expression.text === 'getRepository' && receiver.arguments[0]) {
+  if (tsApi.isCallExpression(receiver) && tsApi.isIdentifier(receiver.expression) && receiver.expression.text === 'getRepository' && receiver.arguments[0]) {
     return { entity: receiver.arguments[0], name: receiver.arguments[0].getText() };
   }
-  const name = ts.isPropertyAccessExpression(receiver) ? receiver.name.text : ts.isIdentifier(receiver) ? receiver.text : '';
+  const name = tsApi.isPropertyAccessExpression(receiver) ? receiver.name.text : tsApi.isIdentifier(receiver) ? receiver.text : '';
   return { entity: null, name: name.replace(/(Repository|Repo)$/i, '') };
 }
 
 /** The whole statement-level expression a node is part of (a fluent chain). */
 function outermostChain(node: ts.Node): ts.Node | undefined {
   let current: ts.Node = node;
-  while (current.parent && !ts.isStatement(current.parent) && !ts.isSourceFile(current.parent) && !ts.isBlock(current.parent) && !ts.isArrowFunction(current.parent)) current = current.parent;
+  while (current.parent && !tsApi.isStatement(current.parent) && !tsApi.isSourceFile(current.parent) && !tsApi.isBlock(current.parent) && !tsApi.isArrowFunction(current.parent)) current = current.parent;
   return current;
 }
 
 function chainCalls(chain: ts.Node): string[] {
   const out: string[] = [];
   const visit = (node: ts.Node) => {
-    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) out.push(node.expression.name.text);
-    ts.forEachChild(node, visit);
+    if (tsApi.isCallExpression(node) && tsApi.isPropertyAccessExpression(node.expression)) out.push(node.expression.name.text);
+    tsApi.forEachChild(node, visit);
   };
   visit(chain);
   return out;
 }
 
 function nameOf(name: ts.PropertyName): string | undefined {
-  if (ts.isIdentifier(name) || ts.isStringLiteralLike(name)) return name.text;
+  if (tsApi.isIdentifier(name) || tsApi.isStringLiteralLike(name)) return name.text;
   return undefined;
 }
 

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { getDialect } from '../../src/dialects/index.js';
-import { CodeIndex } from '../../src/lint/code-references.js';
+import { CodeIndex, loadCodeTools } from '../../src/lint/code-references.js';
 import { lintMigrations } from '../../src/lint/lint.js';
 import { readMigrationsFolder } from '../../src/migrations/migration-folder.js';
 
 const PROJECT = new URL('../fixtures/lint/orm-project/', import.meta.url).pathname;
+
+before(() => loadCodeTools());
 
 function find(table: string, column: string) {
   return new CodeIndex(join(PROJECT, 'src'))

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { errorMessage, LockstepError } from '../../core/errors.js';
 import { emptySchema, type DialectName, type EnumType, type ForeignKey, type Index, type ReferentialAction, type Schema, type Table } from '../../core/model.js';
 import { importFromProject, loadModelModule } from './load-model-module.js';
-import { DeclarationFinder, escapeRegExp, type FoundDeclaration, projectPath } from './model-locations.js';
+import { DeclarationFinder, escapeRegExp, type FoundDeclaration, projectPath, sortIssues } from './model-locations.js';
 import type { LoadedModels, LoadModelsOptions, ModelIssue, ModelLocation } from './model-source.js';
 import { emptyTable, neutralColumn, quoteLiteral, serialBase, serialDefault, sortTable } from './neutral-columns.js';
 
@@ -137,7 +137,7 @@ export async function readDrizzleModels(path: string, options: LoadModelsOptions
     kind: 'drizzle',
     dialect,
     schema: reader.finish(),
-    issues: reader.issues,
+    issues: sortIssues(reader.issues),
     locations: reader.locations,
     files,
     notes: reader.notes,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
-import type { ModelLocation } from './model-source.js';
+import type { ModelIssue, ModelLocation } from './model-source.js';
 
 /** A path as model messages show it: relative to the project root when inside it. */
 export function projectPath(path: string, cwd: string): string {
@@ -75,4 +75,9 @@ export interface FoundDeclaration extends ModelLocation {
 
 export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Issues in file and line order (the order modules export things in is not the reader's). */
+export function sortIssues(issues: ModelIssue[]): ModelIssue[] {
+  return issues.sort((a, b) => a.location.file.localeCompare(b.location.file) || (a.location.line ?? 0) - (b.location.line ?? 0));
 }

@@ -3,7 +3,7 @@ import { errorMessage, LockstepError } from '../../core/errors.js';
 import { emptySchema, type Column, type DialectName, type EnumType, type ReferentialAction, type Schema, type Table } from '../../core/model.js';
 import { expandGlob } from './expand-glob.js';
 import { importFromProject, withModelModules } from './load-model-module.js';
-import { DeclarationFinder, escapeRegExp, type FoundDeclaration, projectPath } from './model-locations.js';
+import { DeclarationFinder, escapeRegExp, type FoundDeclaration, projectPath, sortIssues } from './model-locations.js';
 import type { LoadedModels, LoadModelsOptions, ModelIssue, ModelLocation } from './model-source.js';
 import { emptyTable, neutralColumn, serialBase, serialDefault, sortTable } from './neutral-columns.js';
 
@@ -134,7 +134,7 @@ export async function readTypeormModels(path: string, options: LoadModelsOptions
   for (const metadata of result.metadatas) reader.addEntity(metadata, result.metadatas);
   for (const problem of result.problems) reader.addProblem(problem);
   if (result.invalid) reader.issues.push({ kind: 'model.invalid', message: result.invalid, location: reader.finder.fallback(), hint: 'Fix the entity TypeORM names; DataSource.initialize() fails the same way.' });
-  return { kind: 'typeorm', dialect: result.dialect, schema: reader.finish(), issues: reader.issues, locations: reader.locations, files, notes: reader.notes };
+  return { kind: 'typeorm', dialect: result.dialect, schema: reader.finish(), issues: sortIssues(reader.issues), locations: reader.locations, files, notes: reader.notes };
 }
 
 /** The DataSource a module exports, or one made for a folder / glob of entity files. */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type ts from 'typescript';
 import { LockstepError } from '../core/errors.js';
 import { loadPostgresParser } from '../dialects/postgres/postgres-parser.js';
+import { bindTypeScript, drizzleColumnOf, entityColumnOf, entityTableOf, isPrismaFieldReference, queryBuilderAliases, queryBuilderColumnOffsets } from './orm-references.js';
 import { looksLikeSql, sqlReferences } from './sql-references.js';
 
 // The TypeScript compiler (23 MB) is development machinery: only `lint` reads the code,
@@ -17,6 +18,7 @@ export async function loadCodeTools(): Promise<void> {
   if (!tsApi) {
     try {
       tsApi = (await import('typescript')).default;
+      bindTypeScript(tsApi);
     } catch (error) {
       throw new LockstepError('the TypeScript compiler (package typescript) is not installed', {
         cause: error,
@@ -37,8 +39,12 @@ export interface CodeReference {
   column: number;
   /** The source line, trimmed. */
   text: string;
-  /** How it was found: SQL in a literal, a member of a row-typed value, or a string naming it. */
-  via: 'sql' | 'row-type' | 'table-context' | 'string';
+  /**
+   * How it was found: SQL in a literal, a member of a row-typed value, or a string naming
+   * it; or through an ORM (a Prisma client call, a Drizzle table column, a TypeORM entity
+   * property or QueryBuilder string).
+   */
+  via: 'sql' | 'row-type' | 'table-context' | 'string' | 'prisma' | 'drizzle' | 'typeorm';
 }
 
 /** A table, or a column of it, that a migration drops or renames. */
@@ -86,6 +92,10 @@ export class CodeIndex {
   /** String literals by exact (lower-cased) value. */
   private readonly strings = new Map<string, ts.StringLiteralLike[]>();
   private readonly literalTextOfScope = new Map<ts.Node, string>();
+  /** Drizzle tables and TypeORM entities by table name: the property key of each column. */
+  private readonly ormModels = new Map<string, OrmModel[]>();
+  /** The column objects of Drizzle table declarations: the schema itself, not code that reads it. */
+  private readonly modelDeclarations = new Set<ts.Node>();
   private readonly files: string[];
 
   constructor(readonly srcDir: string) {
@@ -123,12 +133,15 @@ export class CodeIndex {
       }
       for (const literal of this.strings.get(`${table}.${column}`) ?? []) add(literal.getSourceFile(), literal.getStart() + 1, 'string');
       for (const node of this.members.get(column) ?? []) {
+        if (this.inModelDeclaration(node)) continue;
         const verdict = this.memberBelongsTo(node, table, column);
         if (verdict) add(node.getSourceFile(), node.getStart(), verdict);
       }
       for (const literal of this.strings.get(column) ?? []) {
-        if (isCallArgument(literal) && this.scopeNamesTable(literal, table)) add(literal.getSourceFile(), literal.getStart() + 1, 'table-context');
+        if (isCallArgument(literal) && !this.inModelDeclaration(literal) && this.scopeNamesTable(literal, table)) add(literal.getSourceFile(), literal.getStart() + 1, 'table-context');
       }
+      for (const [node, via] of this.ormReferences(table, column)) add(node.getSourceFile(), node.getStart() + (tsApi.isStringLiteralLike(node) ? 1 : 0), via);
+      for (const [literal, offset] of this.queryBuilderReferences(table, column)) add(literal.getSourceFile(), literal.getStart() + 1 + offset, 'typeorm');
     }
     return [...hits.values()].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
   }
@@ -155,8 +168,104 @@ export class CodeIndex {
     }
   }
 
+  /** Prisma field names, Drizzle column keys and TypeORM entity properties that read `table.column`. */
+  private ormReferences(table: string, column: string): Array<[ts.Node, CodeReference['via']]> {
+    const out: Array<[ts.Node, CodeReference['via']]> = [];
+    const namedAfter = (name: string) => namedAfterTable(name, table);
+    for (const node of [...(this.members.get(column) ?? []), ...(this.strings.get(column) ?? [])]) {
+      if (isPrismaFieldReference(node, namedAfter)) out.push([node, 'prisma']);
+    }
+    for (const model of this.ormModels.get(table) ?? []) {
+      for (const [key, columnName] of model.columns) {
+        if (columnName.toLowerCase() !== column) continue;
+        for (const node of this.members.get(key.toLowerCase()) ?? []) {
+          const access = node.parent;
+          if (model.kind === 'drizzle') {
+            if (tsApi.isPropertyAccessExpression(access) && access.name === node && drizzleColumnOf(access, table, this.checker!)?.toLowerCase() === column) out.push([node, 'drizzle']);
+          } else if (model.declaration && this.ownerIsClass(node, model.declaration)) {
+            out.push([node, 'typeorm']);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** `'tenant.config'` in a QueryBuilder chain whose alias `tenant` is the entity of `table`. */
+  private queryBuilderReferences(table: string, column: string): Array<[ts.StringLiteralLike, number]> {
+    const properties = new Set([column]);
+    for (const model of this.ormModels.get(table) ?? []) for (const [key, c] of model.columns) if (model.kind === 'typeorm' && c.toLowerCase() === column) properties.add(key);
+    const out: Array<[ts.StringLiteralLike, number]> = [];
+    for (const [text, literals] of this.strings) {
+      for (const property of properties) {
+        if (!text.includes(`.${property.toLowerCase()}`)) continue;
+        for (const literal of literals) {
+          const bound = (alias: string, chain: ts.Node) =>
+            queryBuilderAliases(chain).some((a) => a.alias === alias && (a.entity ? this.entityTable(a.entity) === table : namedAfterTable(a.name, table)));
+          for (const offset of queryBuilderColumnOffsets(literal, property, bound)) out.push([literal, offset]);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The table of the `@Entity` class an expression names, or its name when it is no entity. */
+  private entityTable(expression: ts.Expression): string | undefined {
+    let symbol = this.checker!.getSymbolAtLocation(expression);
+    if (symbol && symbol.flags & tsApi.SymbolFlags.Alias) symbol = this.checker!.getAliasedSymbol(symbol);
+    return entityTableOf(symbol?.declarations?.[0]);
+  }
+
+  /** Is the value `name` is a member of an instance of `declaration` (a TypeORM entity class)? */
+  private ownerIsClass(name: ts.Node, declaration: ts.ClassDeclaration): boolean {
+    const owner = ownerType(name, this.checker!);
+    if (!owner) return false;
+    const types = owner.isUnion() ? owner.types : [owner];
+    return types.some((t) => {
+      const target = this.checker!.getNonNullableType(t);
+      const element = this.checker!.isArrayType(target) ? undefined : target;
+      return element?.getSymbol()?.declarations?.includes(declaration) ?? false;
+    });
+  }
+
+  private inModelDeclaration(node: ts.Node): boolean {
+    for (let n: ts.Node | undefined = node.parent; n && !tsApi.isSourceFile(n); n = n.parent) if (this.modelDeclarations.has(n)) return true;
+    return false;
+  }
+
+  /** Records Drizzle table declarations and TypeORM entity classes, for ormReferences. */
+  private indexOrmModel(node: ts.Node): void {
+    if (tsApi.isVariableDeclaration(node) && node.initializer && tsApi.isCallExpression(node.initializer)) {
+      const call = node.initializer;
+      const callee = call.expression;
+      const factory = tsApi.isIdentifier(callee) ? callee.text : tsApi.isPropertyAccessExpression(callee) ? callee.name.text : '';
+      const [name, columns] = call.arguments;
+      if (/^(pgTable|sqliteTable|mysqlTable|table)$/.test(factory) && name && tsApi.isStringLiteralLike(name) && columns && tsApi.isObjectLiteralExpression(columns)) {
+        const map = new Map<string, string>();
+        for (const p of columns.properties) {
+          if (!tsApi.isPropertyAssignment(p)) continue;
+          const key = propertyNameText(p.name);
+          if (key) map.set(key, drizzleColumnName(p.initializer) ?? key);
+        }
+        push(this.ormModels, name.text.toLowerCase(), { kind: 'drizzle', columns: map });
+        this.modelDeclarations.add(columns);
+      }
+    } else if (tsApi.isClassDeclaration(node)) {
+      const table = entityTableOf(node);
+      if (table) {
+        const map = new Map<string, string>();
+        for (const member of node.members) {
+          const key = member.name ? propertyNameText(member.name) : undefined;
+          if (key && tsApi.isPropertyDeclaration(member)) map.set(key, entityColumnOf(member) ?? key);
+        }
+        push(this.ormModels, table, { kind: 'typeorm', columns: map, declaration: node });
+      }
+    }
+  }
+
   private indexFile(file: ts.SourceFile): void {
     const visit = (node: ts.Node): void => {
+      this.indexOrmModel(node);
       if (tsApi.isStringLiteralLike(node)) {
         push(this.strings, node.text.toLowerCase(), node);
       }
@@ -230,6 +339,22 @@ export class CodeIndex {
     }
     return text;
   }
+}
+
+interface OrmModel {
+  kind: 'drizzle' | 'typeorm';
+  /** Property key → database column. */
+  columns: Map<string, string>;
+  /** The entity class (TypeORM). */
+  declaration?: ts.ClassDeclaration;
+}
+
+/** `jsonb('config').notNull()` → 'config'. */
+function drizzleColumnName(expression: ts.Expression): string | undefined {
+  let node: ts.Expression = expression;
+  while (tsApi.isCallExpression(node) && tsApi.isPropertyAccessExpression(node.expression) && tsApi.isCallExpression(node.expression.expression)) node = node.expression.expression;
+  const first = tsApi.isCallExpression(node) ? node.arguments[0] : undefined;
+  return first && tsApi.isStringLiteralLike(first) ? first.text : undefined;
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

@@ -1,0 +1,4 @@
+DROP TABLE "order_products";
+DROP TABLE "orders";
+DROP TABLE "products";
+DROP TABLE "customers";

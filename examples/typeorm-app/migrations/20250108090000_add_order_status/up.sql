@@ -1,0 +1,2 @@
+ALTER TABLE "orders" ADD COLUMN "status" varchar(20) NOT NULL DEFAULT ('pending');
+CREATE INDEX "orders_status_idx" ON "orders" ("status");

@@ -5,13 +5,14 @@
  *
  * 1. dependents that go away: views, triggers, policies, foreign keys, checks, uniques
  *    and indexes (a dropped constraint before the replacement of the same name);
- * 2. types, sequences and functions (defaults, checks, indexes and triggers use them);
+ * 2. extensions, types, sequences and functions (defaults, checks, indexes and triggers
+ *    use them);
  * 3. tables, each after the tables its foreign keys reference, then column and primary
  *    key changes;
  * 4. uniques, checks, indexes; 5. foreign keys and sequence changes (their columns exist);
  * 6. triggers, row-level security and policies; 7. views, each after the views it reads;
  * 8. columns and tables that go away (a referencing table before the one it references);
- * 9. types, sequences and functions that go away.
+ * 9. types, sequences, functions and extensions that go away.
  *
  * Within a phase the diff's order (schema, table, kind, name) is kept. Dialect-neutral:
  * only kinds and the expected schema's references are read.
@@ -27,6 +28,8 @@ const PHASES: Record<ChangeKind, number> = {
   'check.extra': 1,
   'unique.extra': 1,
   'index.extra': 1,
+  'extension.missing': 2,
+  'extension.version': 2,
   'enum.missing': 2,
   'enum.values': 2,
   'sequence.missing': 2,
@@ -58,6 +61,7 @@ const PHASES: Record<ChangeKind, number> = {
   'enum.extra': 9,
   'sequence.extra': 9,
   'function.extra': 9,
+  'extension.extra': 9,
 };
 
 /**

@@ -5,7 +5,7 @@
  * server prints them, with whitespace and case outside literals folded.
  */
 import { byKey, change, objectKey, qualified } from './diff-helpers.js';
-import { type Policy, type Schema, type SchemaFunction, type Sequence, type Table, functionSignature } from './model.js';
+import { type Extension, type Policy, type Schema, type SchemaFunction, type Sequence, type Table, functionSignature } from './model.js';
 import { normalizeExpression } from './normalize-sql.js';
 import type { SchemaChange } from './schema-change.js';
 
@@ -178,4 +178,24 @@ function sequenceDifferences(want: Sequence, have: Sequence): string[] {
   if (want.cycle !== have.cycle) out.push(have.cycle ? 'cycles, expected no cycle' : 'does not cycle, expected cycle');
   if (ownerText(want.ownedBy) !== ownerText(have.ownedBy)) out.push(`is ${ownerText(have.ownedBy)}, expected ${ownerText(want.ownedBy)}`);
   return out;
+}
+
+/** Extensions are matched by name; the schema always counts, the version only when asked. */
+export function diffExtensions(expected: Extension[], actual: Extension[], versions: boolean, changes: SchemaChange[]): void {
+  const live = byKey(actual, (e) => e.name);
+  const wanted = byKey(expected, (e) => e.name);
+  const owner = (e: Extension) => ({ schema: e.schema, name: e.name });
+  for (const ext of expected) {
+    const found = live.get(ext.name);
+    if (!found) {
+      changes.push(change('extension.missing', owner(ext), { name: ext.name, expected: ext, actual: null, message: `extension ${ext.name} is missing (expected in schema ${ext.schema})` }));
+    } else if (found.schema !== ext.schema) {
+      changes.push(change('extension.missing', owner(ext), { name: ext.name, expected: ext, actual: found, message: `extension ${ext.name} is in schema ${found.schema}, expected ${ext.schema}` }));
+    } else if (versions && found.version !== ext.version) {
+      changes.push(change('extension.version', owner(ext), { name: ext.name, expected: ext.version, actual: found.version, message: `extension ${ext.name} is version ${found.version}, expected ${ext.version}` }));
+    }
+  }
+  for (const ext of actual) {
+    if (!wanted.has(ext.name)) changes.push(change('extension.extra', owner(ext), { name: ext.name, expected: null, actual: ext, message: `extension ${ext.name} exists but is not expected` }));
+  }
 }

@@ -16,7 +16,7 @@ import {
   describePrimaryKey,
   describeUnique,
 } from './describe-schema-object.js';
-import { diffFunctions, diffPolicies, diffRowSecurity, diffSequences, diffTriggers } from './diff-routines.js';
+import { diffExtensions, diffFunctions, diffPolicies, diffRowSecurity, diffSequences, diffTriggers } from './diff-routines.js';
 import { byKey, change, objectKey, qualified } from './diff-helpers.js';
 import type { Column, EnumType, ForeignKey, Index, PrimaryKey, Schema, Table, View } from './model.js';
 import { normalizeDefault, normalizeExpression, normalizeType } from './normalize-sql.js';
@@ -25,6 +25,8 @@ import { CHANGE_KINDS, type ChangeKind, type SchemaChange, type SchemaDiff } fro
 export interface DiffOptions {
   /** Also report constraints and indexes whose definition matches but whose name differs. */
   strictNames?: boolean;
+  /** Also report extensions whose installed version differs (off: servers of one fleet often differ there). */
+  extensionVersions?: boolean;
 }
 
 /**
@@ -58,6 +60,7 @@ export function diffSchemas(expected: Schema, actual: Schema, options: DiffOptio
   diffViews(expected.views, actual.views, changes);
   if (expected.functions && actual.functions) diffFunctions(expected.functions, actual.functions, changes);
   if (expected.sequences && actual.sequences) diffSequences(expected, actual, changes);
+  if (expected.extensions && actual.extensions) diffExtensions(expected.extensions, actual.extensions, options.extensionVersions ?? false, changes);
   return { ok: changes.length === 0, changes: sortChanges(changes) };
 }
 

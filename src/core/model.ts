@@ -26,6 +26,16 @@ export interface Schema {
   functions?: SchemaFunction[];
   /** PostgreSQL sequences, standalone and serial-owned (identity sequences belong to their column). */
   sequences?: Sequence[];
+  /** PostgreSQL extensions (`plpgsql` left out: every database has it). */
+  extensions?: Extension[];
+}
+
+export interface Extension {
+  name: string;
+  /** The schema its objects live in. */
+  schema: string;
+  /** Installed version; compared only with `DiffOptions.extensionVersions`. */
+  version: string;
 }
 
 export interface Table {

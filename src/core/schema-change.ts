@@ -41,6 +41,9 @@ export const CHANGE_KINDS = [
   'sequence.missing',
   'sequence.extra',
   'sequence.mismatch',
+  'extension.missing',
+  'extension.extra',
+  'extension.version',
 ] as const;
 
 export type ChangeKind = (typeof CHANGE_KINDS)[number];

@@ -98,6 +98,12 @@ export function parseSnapshot(text: string, file: string): Schema {
       if (o.ownedBy !== null) for (const field of ['schema', 'table', 'column'] as const) v.string(v.object(o.ownedBy, `${p}.ownedBy`)[field], `${p}.ownedBy.${field}`);
     });
   }
+  if (schema.extensions !== undefined) {
+    v.array(schema.extensions, 'schema.extensions').forEach((x, i) => {
+      const o = v.object(x, `schema.extensions[${i}]`);
+      for (const field of ['name', 'schema', 'version'] as const) v.string(o[field], `schema.extensions[${i}].${field}`);
+    });
+  }
   return schema as unknown as Schema;
 }
 

@@ -42,8 +42,8 @@ function base(): Schema {
   );
 }
 
-function kinds(expected: Schema, actual: Schema, strictNames = false): ChangeKind[] {
-  return diffSchemas(expected, actual, { strictNames }).changes.map((c) => c.kind);
+function kinds(expected: Schema, actual: Schema, strictNames = false, extensionVersions = false): ChangeKind[] {
+  return diffSchemas(expected, actual, { strictNames, extensionVersions }).changes.map((c) => c.kind);
 }
 
 const jobs = (s: Schema) => s.tables.find((t) => t.name === 'jobs')!;
@@ -68,6 +68,7 @@ function full(): Schema {
     { schema: 'public', name: 'ticket_seq', type: 'bigint', start: '1', increment: '1', min: '1', max: '9223372036854775807', cycle: false, ownedBy: null },
     { schema: 'public', name: 'jobs_attempts_seq', type: 'integer', start: '1', increment: '1', min: '1', max: '2147483647', cycle: false, ownedBy: { schema: 'public', table: 'jobs', column: 'attempts' } },
   ];
+  s.extensions = [{ name: 'pg_trgm', schema: 'public', version: '1.6' }];
   return s;
 }
 
@@ -320,11 +321,14 @@ describe('diffSchemas', () => {
       (s) => s.sequences!.shift(),
       (s) => s.sequences!.push({ ...s.sequences![0], name: 'other_seq' }),
       (s) => (s.sequences![0].increment = '10'),
+      (s) => (s.extensions = []),
+      (s) => (s.extensions![0].version = '1.5'),
+      (s) => s.extensions!.push({ name: 'citext', schema: 'public', version: '1.6' }),
     ];
     for (const perturb of variants) {
       const actual = clone(full());
       perturb(actual);
-      const found = kinds(full(), actual);
+      const found = kinds(full(), actual, false, true);
       assert.equal(found.length, 1, `one change expected, got ${found.join(', ')}`);
       seen.add(found[0]);
     }

@@ -2,6 +2,7 @@ import type {
   CheckConstraint,
   Column,
   EnumType,
+  Extension,
   ForeignKey,
   Index,
   Policy,
@@ -44,7 +45,10 @@ import {
 } from '../../dialects/postgres/postgres-ddl.js';
 import { createViewsSql, dropViewsSql, expressionsUsingColumn, mentions, viewsDependingOn } from '../../dialects/postgres/postgres-dependents.js';
 import {
+  alterExtensionSql,
   alterSequenceSql,
+  createExtensionSql,
+  dropExtensionSql,
   createFunctionSql,
   createPolicySql,
   createSequenceSql,
@@ -119,7 +123,7 @@ export function postgresFixesFor(changes: SchemaChange[], expected: Schema, actu
 }
 
 /** Kinds whose fix creates an object that lives in a schema of its own. */
-const NAMESPACED_KINDS = new Set<SchemaChange['kind']>(['table.missing', 'enum.missing', 'view.missing', 'function.missing', 'sequence.missing']);
+const NAMESPACED_KINDS = new Set<SchemaChange['kind']>(['extension.missing', 'table.missing', 'enum.missing', 'view.missing', 'function.missing', 'sequence.missing']);
 
 /**
  * The fix for one change: its statements joined by newlines, or undefined.
@@ -238,6 +242,12 @@ function fixStatements(change: SchemaChange, schemas: Schemas): string[] | null 
       return [dropSequenceSql(a as Sequence)];
     case 'sequence.mismatch':
       return [alterSequenceSql(e as Sequence)];
+    case 'extension.missing':
+      return a ? alterExtensionSql(e as Extension, a as Extension) : [createExtensionSql(e as Extension)];
+    case 'extension.version':
+      return [`ALTER EXTENSION ${q(change.name!)} UPDATE TO '${String(e).replace(/'/g, "''")}';`];
+    case 'extension.extra':
+      return [dropExtensionSql(a as Extension)];
   }
   return null;
 }

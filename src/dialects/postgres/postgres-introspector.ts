@@ -19,8 +19,9 @@ import type { Queryable } from '../database.js';
 import type { IntrospectOptions } from '../dialect.js';
 
 /**
- * Reads the live schema from pg_catalog with eleven queries, one per object kind (tables,
- * columns, constraints, indexes, enums, views, triggers, policies, functions, sequences),
+ * Reads the live schema from pg_catalog with twelve queries, one per object kind (tables,
+ * columns, constraints, indexes, enums, views, triggers, policies, functions, sequences,
+ * extensions),
  * plus one that resets `search_path`, whatever the number of tables: a 1,000-table
  * database costs the same round trips as a 1-table one.
  *
@@ -49,7 +50,7 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
   const tableFilter = `c.relkind in ('r', 'p') and not c.relispartition and c.relname <> 'lockstep_migrations' and ${ns('n')} and ${notExtension('c.oid', 'pg_class')}`;
 
   await db.query(`select set_config('search_path', reset_val, false) from pg_settings where name = 'search_path' and setting is distinct from reset_val`);
-  const [tables, columns, constraints, indexes, enums, views, triggers, policies, functions, sequences] = [
+  const [tables, columns, constraints, indexes, enums, views, triggers, policies, functions, sequences, extensions] = [
     await db.query<{ schema: string; name: string; rls: boolean; rls_forced: boolean }>(
       `select n.nspname as schema, c.relname as name, c.relrowsecurity as rls, c.relforcerowsecurity as rls_forced
          from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -176,6 +177,12 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
           and own.owner_table is distinct from 'lockstep_migrations'`,
       params,
     ),
+    await db.query<{ name: string; schema: string; version: string }>(
+      `select e.extname as name, n.nspname as schema, e.extversion as version
+         from pg_extension e join pg_namespace n on n.oid = e.extnamespace
+        where e.extname <> 'plpgsql'${options.schemas ? ` and ${ns('n')}` : ''}`,
+      params,
+    ),
   ];
 
   const byKey = new Map<string, Table>();
@@ -217,6 +224,7 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
     views: views.rows.map(toView).sort(bySchemaAndName),
     functions: functions.rows.map(toFunction).sort((a, b) => bySchemaAndName(a, b) || compare(a.arguments, b.arguments)),
     sequences: sequences.rows.map(toSequence).sort(bySchemaAndName),
+    extensions: extensions.rows.sort((a, b) => compare(a.name, b.name)),
   };
   for (const table of result.tables) {
     table.uniques.sort(byName);

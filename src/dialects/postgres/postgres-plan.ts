@@ -4,6 +4,7 @@ import type {
   CheckConstraint,
   Column,
   EnumType,
+  Extension,
   ForeignKey,
   Index,
   Policy,
@@ -47,7 +48,10 @@ import {
 } from './postgres-ddl.js';
 import { createViewsSql, dropViewsSql, expressionsUsingColumn, mentions, viewsDependingOn } from './postgres-dependents.js';
 import {
+  alterExtensionSql,
   alterSequenceSql,
+  createExtensionSql,
+  dropExtensionSql,
   createFunctionSql,
   createPolicySql,
   createSequenceSql,
@@ -377,6 +381,12 @@ function planRoutines(changes: SchemaChange[], ref: (c: SchemaChange) => TableRe
       case 'sequence.extra':
         out.dropRoutines.push(dropSequenceSql(c.actual as Sequence));
         break;
+      case 'extension.missing':
+        out.enums.unshift(...(c.actual ? alterExtensionSql(c.expected as Extension, c.actual as Extension) : [createExtensionSql(c.expected as Extension)]));
+        break;
+      case 'extension.extra':
+        out.dropRoutines.push(dropExtensionSql(c.actual as Extension));
+        break;
       default:
         break;
     }
@@ -384,7 +394,7 @@ function planRoutines(changes: SchemaChange[], ref: (c: SchemaChange) => TableRe
 }
 
 function newNamespaces(from: Schema, to: Schema): string[] {
-  const namespaces = (s: Schema) => [...s.tables.map((t) => t.schema), ...s.enums.map((e) => e.schema), ...s.views.map((v) => v.schema), ...(s.functions ?? []).map((f) => f.schema), ...(s.sequences ?? []).map((q) => q.schema)];
+  const namespaces = (s: Schema) => [...(s.extensions ?? []).map((e) => e.schema), ...s.tables.map((t) => t.schema), ...s.enums.map((e) => e.schema), ...s.views.map((v) => v.schema), ...(s.functions ?? []).map((f) => f.schema), ...(s.sequences ?? []).map((q) => q.schema)];
   const existing = new Set(['public', ...namespaces(from)]);
   const wanted = new Set(namespaces(to));
   return [...wanted].filter((s) => !existing.has(s)).sort();

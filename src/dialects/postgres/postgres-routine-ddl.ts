@@ -1,4 +1,4 @@
-import type { Policy, RowSecurity, SchemaFunction, Sequence, Trigger } from '../../core/model.js';
+import type { Extension, Policy, RowSecurity, SchemaFunction, Sequence, Trigger } from '../../core/model.js';
 import { alterTable, qualify, quotePostgresIdentifier as q } from './postgres-ddl.js';
 
 /**
@@ -46,14 +46,15 @@ export function dropPolicySql(table: TableRef, policy: { name: string }): string
 }
 
 /**
- * The function as `pg_get_functiondef` printed it (`CREATE OR REPLACE …`). A SQL-language
- * body is validated against the tables it reads when it is created; it is created with
- * `check_function_bodies` off (as `pg_dump` does) so it can come before those tables,
- * like the defaults, checks and triggers that call it need.
+ * The function as `pg_get_functiondef` printed it (`CREATE OR REPLACE …`). Its body is
+ * validated when it is created (a SQL body against the tables it reads, a PL/pgSQL one
+ * against the row types it declares), so it is created with `check_function_bodies` off,
+ * as `pg_dump` does: it can then come before those tables, as the defaults, checks,
+ * indexes and triggers that call it need. A `BEGIN ATOMIC` body is always parsed.
  */
 export function createFunctionSql(fn: SchemaFunction): string[] {
   const create = `${fn.definition.trim().replace(/;$/, '')};`;
-  if (fn.language !== 'sql' || /\bBEGIN\s+ATOMIC\b/i.test(fn.definition)) return [create];
+  if (/\bBEGIN\s+ATOMIC\b/i.test(fn.definition)) return [create];
   return ['SET check_function_bodies = off;', create, 'RESET check_function_bodies;'];
 }
 
@@ -90,4 +91,22 @@ export function alterSequenceSql(seq: Sequence): string {
 
 export function dropSequenceSql(seq: { schema: string; name: string }): string {
   return `DROP SEQUENCE ${qualify(seq.schema, seq.name)};`;
+}
+
+/** The version is pinned only when versions are compared (`extensionVersions`). */
+export function createExtensionSql(ext: Extension, withVersion = false): string {
+  return `CREATE EXTENSION IF NOT EXISTS ${q(ext.name)} WITH SCHEMA ${q(ext.schema)}${withVersion ? ` VERSION ${quoteLiteralText(ext.version)}` : ''};`;
+}
+
+export function alterExtensionSql(ext: Extension, have: Extension): string[] {
+  if (have.schema !== ext.schema) return [`ALTER EXTENSION ${q(ext.name)} SET SCHEMA ${q(ext.schema)};`];
+  return [`ALTER EXTENSION ${q(ext.name)} UPDATE TO ${quoteLiteralText(ext.version)};`];
+}
+
+export function dropExtensionSql(ext: { name: string }): string {
+  return `DROP EXTENSION ${q(ext.name)};`;
+}
+
+function quoteLiteralText(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
 }

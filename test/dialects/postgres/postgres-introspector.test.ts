@@ -175,8 +175,8 @@ describe('introspectPostgres', () => {
       assert.equal(schema.tables.length, 50);
       assert.equal(fifty.count(), one.count());
       // One per object kind (tables, columns, constraints, indexes, enums, views, triggers,
-      // policies, functions, sequences) and one that resets search_path.
-      assert.ok(one.count() <= 11, `expected at most 11 queries, got ${one.count()}`);
+      // policies, functions, sequences, extensions) and one that resets search_path.
+      assert.ok(one.count() <= 12, `expected at most 12 queries, got ${one.count()}`);
       const t49 = findTable(schema, 't49')!;
       assert.equal(t49.indexes[0]!.name, 't49_p');
       assert.equal(t49.foreignKeys[0]!.referencedTable, 't48');

@@ -1,5 +1,6 @@
 // npm run bench:schema: builds a 1,000-table schema (10 columns, 2 indexes and 1 foreign
-// key per table) on PostgreSQL and SQLite, then times introspection of the live database
+// key per table; on PostgreSQL also a trigger function, a trigger, row-level security and
+// a policy per 10 tables) on PostgreSQL and SQLite, then times introspection of the live database
 // and the pure diff of two such schemas. Targets on the 2-core machine, PostgreSQL:
 // introspection ≤ 1 s, diff ≤ 100 ms for 1,000 tables.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,7 +17,7 @@ const TABLES = Number(process.env.BENCH_TABLES ?? 1000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
 /** The DDL: t_i references t_{i-1}; columns of a few types; two indexes per table. */
-function schemaSql(): string {
+function schemaSql(dialect: DialectName): string {
   const out: string[] = [];
   for (let i = 0; i < TABLES; i++) {
     const fk = i === 0 ? 'integer' : `integer references t_${i - 1} (id) on delete cascade`;
@@ -27,6 +28,14 @@ function schemaSql(): string {
       `create index t_${i}_name_idx on t_${i} (name);`,
       `create unique index t_${i}_code_key on t_${i} (code, created_at);`,
     );
+    if (dialect === 'postgres' && i % 10 === 0) {
+      out.push(
+        `create function t_${i}_touch() returns trigger language plpgsql as $$ begin new.qty := new.qty + 1; return new; end $$;`,
+        `create trigger t_${i}_touch before update on t_${i} for each row execute function t_${i}_touch();`,
+        `alter table t_${i} enable row level security;`,
+        `create policy t_${i}_active on t_${i} for select using (active);`,
+      );
+    }
   }
   return out.join('\n');
 }
@@ -42,7 +51,7 @@ async function timed<T>(fn: () => Promise<T> | T): Promise<[T, number]> {
 
 async function bench(dialectName: DialectName, db: Database): Promise<void> {
   const dialect = getDialect(dialectName);
-  const [, buildMs] = await timed(() => db.exec(schemaSql()));
+  const [, buildMs] = await timed(() => db.exec(schemaSql(dialectName)));
   const introspections: number[] = [];
   let schema: Schema | undefined;
   for (let i = 0; i < RUNS; i++) {
@@ -72,7 +81,7 @@ async function bench(dialectName: DialectName, db: Database): Promise<void> {
 }
 
 const postgres = await resolveTestPostgres();
-console.log(`# ${TABLES} tables × 10 columns, 2 indexes, 1 foreign key each; median of ${RUNS} runs. PostgreSQL: ${postgres.display} (${postgres.origin})`);
+console.log(`# ${TABLES} tables × 10 columns, 2 indexes, 1 foreign key each (PostgreSQL: a function, trigger and policy per 10 tables); median of ${RUNS} runs. PostgreSQL: ${postgres.display} (${postgres.origin})`);
 process.env.LOCKSTEP_TEST_PG_URL = postgres.url;
 const pgUrl = await createPgDatabase('lockstep_bench');
 try {

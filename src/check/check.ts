@@ -24,6 +24,7 @@ import { loadSchemaFile } from '../sources/schema-file-source.js';
 import { diffSchemas } from '../core/diff-schemas.js';
 import type { DialectName, Schema } from '../core/model.js';
 import type { SchemaChange } from '../core/schema-change.js';
+import { orderForFixes } from './fix-order.js';
 import { fixesFor } from './fixes/index.js';
 
 export interface CheckOptions {
@@ -122,13 +123,16 @@ export async function checkSchema(options: CheckOptions): Promise<CheckReport> {
 }
 
 /**
- * Adds the dialect's fix to each change that has one. The dialect sees every change at
+ * Puts the changes in the order their fixes run (`orderForFixes`: dependencies first) and
+ * adds the dialect's fix to each change that has one. The dialect sees every change at
  * once, so it can give one SQLite table rebuild for all changes of a table.
  *
  * @example
  * const changes = withFixes(dialect, diffSchemas(expected, actual).changes, expected, actual);
+ * for (const change of changes) if (change.fix) await db.exec(change.fix); // top to bottom
  */
-export function withFixes(dialect: Dialect, changes: SchemaChange[], expected: Schema, actual: Schema): SchemaChange[] {
+export function withFixes(dialect: Dialect, unordered: SchemaChange[], expected: Schema, actual: Schema): SchemaChange[] {
+  const changes = orderForFixes(unordered);
   const fixes = fixesFor(dialect.name, changes, expected, actual);
   return changes.map((change, i) => {
     const fix = fixes[i];

@@ -16,6 +16,8 @@ import {
   describePrimaryKey,
   describeUnique,
 } from './describe-schema-object.js';
+import { diffExtensions, diffFunctions, diffPolicies, diffRowSecurity, diffSequences, diffTriggers } from './diff-routines.js';
+import { byKey, change, objectKey, qualified } from './diff-helpers.js';
 import type { Column, EnumType, ForeignKey, Index, PrimaryKey, Schema, Table, View } from './model.js';
 import { normalizeDefault, normalizeExpression, normalizeType } from './normalize-sql.js';
 import { CHANGE_KINDS, type ChangeKind, type SchemaChange, type SchemaDiff } from './schema-change.js';
@@ -23,6 +25,8 @@ import { CHANGE_KINDS, type ChangeKind, type SchemaChange, type SchemaDiff } fro
 export interface DiffOptions {
   /** Also report constraints and indexes whose definition matches but whose name differs. */
   strictNames?: boolean;
+  /** Also report extensions whose installed version differs (off: servers of one fleet often differ there). */
+  extensionVersions?: boolean;
 }
 
 /**
@@ -54,6 +58,9 @@ export function diffSchemas(expected: Schema, actual: Schema, options: DiffOptio
   }
   diffEnums(expected.enums, actual.enums, changes);
   diffViews(expected.views, actual.views, changes);
+  if (expected.functions && actual.functions) diffFunctions(expected.functions, actual.functions, changes);
+  if (expected.sequences && actual.sequences) diffSequences(expected, actual, changes);
+  if (expected.extensions && actual.extensions) diffExtensions(expected.extensions, actual.extensions, options.extensionVersions ?? false, changes);
   return { ok: changes.length === 0, changes: sortChanges(changes) };
 }
 
@@ -108,6 +115,10 @@ function diffTable(expected: Table, actual: Table, strict: boolean, changes: Sch
   for (const c of [...checks.extra, ...checks.mismatched.map(([, a]) => a)]) {
     changes.push(change('check.extra', expected, { name: c.name ?? undefined, expected: null, actual: c, message: `${describeCheck(c)} on ${name} exists but is not expected${c.name ? ` (${c.name})` : ''}` }));
   }
+
+  diffTriggers(expected, actual, changes);
+  diffRowSecurity(expected, actual, changes);
+  if (expected.policies && actual.policies) diffPolicies(expected, actual, changes);
 }
 
 function diffColumn(table: Table, expected: Column, actual: Column, changes: SchemaChange[]): void {
@@ -271,21 +282,6 @@ function indexKey(index: Index): string {
   ]);
 }
 
-function change(
-  kind: ChangeKind,
-  owner: { schema: string; name: string },
-  fields: Omit<SchemaChange, 'kind' | 'table' | 'schema'>,
-): SchemaChange {
-  const out: SchemaChange = { kind, table: owner.name } as SchemaChange;
-  if (!isDefaultSchema(owner.schema)) out.schema = owner.schema;
-  if (fields.column !== undefined) out.column = fields.column;
-  if (fields.name !== undefined) out.name = fields.name;
-  out.expected = fields.expected;
-  out.actual = fields.actual;
-  out.message = fields.message;
-  return out;
-}
-
 const KIND_ORDER = new Map(CHANGE_KINDS.map((kind, index) => [kind, index]));
 
 function sortChanges(changes: SchemaChange[]): SchemaChange[] {
@@ -298,22 +294,6 @@ function sortChanges(changes: SchemaChange[]): SchemaChange[] {
       compare(a.column ?? '', b.column ?? '') ||
       compare(a.name ?? '', b.name ?? ''),
   );
-}
-
-function isDefaultSchema(schema: string): boolean {
-  return schema === 'public' || schema === 'main';
-}
-
-function qualified(object: { schema: string; name: string }): string {
-  return isDefaultSchema(object.schema) ? object.name : `${object.schema}.${object.name}`;
-}
-
-function objectKey(object: { schema: string; name: string }): string {
-  return `${object.schema}\u0000${object.name}`;
-}
-
-function byKey<T>(items: T[], key: (item: T) => string): Map<string, T> {
-  return new Map(items.map((item) => [key(item), item]));
 }
 
 function nullText(nullable: boolean): string {

@@ -19,6 +19,23 @@ export interface Schema {
   tables: Table[];
   enums: EnumType[];
   views: View[];
+  // Optional collections: a producer that does not read them (an older snapshot, an ORM
+  // reader, SQLite) leaves them out. The diff treats a missing list as "not read", never
+  // as "none": only when both sides carry a list are its objects compared.
+  /** PostgreSQL functions and procedures (not aggregates, not those of extensions). */
+  functions?: SchemaFunction[];
+  /** PostgreSQL sequences, standalone and serial-owned (identity sequences belong to their column). */
+  sequences?: Sequence[];
+  /** PostgreSQL extensions (`plpgsql` left out: every database has it). */
+  extensions?: Extension[];
+}
+
+export interface Extension {
+  name: string;
+  /** The schema its objects live in. */
+  schema: string;
+  /** Installed version; compared only with `DiffOptions.extensionVersions`. */
+  version: string;
 }
 
 export interface Table {
@@ -32,10 +49,35 @@ export interface Table {
   /** Indexes that do not back a primary key or unique constraint. */
   indexes: Index[];
   checks: CheckConstraint[];
-  /** Triggers are carried (SQLite table rebuilds must recreate them) but not diffed. */
+  /** Compared by name: definition and (PostgreSQL) enabled state. */
   triggers: Trigger[];
   /** SQLite: `WITHOUT ROWID` / `STRICT` table options; empty elsewhere. */
   options?: string[];
+  /** PostgreSQL row-level security; absent = not read (older producers). */
+  rowSecurity?: RowSecurity;
+  /** PostgreSQL row-level security policies, sorted by name; absent = not read. */
+  policies?: Policy[];
+}
+
+export interface RowSecurity {
+  /** `ALTER TABLE … ENABLE ROW LEVEL SECURITY`. */
+  enabled: boolean;
+  /** `ALTER TABLE … FORCE ROW LEVEL SECURITY` (applies to the table owner too). */
+  forced: boolean;
+}
+
+export interface Policy {
+  name: string;
+  /** `for all | select | insert | update | delete`. */
+  command: 'all' | 'select' | 'insert' | 'update' | 'delete';
+  /** false for `AS RESTRICTIVE`. */
+  permissive: boolean;
+  /** Role names, sorted; `public` for PUBLIC. */
+  roles: string[];
+  /** `USING (…)` expression as the server prints it, or null. */
+  using: string | null;
+  /** `WITH CHECK (…)` expression as the server prints it, or null. */
+  withCheck: string | null;
 }
 
 export interface ColumnType {
@@ -114,6 +156,46 @@ export interface Trigger {
   name: string;
   /** The full CREATE TRIGGER statement as the database reports it. */
   definition: string;
+  /**
+   * PostgreSQL `ALTER TABLE … ENABLE/DISABLE TRIGGER` state (`origin` = plain ENABLE);
+   * absent = enabled (SQLite, older producers).
+   */
+  enabled?: 'origin' | 'always' | 'replica' | 'disabled';
+}
+
+/** A PostgreSQL function or procedure, identified by schema, name and argument types. */
+export interface SchemaFunction {
+  schema: string;
+  name: string;
+  /** Identity arguments as `pg_get_function_identity_arguments` prints them: `a integer, b text`. */
+  arguments: string;
+  kind: 'function' | 'procedure';
+  /** `pg_get_function_result` (`trigger`, `SETOF film`, `TABLE(…)`); null for a procedure. */
+  returns: string | null;
+  language: string;
+  volatility: 'immutable' | 'stable' | 'volatile';
+  security: 'invoker' | 'definer';
+  /**
+   * The whole `CREATE OR REPLACE FUNCTION …` as the server prints it
+   * (`pg_get_functiondef`: attributes in a fixed order, the body as stored), compared
+   * with whitespace collapsed.
+   */
+  definition: string;
+}
+
+export interface Sequence {
+  schema: string;
+  name: string;
+  /** `smallint`, `integer` or `bigint`. */
+  type: string;
+  /** Numbers as decimal strings: they may exceed JavaScript's safe integers. */
+  start: string;
+  increment: string;
+  min: string;
+  max: string;
+  cycle: boolean;
+  /** The column that owns it (`OWNED BY`, what `serial` sets up), or null. */
+  ownedBy: { schema: string; table: string; column: string } | null;
 }
 
 export interface EnumType {
@@ -137,6 +219,11 @@ export function qualifiedName(object: { schema: string; name: string }, defaultS
 
 export function emptySchema(dialect: DialectName): Schema {
   return { dialect, tables: [], enums: [], views: [] };
+}
+
+/** `name(arguments)`, how PostgreSQL names a function in messages and DROP FUNCTION. */
+export function functionSignature(fn: { name: string; arguments: string }): string {
+  return `${fn.name}(${fn.arguments})`;
 }
 
 export function findTable(schema: Schema, name: string, namespace?: string): Table | undefined {

@@ -115,7 +115,49 @@ function computeExpressionKey(expression: string): string {
     pendingSpace = false;
     out += token;
   }
-  return stripOuterParentheses(out);
+  return stripOuterParentheses(foldArrayCasts(out));
+}
+
+const LITERAL = String.raw`'(?:[^']|'')*'`;
+const TYPE = String.raw`[a-z_][a-z0-9_ ]*(?:\([0-9,]*\))?`;
+
+/**
+ * PostgreSQL prints `x IN ('a', 'b')` on a varchar column as
+ * `x::text = ANY (ARRAY['a'::character varying, 'b'::character varying]::text[])`, but the
+ * same text written back is stored as `ARRAY['a'::character varying::text, …]`: without
+ * folding, a check or predicate re-created from what the server printed never compares
+ * equal again. Both fold to `array['a'::text,'b'::text]`: a cast of the whole array is
+ * moved onto its elements, and a string literal cast through an unconstrained string type
+ * to another keeps only the last cast.
+ */
+function foldArrayCasts(key: string): string {
+  let text = key.replace(new RegExp(String.raw`\((${LITERAL}::${TYPE})\)`, 'g'), '$1');
+  const castElements = (_: string, inner: string, type: string) =>
+    `array[${splitTopLevel(inner).map((element) => (element.endsWith(`::${type}`) ? element : `${element}::${type}`)).join(',')}]`;
+  text = text.replace(new RegExp(String.raw`\(array\[([^\[\]]*)\]\)::(${TYPE})\[\]`, 'g'), castElements);
+  text = text.replace(new RegExp(String.raw`array\[([^\[\]]*)\]::(${TYPE})\[\]`, 'g'), castElements);
+  return text.replace(new RegExp(String.raw`(${LITERAL})::(?:character varying|text|character|bpchar|varchar)::(text|character varying|varchar)(?![a-z0-9_(])`, 'g'), '$1::$2');
+}
+
+/** Splits a comma-separated list at its top level (outside literals and parentheses). */
+function splitTopLevel(list: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < list.length; i++) {
+    const ch = list[i];
+    if (ch === "'") quoted = !quoted;
+    if (quoted) continue;
+    if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+    else if (ch === ',' && depth === 0) {
+      out.push(list.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(list.slice(start));
+  return out;
 }
 
 /**

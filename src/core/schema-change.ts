@@ -27,6 +27,23 @@ export const CHANGE_KINDS = [
   'view.missing',
   'view.extra',
   'view.definition',
+  'trigger.missing',
+  'trigger.extra',
+  'trigger.definition',
+  'trigger.enabled',
+  'rls.mismatch',
+  'policy.missing',
+  'policy.extra',
+  'policy.definition',
+  'function.missing',
+  'function.extra',
+  'function.definition',
+  'sequence.missing',
+  'sequence.extra',
+  'sequence.mismatch',
+  'extension.missing',
+  'extension.extra',
+  'extension.version',
 ] as const;
 
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
@@ -35,10 +52,16 @@ export interface SchemaChange {
   kind: ChangeKind;
   /** Namespace of the object (PostgreSQL schema); omitted for the dialect default. */
   schema?: string;
-  /** Table the change belongs to; for enum and view changes, the enum or view name. */
+  /**
+   * Table the change belongs to; for enum, view, function and sequence changes, the
+   * enum's, view's, function's or sequence's name.
+   */
   table: string;
   column?: string;
-  /** Constraint, index, enum or view name where the change is about a named object. */
+  /**
+   * Constraint, index, trigger, policy, enum, view or sequence name where the change is
+   * about a named object; a function's signature (`name(integer, text)`).
+   */
   name?: string;
   /** The expected object or value (model object for missing/mismatch kinds). */
   expected: unknown;

@@ -78,6 +78,32 @@ export function parseSnapshot(text: string, file: string): Schema {
     v.string(o.definition, `${p}.definition`);
     v.boolean(o.materialized, `${p}.materialized`);
   });
+  // Optional collections (absent in snapshots of older versions or other producers).
+  if (schema.functions !== undefined) {
+    v.array(schema.functions, 'schema.functions').forEach((f, i) => {
+      const p = `schema.functions[${i}]`;
+      const o = v.object(f, p);
+      for (const field of ['schema', 'name', 'arguments', 'language', 'definition'] as const) v.string(o[field], `${p}.${field}`);
+      v.oneOf(o.kind, `${p}.kind`, ['function', 'procedure']);
+      v.oneOf(o.volatility, `${p}.volatility`, ['immutable', 'stable', 'volatile']);
+      v.oneOf(o.security, `${p}.security`, ['invoker', 'definer']);
+    });
+  }
+  if (schema.sequences !== undefined) {
+    v.array(schema.sequences, 'schema.sequences').forEach((x, i) => {
+      const p = `schema.sequences[${i}]`;
+      const o = v.object(x, p);
+      for (const field of ['schema', 'name', 'type', 'start', 'increment', 'min', 'max'] as const) v.string(o[field], `${p}.${field}`);
+      v.boolean(o.cycle, `${p}.cycle`);
+      if (o.ownedBy !== null) for (const field of ['schema', 'table', 'column'] as const) v.string(v.object(o.ownedBy, `${p}.ownedBy`)[field], `${p}.ownedBy.${field}`);
+    });
+  }
+  if (schema.extensions !== undefined) {
+    v.array(schema.extensions, 'schema.extensions').forEach((x, i) => {
+      const o = v.object(x, `schema.extensions[${i}]`);
+      for (const field of ['name', 'schema', 'version'] as const) v.string(o[field], `schema.extensions[${i}].${field}`);
+    });
+  }
   return schema as unknown as Schema;
 }
 
@@ -125,7 +151,28 @@ function validateTable(v: Validator, value: unknown, p: string): void {
     });
   });
   v.array(t.checks, `${p}.checks`).forEach((c, i) => v.string(v.object(c, `${p}.checks[${i}]`).expression, `${p}.checks[${i}].expression`));
-  v.array(t.triggers, `${p}.triggers`).forEach((c, i) => v.string(v.object(c, `${p}.triggers[${i}]`).definition, `${p}.triggers[${i}].definition`));
+  v.array(t.triggers, `${p}.triggers`).forEach((c, i) => {
+    const o = v.object(c, `${p}.triggers[${i}]`);
+    v.string(o.definition, `${p}.triggers[${i}].definition`);
+    if (o.enabled !== undefined) v.oneOf(o.enabled, `${p}.triggers[${i}].enabled`, ['origin', 'always', 'replica', 'disabled']);
+  });
+  if (t.rowSecurity !== undefined) {
+    const o = v.object(t.rowSecurity, `${p}.rowSecurity`);
+    v.boolean(o.enabled, `${p}.rowSecurity.enabled`);
+    v.boolean(o.forced, `${p}.rowSecurity.forced`);
+  }
+  if (t.policies !== undefined) {
+    v.array(t.policies, `${p}.policies`).forEach((x, i) => {
+      const q = `${p}.policies[${i}]`;
+      const o = v.object(x, q);
+      v.string(o.name, `${q}.name`);
+      v.oneOf(o.command, `${q}.command`, ['all', 'select', 'insert', 'update', 'delete']);
+      v.boolean(o.permissive, `${q}.permissive`);
+      v.names(o.roles, `${q}.roles`);
+      v.nullableString(o.using, `${q}.using`);
+      v.nullableString(o.withCheck, `${q}.withCheck`);
+    });
+  }
 }
 
 class Validator {

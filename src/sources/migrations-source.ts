@@ -43,8 +43,12 @@ export async function replayMigrations(dialect: Dialect, migrations: Migration[]
   const scratch = await dialect.createScratch(options.devUrl ? { devUrl: options.devUrl } : {});
   try {
     const scripts = selected.map((m) => ({ file: displayPath(m.upPath), script: m.up }));
-    for (const { file, script } of scripts) await applyScript(scratch.db, dialect, script, file);
-    const schema = await dialect.introspect(scratch.db);
+    // One connection for the scripts and the introspection: session settings a script
+    // leaves behind (search_path) are then the ones the introspector resets.
+    const schema = await scratch.db.withConnection(async (conn) => {
+      for (const { file, script } of scripts) await applyScript(conn, dialect, script, file);
+      return dialect.introspect(conn);
+    });
     if (!options.skipForeignKeyCheck) {
       const error = foreignKeyError(dialect, validateForeignKeys(schema, dialect.typesCompatible), scripts);
       if (error) throw error;

@@ -27,8 +27,13 @@ export async function loadSchemaFile(dialect: Dialect, file: string, options: Sc
   const shown = displayPath(file);
   const scratch = await dialect.createScratch(options.devUrl ? { devUrl: options.devUrl } : {});
   try {
-    await applyScript(scratch.db, dialect, script, shown);
-    const schema = await dialect.introspect(scratch.db);
+    // One connection for the script and the introspection: session settings the script
+    // leaves behind (a `pg_dump -s` file sets search_path) are then the ones the
+    // introspector resets.
+    const schema = await scratch.db.withConnection(async (conn) => {
+      await applyScript(conn, dialect, script, shown);
+      return dialect.introspect(conn);
+    });
     const error = foreignKeyError(dialect, validateForeignKeys(schema, dialect.typesCompatible), [{ file: shown, script }]);
     if (error) throw error;
     return schema;

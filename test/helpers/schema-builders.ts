@@ -21,6 +21,9 @@ export function table(name: string, columns: Column[], parts: Partial<Omit<Table
     indexes: parts.indexes ?? [],
     checks: parts.checks ?? [],
     triggers: parts.triggers ?? [],
+    ...(parts.options !== undefined ? { options: parts.options } : {}),
+    ...(parts.rowSecurity !== undefined ? { rowSecurity: parts.rowSecurity } : {}),
+    ...(parts.policies !== undefined ? { policies: parts.policies } : {}),
   };
 }
 

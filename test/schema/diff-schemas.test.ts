@@ -29,6 +29,9 @@ function base(): Schema {
           foreignKeys: [fk('organization_id', 'organizations', 'organization_id', { name: 'jobs_organization_id_fkey', onDelete: 'cascade' })],
           indexes: [index('jobs_state_idx', ['state']), index('jobs_title_lower_idx', [], { keys: [{ column: null, expression: 'lower((title)::text)', descending: false }], where: '(state <> \'done\'::public.job_state)' })],
           checks: [check('(attempts >= 0)', 'jobs_attempts_check')],
+          triggers: [{ name: 'jobs_touch', definition: 'CREATE TRIGGER jobs_touch BEFORE UPDATE ON public.jobs FOR EACH ROW EXECUTE FUNCTION touch()', enabled: 'origin' }],
+          rowSecurity: { enabled: true, forced: false },
+          policies: [{ name: 'jobs_mine', command: 'select', permissive: true, roles: ['public'], using: '(organization_id = 1)', withCheck: null }],
         },
       ),
     ],
@@ -39,11 +42,35 @@ function base(): Schema {
   );
 }
 
-function kinds(expected: Schema, actual: Schema, strictNames = false): ChangeKind[] {
-  return diffSchemas(expected, actual, { strictNames }).changes.map((c) => c.kind);
+function kinds(expected: Schema, actual: Schema, strictNames = false, extensionVersions = false): ChangeKind[] {
+  return diffSchemas(expected, actual, { strictNames, extensionVersions }).changes.map((c) => c.kind);
 }
 
 const jobs = (s: Schema) => s.tables.find((t) => t.name === 'jobs')!;
+
+/** base() with the optional PostgreSQL collections filled in. */
+function full(): Schema {
+  const s = base();
+  s.functions = [
+    {
+      schema: 'public',
+      name: 'touch',
+      arguments: '',
+      kind: 'function',
+      returns: 'trigger',
+      language: 'plpgsql',
+      volatility: 'volatile',
+      security: 'invoker',
+      definition: 'CREATE OR REPLACE FUNCTION public.touch()\n RETURNS trigger\n LANGUAGE plpgsql\nAS $function$ begin return new; end $function$\n',
+    },
+  ];
+  s.sequences = [
+    { schema: 'public', name: 'ticket_seq', type: 'bigint', start: '1', increment: '1', min: '1', max: '9223372036854775807', cycle: false, ownedBy: null },
+    { schema: 'public', name: 'jobs_attempts_seq', type: 'integer', start: '1', increment: '1', min: '1', max: '2147483647', cycle: false, ownedBy: { schema: 'public', table: 'jobs', column: 'attempts' } },
+  ];
+  s.extensions = [{ name: 'pg_trgm', schema: 'public', version: '1.6' }];
+  return s;
+}
 
 describe('diffSchemas', () => {
   test('identical schemas give ok and no changes', () => {
@@ -280,15 +307,77 @@ describe('diffSchemas', () => {
       (s) => (s.views = []),
       (s) => s.views.push(view('v2', 'select 1')),
       (s) => (s.views[0].definition = 'select 2'),
+      (s) => (jobs(s).triggers = []),
+      (s) => jobs(s).triggers.push({ name: 'jobs_audit', definition: 'CREATE TRIGGER jobs_audit AFTER INSERT ON public.jobs FOR EACH ROW EXECUTE FUNCTION touch()' }),
+      (s) => (jobs(s).triggers[0].definition = jobs(s).triggers[0].definition.replace('BEFORE', 'AFTER')),
+      (s) => (jobs(s).triggers[0].enabled = 'disabled'),
+      (s) => (jobs(s).rowSecurity = { enabled: true, forced: true }),
+      (s) => (jobs(s).policies = []),
+      (s) => jobs(s).policies!.push({ name: 'jobs_all', command: 'all', permissive: false, roles: ['public'], using: 'true', withCheck: null }),
+      (s) => (jobs(s).policies![0].using = '(organization_id = 2)'),
+      (s) => (s.functions = []),
+      (s) => s.functions!.push({ ...s.functions![0], arguments: 'n integer' }),
+      (s) => (s.functions![0].definition = s.functions![0].definition.replace('return new', 'return old')),
+      (s) => s.sequences!.shift(),
+      (s) => s.sequences!.push({ ...s.sequences![0], name: 'other_seq' }),
+      (s) => (s.sequences![0].increment = '10'),
+      (s) => (s.extensions = []),
+      (s) => (s.extensions![0].version = '1.5'),
+      (s) => s.extensions!.push({ name: 'citext', schema: 'public', version: '1.6' }),
     ];
     for (const perturb of variants) {
-      const actual = clone(base());
+      const actual = clone(full());
       perturb(actual);
-      const found = kinds(base(), actual);
+      const found = kinds(full(), actual, false, true);
       assert.equal(found.length, 1, `one change expected, got ${found.join(', ')}`);
       seen.add(found[0]);
     }
     assert.deepEqual([...seen].sort(), [...CHANGE_KINDS].sort());
+  });
+
+  test('triggers, row-level security, policies, functions and sequences', () => {
+    const expected = full();
+    const actual = clone(full());
+    // Spelling is not a change: whitespace and case outside literals in triggers and policies,
+    // whitespace runs in a function definition.
+    jobs(actual).triggers[0].definition = jobs(actual).triggers[0].definition.toLowerCase().replace(/ /g, '  ');
+    jobs(actual).policies![0].using = 'organization_id = 1';
+    actual.functions![0].definition = actual.functions![0].definition.replace(/\n/g, '\n\n ');
+    assert.deepEqual(kinds(expected, actual), []);
+
+    // An absent collection is "not read", never "none": nothing is reported for it.
+    delete actual.functions;
+    delete actual.sequences;
+    delete jobs(actual).policies;
+    assert.deepEqual(kinds(expected, actual), []);
+
+    // An absent rowSecurity is off.
+    const off = clone(full());
+    delete jobs(off).rowSecurity;
+    const rls = diffSchemas(expected, off).changes;
+    assert.deepEqual(rls.map((c) => [c.kind, c.table]), [['rls.mismatch', 'jobs']]);
+    assert.equal(rls[0].message, 'row-level security on jobs is disabled, expected enabled');
+
+    const disabled = clone(full());
+    jobs(disabled).triggers[0].enabled = 'disabled';
+    assert.equal(diffSchemas(expected, disabled).changes[0].message, 'trigger jobs_touch on jobs is disabled, expected enabled');
+
+    const changed = clone(full());
+    changed.functions![0].volatility = 'stable';
+    changed.functions![0].definition = changed.functions![0].definition.replace('LANGUAGE plpgsql', 'LANGUAGE plpgsql STABLE');
+    const fn = diffSchemas(expected, changed).changes;
+    assert.deepEqual(fn.map((c) => [c.kind, c.table, c.name]), [['function.definition', 'touch', 'touch()']]);
+    assert.equal(fn[0].message, 'function touch() is stable, expected volatile');
+
+    // A serial sequence whose column is missing is left to the column's change.
+    const noColumn = clone(full());
+    jobs(noColumn).columns = jobs(noColumn).columns.filter((c) => c.name !== 'attempts');
+    noColumn.sequences = noColumn.sequences!.filter((q) => q.ownedBy === null);
+    jobs(noColumn).checks = [];
+    assert.deepEqual(kinds(expected, noColumn), ['column.missing', 'check.missing']);
+    const seq = clone(full());
+    seq.sequences![0].increment = '5';
+    assert.equal(diffSchemas(expected, seq).changes[0].message, 'sequence ticket_seq has increment 5, expected 1');
   });
 
   test('non-default schemas are named on the change; public/main are not', () => {

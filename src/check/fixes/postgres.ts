@@ -1,4 +1,21 @@
-import type { CheckConstraint, Column, EnumType, ForeignKey, Index, PrimaryKey, Schema, Table, UniqueConstraint, View } from '../../core/model.js';
+import type {
+  CheckConstraint,
+  Column,
+  EnumType,
+  Extension,
+  ForeignKey,
+  Index,
+  Policy,
+  PrimaryKey,
+  RowSecurity,
+  Schema,
+  SchemaFunction,
+  Sequence,
+  Table,
+  Trigger,
+  UniqueConstraint,
+  View,
+} from '../../core/model.js';
 import type { SchemaChange } from '../../core/schema-change.js';
 import {
   addConstraintSql,
@@ -27,6 +44,23 @@ import {
   uniqueClause,
 } from '../../dialects/postgres/postgres-ddl.js';
 import { createViewsSql, dropViewsSql, expressionsUsingColumn, mentions, viewsDependingOn } from '../../dialects/postgres/postgres-dependents.js';
+import {
+  alterExtensionSql,
+  alterSequenceSql,
+  createExtensionSql,
+  dropExtensionSql,
+  createFunctionSql,
+  createPolicySql,
+  createSequenceSql,
+  createTriggerSql,
+  dropFunctionSql,
+  dropPolicySql,
+  dropSequenceSql,
+  dropTriggerSql,
+  replaceableFunction,
+  rowSecuritySql,
+  triggerStateSql,
+} from '../../dialects/postgres/postgres-routine-ddl.js';
 
 /**
  * The fixes `lockstep check` prints: for each change of `diffSchemas(expected, actual)`,
@@ -46,14 +80,50 @@ interface Schemas {
 
 /**
  * One fix per change, in order; undefined where no statement can express the change.
+ * `changes` come in the order of `orderForFixes`, and the fixes are written to run top
+ * to bottom: a missing schema is created by the first fix that needs it, and a foreign
+ * key between two missing tables that reference each other is added by the fix of the
+ * table created second.
  *
  * @example
- * postgresFixesFor(diffSchemas(expected, actual).changes, expected, actual)
+ * postgresFixesFor(orderForFixes(diffSchemas(expected, actual).changes), expected, actual)
  * // → ['ALTER TABLE "jobs" ADD COLUMN "job_uuid" uuid NOT NULL;', …]
  */
 export function postgresFixesFor(changes: SchemaChange[], expected: Schema, actual: Schema): Array<string | undefined> {
-  return changes.map((change) => fixForPostgres(change, expected, actual));
+  const schemas = { expected, actual };
+  const namespaces = new Set(['public', ...actual.tables.map((t) => t.schema), ...actual.enums.map((e) => e.schema), ...actual.views.map((v) => v.schema), ...(actual.functions ?? []).map((f) => f.schema), ...(actual.sequences ?? []).map((x) => x.schema)]);
+  const tableKey = (t: TableRef) => `${t.schema}\u0000${t.name}`;
+  const created = new Map(changes.filter((c) => c.kind === 'table.missing').map((c, i) => [tableKey(c.expected as Table), i]));
+  const deferred = new Map<string, string[]>();
+  return changes.map((change) => {
+    let statements: string[] | null;
+    if (change.kind === 'table.missing') {
+      const table = change.expected as Table;
+      const order = created.get(tableKey(table))!;
+      const now: ForeignKey[] = [];
+      for (const fk of table.foreignKeys) {
+        const target = { schema: fk.referencedSchema, name: fk.referencedTable };
+        const targetOrder = created.get(tableKey(target));
+        if (targetOrder === undefined || targetOrder <= order) now.push(fk);
+        else deferred.set(tableKey(target), [...(deferred.get(tableKey(target)) ?? []), addConstraintSql(table, foreignKeyClause(fk))]);
+      }
+      statements = createTableStatements({ ...table, foreignKeys: now }, schemas);
+      statements.splice(1 + now.length, 0, ...(deferred.get(tableKey(table)) ?? []));
+    } else {
+      statements = fixStatements(change, schemas);
+    }
+    if (!statements || statements.length === 0) return undefined;
+    const namespace = change.schema ?? 'public';
+    if (NAMESPACED_KINDS.has(change.kind) && !namespaces.has(namespace)) {
+      namespaces.add(namespace);
+      statements.unshift(`CREATE SCHEMA IF NOT EXISTS ${q(namespace)};`);
+    }
+    return statements.join('\n');
+  });
 }
+
+/** Kinds whose fix creates an object that lives in a schema of its own. */
+const NAMESPACED_KINDS = new Set<SchemaChange['kind']>(['extension.missing', 'table.missing', 'enum.missing', 'view.missing', 'function.missing', 'sequence.missing']);
 
 /**
  * The fix for one change: its statements joined by newlines, or undefined.
@@ -67,20 +137,30 @@ export function fixForPostgres(change: SchemaChange, expected: Schema, actual: S
   return statements && statements.length > 0 ? statements.join('\n') : undefined;
 }
 
+/** A whole table: CREATE TABLE, its foreign keys, indexes, triggers, row-level security and policies. */
+function createTableStatements(t: Table, schemas: Schemas): string[] {
+  return [
+    createTableSql(t, schemas.expected.sequences),
+    ...t.foreignKeys.map((fk) => addConstraintSql(t, foreignKeyClause(fk))),
+    ...t.indexes.map((i) => createIndexSql(t, i)),
+    ...t.triggers.flatMap((trigger) => createTriggerSql(t, trigger)),
+    ...(t.rowSecurity ? rowSecuritySql(t, t.rowSecurity) : []),
+    ...(t.policies ?? []).map((policy) => createPolicySql(t, policy)),
+  ];
+}
+
 function fixStatements(change: SchemaChange, schemas: Schemas): string[] | null {
   const table = { schema: change.schema ?? 'public', name: change.table };
   const e = change.expected as never;
   const a = change.actual as never;
   const column = change.column ?? '';
   switch (change.kind) {
-    case 'table.missing': {
-      const t = e as Table;
-      return [createTableSql(t), ...t.foreignKeys.map((fk) => addConstraintSql(t, foreignKeyClause(fk))), ...t.indexes.map((i) => createIndexSql(t, i))];
-    }
+    case 'table.missing':
+      return createTableStatements(e as Table, schemas);
     case 'table.extra':
       return [dropTableSql(table)];
     case 'column.missing':
-      return [alterTable(table, `ADD COLUMN ${columnDefinition(e as Column)}`)];
+      return [alterTable(table, `ADD COLUMN ${columnDefinition(e as Column, schemas.expected.sequences)}`)];
     case 'column.extra':
       return [alterTable(table, `DROP COLUMN ${q(column)}`)];
     case 'column.type':
@@ -134,6 +214,40 @@ function fixStatements(change: SchemaChange, schemas: Schemas): string[] | null 
       if (!want.materialized && !have.materialized) return [createViewSql(want, true)];
       return [dropViewSql(have), createViewSql(want)];
     }
+    case 'trigger.missing':
+      return createTriggerSql(table, e as Trigger);
+    case 'trigger.extra':
+      return [dropTriggerSql(table, a as Trigger)];
+    case 'trigger.definition':
+      return [dropTriggerSql(table, a as Trigger), ...createTriggerSql(table, e as Trigger)];
+    case 'trigger.enabled':
+      return [triggerStateSql(table, change.name!, e as NonNullable<Trigger['enabled']>)];
+    case 'rls.mismatch':
+      return rowSecuritySql(table, e as RowSecurity, a as RowSecurity);
+    case 'policy.missing':
+      return [createPolicySql(table, e as Policy)];
+    case 'policy.extra':
+      return [dropPolicySql(table, a as Policy)];
+    case 'policy.definition':
+      return [dropPolicySql(table, a as Policy), createPolicySql(table, e as Policy)];
+    case 'function.missing':
+      return createFunctionSql(e as SchemaFunction);
+    case 'function.extra':
+      return [dropFunctionSql(a as SchemaFunction)];
+    case 'function.definition':
+      return replaceableFunction(a as SchemaFunction, e as SchemaFunction) ? createFunctionSql(e as SchemaFunction) : [dropFunctionSql(a as SchemaFunction), ...createFunctionSql(e as SchemaFunction)];
+    case 'sequence.missing':
+      return createSequenceSql(e as Sequence);
+    case 'sequence.extra':
+      return [dropSequenceSql(a as Sequence)];
+    case 'sequence.mismatch':
+      return [alterSequenceSql(e as Sequence)];
+    case 'extension.missing':
+      return a ? alterExtensionSql(e as Extension, a as Extension) : [createExtensionSql(e as Extension)];
+    case 'extension.version':
+      return [`ALTER EXTENSION ${q(change.name!)} UPDATE TO '${String(e).replace(/'/g, "''")}';`];
+    case 'extension.extra':
+      return [dropExtensionSql(a as Extension)];
   }
   return null;
 }

@@ -1,4 +1,4 @@
-import type { CheckConstraint, Column, EnumType, ForeignKey, Index, PrimaryKey, Schema, Table, UniqueConstraint, View } from '../../core/model.js';
+import type { CheckConstraint, Column, EnumType, ForeignKey, Index, PrimaryKey, Schema, Sequence, Table, UniqueConstraint, View } from '../../core/model.js';
 
 /**
  * PostgreSQL DDL for single schema objects, shared by the migration planner
@@ -30,16 +30,27 @@ const NEXTVAL = /^nextval\('(?:[^']|'')+'::regclass\)$/;
 /**
  * A column as it appears in CREATE TABLE / ADD COLUMN. A `nextval(…)` default on an integer
  * column is written as `serial` so its sequence is created with it (the default alone
- * would name a sequence that does not exist yet).
+ * would name a sequence that does not exist yet), unless `sequences` (the schema's) says
+ * the sequence stands alone: then it is created before the table and the default names it.
  */
-export function columnDefinition(column: Column): string {
+export function columnDefinition(column: Column, sequences?: Sequence[]): string {
   let type = column.type;
   let tail = '';
   if (column.generated !== null) tail = ` GENERATED ALWAYS AS (${column.generated}) STORED`;
   else if (column.identity) tail = ` GENERATED ${column.identity.toUpperCase()} AS IDENTITY`;
-  else if (column.default !== null && NEXTVAL.test(column.default) && SERIAL_TYPES[column.type]) type = SERIAL_TYPES[column.type]!;
+  else if (column.default !== null && NEXTVAL.test(column.default) && SERIAL_TYPES[column.type] && !standaloneSequence(column.default, sequences)) type = SERIAL_TYPES[column.type]!;
   else if (column.default !== null) tail = ` DEFAULT ${column.default}`;
   return `${q(column.name)} ${type}${tail}${column.nullable || column.identity ? '' : ' NOT NULL'}`;
+}
+
+/** True when the sequence `nextval(…)` names is one of `sequences` that no column owns. */
+function standaloneSequence(nextval: string, sequences: Sequence[] | undefined): boolean {
+  const named = /^nextval\('((?:[^']|'')+)'::regclass\)$/.exec(nextval)?.[1]?.replace(/''/g, "'");
+  if (!named || !sequences) return false;
+  const parts = (named.match(/"(?:[^"]|"")*"|[^."]+/g) ?? [named]).map((p) => (p.startsWith('"') ? p.slice(1, -1).replace(/""/g, '"') : p));
+  const name = parts.at(-1)!;
+  const schema = parts.length > 1 ? parts[0] : undefined;
+  return sequences.some((s) => s.name === name && (schema === undefined || s.schema === schema) && s.ownedBy === null);
 }
 
 function constraintPrefix(name: string | null): string {
@@ -66,8 +77,8 @@ export function foreignKeyClause(fk: ForeignKey): string {
 }
 
 /** CREATE TABLE with columns, primary key, uniques and checks; foreign keys are added separately so cycles work. */
-export function createTableSql(table: Table): string {
-  const lines = table.columns.map(columnDefinition);
+export function createTableSql(table: Table, sequences?: Sequence[]): string {
+  const lines = table.columns.map((column) => columnDefinition(column, sequences));
   if (table.primaryKey) lines.push(primaryKeyClause(table.primaryKey));
   for (const unique of table.uniques) lines.push(uniqueClause(unique));
   for (const check of table.checks) lines.push(checkClause(check));

@@ -6,18 +6,30 @@ import type {
   ForeignKey,
   Index,
   IndexKey,
+  Policy,
   ReferentialAction,
   Schema,
+  SchemaFunction,
+  Sequence,
   Table,
+  Trigger,
   View,
 } from '../../core/model.js';
 import type { Queryable } from '../database.js';
 import type { IntrospectOptions } from '../dialect.js';
 
 /**
- * Reads the live schema from pg_catalog with seven queries, one per object kind (tables,
- * columns, constraints, indexes, enums, views, triggers), whatever the number of tables:
- * a 1,000-table database costs the same seven round trips as a 1-table one.
+ * Reads the live schema from pg_catalog with twelve queries, one per object kind (tables,
+ * columns, constraints, indexes, enums, views, triggers, policies, functions, sequences,
+ * extensions),
+ * plus one that resets `search_path`, whatever the number of tables: a 1,000-table
+ * database costs the same round trips as a 1-table one.
+ *
+ * Expressions and definitions are printed by the server relative to `search_path`: a
+ * session where a script left it set (every plain `pg_dump -s` file sets it to '') would
+ * print `public.`-qualified names where a live connection prints bare ones. So the session
+ * is put back to its default first; run the script and the introspection on one
+ * connection (`db.withConnection`) for that to hold.
  *
  * Left out: system schemas, the `lockstep` schema (jobs), any table named
  * `lockstep_migrations` (history), objects owned by extensions, and partitions.
@@ -37,9 +49,10 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
   // The tables lockstep reads; every per-table query joins on this so they agree.
   const tableFilter = `c.relkind in ('r', 'p') and not c.relispartition and c.relname <> 'lockstep_migrations' and ${ns('n')} and ${notExtension('c.oid', 'pg_class')}`;
 
-  const [tables, columns, constraints, indexes, enums, views, triggers] = [
-    await db.query<{ schema: string; name: string }>(
-      `select n.nspname as schema, c.relname as name
+  await db.query(`select set_config('search_path', reset_val, false) from pg_settings where name = 'search_path' and setting is distinct from reset_val`);
+  const [tables, columns, constraints, indexes, enums, views, triggers, policies, functions, sequences, extensions] = [
+    await db.query<{ schema: string; name: string; rls: boolean; rls_forced: boolean }>(
+      `select n.nspname as schema, c.relname as name, c.relrowsecurity as rls, c.relforcerowsecurity as rls_forced
          from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where ${tableFilter}`,
       params,
@@ -113,12 +126,61 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
         where c.relkind in ('v', 'm') and ${ns('n')} and ${notExtension('c.oid', 'pg_class')}`,
       params,
     ),
-    await db.query<{ schema: string; table: string; name: string; definition: string }>(
-      `select n.nspname as schema, c.relname as table, g.tgname as name, pg_get_triggerdef(g.oid, true) as definition
+    await db.query<{ schema: string; table: string; name: string; definition: string; enabled: string }>(
+      `select n.nspname as schema, c.relname as table, g.tgname as name, pg_get_triggerdef(g.oid, true) as definition, g.tgenabled as enabled
          from pg_trigger g
          join pg_class c on c.oid = g.tgrelid
          join pg_namespace n on n.oid = c.relnamespace
         where not g.tgisinternal and ${tableFilter}`,
+      params,
+    ),
+    await db.query<PolicyRow>(
+      `select n.nspname as schema, c.relname as table, p.polname as name, p.polcmd as command, p.polpermissive as permissive,
+              array(select case when r.oid = 0 then 'public' else (select a.rolname::text from pg_roles a where a.oid = r.oid) end
+                      from unnest(p.polroles) as r(oid) order by 1) as roles,
+              pg_get_expr(p.polqual, p.polrelid, true) as using, pg_get_expr(p.polwithcheck, p.polrelid, true) as with_check
+         from pg_policy p
+         join pg_class c on c.oid = p.polrelid
+         join pg_namespace n on n.oid = c.relnamespace
+        where ${tableFilter}`,
+      params,
+    ),
+    await db.query<FunctionRow>(
+      `select n.nspname as schema, p.proname as name, pg_get_function_identity_arguments(p.oid) as arguments, p.prokind as kind,
+              case when p.prokind = 'p' then null else pg_get_function_result(p.oid) end as returns,
+              l.lanname as language, p.provolatile as volatility, p.prosecdef as definer, pg_get_functiondef(p.oid) as definition
+         from pg_proc p
+         join pg_namespace n on n.oid = p.pronamespace
+         join pg_language l on l.oid = p.prolang
+        where p.prokind in ('f', 'p') and ${ns('n')} and ${notExtension('p.oid', 'pg_proc')}`,
+      params,
+    ),
+    // Identity sequences belong to their column (compared as its default), so they are left out.
+    await db.query<SequenceRow>(
+      `select n.nspname as schema, c.relname as name, format_type(s.seqtypid, null) as type,
+              s.seqstart::text as start, s.seqincrement::text as increment, s.seqmin::text as min, s.seqmax::text as max, s.seqcycle as cycle,
+              own.owner_schema, own.owner_table, own.owner_column
+         from pg_sequence s
+         join pg_class c on c.oid = s.seqrelid
+         join pg_namespace n on n.oid = c.relnamespace
+         left join lateral (
+           select tn.nspname as owner_schema, t.relname as owner_table, a.attname as owner_column
+             from pg_depend d
+             join pg_class t on t.oid = d.refobjid
+             join pg_namespace tn on tn.oid = t.relnamespace
+             join pg_attribute a on a.attrelid = d.refobjid and a.attnum = d.refobjsubid
+            where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.refclassid = 'pg_class'::regclass and d.deptype = 'a'
+            limit 1
+         ) own on true
+        where ${ns('n')} and ${notExtension('c.oid', 'pg_class')}
+          and not exists (select 1 from pg_depend i where i.classid = 'pg_class'::regclass and i.objid = c.oid and i.deptype = 'i')
+          and own.owner_table is distinct from 'lockstep_migrations'`,
+      params,
+    ),
+    await db.query<{ name: string; schema: string; version: string }>(
+      `select e.extname as name, n.nspname as schema, e.extversion as version
+         from pg_extension e join pg_namespace n on n.oid = e.extnamespace
+        where e.extname <> 'plpgsql'${options.schemas ? ` and ${ns('n')}` : ''}`,
       params,
     ),
   ];
@@ -136,6 +198,8 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
       indexes: [],
       checks: [],
       triggers: [],
+      rowSecurity: { enabled: row.rls, forced: row.rls_forced },
+      policies: [],
     });
   }
   const tableOf = (row: { schema: string; table: string }) => byKey.get(key(row.schema, row.table));
@@ -150,13 +214,17 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
     else if (row.type === 'c') table.checks.push(toCheck(row));
   }
   for (const row of indexes.rows) tableOf(row)?.indexes.push(toIndex(row));
-  for (const row of triggers.rows) tableOf(row)?.triggers.push({ name: row.name, definition: row.definition });
+  for (const row of triggers.rows) tableOf(row)?.triggers.push(toTrigger(row));
+  for (const row of policies.rows) tableOf(row)?.policies!.push(toPolicy(row));
 
   const result: Schema = {
     dialect: 'postgres',
     tables: [...byKey.values()].sort(bySchemaAndName),
     enums: enums.rows.map((row): EnumType => ({ schema: row.schema, name: row.name, values: row.values })).sort(bySchemaAndName),
     views: views.rows.map(toView).sort(bySchemaAndName),
+    functions: functions.rows.map(toFunction).sort((a, b) => bySchemaAndName(a, b) || compare(a.arguments, b.arguments)),
+    sequences: sequences.rows.map(toSequence).sort(bySchemaAndName),
+    extensions: extensions.rows.sort((a, b) => compare(a.name, b.name)),
   };
   for (const table of result.tables) {
     table.uniques.sort(byName);
@@ -164,6 +232,7 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
     table.indexes.sort(byName);
     table.checks.sort(byName);
     table.triggers.sort(byName);
+    table.policies!.sort(byName);
   }
   return result;
 }
@@ -201,6 +270,90 @@ interface IndexRow {
   method: string;
   where: string | null;
   keys: Array<{ column: string | null; expression: string | null; descending: boolean }> | null;
+}
+
+interface PolicyRow {
+  schema: string;
+  table: string;
+  name: string;
+  command: string;
+  permissive: boolean;
+  roles: string[];
+  using: string | null;
+  with_check: string | null;
+}
+
+interface FunctionRow {
+  schema: string;
+  name: string;
+  arguments: string;
+  kind: string;
+  returns: string | null;
+  language: string;
+  volatility: string;
+  definer: boolean;
+  definition: string;
+}
+
+interface SequenceRow {
+  schema: string;
+  name: string;
+  type: string;
+  start: string;
+  increment: string;
+  min: string;
+  max: string;
+  cycle: boolean;
+  owner_schema: string | null;
+  owner_table: string | null;
+  owner_column: string | null;
+}
+
+const TRIGGER_STATES: Record<string, NonNullable<Trigger['enabled']>> = { O: 'origin', A: 'always', R: 'replica', D: 'disabled' };
+
+function toTrigger(row: { name: string; definition: string; enabled: string }): Trigger {
+  return { name: row.name, definition: row.definition, enabled: TRIGGER_STATES[row.enabled] ?? 'origin' };
+}
+
+const POLICY_COMMANDS: Record<string, Policy['command']> = { '*': 'all', r: 'select', a: 'insert', w: 'update', d: 'delete' };
+
+function toPolicy(row: PolicyRow): Policy {
+  return {
+    name: row.name,
+    command: POLICY_COMMANDS[row.command] ?? 'all',
+    permissive: row.permissive,
+    roles: row.roles,
+    using: row.using,
+    withCheck: row.with_check,
+  };
+}
+
+function toFunction(row: FunctionRow): SchemaFunction {
+  return {
+    schema: row.schema,
+    name: row.name,
+    arguments: row.arguments,
+    kind: row.kind === 'p' ? 'procedure' : 'function',
+    returns: row.returns,
+    language: row.language,
+    volatility: row.volatility === 'i' ? 'immutable' : row.volatility === 's' ? 'stable' : 'volatile',
+    security: row.definer ? 'definer' : 'invoker',
+    definition: row.definition,
+  };
+}
+
+function toSequence(row: SequenceRow): Sequence {
+  return {
+    schema: row.schema,
+    name: row.name,
+    type: row.type,
+    start: row.start,
+    increment: row.increment,
+    min: row.min,
+    max: row.max,
+    cycle: row.cycle,
+    ownedBy: row.owner_table !== null ? { schema: row.owner_schema!, table: row.owner_table, column: row.owner_column! } : null,
+  };
 }
 
 function toColumn(row: ColumnRow): Column {

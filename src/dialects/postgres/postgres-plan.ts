@@ -1,6 +1,23 @@
 import { LockstepError } from '../../core/errors.js';
 import { diffSchemas } from '../../core/diff-schemas.js';
-import type { CheckConstraint, Column, EnumType, ForeignKey, Index, PrimaryKey, Schema, Table, UniqueConstraint, View } from '../../core/model.js';
+import type {
+  CheckConstraint,
+  Column,
+  EnumType,
+  Extension,
+  ForeignKey,
+  Index,
+  Policy,
+  PrimaryKey,
+  RowSecurity,
+  Schema,
+  SchemaFunction,
+  Sequence,
+  Table,
+  Trigger,
+  UniqueConstraint,
+  View,
+} from '../../core/model.js';
 import { normalizeExpression } from '../../core/normalize-sql.js';
 import type { SchemaChange } from '../../core/schema-change.js';
 import type { MigrationPlan, RenameHint } from '../dialect.js';
@@ -30,6 +47,23 @@ import {
   uniqueClause,
 } from './postgres-ddl.js';
 import { createViewsSql, dropViewsSql, expressionsUsingColumn, mentions, viewsDependingOn } from './postgres-dependents.js';
+import {
+  alterExtensionSql,
+  alterSequenceSql,
+  createExtensionSql,
+  dropExtensionSql,
+  createFunctionSql,
+  createPolicySql,
+  createSequenceSql,
+  createTriggerSql,
+  dropFunctionSql,
+  dropPolicySql,
+  dropSequenceSql,
+  dropTriggerSql,
+  replaceableFunction,
+  rowSecuritySql,
+  triggerStateSql,
+} from './postgres-routine-ddl.js';
 
 type TableRef = { schema: string; name: string };
 
@@ -40,10 +74,15 @@ type TableRef = { schema: string; name: string };
  * 2. views that depend on what changes are dropped (dependents first);
  * 3. foreign keys, indexes, uniques, checks and primary keys that go away or change are
  *    dropped, then the tables that go away;
- * 4. enums are created or get new values (a removed or reordered value recreates the type);
+ *    (triggers and policies that go away or change are dropped here too);
+ * 4. enums are created or get new values (a removed or reordered value recreates the type),
+ *    then sequences and functions are created or replaced (defaults, checks, indexes and
+ *    triggers call them);
  * 5. new tables (columns, primary key, uniques, checks), then column changes of kept tables;
- * 6. new keys, checks and indexes, then every new foreign key (after all tables, so cycles work);
- * 7. enums that go away are dropped, and views are recreated (dependencies first).
+ * 6. new keys, checks and indexes, then every new foreign key (after all tables, so cycles
+ *    work), then sequence changes, triggers, row-level security and policies;
+ * 7. enums, then functions and sequences that go away are dropped, and views are
+ *    recreated (dependencies first).
  *
  * Changes no statement can express end up in `unsupported`, never as empty SQL.
  *
@@ -190,12 +229,15 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
   // New tables, then column changes of kept tables.
   for (const c of of('table.missing')) {
     const table = c.expected as Table;
-    out.tables.push(createTableSql(table));
+    out.tables.push(createTableSql(table, to.sequences));
     for (const index of table.indexes) out.addKeys.push(createIndexSql(table, index));
     for (const fk of table.foreignKeys) fkAdds.push({ table, fk });
+    for (const trigger of table.triggers) out.triggers.push(...createTriggerSql(table, trigger));
+    if (table.rowSecurity) out.triggers.push(...rowSecuritySql(table, table.rowSecurity));
+    for (const policy of table.policies ?? []) out.triggers.push(createPolicySql(table, policy));
   }
   for (const c of of('column.extra')) out.columns.push(alterTable(ref(c), `DROP COLUMN ${q(c.column!)}`));
-  for (const c of of('column.missing')) out.columns.push(alterTable(ref(c), `ADD COLUMN ${columnDefinition(c.expected as Column)}`));
+  for (const c of of('column.missing')) out.columns.push(alterTable(ref(c), `ADD COLUMN ${columnDefinition(c.expected as Column, to.sequences)}`));
   const defaultsDone = new Set<string>();
   for (const c of of('column.type')) {
     const table = ref(c);
@@ -239,6 +281,7 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
   for (const c of [...of('index.missing'), ...of('index.mismatch')]) out.addKeys.push(createIndexSql(ref(c), c.expected as Index));
   for (const { table, fk } of fkAdds) out.foreignKeys.push(addConstraintSql(table, foreignKeyClause(fk)));
   out.dropEnums.push(...droppedEnumTypes);
+  planRoutines(changes, ref, out);
 
   return { statements: out.ordered(), unsupported };
 }
@@ -252,9 +295,12 @@ class Phases {
   enums: string[] = [];
   tables: string[] = [];
   columns: string[] = [];
+  routines: string[] = [];
   addKeys: string[] = [];
   foreignKeys: string[] = [];
+  triggers: string[] = [];
   dropEnums: string[] = [];
+  dropRoutines: string[] = [];
   createViews: string[] = [];
 
   ordered(): string[] {
@@ -264,19 +310,93 @@ class Phases {
       ...this.dropKeys,
       ...this.dropTables,
       ...this.enums,
+      ...this.routines,
       ...this.tables,
       ...this.columns,
       ...this.addKeys,
       ...this.foreignKeys,
+      ...this.triggers,
       ...this.dropEnums,
+      ...this.dropRoutines,
       ...this.createViews,
     ];
   }
 }
 
+/**
+ * Triggers, row-level security, policies, functions and sequences of kept tables and
+ * schemas: what goes away or changes shape is dropped early, functions and sequences are
+ * created before the tables that call them, triggers and policies after every table and
+ * key exists, and functions and sequences that go away last.
+ */
+function planRoutines(changes: SchemaChange[], ref: (c: SchemaChange) => TableRef, out: Phases): void {
+  for (const c of changes) {
+    const table = ref(c);
+    switch (c.kind) {
+      case 'trigger.extra':
+        out.dropKeys.push(dropTriggerSql(table, c.actual as Trigger));
+        break;
+      case 'trigger.definition':
+        out.dropKeys.push(dropTriggerSql(table, c.actual as Trigger));
+        out.triggers.push(...createTriggerSql(table, c.expected as Trigger));
+        break;
+      case 'trigger.missing':
+        out.triggers.push(...createTriggerSql(table, c.expected as Trigger));
+        break;
+      case 'trigger.enabled':
+        out.triggers.push(triggerStateSql(table, c.name!, c.expected as NonNullable<Trigger['enabled']>));
+        break;
+      case 'rls.mismatch':
+        out.triggers.push(...rowSecuritySql(table, c.expected as RowSecurity, c.actual as RowSecurity));
+        break;
+      case 'policy.extra':
+        out.dropKeys.push(dropPolicySql(table, c.actual as Policy));
+        break;
+      case 'policy.definition':
+        out.dropKeys.push(dropPolicySql(table, c.actual as Policy));
+        out.triggers.push(createPolicySql(table, c.expected as Policy));
+        break;
+      case 'policy.missing':
+        out.triggers.push(createPolicySql(table, c.expected as Policy));
+        break;
+      case 'function.missing':
+        out.routines.push(...createFunctionSql(c.expected as SchemaFunction));
+        break;
+      case 'function.definition': {
+        const want = c.expected as SchemaFunction;
+        const have = c.actual as SchemaFunction;
+        if (!replaceableFunction(have, want)) out.routines.push(dropFunctionSql(have));
+        out.routines.push(...createFunctionSql(want));
+        break;
+      }
+      case 'function.extra':
+        out.dropRoutines.push(dropFunctionSql(c.actual as SchemaFunction));
+        break;
+      case 'sequence.missing':
+        out.routines.unshift(...createSequenceSql(c.expected as Sequence));
+        break;
+      case 'sequence.mismatch':
+        out.triggers.unshift(alterSequenceSql(c.expected as Sequence));
+        break;
+      case 'sequence.extra':
+        out.dropRoutines.push(dropSequenceSql(c.actual as Sequence));
+        break;
+      case 'extension.missing':
+        out.enums.unshift(...(c.actual ? alterExtensionSql(c.expected as Extension, c.actual as Extension) : [createExtensionSql(c.expected as Extension)]));
+        break;
+      case 'extension.extra':
+        out.dropRoutines.push(dropExtensionSql(c.actual as Extension));
+        break;
+      default:
+        break;
+    }
+  }
+}
+
 function newNamespaces(from: Schema, to: Schema): string[] {
-  const existing = new Set(['public', ...from.tables.map((t) => t.schema), ...from.enums.map((e) => e.schema), ...from.views.map((v) => v.schema)]);
-  const wanted = new Set([...to.tables.map((t) => t.schema), ...to.enums.map((e) => e.schema), ...to.views.map((v) => v.schema)]);
+  const namespaces = (s: Schema) => [...(s.extensions ?? []).map((e) => e.schema), ...s.tables.map((t) => t.schema), ...s.enums.map((e) => e.schema), ...s.views.map((v) => v.schema), ...(s.functions ?? []).map((f) => f.schema), ...(s.sequences ?? []).map((q) => q.schema)];
+  const existing = new Set(['public', ...namespaces(from)]);
+  const wanted = new Set(namespaces(to));
   return [...wanted].filter((s) => !existing.has(s)).sort();
 }
 
@@ -294,6 +414,7 @@ function applyRenames(source: Schema, to: Schema, renames: RenameHint[], out: st
     out.push(`ALTER TABLE ${qualify(table.schema, hint.from)} RENAME TO ${q(hint.to)};`);
     table.name = hint.to;
     oldNames.set(hint.to, hint.from);
+    for (const seq of source.sequences ?? []) if (seq.ownedBy?.schema === table.schema && seq.ownedBy.table === hint.from) seq.ownedBy.table = hint.to;
     renamedTables.add(table);
     for (const other of source.tables) {
       for (const fk of other.foreignKeys) if (fk.referencedSchema === table.schema && fk.referencedTable === hint.from) fk.referencedTable = hint.to;
@@ -306,6 +427,9 @@ function applyRenames(source: Schema, to: Schema, renames: RenameHint[], out: st
     out.push(alterTable(table, `RENAME COLUMN ${q(hint.from)} TO ${q(hint.to)}`));
     column.name = hint.to;
     renamedTables.add(table);
+    for (const seq of source.sequences ?? []) {
+      if (seq.ownedBy?.schema === table.schema && seq.ownedBy.table === table.name && seq.ownedBy.column === hint.from) seq.ownedBy.column = hint.to;
+    }
     const rename = (cols: string[]) => cols.map((c) => (c === hint.from ? hint.to : c));
     if (table.primaryKey) table.primaryKey.columns = rename(table.primaryKey.columns);
     for (const u of table.uniques) u.columns = rename(u.columns);
@@ -327,6 +451,9 @@ function applyRenames(source: Schema, to: Schema, renames: RenameHint[], out: st
       if (!was || !wanted || was === wanted) continue;
       const newName = wanted.split('.').pop()!.replace(/^"(.*)"$/, '$1').replace(/""/g, '"');
       out.push(`ALTER SEQUENCE ${quoteRegclass(was)} RENAME TO ${q(newName)};`);
+      const oldName = was.split('.').pop()!.replace(/^"(.*)"$/, '$1').replace(/""/g, '"');
+      const renamed = source.sequences?.find((s) => s.schema === table.schema && s.name === oldName);
+      if (renamed) renamed.name = newName;
       column.default = column.default!.replace(`'${was.replace(/'/g, "''")}'`, `'${wanted.replace(/'/g, "''")}'`);
     }
   }

@@ -1,0 +1,142 @@
+/**
+ * The order `check` lists its changes in, so that their fixes run top to bottom on any
+ * database, an empty one included: what blocks a change is dropped before it, what a
+ * change needs is created before it.
+ *
+ * 1. dependents that go away: views, triggers, policies, foreign keys, checks, uniques
+ *    and indexes (a dropped constraint before the replacement of the same name);
+ * 2. extensions, types, sequences and functions (defaults, checks, indexes and triggers
+ *    use them);
+ * 3. tables, each after the tables its foreign keys reference, then column and primary
+ *    key changes;
+ * 4. uniques, checks, indexes; 5. foreign keys and sequence changes (their columns exist);
+ * 6. triggers, row-level security and policies; 7. views, each after the views it reads;
+ * 8. columns and tables that go away (a referencing table before the one it references);
+ * 9. types, sequences, functions and extensions that go away.
+ *
+ * Within a phase the diff's order (schema, table, kind, name) is kept. Dialect-neutral:
+ * only kinds and the expected schema's references are read.
+ */
+import type { Table, View } from '../core/model.js';
+import type { ChangeKind, SchemaChange } from '../core/schema-change.js';
+
+const PHASES: Record<ChangeKind, number> = {
+  'view.extra': 0,
+  'trigger.extra': 0,
+  'policy.extra': 0,
+  'fk.extra': 0,
+  'check.extra': 1,
+  'unique.extra': 1,
+  'index.extra': 1,
+  'extension.missing': 2,
+  'extension.version': 2,
+  'enum.missing': 2,
+  'enum.values': 2,
+  'sequence.missing': 2,
+  'function.missing': 2,
+  'function.definition': 2,
+  'table.missing': 3,
+  'column.missing': 3,
+  'column.type': 3,
+  'column.nullable': 3,
+  'column.default': 3,
+  'pk.mismatch': 3,
+  'unique.missing': 4,
+  'check.missing': 4,
+  'index.missing': 4,
+  'index.mismatch': 4,
+  'fk.missing': 5,
+  'fk.mismatch': 5,
+  'sequence.mismatch': 5,
+  'trigger.missing': 6,
+  'trigger.definition': 6,
+  'trigger.enabled': 6,
+  'rls.mismatch': 6,
+  'policy.missing': 6,
+  'policy.definition': 6,
+  'view.missing': 7,
+  'view.definition': 7,
+  'column.extra': 8,
+  'table.extra': 8,
+  'enum.extra': 9,
+  'sequence.extra': 9,
+  'function.extra': 9,
+  'extension.extra': 9,
+};
+
+/**
+ * `changes` (from `diffSchemas(expected, actual)`) in the order their fixes can run.
+ *
+ * @example
+ * const ordered = orderForFixes(diffSchemas(expected, actual).changes);
+ * // on an empty database: every table after the tables it references, views last
+ */
+export function orderForFixes(changes: SchemaChange[]): SchemaChange[] {
+  const position = new Map(changes.map((c, i) => [c, i]));
+  const rank = new Map<SchemaChange, number>();
+  const missingTables = changes.filter((c) => c.kind === 'table.missing');
+  topologicalRanks(missingTables, (c) => c.expected as Table, false).forEach((r, c) => rank.set(c, r));
+  const extraTables = changes.filter((c) => c.kind === 'table.extra');
+  topologicalRanks(extraTables, (c) => c.actual as Table, true).forEach((r, c) => rank.set(c, r));
+  const views = changes.filter((c) => c.kind === 'view.missing' || c.kind === 'view.definition');
+  viewRanks(views).forEach((r, c) => rank.set(c, r));
+  return [...changes].sort(
+    (a, b) => PHASES[a.kind] - PHASES[b.kind] || (rank.get(a) ?? 0) - (rank.get(b) ?? 0) || position.get(a)! - position.get(b)!,
+  );
+}
+
+const tableKey = (t: { schema: string; name: string }) => `${t.schema}\u0000${t.name}`;
+
+/**
+ * Depth of each table in the graph of foreign keys among `changes` (a referenced table
+ * first; `reverse`: a referencing table first). A cycle is cut where it closes: the
+ * fixes add such a foreign key after both tables exist.
+ */
+function topologicalRanks(changes: SchemaChange[], table: (c: SchemaChange) => Table, reverse: boolean): Map<SchemaChange, number> {
+  const byKey = new Map(changes.map((c) => [tableKey(table(c)), c]));
+  const depth = new Map<SchemaChange, number>();
+  const visiting = new Set<SchemaChange>();
+  const visit = (c: SchemaChange): number => {
+    const known = depth.get(c);
+    if (known !== undefined) return known;
+    if (visiting.has(c)) return 0;
+    visiting.add(c);
+    let d = 0;
+    for (const fk of table(c).foreignKeys) {
+      const target = byKey.get(tableKey({ schema: fk.referencedSchema, name: fk.referencedTable }));
+      if (target && target !== c) d = Math.max(d, visit(target) + 1);
+    }
+    visiting.delete(c);
+    depth.set(c, d);
+    return d;
+  };
+  for (const c of changes) visit(c);
+  if (reverse) for (const [c, d] of depth) depth.set(c, -d);
+  return depth;
+}
+
+/** Depth of each view among the views that read one another (by name in the body). */
+function viewRanks(changes: SchemaChange[]): Map<SchemaChange, number> {
+  const depth = new Map<SchemaChange, number>();
+  const visiting = new Set<SchemaChange>();
+  const view = (c: SchemaChange) => c.expected as View;
+  const visit = (c: SchemaChange): number => {
+    const known = depth.get(c);
+    if (known !== undefined) return known;
+    if (visiting.has(c)) return 0;
+    visiting.add(c);
+    let d = 0;
+    for (const other of changes) if (other !== c && mentions(view(c).definition, view(other).name)) d = Math.max(d, visit(other) + 1);
+    visiting.delete(c);
+    depth.set(c, d);
+    return d;
+  };
+  for (const c of changes) visit(c);
+  return depth;
+}
+
+function mentions(definition: string, name: string): boolean {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[^A-Za-z0-9_$])"?${escaped}"?($|[^A-Za-z0-9_$])`, 'i').test(definition);
+}
+

@@ -1,0 +1,201 @@
+/**
+ * The diff of the objects that live beside tables and columns: triggers, row-level
+ * security and its policies (per table), functions and procedures, and sequences (per
+ * schema). Pure like `diffSchemas`, which calls these; definitions are compared as the
+ * server prints them, with whitespace and case outside literals folded.
+ */
+import { byKey, change, objectKey, qualified } from './diff-helpers.js';
+import { type Extension, type Policy, type Schema, type SchemaFunction, type Sequence, type Table, functionSignature } from './model.js';
+import { normalizeExpression } from './normalize-sql.js';
+import type { SchemaChange } from './schema-change.js';
+
+/** Triggers are matched by name (a table's trigger names are unique). */
+export function diffTriggers(expected: Table, actual: Table, changes: SchemaChange[]): void {
+  const name = qualified(expected);
+  const live = byKey(actual.triggers, (t) => t.name);
+  const wanted = byKey(expected.triggers, (t) => t.name);
+  for (const trigger of expected.triggers) {
+    const found = live.get(trigger.name);
+    if (!found) {
+      changes.push(change('trigger.missing', expected, { name: trigger.name, expected: trigger, actual: null, message: `trigger ${trigger.name} on ${name} is missing` }));
+      continue;
+    }
+    if (normalizeExpression(trigger.definition) !== normalizeExpression(found.definition)) {
+      changes.push(change('trigger.definition', expected, { name: trigger.name, expected: trigger, actual: found, message: `trigger ${trigger.name} on ${name} is ${triggerSummary(found.definition)}, expected ${triggerSummary(trigger.definition)}` }));
+    }
+    const want = trigger.enabled ?? 'origin';
+    const have = found.enabled ?? 'origin';
+    if (want !== have) {
+      changes.push(change('trigger.enabled', expected, { name: trigger.name, expected: want, actual: have, message: `trigger ${trigger.name} on ${name} is ${enabledText(have)}, expected ${enabledText(want)}` }));
+    }
+  }
+  for (const trigger of actual.triggers) {
+    if (!wanted.has(trigger.name)) {
+      changes.push(change('trigger.extra', expected, { name: trigger.name, expected: null, actual: trigger, message: `trigger ${trigger.name} on ${name} exists but is not expected (${triggerSummary(trigger.definition)})` }));
+    }
+  }
+}
+
+/** `before update on film for each row execute function last_updated()`: the definition without `CREATE TRIGGER name`. */
+function triggerSummary(definition: string): string {
+  return definition
+    .replace(/\s+/g, ' ')
+    .replace(/^\s*create\s+(?:or\s+replace\s+)?(?:constraint\s+)?trigger\s+(?:if\s+not\s+exists\s+)?(?:"[^"]+"|\S+)\s+/i, '')
+    .replace(/;\s*$/, '')
+    .toLowerCase()
+    .trim();
+}
+
+function enabledText(state: string): string {
+  return state === 'disabled' ? 'disabled' : state === 'origin' ? 'enabled' : `enabled ${state}`;
+}
+
+/** Row-level security: an absent `rowSecurity` is off (what a database without RLS reports). */
+export function diffRowSecurity(expected: Table, actual: Table, changes: SchemaChange[]): void {
+  const want = expected.rowSecurity ?? { enabled: false, forced: false };
+  const have = actual.rowSecurity ?? { enabled: false, forced: false };
+  if (want.enabled === have.enabled && want.forced === have.forced) return;
+  changes.push(change('rls.mismatch', expected, { expected: want, actual: have, message: `row-level security on ${qualified(expected)} is ${rlsText(have)}, expected ${rlsText(want)}` }));
+}
+
+function rlsText(rls: { enabled: boolean; forced: boolean }): string {
+  return `${rls.enabled ? 'enabled' : 'disabled'}${rls.forced ? ' and forced' : ''}`;
+}
+
+/** Policies are matched by name; any difference in command, kind, roles or expressions is a `policy.definition`. */
+export function diffPolicies(expected: Table, actual: Table, changes: SchemaChange[]): void {
+  const name = qualified(expected);
+  const live = byKey(actual.policies ?? [], (p) => p.name);
+  const wanted = byKey(expected.policies ?? [], (p) => p.name);
+  for (const policy of expected.policies ?? []) {
+    const found = live.get(policy.name);
+    if (!found) {
+      changes.push(change('policy.missing', expected, { name: policy.name, expected: policy, actual: null, message: `policy ${policy.name} on ${name} is missing (${describePolicy(policy)})` }));
+    } else if (policyKey(policy) !== policyKey(found)) {
+      changes.push(change('policy.definition', expected, { name: policy.name, expected: policy, actual: found, message: `policy ${policy.name} on ${name} is ${describePolicy(found)}, expected ${describePolicy(policy)}` }));
+    }
+  }
+  for (const policy of actual.policies ?? []) {
+    if (!wanted.has(policy.name)) {
+      changes.push(change('policy.extra', expected, { name: policy.name, expected: null, actual: policy, message: `policy ${policy.name} on ${name} exists but is not expected (${describePolicy(policy)})` }));
+    }
+  }
+}
+
+function policyKey(policy: Policy): string {
+  const expr = (text: string | null) => (text === null ? null : normalizeExpression(text));
+  return JSON.stringify([policy.command, policy.permissive, [...policy.roles].sort(), expr(policy.using), expr(policy.withCheck)]);
+}
+
+/** `permissive for select to authenticated using (owner = current_user)`. */
+export function describePolicy(policy: Policy): string {
+  let text = `${policy.permissive ? 'permissive' : 'restrictive'} for ${policy.command} to ${policy.roles.join(', ')}`;
+  if (policy.using !== null) text += ` using (${policy.using})`;
+  if (policy.withCheck !== null) text += ` with check (${policy.withCheck})`;
+  return text;
+}
+
+const functionKey = (fn: SchemaFunction) => `${fn.schema}\u0000${fn.name}(${fn.arguments})`;
+
+/** Functions and procedures are matched by schema, name and argument types (PostgreSQL overloads). */
+export function diffFunctions(expected: SchemaFunction[], actual: SchemaFunction[], changes: SchemaChange[]): void {
+  const live = byKey(actual, functionKey);
+  const wanted = byKey(expected, functionKey);
+  for (const fn of expected) {
+    const found = live.get(functionKey(fn));
+    const what = `${fn.kind} ${qualified({ schema: fn.schema, name: functionSignature(fn) })}`;
+    if (!found) {
+      changes.push(change('function.missing', fn, { name: functionSignature(fn), expected: fn, actual: null, message: `${what} is missing` }));
+    } else if (definitionKey(fn.definition) !== definitionKey(found.definition)) {
+      changes.push(change('function.definition', fn, { name: functionSignature(fn), expected: fn, actual: found, message: `${what} ${functionDifference(fn, found)}` }));
+    }
+  }
+  for (const fn of actual) {
+    if (!wanted.has(functionKey(fn))) {
+      changes.push(change('function.extra', fn, { name: functionSignature(fn), expected: null, actual: fn, message: `${fn.kind} ${qualified({ schema: fn.schema, name: functionSignature(fn) })} exists but is not expected` }));
+    }
+  }
+}
+
+/** Function definitions keep their body's case and literals: only runs of whitespace are folded. */
+function definitionKey(definition: string): string {
+  return definition.replace(/\s+/g, ' ').trim();
+}
+
+function functionDifference(want: SchemaFunction, have: SchemaFunction): string {
+  const parts: string[] = [];
+  if (want.kind !== have.kind) parts.push(`is a ${have.kind}, expected a ${want.kind}`);
+  if (want.returns !== have.returns) parts.push(`returns ${have.returns}, expected ${want.returns}`);
+  if (want.language !== have.language) parts.push(`is language ${have.language}, expected ${want.language}`);
+  if (want.volatility !== have.volatility) parts.push(`is ${have.volatility}, expected ${want.volatility}`);
+  if (want.security !== have.security) parts.push(`is security ${have.security}, expected security ${want.security}`);
+  return parts.length > 0 ? parts.join(', ') : 'has a different body or attributes';
+}
+
+/**
+ * Sequences are matched by schema and name. A sequence owned by a column that only one
+ * side has is left to that column's change: creating a `serial` column creates its
+ * sequence, and dropping the column drops it.
+ */
+export function diffSequences(expected: Schema, actual: Schema, changes: SchemaChange[]): void {
+  const wantedSeqs = expected.sequences ?? [];
+  const liveSeqs = actual.sequences ?? [];
+  const live = byKey(liveSeqs, objectKey);
+  const wanted = byKey(wantedSeqs, objectKey);
+  const hasColumn = (schema: Schema, owner: Sequence['ownedBy']) =>
+    owner !== null && schema.tables.some((t) => t.schema === owner.schema && t.name === owner.table && t.columns.some((c) => c.name === owner.column));
+  for (const seq of wantedSeqs) {
+    const found = live.get(objectKey(seq));
+    if (!found) {
+      if (seq.ownedBy && !hasColumn(actual, seq.ownedBy)) continue;
+      changes.push(change('sequence.missing', seq, { name: seq.name, expected: seq, actual: null, message: `sequence ${qualified(seq)} is missing (${describeSequence(seq)})` }));
+      continue;
+    }
+    const differences = sequenceDifferences(seq, found);
+    if (differences.length > 0) {
+      changes.push(change('sequence.mismatch', seq, { name: seq.name, expected: seq, actual: found, message: `sequence ${qualified(seq)} ${differences.join(', ')}` }));
+    }
+  }
+  for (const seq of liveSeqs) {
+    if (wanted.has(objectKey(seq))) continue;
+    if (seq.ownedBy && !hasColumn(expected, seq.ownedBy)) continue;
+    changes.push(change('sequence.extra', seq, { name: seq.name, expected: null, actual: seq, message: `sequence ${qualified(seq)} exists but is not expected (${describeSequence(seq)})` }));
+  }
+}
+
+function ownerText(owner: Sequence['ownedBy']): string {
+  return owner ? `owned by ${qualified({ schema: owner.schema, name: owner.table })}.${owner.column}` : 'owned by none';
+}
+
+export function describeSequence(seq: Sequence): string {
+  return `${seq.type}, start ${seq.start}, increment ${seq.increment}, min ${seq.min}, max ${seq.max}${seq.cycle ? ', cycle' : ''}${seq.ownedBy ? `, ${ownerText(seq.ownedBy)}` : ''}`;
+}
+
+function sequenceDifferences(want: Sequence, have: Sequence): string[] {
+  const out: string[] = [];
+  const fields = ['type', 'start', 'increment', 'min', 'max'] as const;
+  for (const field of fields) if (want[field] !== have[field]) out.push(`has ${field} ${have[field]}, expected ${want[field]}`);
+  if (want.cycle !== have.cycle) out.push(have.cycle ? 'cycles, expected no cycle' : 'does not cycle, expected cycle');
+  if (ownerText(want.ownedBy) !== ownerText(have.ownedBy)) out.push(`is ${ownerText(have.ownedBy)}, expected ${ownerText(want.ownedBy)}`);
+  return out;
+}
+
+/** Extensions are matched by name; the schema always counts, the version only when asked. */
+export function diffExtensions(expected: Extension[], actual: Extension[], versions: boolean, changes: SchemaChange[]): void {
+  const live = byKey(actual, (e) => e.name);
+  const wanted = byKey(expected, (e) => e.name);
+  const owner = (e: Extension) => ({ schema: e.schema, name: e.name });
+  for (const ext of expected) {
+    const found = live.get(ext.name);
+    if (!found) {
+      changes.push(change('extension.missing', owner(ext), { name: ext.name, expected: ext, actual: null, message: `extension ${ext.name} is missing (expected in schema ${ext.schema})` }));
+    } else if (found.schema !== ext.schema) {
+      changes.push(change('extension.missing', owner(ext), { name: ext.name, expected: ext, actual: found, message: `extension ${ext.name} is in schema ${found.schema}, expected ${ext.schema}` }));
+    } else if (versions && found.version !== ext.version) {
+      changes.push(change('extension.version', owner(ext), { name: ext.name, expected: ext.version, actual: found.version, message: `extension ${ext.name} is version ${found.version}, expected ${ext.version}` }));
+    }
+  }
+  for (const ext of actual) {
+    if (!wanted.has(ext.name)) changes.push(change('extension.extra', owner(ext), { name: ext.name, expected: null, actual: ext, message: `extension ${ext.name} exists but is not expected` }));
+  }
+}

@@ -1,0 +1,112 @@
+import type { Extension, Policy, RowSecurity, SchemaFunction, Sequence, Trigger } from '../../core/model.js';
+import { alterTable, qualify, quotePostgresIdentifier as q } from './postgres-ddl.js';
+
+/**
+ * PostgreSQL DDL for the objects beside tables and columns: triggers, row-level security
+ * and policies, functions and procedures, sequences. Shared by the migration planner and
+ * the `check` fixes, like `postgres-ddl.ts`.
+ */
+
+type TableRef = { schema: string; name: string };
+
+/** The trigger as the server printed it, then its state when it is not plain ENABLE. */
+export function createTriggerSql(table: TableRef, trigger: Trigger): string[] {
+  const out = [`${trigger.definition.trim().replace(/;$/, '')};`];
+  if (trigger.enabled && trigger.enabled !== 'origin') out.push(triggerStateSql(table, trigger.name, trigger.enabled));
+  return out;
+}
+
+export function dropTriggerSql(table: TableRef, trigger: { name: string }): string {
+  return `DROP TRIGGER ${q(trigger.name)} ON ${qualify(table.schema, table.name)};`;
+}
+
+/** `ALTER TABLE … ENABLE [ALWAYS | REPLICA] | DISABLE TRIGGER`. */
+export function triggerStateSql(table: TableRef, name: string, state: NonNullable<Trigger['enabled']>): string {
+  const action = state === 'disabled' ? 'DISABLE' : state === 'origin' ? 'ENABLE' : `ENABLE ${state.toUpperCase()}`;
+  return alterTable(table, `${action} TRIGGER ${q(name)}`);
+}
+
+export function rowSecuritySql(table: TableRef, want: RowSecurity, have: RowSecurity = { enabled: false, forced: false }): string[] {
+  const out: string[] = [];
+  if (want.enabled !== have.enabled) out.push(alterTable(table, `${want.enabled ? 'ENABLE' : 'DISABLE'} ROW LEVEL SECURITY`));
+  if (want.forced !== have.forced) out.push(alterTable(table, `${want.forced ? 'FORCE' : 'NO FORCE'} ROW LEVEL SECURITY`));
+  return out;
+}
+
+export function createPolicySql(table: TableRef, policy: Policy): string {
+  const roles = policy.roles.map((role) => (role === 'public' ? 'PUBLIC' : q(role))).join(', ');
+  let sql = `CREATE POLICY ${q(policy.name)} ON ${qualify(table.schema, table.name)} AS ${policy.permissive ? 'PERMISSIVE' : 'RESTRICTIVE'} FOR ${policy.command.toUpperCase()} TO ${roles}`;
+  if (policy.using !== null) sql += ` USING (${policy.using})`;
+  if (policy.withCheck !== null) sql += ` WITH CHECK (${policy.withCheck})`;
+  return `${sql};`;
+}
+
+export function dropPolicySql(table: TableRef, policy: { name: string }): string {
+  return `DROP POLICY ${q(policy.name)} ON ${qualify(table.schema, table.name)};`;
+}
+
+/**
+ * The function as `pg_get_functiondef` printed it (`CREATE OR REPLACE …`). Its body is
+ * validated when it is created (a SQL body against the tables it reads, a PL/pgSQL one
+ * against the row types it declares), so it is created with `check_function_bodies` off,
+ * as `pg_dump` does: it can then come before those tables, as the defaults, checks,
+ * indexes and triggers that call it need. A `BEGIN ATOMIC` body is always parsed.
+ */
+export function createFunctionSql(fn: SchemaFunction): string[] {
+  const create = `${fn.definition.trim().replace(/;$/, '')};`;
+  if (/\bBEGIN\s+ATOMIC\b/i.test(fn.definition)) return [create];
+  return ['SET check_function_bodies = off;', create, 'RESET check_function_bodies;'];
+}
+
+export function dropFunctionSql(fn: SchemaFunction): string {
+  return `DROP ${fn.kind === 'procedure' ? 'PROCEDURE' : 'FUNCTION'} ${qualify(fn.schema, fn.name)}(${fn.arguments});`;
+}
+
+/**
+ * Whether `CREATE OR REPLACE` can take `from` to `to`: PostgreSQL refuses it for another
+ * return type or a function that becomes a procedure.
+ */
+export function replaceableFunction(from: SchemaFunction, to: SchemaFunction): boolean {
+  return from.kind === to.kind && from.returns === to.returns;
+}
+
+function sequenceOptions(seq: Sequence): string {
+  return `AS ${seq.type} INCREMENT BY ${seq.increment} MINVALUE ${seq.min} MAXVALUE ${seq.max} START WITH ${seq.start} ${seq.cycle ? 'CYCLE' : 'NO CYCLE'}`;
+}
+
+function ownedBy(seq: Sequence): string {
+  return seq.ownedBy ? `${qualify(seq.ownedBy.schema, seq.ownedBy.table)}.${q(seq.ownedBy.column)}` : 'NONE';
+}
+
+export function createSequenceSql(seq: Sequence): string[] {
+  const out = [`CREATE SEQUENCE ${qualify(seq.schema, seq.name)} ${sequenceOptions(seq)};`];
+  if (seq.ownedBy) out.push(`ALTER SEQUENCE ${qualify(seq.schema, seq.name)} OWNED BY ${ownedBy(seq)};`);
+  return out;
+}
+
+/** Every property at once: ALTER SEQUENCE accepts them together, so the type and its bounds never conflict. */
+export function alterSequenceSql(seq: Sequence): string {
+  return `ALTER SEQUENCE ${qualify(seq.schema, seq.name)} ${sequenceOptions(seq)} OWNED BY ${ownedBy(seq)};`;
+}
+
+export function dropSequenceSql(seq: { schema: string; name: string }): string {
+  return `DROP SEQUENCE ${qualify(seq.schema, seq.name)};`;
+}
+
+/** The version is pinned only when versions are compared (`extensionVersions`). */
+export function createExtensionSql(ext: Extension, withVersion = false): string {
+  return `CREATE EXTENSION IF NOT EXISTS ${q(ext.name)} WITH SCHEMA ${q(ext.schema)}${withVersion ? ` VERSION ${quoteLiteralText(ext.version)}` : ''};`;
+}
+
+export function alterExtensionSql(ext: Extension, have: Extension): string[] {
+  if (have.schema !== ext.schema) return [`ALTER EXTENSION ${q(ext.name)} SET SCHEMA ${q(ext.schema)};`];
+  return [`ALTER EXTENSION ${q(ext.name)} UPDATE TO ${quoteLiteralText(ext.version)};`];
+}
+
+export function dropExtensionSql(ext: { name: string }): string {
+  return `DROP EXTENSION ${q(ext.name)};`;
+}
+
+function quoteLiteralText(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}

@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import type { Database } from '../dialects/database.js';
 import { getDialect } from '../dialects/index.js';
-import { compareVersions, type Migration } from './migration-folder.js';
+import { compareVersions, type Migration, upChecksumMatches } from './migration-folder.js';
 import type { MigrationProblem } from './migration-result.js';
 import type { HistoryRow } from './migration-store.js';
 import { migrationStoreFor } from './stores/index.js';
@@ -13,7 +13,7 @@ export interface VerifyOptions {
 
 /**
  * Compares the migrations folder with the history of `db`: an applied migration whose
- * up.sql changed, a version in the history with no file, a pending migration older than
+ * up.sql (or, reported separately, down.sql) changed, a version in the history with no file, a pending migration older than
  * the last applied one. An empty list means `migrate up` may run.
  *
  * @example
@@ -40,16 +40,29 @@ export function findMigrationProblems(history: HistoryRow[], migrations: Migrati
         message: `${row.version}_${row.name} is applied (in lockstep_migrations) but not in the migrations folder`,
         hint: 'Restore the migration from version control; if it was removed on purpose, revert it first with migrate down, or delete its row from lockstep_migrations.',
       });
-    } else if (migration.checksum !== row.checksum) {
-      const file = displayPath(migration.upPath);
-      problems.push({
-        kind: 'checksum-mismatch',
-        version: row.version,
-        name: row.name,
-        file,
-        message: `${file} was edited after it was applied (checksum ${short(row.checksum)} in lockstep_migrations, ${short(migration.checksum)} on disk)`,
-        hint: `Restore ${file} as it was applied (see git log -p ${file}) and put the change in a new migration.`,
-      });
+    } else {
+      if (!upChecksumMatches(migration, row.checksum)) {
+        const file = displayPath(migration.upPath);
+        problems.push({
+          kind: 'checksum-mismatch',
+          version: row.version,
+          name: row.name,
+          file,
+          message: `${file} was edited after it was applied (checksum ${short(row.checksum)} in lockstep_migrations, ${short(migration.checksum)} on disk)`,
+          hint: `Restore ${file} as it was applied (see git log -p ${file}) and put the change in a new migration; if the edit is intentional (a comment, a fix that changes nothing applied), accept it with lockstep migrate repair.`,
+        });
+      }
+      if (downChanged(migration, row)) {
+        const file = displayPath(migration.downPath!);
+        problems.push({
+          kind: 'down-checksum-mismatch',
+          version: row.version,
+          name: row.name,
+          file,
+          message: `${file} was edited after its migration was applied (checksum ${short(row.downChecksum!)} in lockstep_migrations, ${short(migration.downChecksum!)} on disk)`,
+          hint: `Restore ${file} as it was (see git log -p ${file}), or accept the edit with lockstep migrate repair.`,
+        });
+      }
     }
   }
   const lastApplied = history.map((h) => h.version).sort(compareVersions).at(-1);
@@ -68,6 +81,14 @@ export function findMigrationProblems(history: HistoryRow[], migrations: Migrati
     }
   }
   return problems;
+}
+
+/**
+ * down.sql differs from the one recorded when the migration was applied. Not compared when
+ * either side has none: a row from before lockstep recorded it, or a down.sql written later.
+ */
+export function downChanged(migration: Migration, row: HistoryRow): boolean {
+  return row.downChecksum !== null && migration.downChecksum !== null && row.downChecksum !== migration.downChecksum;
 }
 
 /** A path relative to the working directory when it is inside it. */

@@ -1,8 +1,9 @@
 /**
  * `lockstep check` as a library call: the live database against the expected schema
- * (`schema.sql` when configured, else the replay of the migrations folder) and, when both
- * are configured, `schema.sql` against the replay ("the schema changed but no migration
- * was written").
+ * (`schema.sql` when configured, or any source given as the schema: a snapshot `.json`, a
+ * database URL; else the replay of the migrations folder) and, when a schema file and
+ * migrations are both configured, `schema.sql` against the replay ("the schema changed but
+ * no migration was written").
  */
 import type { LockstepConfig } from '../core/config.js';
 import { parseConnectionUrl } from '../dialects/connection-url.js';
@@ -12,6 +13,7 @@ import { LockstepError } from '../core/errors.js';
 import { readMigrationsFolder } from '../migrations/migration-folder.js';
 import { displayPath } from '../sources/display-path.js';
 import { introspectUrl } from '../sources/live-source.js';
+import { loadSource, type SourceKind, sourceKind } from '../sources/load-source.js';
 import { replayMigrations } from '../sources/migrations-source.js';
 import { loadSchemaFile } from '../sources/schema-file-source.js';
 import { diffSchemas } from '../core/diff-schemas.js';
@@ -23,7 +25,7 @@ export interface CheckOptions {
   /** Resolved configuration (url, devUrl, schema, migrations); explicit fields below win. */
   config?: Pick<LockstepConfig, 'url' | 'devUrl' | 'schema' | 'migrations'>;
   url?: string;
-  /** Declarative schema file. */
+  /** The expected schema: a declarative `.sql` file, a snapshot `.json` or a database URL. */
   schema?: string;
   /** Migrations folder. */
   migrations?: string;
@@ -68,13 +70,16 @@ export async function checkSchema(options: CheckOptions): Promise<CheckReport> {
   // independent and read at once, but failures are reported in a fixed order (schema
   // file, then migrations) so the same mistake always gives the same message.
   const actual = await introspectUrl(url);
+  const schemaKind = schemaFile ? expectedKind(schemaFile) : undefined;
+  // A snapshot or a database is the whole expectation: the migrations are not replayed against it.
+  const replay = migrationsDir && (schemaKind === undefined || schemaKind === 'schema-file');
   const [declared, replayed] = await Promise.allSettled([
-    schemaFile ? loadSchemaFile(dialect, schemaFile, scratch) : Promise.resolve(undefined),
-    migrationsDir ? replayMigrations(dialect, readMigrationsFolder(migrationsDir), scratch) : Promise.resolve(undefined),
+    schemaFile ? loadExpected(dialect, schemaFile, schemaKind, devUrl) : Promise.resolve(undefined),
+    replay ? replayMigrations(dialect, readMigrationsFolder(migrationsDir), scratch) : Promise.resolve(undefined),
   ]);
   if (declared.status === 'rejected') throw declared.reason;
   if (replayed.status === 'rejected') throw replayed.reason;
-  const fromFile = declared.value;
+  const fromFile = declared.value?.schema;
   const fromMigrations = replayed.value;
   const expected = (fromFile ?? fromMigrations)!;
 
@@ -82,7 +87,7 @@ export async function checkSchema(options: CheckOptions): Promise<CheckReport> {
   const report: CheckReport = {
     ok: changes.length === 0,
     dialect: dialect.name,
-    expected: { source: displayPath((schemaFile ?? migrationsDir)!) },
+    expected: { source: declared.value?.source ?? displayPath(migrationsDir!) },
     actual: { source: actual.source, ...(actual.note ? { note: actual.note } : {}) },
     changes,
   };
@@ -91,6 +96,27 @@ export async function checkSchema(options: CheckOptions): Promise<CheckReport> {
     report.ok &&= report.unmigrated.length === 0;
   }
   return report;
+}
+
+/** The kind of the expected-schema source; a path of no known kind is read as a SQL file (its own errors). */
+function expectedKind(spec: string): SourceKind {
+  try {
+    return sourceKind(spec);
+  } catch {
+    return 'schema-file';
+  }
+}
+
+/** The expected schema from a SQL file, or through `loadSource` from a snapshot, a URL or a folder. */
+async function loadExpected(dialect: Dialect, spec: string, kind: SourceKind | undefined, devUrl: string | undefined): Promise<{ schema: Schema; source: string }> {
+  if (kind === 'schema-file') return { schema: await loadSchemaFile(dialect, spec, devUrl ? { devUrl } : {}), source: displayPath(spec) };
+  const loaded = await loadSource(spec, { dialect: dialect.name, ...(devUrl ? { devUrl } : {}) });
+  if (loaded.dialect !== dialect.name) {
+    throw new LockstepError(`cannot check a ${dialect.name} database against ${loaded.source}, a ${loaded.dialect} schema`, {
+      hint: 'Give --schema a source of the same dialect as the database (--url).',
+    });
+  }
+  return { schema: loaded.schema, source: loaded.source };
 }
 
 /**

@@ -19,7 +19,10 @@ export interface LockstepConfig {
   /** Where `url` came from, for messages: 'flag' | 'env' | 'config' | 'default'. */
   urlSource: 'flag' | 'env' | 'config' | 'default';
   devUrl: string | undefined;
-  /** Declarative schema file, if configured or `schema.sql` exists in root. */
+  /**
+   * The expected schema, if configured or `schema.sql` exists in root: usually a `.sql`
+   * file, else a snapshot `.json`, a migrations folder, or a database URL (kept a URL).
+   */
   schema: string | undefined;
   /** Migrations folder, if configured or `migrations/` exists in root. */
   migrations: string | undefined;
@@ -81,7 +84,7 @@ export function loadConfig(overrides: ConfigOverrides = {}): LockstepConfig {
     url,
     urlSource,
     devUrl: overrides.devUrl ?? env.LOCKSTEP_DEV_URL ?? (typeof raw.devUrl === 'string' ? raw.devUrl : undefined),
-    schema: pathSetting(overrides.schema, 'schema', 'schema.sql'),
+    schema: schemaSetting(overrides.schema, raw.schema, cwd, root) ?? pathSetting(overrides.schema, 'schema', 'schema.sql'),
     migrations: pathSetting(overrides.migrations, 'migrations', 'migrations'),
     src: pathSetting(overrides.src, 'src', undefined) ?? resolve(root, 'src'),
     raw,
@@ -112,6 +115,13 @@ function readConfigFile(file: string): Record<string, unknown> {
     });
   }
   return parsed as Record<string, unknown>;
+}
+
+/** A schema given as a database URL stays a URL (a relative `sqlite:` path made absolute); undefined for a path. */
+function schemaSetting(flag: string | undefined, configured: unknown, cwd: string, root: string): string | undefined {
+  const isUrl = (value: unknown): value is string => typeof value === 'string' && /^(postgres(ql)?:\/\/|sqlite:)/i.test(value.trim());
+  if (flag) return isUrl(flag) ? resolveSqlitePath(flag, cwd) : undefined;
+  return isUrl(configured) ? resolveSqlitePath(configured, root) : undefined;
 }
 
 /** Makes a relative `sqlite:` path absolute against `base`, so commands agree whatever their cwd. */

@@ -14,6 +14,8 @@ export interface JobStoreTarget {
   maxConnections?: number;
   /** Reported to PostgreSQL as application_name (so connections can be counted). */
   applicationName?: string;
+  /** SQLite: refuse a missing database file instead of creating it (commands that only read). */
+  mustExist?: boolean;
 }
 
 export interface OpenedJobStore {
@@ -32,7 +34,7 @@ export async function openJobStore(target: JobStoreTarget): Promise<OpenedJobSto
   }
   const url = target.url ? parseConnectionUrl(target.url) : undefined;
   const maxConnections = target.maxConnections ?? DEFAULT_POOL_SIZE;
-  const db = target.db ?? (await connect(target.url!, { maxConnections, applicationName: target.applicationName }));
+  const db = target.db ?? (await connect(target.url!, { maxConnections, applicationName: target.applicationName, mustExist: target.mustExist }));
   const store = createJobStore(db, { url, maxConnections, applicationName: target.applicationName });
   return {
     store,

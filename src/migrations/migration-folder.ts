@@ -42,6 +42,11 @@ export interface Migration {
    * diesel's timestamp without its dashes, or Flyway's dotted version (`1.1`).
    */
   version: string;
+  /**
+   * The version an earlier lockstep stored for this migration, when it differs: Flyway's
+   * `V1.1__x.sql` was stored as `11`. `migrate repair` renames such history rows.
+   */
+  legacyVersion: string | null;
   name: string;
   /** Path of the up script. */
   upPath: string;
@@ -98,7 +103,7 @@ export function readMigrationsFolder(dir: string): Migration[] {
       hint: 'Create it, or point --migrations (or "migrations" in lockstep.config.json) at the right folder.',
     });
   }
-  const byVersion = new Map<string, { name: string; up?: string; down?: string; noTransaction?: boolean }>();
+  const byVersion = new Map<string, { name: string; up?: string; down?: string; noTransaction?: boolean; legacyVersion?: string }>();
   const claim = (version: string, name: string, kind: 'up' | 'down', path: string) => {
     const entry = byVersion.get(version) ?? { name };
     if (entry[kind]) {
@@ -136,7 +141,10 @@ export function readMigrationsFolder(dir: string): Migration[] {
     if (/\.md$/i.test(entry)) continue;
     const flyway = FLYWAY.exec(entry);
     if (flyway) {
-      claim(flyway[2].replace(/_/g, '.'), flyway[3], flyway[1] === 'V' ? 'up' : 'down', path);
+      const version = flyway[2].replace(/_/g, '.');
+      const claimed = claim(version, flyway[3], flyway[1] === 'V' ? 'up' : 'down', path);
+      const legacy = flyway[2].replace(/[._]/g, '');
+      if (legacy !== version) claimed.legacyVersion = legacy;
       continue;
     }
     const plain = PLAIN.exec(entry);
@@ -162,6 +170,7 @@ export function readMigrationsFolder(dir: string): Migration[] {
     const downDirectives = down === null ? { noTransaction: false, foreignKeysOff: false } : readDirectives(down);
     migrations.push({
       version,
+      legacyVersion: entry.legacyVersion ?? null,
       name: entry.name,
       upPath: entry.up,
       downPath: entry.down ?? null,

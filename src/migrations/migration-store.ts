@@ -114,11 +114,17 @@ export const HISTORY_SQL = {
   delete: `delete from "${HISTORY_TABLE}" where version = $1`,
   exists: `select 1 as applied from "${HISTORY_TABLE}" where version = $1`,
   repair: `update "${HISTORY_TABLE}" set checksum = $2, down_checksum = $3, repaired_at = $4, repaired_by = $5 where version = $1`,
+  renameVersion: `update "${HISTORY_TABLE}" set version = $2, repaired_at = $3, repaired_by = $4 where version = $1`,
 } as const;
 
 /** Records an applied migration in the history table (inside the migration's transaction). */
 export async function recordApplied(conn: Queryable, row: Omit<HistoryRow, 'repairedAt' | 'repairedBy'>): Promise<void> {
   await conn.query(HISTORY_SQL.insert, [row.version, row.name, row.checksum, row.downChecksum, row.appliedAt, row.durationMs, row.appliedBy]);
+}
+
+/** Renames a history row's version (`migrate repair` of a version an earlier lockstep stored differently). */
+export async function recordRenamed(conn: Queryable, from: string, to: string, repairedAt: string, repairedBy: string): Promise<void> {
+  await conn.query(HISTORY_SQL.renameVersion, [from, to, repairedAt, repairedBy]);
 }
 
 /** Accepts the current checksums of an applied migration (`migrate repair`), recording who and when. */

@@ -1,19 +1,24 @@
 import type { Database } from '../dialects/database.js';
 import { processIdentity } from './apply-migration.js';
 import { type Migration, upChecksumMatches } from './migration-folder.js';
-import { type HistoryRow, recordRepaired } from './migration-store.js';
+import { type HistoryRow, recordRenamed, recordRepaired } from './migration-store.js';
 import { migrationStoreFor } from './stores/index.js';
-import { displayPath, downChanged } from './verify-migrations.js';
+import { displayPath, downChanged, legacyMatch } from './verify-migrations.js';
 
-/** One edit `migrate repair` accepts: a script whose checksum differs from the history's. */
+/**
+ * One change `migrate repair` accepts: an up or down script whose checksum differs from
+ * the history's, or (`version`) a history row an earlier lockstep stored under another
+ * version (Flyway's `V1.1` as `11`), renamed to the current one.
+ */
 export interface RepairEntry {
+  /** The migration's current version. */
   version: string;
   name: string;
-  script: 'up' | 'down';
+  script: 'up' | 'down' | 'version';
   file: string;
-  /** The checksum in lockstep_migrations. */
+  /** What lockstep_migrations holds: a checksum, or for `version` the old version. */
   recorded: string;
-  /** The checksum of the file on disk, which the history will hold after the repair. */
+  /** What it will hold after the repair: the file's checksum, or the current version. */
   current: string;
 }
 
@@ -74,9 +79,12 @@ export async function repairMigrations(db: Database, migrations: Migration[], op
       const edits = editsOf(rows, migrations).filter((e) => confirmed.has(key(e)));
       const repairedAt = new Date().toISOString();
       const byVersion = new Map(migrations.map((m) => [m.version, m]));
-      const history = new Map(rows.map((h) => [h.version, h]));
+      const history = new Map(effectiveHistory(rows, migrations).map((h) => [h.version, h]));
       await session.transaction(async (conn) => {
-        for (const version of new Set(edits.map((e) => e.version))) {
+        for (const e of edits) {
+          if (e.script === 'version') await recordRenamed(conn, e.recorded, e.current, repairedAt, processIdentity);
+        }
+        for (const version of new Set(edits.filter((e) => e.script !== 'version').map((e) => e.version))) {
           const migration = byVersion.get(version)!;
           const row = history.get(version)!;
           const accepts = (script: 'up' | 'down') => edits.some((e) => e.version === version && e.script === script);
@@ -95,10 +103,29 @@ export async function repairMigrations(db: Database, migrations: Migration[], op
   );
 }
 
+/** The history with rows of legacy versions under their current version. */
+function effectiveHistory(history: HistoryRow[], migrations: Migration[]): HistoryRow[] {
+  const known = new Set(migrations.map((m) => m.version));
+  const applied = new Set(history.map((h) => h.version));
+  return history.map((row) => {
+    if (known.has(row.version)) return row;
+    const renamed = legacyMatch(row, migrations, applied);
+    if (!renamed) return row;
+    applied.add(renamed.version);
+    return { ...row, version: renamed.version };
+  });
+}
+
 function editsOf(history: HistoryRow[], migrations: Migration[]): RepairEntry[] {
   const byVersion = new Map(migrations.map((m) => [m.version, m]));
   const edits: RepairEntry[] = [];
-  for (const row of history) {
+  const effective = effectiveHistory(history, migrations);
+  history.forEach((row, i) => {
+    if (effective[i].version === row.version) return;
+    const migration = byVersion.get(effective[i].version)!;
+    edits.push({ version: migration.version, name: migration.name, script: 'version', file: displayPath(migration.upPath), recorded: row.version, current: migration.version });
+  });
+  for (const row of effective) {
     const migration = byVersion.get(row.version);
     if (!migration) continue;
     const base = { version: row.version, name: migration.name };

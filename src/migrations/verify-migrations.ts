@@ -30,9 +30,23 @@ export function findMigrationProblems(history: HistoryRow[], migrations: Migrati
   const problems: MigrationProblem[] = [];
   const byVersion = new Map(migrations.map((m) => [m.version, m]));
   const applied = new Set(history.map((h) => h.version));
+  const renamedRows = new Set<string>();
   for (const row of history) {
     const migration = byVersion.get(row.version);
-    if (!migration) {
+    const renamed = migration ? undefined : legacyMatch(row, migrations, applied);
+    if (renamed) {
+      const file = displayPath(renamed.upPath);
+      applied.add(renamed.version);
+      renamedRows.add(row.version);
+      problems.push({
+        kind: 'legacy-version',
+        version: row.version,
+        name: row.name,
+        file,
+        message: `${file} is applied, but an earlier lockstep recorded it in lockstep_migrations as version ${row.version} (now ${renamed.version})`,
+        hint: 'Run lockstep migrate repair to rename the history row (nothing is applied again).',
+      });
+    } else if (!migration) {
       problems.push({
         kind: 'missing-file',
         version: row.version,
@@ -65,7 +79,7 @@ export function findMigrationProblems(history: HistoryRow[], migrations: Migrati
       }
     }
   }
-  const lastApplied = history.map((h) => h.version).sort(compareVersions).at(-1);
+  const lastApplied = [...applied].filter((v) => !renamedRows.has(v)).sort(compareVersions).at(-1);
   if (!options.allowOutOfOrder && lastApplied !== undefined) {
     for (const migration of migrations) {
       if (applied.has(migration.version) || compareVersions(migration.version, lastApplied) >= 0) continue;
@@ -81,6 +95,14 @@ export function findMigrationProblems(history: HistoryRow[], migrations: Migrati
     }
   }
   return problems;
+}
+
+/**
+ * The migration a history row without a file stands for, when an earlier lockstep stored
+ * its version differently (Flyway's `V1.1` as `11`) and the current version is not applied.
+ */
+export function legacyMatch(row: HistoryRow, migrations: Migration[], applied: Set<string>): Migration | undefined {
+  return migrations.find((m) => m.legacyVersion === row.version && !applied.has(m.version));
 }
 
 /**

@@ -132,3 +132,39 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+for (const dialect of DIALECTS) {
+  test(`a Flyway V1.1 row an earlier lockstep stored as version 11 is named, blocks migrate up, and repair renames it (${dialect})`, async () => {
+    const t = await createTestDatabase(dialect);
+    const project = makeProject({
+      'migrations/V1__users.sql': 'create table users (id integer primary key);\n',
+      'migrations/V1.1__posts.sql': 'create table posts (id integer primary key);\n',
+    });
+    const dir = join(project.dir, 'migrations');
+    try {
+      await t.db.exec(OLD_HISTORY(dialect));
+      for (const [version, name, file] of [['1', 'users', 'V1__users.sql'], ['11', 'posts', 'V1.1__posts.sql']]) {
+        const script = readMigrationsFolder(dir).find((m) => m.upPath.endsWith(file))!.up;
+        await t.db.exec(script);
+        await t.db.query('insert into "lockstep_migrations" (version, name, checksum, applied_at, duration_ms, applied_by) values ($1, $2, $3, $4, 1, $5)', [version, name, sha(script), new Date().toISOString(), 'old@host']);
+      }
+      const problems = await verifyMigrations(t.db, readMigrationsFolder(dir));
+      assert.deepEqual(problems.map((p) => [p.kind, p.version]), [['legacy-version', '11']]);
+      assert.match(problems[0].message, /V1\.1__posts\.sql .*version 11.*now 1\.1/);
+      assert.match(problems[0].hint, /lockstep migrate repair/);
+      const up = await migrateUp(t.db, readMigrationsFolder(dir));
+      assert.equal(up.ok, false);
+      assert.deepEqual(up.results, [], 'V1.1 is not applied a second time');
+
+      const repaired = await repairMigrations(t.db, readMigrationsFolder(dir));
+      assert.deepEqual(repaired.repaired.map((e) => [e.script, e.recorded, e.current]), [['version', '11', '1.1']]);
+      assert.deepEqual(await verifyMigrations(t.db, readMigrationsFolder(dir)), []);
+      const status = await migrationStatus(t.db, readMigrationsFolder(dir));
+      assert.deepEqual(status.migrations.map((m) => [m.version, m.state, m.checksum]), [['1', 'applied', 'ok'], ['1.1', 'applied', 'ok']]);
+      assert.equal((await migrateUp(t.db, readMigrationsFolder(dir))).ok, true);
+    } finally {
+      project.dispose();
+      await t.dispose();
+    }
+  });
+}

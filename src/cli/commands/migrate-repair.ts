@@ -7,7 +7,7 @@ import { openMigrations } from './migrate-common.js';
 
 export const migrateRepairCommand: Command = {
   name: 'migrate repair',
-  summary: 'accept intentional edits of applied migrations (up.sql or down.sql): record their new checksums in the history',
+  summary: 'accept intentional edits of applied migrations (up.sql or down.sql) and old version strings: update the history, run nothing',
   options: {
     yes: { type: 'boolean', short: 'y', description: 'accept every edit without asking (required when not on a terminal)' },
     json: { type: 'boolean', description: 'print JSON' },
@@ -22,7 +22,7 @@ export const migrateRepairCommand: Command = {
           if (!json) printPlan(ctx, plan, style);
           if (args.values.yes) return true;
           if (process.stdin.isTTY && ctx.stderr.isTTY) return askOnTerminal(plan.length);
-          throw new LockstepError(`migrate repair would accept ${plan.length} edit${plan.length === 1 ? '' : 's'} of applied migrations, and was not confirmed`, {
+          throw new LockstepError(`migrate repair would accept ${plan.length} change${plan.length === 1 ? '' : 's'} to applied migrations, and was not confirmed`, {
             hint: 'Check each edit changes nothing already applied (git diff), then run lockstep migrate repair --yes (or run it on a terminal to confirm).',
           });
         },
@@ -39,7 +39,7 @@ export const migrateRepairCommand: Command = {
         ctx.stdout.write(`nothing to repair: every applied migration of ${db.displayUrl} matches its files\n`);
         return 0;
       }
-      ctx.stdout.write(`${style.green('repaired')} ${outcome.repaired.length} checksum${outcome.repaired.length === 1 ? '' : 's'} in lockstep_migrations (${outcome.repairedBy}, ${outcome.repairedAt})\n`);
+      ctx.stdout.write(`${style.green('repaired')} ${outcome.repaired.length} change${outcome.repaired.length === 1 ? '' : 's'} in lockstep_migrations (${outcome.repairedBy}, ${outcome.repairedAt})\n`);
       return 0;
     } finally {
       await db.close();
@@ -48,14 +48,17 @@ export const migrateRepairCommand: Command = {
 };
 
 function printPlan(ctx: CommandContext, plan: RepairEntry[], style: ReturnType<typeof createStyle>): void {
-  ctx.stdout.write(`${plan.length} applied migration script${plan.length === 1 ? ' was' : 's were'} edited:\n`);
-  for (const e of plan) ctx.stdout.write(`  ${e.file}  ${style.dim(`${e.recorded.slice(0, 12)} → ${e.current.slice(0, 12)}`)}\n`);
+  ctx.stdout.write(`${plan.length} change${plan.length === 1 ? '' : 's'} to applied migrations to accept:\n`);
+  for (const e of plan) {
+    const change = e.script === 'version' ? `recorded as version ${e.recorded}, now ${e.current}` : `${e.script === 'up' ? 'edited' : 'down.sql edited'}, checksum ${e.recorded.slice(0, 12)} → ${e.current.slice(0, 12)}`;
+    ctx.stdout.write(`  ${e.file}  ${style.dim(change)}\n`);
+  }
 }
 
 async function askOnTerminal(count: number): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const answer = await rl.question(`Accept ${count === 1 ? 'this edit' : `these ${count} edits`} as applied (the database is not changed)? [y/N] `);
+    const answer = await rl.question(`Accept ${count === 1 ? 'this change' : `these ${count} changes`} in lockstep_migrations (no migration runs)? [y/N] `);
     return /^y(es)?$/i.test(answer.trim());
   } finally {
     rl.close();

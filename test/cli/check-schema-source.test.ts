@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { formatSnapshot } from '../../src/core/snapshot.js';
 import { getDialect } from '../../src/dialects/index.js';
 import { runCli } from '../helpers/cli.js';
-import { createTestDatabase, DIALECTS, urlWithPassword } from '../helpers/databases.js';
+import { createTestDatabase, DIALECTS, testPgUrl, urlWithPassword } from '../helpers/databases.js';
 
 // The README promises `check` takes a URL or a snapshot as the expected schema.
 for (const dialect of DIALECTS) {
@@ -31,7 +31,7 @@ for (const dialect of DIALECTS) {
           runCli(['check', '--url', live.url, '--schema', expectedUrl, '--json'], { cwd: dir, timeoutMs: 400_000 }),
           runCli(['check', '--url', live.url, '--schema', 'expected.json'], { cwd: dir, timeoutMs: 400_000 }),
           runCli(['check', '--url', expected.url, '--schema', snapshot], { cwd: dir, timeoutMs: 400_000 }),
-          runCli(['check', '--url', dialect === 'sqlite' ? 'postgres://nobody@127.0.0.1:1/none' : 'sqlite::memory:', '--schema', 'expected.json'], { cwd: dir, timeoutMs: 400_000 }),
+          runCli(['check', '--url', dialect === 'sqlite' ? testPgUrl() : 'sqlite::memory:', '--schema', 'expected.json'], { cwd: dir, timeoutMs: 400_000 }),
         ]);
 
         assert.equal(byUrl.code, 1, byUrl.stdout + byUrl.stderr);

@@ -72,7 +72,7 @@ export async function checkSchema(options: CheckOptions): Promise<CheckReport> {
   const actual = await introspectUrl(url);
   const schemaKind = schemaFile ? expectedKind(schemaFile) : undefined;
   // A snapshot or a database is the whole expectation: the migrations are not replayed against it.
-  const replay = migrationsDir && (schemaKind === undefined || schemaKind === 'schema-file');
+  const replay = migrationsDir && schemaKind !== 'url' && schemaKind !== 'snapshot';
   const [declared, replayed] = await Promise.allSettled([
     schemaFile ? loadExpected(dialect, schemaFile, schemaKind, devUrl) : Promise.resolve(undefined),
     replay ? replayMigrations(dialect, readMigrationsFolder(migrationsDir), scratch) : Promise.resolve(undefined),

@@ -48,6 +48,8 @@ export {
   verifyMigrations,
   findMigrationProblems,
   readMigrationsFolder,
+  planRepair,
+  repairMigrations,
 } from './migrations/migrator.js';
 export type {
   Migration,
@@ -59,6 +61,9 @@ export type {
   MigrationStatusEntry,
   MigrateUpOptions,
   MigrateDownOptions,
+  RepairEntry,
+  RepairOptions,
+  RepairOutcome,
 } from './migrations/migrator.js';
 export { generateMigration } from './migrations/generate.js';
 export type { GenerateOptions, GenerateResult } from './migrations/generate.js';

@@ -1,10 +1,11 @@
 /**
  * `lockstep check` as a library call: the live database against the expected schema
- * (`schema.sql` or the ORM models when configured, else the replay of the migrations
- * folder) and, when both are configured, the expected schema against the replay ("the
- * schema changed but no migration was written"). With models and migrations it is a
- * three-way check: the live database is also compared with the migrations (behind or
- * ahead of them). Model integrity problems are reported before any comparison.
+ * (`schema.sql` or the ORM models when configured, or any source given as the schema: a
+ * snapshot `.json`, a database URL; else the replay of the migrations folder) and, when
+ * both are configured, the expected schema against the replay ("the schema changed but no
+ * migration was written"). With models and migrations it is a three-way check: the live
+ * database is also compared with the migrations (behind or ahead of them). Model
+ * integrity problems are reported before any comparison.
  */
 import { existsSync } from 'node:fs';
 import type { LockstepConfig } from '../core/config.js';
@@ -16,7 +17,7 @@ import { compareVersions, type Migration, readMigrationsFolder } from '../migrat
 import { migrationStoreFor } from '../migrations/stores/index.js';
 import { displayPath } from '../sources/display-path.js';
 import { introspectUrl } from '../sources/live-source.js';
-import { type SchemaKind, sourceKind } from '../sources/load-source.js';
+import { loadSource, type SchemaKind, type SourceKind, sourceKind } from '../sources/load-source.js';
 import { replayMigrations } from '../sources/migrations-source.js';
 import { loadModels } from '../sources/models/index.js';
 import type { LoadedModels, ModelIssue, ModelLocation } from '../sources/models/model-source.js';
@@ -31,7 +32,7 @@ export interface CheckOptions {
   /** Resolved configuration (url, devUrl, schema, migrations); explicit fields below win. */
   config?: Pick<LockstepConfig, 'url' | 'devUrl' | 'schema' | 'migrations'> & Partial<Pick<LockstepConfig, 'root' | 'schemaKind'>>;
   url?: string;
-  /** Declarative schema file or ORM models (schema.prisma, a Drizzle schema, a TypeORM DataSource). */
+  /** The expected schema: a `.sql` file, ORM models (schema.prisma, a Drizzle schema, a TypeORM DataSource), a snapshot `.json` or a database URL. */
   schema?: string;
   /** How to read `schema` (default: detected from the file). */
   schemaKind?: SchemaKind;
@@ -97,13 +98,16 @@ export async function checkSchema(options: CheckOptions): Promise<CheckReport> {
   // independent and read at once, but failures are reported in a fixed order (schema
   // file, then migrations) so the same mistake always gives the same message.
   const actual = await introspectUrl(url);
+  const schemaKind = schemaFile ? expectedKind(schemaFile) : undefined;
+  // A snapshot or a database is the whole expectation: the migrations are not replayed against it.
+  const replay = migrationsDir && schemaKind !== 'url' && schemaKind !== 'snapshot';
   const [declared, replayed] = await Promise.allSettled([
-    schemaFile ? loadSchemaFile(dialect, schemaFile, scratch) : Promise.resolve(undefined),
-    migrationsDir ? replayMigrations(dialect, readMigrationsFolder(migrationsDir), scratch) : Promise.resolve(undefined),
+    schemaFile ? loadExpected(dialect, schemaFile, schemaKind, devUrl) : Promise.resolve(undefined),
+    replay ? replayMigrations(dialect, readMigrationsFolder(migrationsDir), scratch) : Promise.resolve(undefined),
   ]);
   if (declared.status === 'rejected') throw declared.reason;
   if (replayed.status === 'rejected') throw replayed.reason;
-  const fromFile = declared.value;
+  const fromFile = declared.value?.schema;
   const fromMigrations = replayed.value;
   const expected = (fromFile ?? fromMigrations)!;
 
@@ -111,7 +115,7 @@ export async function checkSchema(options: CheckOptions): Promise<CheckReport> {
   const report: CheckReport = {
     ok: changes.length === 0,
     dialect: dialect.name,
-    expected: { source: displayPath((schemaFile ?? migrationsDir)!) },
+    expected: { source: declared.value?.source ?? displayPath(migrationsDir!) },
     actual: { source: actual.source, ...(actual.note ? { note: actual.note } : {}) },
     changes,
   };
@@ -120,6 +124,27 @@ export async function checkSchema(options: CheckOptions): Promise<CheckReport> {
     report.ok &&= report.unmigrated.length === 0;
   }
   return report;
+}
+
+/** The kind of the expected-schema source; a path of no known kind is read as a SQL file (its own errors). */
+function expectedKind(spec: string): SourceKind {
+  try {
+    return sourceKind(spec);
+  } catch {
+    return 'schema-file';
+  }
+}
+
+/** The expected schema from a SQL file, or through `loadSource` from a snapshot, a URL or a folder. */
+async function loadExpected(dialect: Dialect, spec: string, kind: SourceKind | undefined, devUrl: string | undefined): Promise<{ schema: Schema; source: string }> {
+  if (kind === 'schema-file') return { schema: await loadSchemaFile(dialect, spec, devUrl ? { devUrl } : {}), source: displayPath(spec) };
+  const loaded = await loadSource(spec, { dialect: dialect.name, ...(devUrl ? { devUrl } : {}) });
+  if (loaded.dialect !== dialect.name) {
+    throw new LockstepError(`cannot check a ${dialect.name} database against ${loaded.source}, a ${loaded.dialect} schema`, {
+      hint: 'Give --schema a source of the same dialect as the database (--url).',
+    });
+  }
+  return { schema: loaded.schema, source: loaded.source };
 }
 
 /**

@@ -21,8 +21,9 @@ export interface LockstepConfig {
   urlSource: 'flag' | 'env' | 'config' | 'default';
   devUrl: string | undefined;
   /**
-   * Expected schema, if configured or `schema.sql` exists in root: a `.sql` file or the
-   * code's own ORM models (`schema.prisma`, a Drizzle schema module, a TypeORM DataSource).
+   * The expected schema, if configured or `schema.sql` exists in root: a `.sql` file, the
+   * code's own ORM models (`schema.prisma`, a Drizzle schema module, a TypeORM DataSource),
+   * a snapshot `.json`, a migrations folder, or a database URL (kept a URL).
    */
   schema: string | undefined;
   /** How to read `schema` (`--schema-kind`, `schemaKind`); undefined: detected from the file. */
@@ -100,7 +101,7 @@ export function loadConfig(overrides: ConfigOverrides = {}): LockstepConfig {
     url,
     urlSource,
     devUrl: overrides.devUrl ?? env.LOCKSTEP_DEV_URL ?? (typeof raw.devUrl === 'string' ? raw.devUrl : undefined),
-    schema: pathSetting(overrides.schema, 'schema', 'schema.sql'),
+    schema: schemaSetting(overrides.schema, raw.schema, cwd, root) ?? pathSetting(overrides.schema, 'schema', 'schema.sql'),
     schemaKind: schemaKindSetting(overrides.schemaKind, raw.schemaKind, configFile),
     migrations: pathSetting(overrides.migrations, 'migrations', 'migrations'),
     src: pathSetting(overrides.src, 'src', undefined) ?? resolve(root, 'src'),
@@ -144,6 +145,13 @@ function readConfigFile(file: string): Record<string, unknown> {
     });
   }
   return parsed as Record<string, unknown>;
+}
+
+/** A schema given as a database URL stays a URL (a relative `sqlite:` path made absolute); undefined for a path. */
+function schemaSetting(flag: string | undefined, configured: unknown, cwd: string, root: string): string | undefined {
+  const isUrl = (value: unknown): value is string => typeof value === 'string' && /^(postgres(ql)?:\/\/|sqlite:)/i.test(value.trim());
+  if (flag) return isUrl(flag) ? resolveSqlitePath(flag, cwd) : undefined;
+  return isUrl(configured) ? resolveSqlitePath(configured, root) : undefined;
 }
 
 /** Makes a relative `sqlite:` path absolute against `base`, so commands agree whatever their cwd. */

@@ -1,3 +1,4 @@
+import { LockstepError } from '../core/errors.js';
 import type { DialectName } from '../core/model.js';
 
 /**
@@ -88,4 +89,28 @@ export interface ConnectOptions {
   busyTimeoutMs?: number;
   /** Application name reported to the server. */
   applicationName?: string;
+  /**
+   * SQLite: the database file must exist already; nothing is created, and a missing file
+   * is a `DatabaseNotFoundError` naming the path. For commands that only read (status,
+   * verify, health, lint, …), so a typo in a path never leaves a new empty database
+   * behind. Without it the file is created, but never its folder (except lockstep's own
+   * `.lockstep/`). Ignored on PostgreSQL, where the server creates nothing either.
+   */
+  mustExist?: boolean;
+}
+
+/**
+ * The database a command was pointed at is not there, and the command creates none (a
+ * SQLite file or its folder). A bad-input error (exit 2) that names the path.
+ */
+export class DatabaseNotFoundError extends LockstepError {
+  constructor(
+    message: string,
+    /** The path that was not found. */
+    readonly path: string,
+    hint: string,
+  ) {
+    super(message, { hint, location: path });
+    this.name = 'DatabaseNotFoundError';
+  }
 }

@@ -1,6 +1,7 @@
 import type { DialectName } from '../core/model.js';
 import { parseConnectionUrl } from './connection-url.js';
 import type { ConnectOptions, Database } from './database.js';
+export { DatabaseNotFoundError } from './database.js';
 import type { Dialect } from './dialect.js';
 import { postgresDialect } from './postgres/postgres-dialect.js';
 import { sqliteDialect } from './sqlite/sqlite-dialect.js';

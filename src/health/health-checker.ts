@@ -62,7 +62,8 @@ export function createHealthChecker(options: HealthCheckerOptions = {}): HealthC
 
   const database = async (): Promise<Database> => {
     if (db) return db;
-    opening ??= connect(url, { maxConnections: 2, connectTimeoutMs: settings.timeoutMs, applicationName: 'lockstep health' }).finally(() => {
+    // A probe never creates a database: a missing SQLite file is reported, not made.
+    opening ??= connect(url, { maxConnections: 2, connectTimeoutMs: settings.timeoutMs, applicationName: 'lockstep health', mustExist: true }).finally(() => {
       opening = undefined;
     });
     db = await opening;

@@ -13,6 +13,8 @@ export interface JobStoreTarget {
   maxConnections?: number;
   /** Reported to PostgreSQL as application_name (so connections can be counted). */
   applicationName?: string;
+  /** SQLite: refuse a missing database file instead of creating it (commands that only read). */
+  mustExist?: boolean;
 }
 
 export interface OpenedJobStore {
@@ -30,7 +32,7 @@ export async function openJobStore(target: JobStoreTarget): Promise<OpenedJobSto
     throw new LockstepError('no database for the jobs queue', { hint: 'Pass { url } or { db }.' });
   }
   const maxConnections = target.maxConnections ?? DEFAULT_POOL_SIZE;
-  const db = target.db ?? (await connect(target.url!, { maxConnections, applicationName: target.applicationName }));
+  const db = target.db ?? (await connect(target.url!, { maxConnections, applicationName: target.applicationName, mustExist: target.mustExist }));
   const store = createJobStore(db, { maxConnections });
   return {
     store,

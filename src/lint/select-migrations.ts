@@ -26,7 +26,7 @@ export function migrationsNamed(migrations: Migration[], names: string[], cwd: s
 export async function pendingMigrations(url: string, migrations: Migration[], options: { suggestAll?: boolean; db?: Database } = {}): Promise<Migration[]> {
   let db = options.db;
   try {
-    db ??= await connect(url, { applicationName: 'lockstep lint' });
+    db ??= await connect(url, { applicationName: 'lockstep lint', mustExist: true });
   } catch (error) {
     throw new LockstepError(`cannot tell which migrations are pending: ${errorMessage(error)}`, {
       cause: error,

@@ -35,9 +35,10 @@ export async function applyMigration(
         version: migration.version,
         name: migration.name,
         checksum: migration.checksum,
+        downChecksum: migration.downChecksum,
         appliedAt: new Date().toISOString(),
         durationMs,
-        appliedBy,
+        appliedBy: processIdentity,
       });
     } else {
       await recordReverted(conn, migration.version);
@@ -62,8 +63,8 @@ export async function applyMigration(
   }
 }
 
-/** `user@host` recorded in the history's applied_by column. */
-const appliedBy = (() => {
+/** `user@host` recorded in the history's applied_by (and repaired_by) column. */
+export const processIdentity = (() => {
   let user = process.env.USER ?? 'unknown';
   try {
     user = userInfo().username;

@@ -2,11 +2,11 @@ import type { Database } from '../dialects/database.js';
 import { getDialect } from '../dialects/index.js';
 import { LockstepError } from '../core/errors.js';
 import { ALREADY_DONE, applyMigration } from './apply-migration.js';
-import { compareVersions, type Migration } from './migration-folder.js';
+import { compareVersions, type Migration, upChecksumMatches } from './migration-folder.js';
 import type { MigrateOutcome, MigrationProblem, MigrationProgress, MigrationResult } from './migration-result.js';
 import type { HistoryRow } from './migration-store.js';
 import { transactionControlProblems } from './transaction-control.js';
-import { displayPath } from './verify-migrations.js';
+import { displayPath, downChanged } from './verify-migrations.js';
 import { migrationStoreFor } from './stores/index.js';
 
 export interface MigrateDownOptions {
@@ -90,8 +90,12 @@ function revertProblems(row: HistoryRow, migration: Migration | undefined): Migr
   if (migration.down === null) {
     return [{ ...base, kind: 'no-down', file, message: `${file} has no down migration, so it cannot be reverted; nothing was reverted`, hint: `Write ${downFileFor(migration)} that undoes it, or revert by hand with a new forward migration.` }];
   }
-  if (migration.checksum !== row.checksum) {
-    return [{ ...base, kind: 'checksum-mismatch', file, message: `${file} was edited after it was applied, so its down migration may not match what ran; nothing was reverted`, hint: `Restore ${file} as it was applied (see git log -p ${file}).` }];
+  if (!upChecksumMatches(migration, row.checksum)) {
+    return [{ ...base, kind: 'checksum-mismatch', file, message: `${file} was edited after it was applied, so its down migration may not match what ran; nothing was reverted`, hint: `Restore ${file} as it was applied (see git log -p ${file}), or accept the edit first with lockstep migrate repair.` }];
+  }
+  if (downChanged(migration, row)) {
+    const down = displayPath(migration.downPath!);
+    return [{ ...base, kind: 'down-checksum-mismatch', file: down, message: `${down} was edited after its migration was applied; nothing was reverted`, hint: `Restore ${down} as it was (see git log -p ${down}), or accept the edit first with lockstep migrate repair.` }];
   }
   return [];
 }

@@ -12,7 +12,7 @@ export interface MigrationResult {
 
 /** Something in the migrations folder or history that makes applying unsafe. */
 export interface MigrationProblem {
-  kind: 'checksum-mismatch' | 'missing-file' | 'out-of-order' | 'no-down' | 'unknown-version' | 'transaction-control';
+  kind: 'checksum-mismatch' | 'down-checksum-mismatch' | 'missing-file' | 'legacy-version' | 'out-of-order' | 'no-down' | 'unknown-version' | 'transaction-control';
   version: string;
   name: string;
   /** The file the problem is about, relative to the working directory when possible. */

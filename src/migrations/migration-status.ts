@@ -1,8 +1,8 @@
 import type { Database } from '../dialects/database.js';
 import { getDialect } from '../dialects/index.js';
-import { compareVersions, type Migration } from './migration-folder.js';
+import { compareVersions, type Migration, upChecksumMatches } from './migration-folder.js';
 import type { MigrationProblem } from './migration-result.js';
-import { displayPath, findMigrationProblems } from './verify-migrations.js';
+import { displayPath, downChanged, findMigrationProblems } from './verify-migrations.js';
 import { migrationStoreFor } from './stores/index.js';
 
 export interface MigrationStatusEntry {
@@ -10,13 +10,23 @@ export interface MigrationStatusEntry {
   name: string;
   /** `missing`: in the history, but its file is gone. */
   state: 'applied' | 'pending' | 'missing';
-  /** `ok` / `changed` for applied migrations (file vs history), null otherwise. */
+  /** `ok` / `changed` for applied migrations (up script vs history), null otherwise. */
   checksum: 'ok' | 'changed' | null;
+  /**
+   * The same for down.sql, null when it cannot be compared (pending, no down.sql, or a
+   * history row from before lockstep recorded it).
+   */
+  downChecksum: 'ok' | 'changed' | null;
   file: string | null;
+  /** The down script's path, when there is one. */
+  downFile: string | null;
   hasDown: boolean;
   appliedAt: string | null;
   durationMs: number | null;
   appliedBy: string | null;
+  /** When `migrate repair` last accepted an edit of it, and by whom. */
+  repairedAt: string | null;
+  repairedBy: string | null;
 }
 
 export interface MigrationStatus {
@@ -45,18 +55,22 @@ export async function migrationStatus(db: Database, migrations: Migration[]): Pr
       version: m.version,
       name: m.name,
       state: row ? 'applied' : 'pending',
-      checksum: row ? (row.checksum === m.checksum ? 'ok' : 'changed') : null,
+      checksum: row ? (upChecksumMatches(m, row.checksum) ? 'ok' : 'changed') : null,
+      downChecksum: row && row.downChecksum !== null && m.downChecksum !== null ? (downChanged(m, row) ? 'changed' : 'ok') : null,
       file: displayPath(m.upPath),
+      downFile: m.downPath ? displayPath(m.downPath) : null,
       hasDown: m.down !== null,
       appliedAt: row?.appliedAt ?? null,
       durationMs: row?.durationMs ?? null,
       appliedBy: row?.appliedBy ?? null,
+      repairedAt: row?.repairedAt ?? null,
+      repairedBy: row?.repairedBy ?? null,
     };
   });
   const inFolder = new Set(migrations.map((m) => m.version));
   for (const row of history) {
     if (inFolder.has(row.version)) continue;
-    entries.push({ version: row.version, name: row.name, state: 'missing', checksum: null, file: null, hasDown: false, appliedAt: row.appliedAt, durationMs: row.durationMs, appliedBy: row.appliedBy });
+    entries.push({ version: row.version, name: row.name, state: 'missing', checksum: null, downChecksum: null, file: null, downFile: null, hasDown: false, appliedAt: row.appliedAt, durationMs: row.durationMs, appliedBy: row.appliedBy, repairedAt: row.repairedAt, repairedBy: row.repairedBy });
   }
   entries.sort((a, b) => compareVersions(a.version, b.version));
   return {

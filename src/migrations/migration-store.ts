@@ -7,13 +7,19 @@ export const HISTORY_TABLE = 'lockstep_migrations';
 export interface HistoryRow {
   version: string;
   name: string;
-  /** sha256 (hex) of up.sql when it was applied. */
+  /** sha256 (hex) of up.sql when it was applied (or last repaired). */
   checksum: string;
+  /** sha256 of down.sql when it was applied; null without one, or for rows written before lockstep recorded it. */
+  downChecksum: string | null;
   /** ISO 8601 timestamp. */
   appliedAt: string;
   durationMs: number;
   /** `user@host` of the process that applied it. */
   appliedBy: string;
+  /** When `lockstep migrate repair` last accepted an edit of this migration (ISO 8601), else null. */
+  repairedAt: string | null;
+  /** `user@host` of that repair, else null. */
+  repairedBy: string | null;
 }
 
 export interface StepOptions {
@@ -73,28 +79,57 @@ export interface MigrationStore {
 
 /** Reads rows of the history table in the shape both dialects share. */
 export function toHistoryRow(row: Record<string, unknown>): HistoryRow {
-  const appliedAt = row.applied_at;
+  const timestamp = (value: unknown) => (value instanceof Date ? value.toISOString() : value == null ? null : String(value));
+  const text = (value: unknown) => (value == null ? null : String(value));
   return {
     version: String(row.version),
     name: String(row.name),
     checksum: String(row.checksum),
-    appliedAt: appliedAt instanceof Date ? appliedAt.toISOString() : String(appliedAt),
+    // Absent from a history table created before lockstep recorded it (read-only commands do not add it).
+    downChecksum: text(row.down_checksum),
+    appliedAt: timestamp(row.applied_at)!,
     durationMs: Number(row.duration_ms),
     appliedBy: String(row.applied_by),
+    repairedAt: timestamp(row.repaired_at),
+    repairedBy: text(row.repaired_by),
   };
 }
 
+/**
+ * Columns added to the history table after its first release, in order, with their type
+ * per dialect. `migrate` runs add the missing ones under the migration lock; a row
+ * written before has them null.
+ */
+export const ADDED_HISTORY_COLUMNS = [
+  { name: 'down_checksum', postgres: 'text', sqlite: 'text' },
+  { name: 'repaired_at', postgres: 'timestamptz', sqlite: 'text' },
+  { name: 'repaired_by', postgres: 'text', sqlite: 'text' },
+] as const;
+
 /** Both dialects share the history table's column names, so the row SQL is shared too. */
 export const HISTORY_SQL = {
-  select: `select version, name, checksum, applied_at, duration_ms, applied_by from "${HISTORY_TABLE}"`,
-  insert: `insert into "${HISTORY_TABLE}" (version, name, checksum, applied_at, duration_ms, applied_by) values ($1, $2, $3, $4, $5, $6)`,
+  // `*`: the columns added later may be missing from an old table that read-only commands must not alter.
+  select: `select * from "${HISTORY_TABLE}"`,
+  insert: `insert into "${HISTORY_TABLE}" (version, name, checksum, down_checksum, applied_at, duration_ms, applied_by) values ($1, $2, $3, $4, $5, $6, $7)`,
   delete: `delete from "${HISTORY_TABLE}" where version = $1`,
   exists: `select 1 as applied from "${HISTORY_TABLE}" where version = $1`,
+  repair: `update "${HISTORY_TABLE}" set checksum = $2, down_checksum = $3, repaired_at = $4, repaired_by = $5 where version = $1`,
+  renameVersion: `update "${HISTORY_TABLE}" set version = $2, repaired_at = $3, repaired_by = $4 where version = $1`,
 } as const;
 
 /** Records an applied migration in the history table (inside the migration's transaction). */
-export async function recordApplied(conn: Queryable, row: HistoryRow): Promise<void> {
-  await conn.query(HISTORY_SQL.insert, [row.version, row.name, row.checksum, row.appliedAt, row.durationMs, row.appliedBy]);
+export async function recordApplied(conn: Queryable, row: Omit<HistoryRow, 'repairedAt' | 'repairedBy'>): Promise<void> {
+  await conn.query(HISTORY_SQL.insert, [row.version, row.name, row.checksum, row.downChecksum, row.appliedAt, row.durationMs, row.appliedBy]);
+}
+
+/** Renames a history row's version (`migrate repair` of a version an earlier lockstep stored differently). */
+export async function recordRenamed(conn: Queryable, from: string, to: string, repairedAt: string, repairedBy: string): Promise<void> {
+  await conn.query(HISTORY_SQL.renameVersion, [from, to, repairedAt, repairedBy]);
+}
+
+/** Accepts the current checksums of an applied migration (`migrate repair`), recording who and when. */
+export async function recordRepaired(conn: Queryable, row: Pick<HistoryRow, 'version' | 'checksum' | 'downChecksum'> & { repairedAt: string; repairedBy: string }): Promise<void> {
+  await conn.query(HISTORY_SQL.repair, [row.version, row.checksum, row.downChecksum, row.repairedAt, row.repairedBy]);
 }
 
 /** Removes a reverted migration from the history table. */

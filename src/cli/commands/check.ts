@@ -30,7 +30,7 @@ export const checkCommand: Command = {
 
 /** Pins a change to the `CREATE TABLE` of its table in the schema file, when it is there. */
 function schemaFileLocator(schemaFile: string | undefined, dialectName: 'postgres' | 'sqlite'): (change: SchemaChange) => GithubLocation | undefined {
-  if (!schemaFile) return () => undefined;
+  if (!schemaFile || !/\.sql$/i.test(schemaFile)) return () => undefined;
   const file = displayPath(schemaFile);
   let script: string;
   try {

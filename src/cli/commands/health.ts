@@ -1,3 +1,4 @@
+import { DatabaseNotFoundError } from '../../dialects/index.js';
 import { createHealthChecker } from '../../health/health-checker.js';
 import type { ProbeStatus } from '../../health/health-report.js';
 import type { Command } from '../command.js';
@@ -12,6 +13,10 @@ export const healthCommand: Command = {
   async run(args, ctx) {
     const checker = createHealthChecker({ config: ctx.config() });
     try {
+      // A database path that does not exist is a configuration error (exit 2), not an unhealthy database.
+      await checker.database().catch((error) => {
+        if (error instanceof DatabaseNotFoundError) throw error;
+      });
       const { report } = await checker.snapshot({ fresh: true });
       if (args.values.json) {
         ctx.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

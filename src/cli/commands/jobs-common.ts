@@ -53,7 +53,8 @@ export async function withQueue<T>(
 }
 
 export async function openQueue(ctx: CommandContext, options: { install?: boolean; tasks?: Task<any>[] } = {}): Promise<Queue> {
-  const queue = await createQueue({ url: ctx.config().url, maxConnections: 2, tasks: options.tasks });
+  // Only `jobs install` may create a SQLite file: the others need its tables, so a missing file is a wrong path.
+  const queue = await createQueue({ url: ctx.config().url, maxConnections: 2, tasks: options.tasks, mustExist: !options.install });
   if (options.install) return queue;
   const version = await queue.installedVersion().catch(async (error) => {
     await queue.close();

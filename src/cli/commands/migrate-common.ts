@@ -6,8 +6,12 @@ import type { MigrateOutcome, MigrationProblem, MigrationProgress, MigrationResu
 import type { CommandContext } from '../command.js';
 import { createStyle, type Style } from '../../report/style.js';
 
-/** What every `migrate` command needs: the migrations folder and an open database. */
-export async function openMigrations(ctx: CommandContext): Promise<{ db: Database; migrations: Migration[]; folder: string }> {
+/**
+ * What every `migrate` command needs: the migrations folder and an open database.
+ * `mustExist` for commands that only read or undo (a missing SQLite file is an error
+ * naming it, and nothing is created).
+ */
+export async function openMigrations(ctx: CommandContext, options: { mustExist?: boolean } = {}): Promise<{ db: Database; migrations: Migration[]; folder: string }> {
   const config = ctx.config();
   if (!config.migrations) {
     throw new LockstepError(`no migrations folder: ${config.root}/migrations does not exist`, {
@@ -15,7 +19,7 @@ export async function openMigrations(ctx: CommandContext): Promise<{ db: Databas
     });
   }
   const migrations = readMigrationsFolder(config.migrations);
-  const db = await connect(config.url, { applicationName: 'lockstep migrate' });
+  const db = await connect(config.url, { applicationName: 'lockstep migrate', mustExist: options.mustExist });
   return { db, migrations, folder: config.migrations };
 }
 

@@ -16,7 +16,7 @@ export const migrateDownCommand: Command = {
       ctx.stderr.write('error: migrate down takes --steps N or --to VERSION, not both\n');
       return 2;
     }
-    const { db, migrations } = await openMigrations(ctx);
+    const { db, migrations } = await openMigrations(ctx, { mustExist: true });
     const progress = progressPrinter(ctx);
     try {
       const outcome = await migrateDown(db, migrations, { steps, to, onProgress: progress.onProgress });

@@ -10,7 +10,7 @@ export const migrateStatusCommand: Command = {
     json: { type: 'boolean', description: 'print JSON' },
   },
   async run(args, ctx) {
-    const { db, migrations } = await openMigrations(ctx);
+    const { db, migrations } = await openMigrations(ctx, { mustExist: true });
     try {
       const status = await migrationStatus(db, migrations);
       const ok = status.problems.length === 0;
@@ -31,7 +31,9 @@ export const migrateStatusCommand: Command = {
               : style.red('missing ');
         const when = entry.appliedAt ? style.dim(`  ${entry.appliedAt}  ${formatMs(entry.durationMs ?? 0)}  ${entry.appliedBy}`) : '';
         const noDown = entry.state !== 'missing' && !entry.hasDown ? style.dim('  (no down.sql)') : '';
-        ctx.stdout.write(`  ${state} ${entry.version}_${entry.name}${when}${noDown}\n`);
+        const downEdited = entry.downChecksum === 'changed' ? style.red('  (down.sql edited)') : '';
+        const repaired = entry.repairedAt ? style.dim(`  repaired ${entry.repairedAt} by ${entry.repairedBy}`) : '';
+        ctx.stdout.write(`  ${state} ${entry.version}_${entry.name}${when}${noDown}${downEdited}${repaired}\n`);
       }
       ctx.stdout.write(`${status.applied} applied, ${status.pending} pending\n`);
       printProblems(ctx, status.problems, style);

@@ -10,7 +10,7 @@ export const migrateVerifyCommand: Command = {
     'allow-out-of-order': { type: 'boolean', description: 'accept pending migrations older than the last applied one' },
   },
   async run(args, ctx) {
-    const { db, migrations } = await openMigrations(ctx);
+    const { db, migrations } = await openMigrations(ctx, { mustExist: true });
     try {
       const problems = await verifyMigrations(db, migrations, { allowOutOfOrder: Boolean(args.values['allow-out-of-order']) });
       const style = createStyle(ctx.color);

@@ -27,7 +27,7 @@ export const rehearseCommand: Command = {
     }
     const timeouts = rehearsalTimeouts(config, { lockTimeout: args.values['lock-timeout'], statementTimeout: args.values['statement-timeout'], timeBudget: args.values['time-budget'] });
     const migrations = readMigrationsFolder(config.migrations);
-    const db = await connect(config.url, { applicationName: 'lockstep rehearse' });
+    const db = await connect(config.url, { applicationName: 'lockstep rehearse', mustExist: true });
     try {
       const selected = args.positionals.length > 0 ? migrationsNamed(migrations, args.positionals, ctx.cwd) : await pendingMigrations(config.url, migrations, { db, suggestAll: false });
       const report = await rehearse({ db, url: config.url, migrations: selected, timeouts, cwd: ctx.cwd });

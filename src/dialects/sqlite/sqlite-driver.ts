@@ -1,12 +1,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { errorMessage, LockstepError } from '../../core/errors.js';
 import type { ConnectionUrl } from '../connection-url.js';
-import type { ConnectOptions, Database, ListenOptions, Queryable, QueryResult, TransactionOptions } from '../database.js';
+import { type ConnectOptions, type Database, DatabaseNotFoundError, type ListenOptions, type Queryable, type QueryResult, type TransactionOptions } from '../database.js';
 import { splitSqliteStatements } from './sqlite-statements.js';
 
 /**
@@ -22,8 +22,7 @@ type Statement = BetterSqlite3.Statement<unknown[], unknown>;
 const STATEMENT_CACHE_SIZE = 100;
 
 /**
- * Opens a SQLite database (a file, created with its folder when missing, or `:memory:`)
- * behind the `Database` seam: WAL journal, foreign keys on, and a busy timeout so
+ * Opens a SQLite database (a file, or `:memory:`) behind the `Database` seam: WAL journal, foreign keys on, and a busy timeout so
  * processes sharing the file queue for the write lock instead of failing at once.
  *
  * better-sqlite3 is synchronous and one connection cannot nest transactions, so
@@ -37,6 +36,10 @@ const STATEMENT_CACHE_SIZE = 100;
  * after timer sleeps with backoff until the busy timeout has passed. `PRAGMA busy_timeout`
  * reads and sets that timeout (per connection) as it would in SQLite.
  *
+ * A missing file is created (unless `mustExist`), but never a missing folder: a typo in a
+ * path is an error naming it, not a new empty database somewhere. The one exception is
+ * lockstep's own `.lockstep/` folder (the default `sqlite:.lockstep/dev.db`).
+ *
  * Parameters: a statement that contains `$<digit>` is bound by number (`$1` = params[0]);
  * otherwise the values bind positionally to `?`.
  *
@@ -48,10 +51,10 @@ export async function openSqlite(url: ConnectionUrl, options: ConnectOptions = {
   const filename = url.filename ?? ':memory:';
   const memory = filename === ':memory:' || filename === '';
   const path = memory ? ':memory:' : resolve(filename);
+  if (!memory && !existsSync(path)) prepareMissingFile(path, options);
   let connection: Connection;
   try {
-    if (!memory) mkdirSync(dirname(path), { recursive: true });
-    connection = new BetterSqlite3(path);
+    connection = new BetterSqlite3(path, { fileMustExist: Boolean(options.mustExist) });
   } catch (error) {
     throw new LockstepError(`cannot open SQLite database ${url.display}: ${errorMessage(error)}`, {
       cause: error,
@@ -73,6 +76,28 @@ export async function openSqlite(url: ConnectionUrl, options: ConnectOptions = {
     });
   }
   return new SqliteDatabase(connection, url.display, busyTimeoutMs, memory ? `sqlite:memory:${randomUUID()}` : `sqlite:${path}`);
+}
+
+/** lockstep's own folder, the only missing folder the driver creates (`sqlite:.lockstep/dev.db`). */
+const LOCKSTEP_FOLDER = '.lockstep';
+
+/** Refuses (naming the path) unless the file may be created and its folder exists. */
+function prepareMissingFile(path: string, options: ConnectOptions): void {
+  const whereSet = 'in --url, DATABASE_URL or "url" in lockstep.config.json';
+  if (options.mustExist) {
+    throw new DatabaseNotFoundError(`SQLite database not found: ${path}`, path, `This command reads an existing database and creates none. Check the path ${whereSet} (a typo?); lockstep migrate up creates the database.`);
+  }
+  const folder = dirname(path);
+  if (existsSync(folder)) return;
+  if (basename(folder) === LOCKSTEP_FOLDER && existsSync(dirname(folder))) {
+    mkdirSync(folder);
+    return;
+  }
+  throw new DatabaseNotFoundError(
+    `cannot create SQLite database ${path}: its folder ${folder} does not exist`,
+    folder,
+    `lockstep creates a database file but never a missing folder, so a typo in a path does not go unnoticed. Create the folder (mkdir -p ${folder}) or fix the path ${whereSet}.`,
+  );
 }
 
 class SqliteDatabase implements Database {

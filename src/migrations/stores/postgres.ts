@@ -1,6 +1,7 @@
 import { LockstepError } from '../../core/errors.js';
 import { compareVersions } from '../migration-folder.js';
 import {
+  ADDED_HISTORY_COLUMNS,
   HISTORY_SQL,
   HISTORY_TABLE,
   type LockOptions,
@@ -19,7 +20,10 @@ const CREATE_HISTORY = `create table if not exists "${HISTORY_TABLE}" (
   checksum text not null,
   applied_at timestamptz not null default now(),
   duration_ms integer not null,
-  applied_by text not null
+  applied_by text not null,
+  down_checksum text,
+  repaired_at timestamptz,
+  repaired_by text
 )`;
 
 /**
@@ -42,6 +46,7 @@ export const postgresMigrationStore: MigrationStore = {
         // Created under the lock: concurrent `create table if not exists` can still fail
         // on PostgreSQL (a unique violation in pg_type), the lock serializes it.
         await conn.exec(CREATE_HISTORY);
+        await addMissingColumns(conn);
         return await fn(createSession(conn));
       } finally {
         await conn.query('select pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
@@ -49,6 +54,22 @@ export const postgresMigrationStore: MigrationStore = {
     });
   },
 };
+
+/**
+ * Brings a history table created by an older lockstep up to date. Checked first rather
+ * than `add column if not exists`, which takes an exclusive lock on the table even when
+ * there is nothing to add.
+ */
+async function addMissingColumns(conn: Queryable): Promise<void> {
+  const present = await conn.query<{ name: string }>(
+    'select attname as name from pg_attribute where attrelid = to_regclass($1) and attnum > 0 and not attisdropped',
+    [`"${HISTORY_TABLE}"`],
+  );
+  const names = new Set(present.rows.map((r) => r.name));
+  const missing = ADDED_HISTORY_COLUMNS.filter((c) => !names.has(c.name));
+  if (missing.length === 0) return;
+  await conn.exec(`alter table "${HISTORY_TABLE}" ${missing.map((c) => `add column if not exists "${c.name}" ${c.postgres}`).join(', ')}`);
+}
 
 async function acquire(conn: Queryable, options: LockOptions): Promise<void> {
   const tried = await conn.query<{ locked: boolean }>('select pg_try_advisory_lock($1::bigint) as locked', [MIGRATION_LOCK_KEY]);

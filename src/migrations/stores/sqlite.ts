@@ -1,6 +1,7 @@
 import { errorMessage, LockstepError } from '../../core/errors.js';
 import { compareVersions } from '../migration-folder.js';
 import {
+  ADDED_HISTORY_COLUMNS,
   HISTORY_SQL,
   HISTORY_TABLE,
   type LockOptions,
@@ -16,7 +17,10 @@ const CREATE_HISTORY = `create table if not exists "${HISTORY_TABLE}" (
   checksum text not null,
   applied_at text not null,
   duration_ms integer not null,
-  applied_by text not null
+  applied_by text not null,
+  down_checksum text,
+  repaired_at text,
+  repaired_by text
 )`;
 
 /**
@@ -43,7 +47,10 @@ export const sqliteMigrationStore: MigrationStore = {
       const writeLock = new WriteLock(conn, options);
       try {
         await writeLock.take();
-        await commitOrRollBack(conn, () => conn.exec(CREATE_HISTORY));
+        await commitOrRollBack(conn, async () => {
+          await conn.exec(CREATE_HISTORY);
+          await addMissingColumns(conn);
+        });
         return await fn(createSession(conn, writeLock));
       } finally {
         await conn.exec(`pragma busy_timeout = ${previousTimeout}`).catch(() => undefined);
@@ -51,6 +58,15 @@ export const sqliteMigrationStore: MigrationStore = {
     });
   },
 };
+
+/** Brings a history table created by an older lockstep up to date (SQLite has no `add column if not exists`). */
+async function addMissingColumns(conn: Queryable): Promise<void> {
+  const present = await conn.query<{ name: string }>(`select name from pragma_table_info('${HISTORY_TABLE}')`);
+  const names = new Set(present.rows.map((r) => r.name));
+  for (const column of ADDED_HISTORY_COLUMNS) {
+    if (!names.has(column.name)) await conn.exec(`alter table "${HISTORY_TABLE}" add column "${column.name}" ${column.sqlite}`);
+  }
+}
 
 /**
  * `BEGIN IMMEDIATE`: the first time without waiting, to tell the caller once that another

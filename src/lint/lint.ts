@@ -7,8 +7,9 @@ import type { Schema } from '../core/model.js';
 import { describeScriptError } from '../dialects/run-script.js';
 import { CodeIndex, type CodeReference, type ReferenceTarget } from './code-references.js';
 import { type FindingReference, type LintContext, type LintFinding, ruleApplies, type StatementFailure } from './lint-rule.js';
+import { withColumnRenames } from './renamed-columns.js';
 import { INVALID_IGNORE, RULES } from './rules/index.js';
-import { extractStatementFacts, type MigrationFacts } from './statement-facts.js';
+import { extractStatementFacts, type MigrationFacts, statementAt } from './statement-facts.js';
 
 export interface LintOptions {
   dialect: Dialect;
@@ -87,7 +88,7 @@ export async function lintMigrations(options: LintOptions): Promise<LintReport> 
       const failures = await applyStatements(scratch, dialect, migration, file, facts);
       const after = await dialect.introspect(scratch.db);
       const references = memoReferences(codeIndex, before, cwd);
-      const ctx: LintContext = { dialect, migration, before, after, changes: diffSchemas(after, before).changes, facts, failures, references };
+      const ctx: LintContext = { dialect, migration, before, after, changes: diffSchemas(after, withColumnRenames(before, facts)).changes, facts, failures, references };
       const { findings, ignored } = runRules(ctx, file);
       report.findings.push(...findings);
       report.ignored.push(...ignored);
@@ -121,7 +122,7 @@ async function applyStatements(scratch: ScratchDatabase, dialect: Dialect, migra
     } catch (error) {
       const described = describeScriptError(error, statement, migration.up, file);
       const line = Number(described.location.slice(described.location.lastIndexOf(':') + 1)) || statement.line;
-      const info = facts?.statements.filter((s) => s.line <= line).at(-1) ?? facts?.statements.find((s) => s.line >= statement.line);
+      const info = facts && (statementAt(facts, line) ?? statementAt(facts, statement.line));
       const e = error as { code?: unknown; detail?: unknown };
       failures.push({
         line,

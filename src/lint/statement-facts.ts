@@ -85,3 +85,16 @@ export function readIgnoreDirectives(script: string): IgnoreDirective[] {
 export function extractStatementFacts(dialect: Pick<Dialect, 'name'>, script: string): MigrationFacts {
   return { ...statementFactsFor(dialect.name, script), ignores: readIgnoreDirectives(script) };
 }
+
+/**
+ * The statement of `facts` that holds `line` (the one starting at or before it). Facts are
+ * located with the dialect's own splitter, the one migrate, rehearse and lint run, so the
+ * line of a failing statement finds its facts on every dialect.
+ *
+ * @example
+ * statementAt(extractStatementFacts(dialect, 'select 1;\nalter table t drop column c;'), 2)?.facts;
+ * // [{ kind: 'drop-column', table: 't', column: 'c' }]
+ */
+export function statementAt(facts: ScriptFacts, line: number): StatementInfo | undefined {
+  return facts.statements.filter((s) => s.line <= line).at(-1);
+}

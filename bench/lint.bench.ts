@@ -67,8 +67,8 @@ export async function update${f}(db: Db, row: T${t}Row): Promise<void> {
 
 async function benchDialect(dialect: DialectName, root: string, devUrl: string | undefined): Promise<void> {
   const migrations = readMigrationsFolder(join(root, 'migrations'));
-  const index = new CodeIndex(join(root, 'src'));
   const scanStart = performance.now();
+  const index = await new CodeIndex(join(root, 'src'), { dialect }).load();
   index.find({ table: 't0', column: 'name' });
   const scanMs = performance.now() - scanStart;
   const start = performance.now();

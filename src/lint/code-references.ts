@@ -1,7 +1,12 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import ts from 'typescript';
+import { dirname, join, resolve, sep } from 'node:path';
+import type * as TS from 'typescript';
+import type { DialectName } from '../core/model.js';
+import { LockstepError } from '../core/errors.js';
 import { looksLikeSql, sqlReferences } from './sql-references.js';
+
+// TypeScript is development machinery: loaded by `CodeIndex.load()`, never when this module is imported.
+let ts: (typeof TS)['default'];
 
 /** One place in the application's source that uses a table or column. */
 export interface CodeReference {
@@ -30,7 +35,7 @@ const EXTENSIONS = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs)$/;
 const SKIP_DIRS = new Set(['node_modules', 'dist', 'build', 'coverage', '.git', '.lockstep']);
 
 interface SqlHit {
-  file: ts.SourceFile;
+  file: TS.SourceFile;
   pos: number;
 }
 interface SqlColumnHit extends SqlHit {
@@ -39,33 +44,55 @@ interface SqlColumnHit extends SqlHit {
   qualified: boolean;
 }
 
+export interface CodeIndexOptions {
+  /** The project's database: SQL in the code is read in its dialect. Default `postgres`. */
+  dialect?: DialectName;
+  /** The project's `tsconfig.json`: its compiler options (path aliases, baseUrl, jsx) drive the type checker. */
+  tsconfig?: string;
+  /**
+   * The source files by absolute path, instead of reading `srcDir` from disk (the code of a
+   * git ref). Files under `srcDir` that are not in the map do not exist for the scan.
+   */
+  files?: ReadonlyMap<string, string>;
+}
+
 /**
  * Finds code that still uses a table or column: SQL in string and template literals
- * (parsed with libpg-query, `${…}` replaced by `$n`), members of values whose TYPE is the
+ * (read in the project's dialect, `${…}` replaced by `$n`), members of values whose TYPE is the
  * table's row type (via the TypeScript type checker), and members of untyped values in
- * functions that name the table in a string. One `ts.Program` is built for the whole
- * tree, lazily, on the first lookup; every later lookup reuses it.
+ * functions that name the table in a string. One `TS.Program` is built for the whole
+ * tree by `load()` (which also loads TypeScript); every lookup reuses it.
  *
  * @example
- * const index = new CodeIndex('src');
+ * const index = await new CodeIndex('src', { dialect: 'sqlite', tsconfig: 'tsconfig.json' }).load();
  * index.find({ table: 'tenants', column: 'config' });
  * // [{ file: '/app/src/tenants.ts', line: 12, column: 17, text: 'return tenant.config.adapters;', via: 'row-type' }]
  */
 export class CodeIndex {
   private built = false;
-  private program: ts.Program | undefined;
-  private checker: ts.TypeChecker | undefined;
+  private program: TS.Program | undefined;
+  private checker: TS.TypeChecker | undefined;
   private readonly sqlTables = new Map<string, SqlHit[]>();
   private readonly sqlColumns = new Map<string, SqlColumnHit[]>();
   /** Property names used on values: `x.config`, `x['config']`, `{ config }`, `const { config } = x`. */
-  private readonly members = new Map<string, ts.Node[]>();
+  private readonly members = new Map<string, TS.Node[]>();
   /** String literals by exact (lower-cased) value. */
-  private readonly strings = new Map<string, ts.StringLiteralLike[]>();
-  private readonly literalTextOfScope = new Map<ts.Node, string>();
+  private readonly strings = new Map<string, TS.StringLiteralLike[]>();
+  private readonly literalTextOfScope = new Map<TS.Node, string>();
   private readonly files: string[];
 
-  constructor(readonly srcDir: string) {
-    this.files = existsSync(srcDir) ? listSourceFiles(srcDir) : [];
+  constructor(
+    readonly srcDir: string,
+    private readonly options: CodeIndexOptions = {},
+  ) {
+    this.files = options.files ? [...options.files.keys()].filter((f) => EXTENSIONS.test(f)).sort() : existsSync(srcDir) ? listSourceFiles(srcDir) : [];
+  }
+
+  /** Loads TypeScript and builds the program and the index; call once before `find`. */
+  async load(): Promise<this> {
+    ts ??= (await import('typescript')).default;
+    this.build();
+    return this;
   }
 
   /** Number of source files scanned. */
@@ -78,7 +105,7 @@ export class CodeIndex {
     this.build();
     const table = target.table.toLowerCase();
     const hits = new Map<string, CodeReference>();
-    const add = (file: ts.SourceFile, pos: number, via: CodeReference['via']) => {
+    const add = (file: TS.SourceFile, pos: number, via: CodeReference['via']) => {
       const ref = toReference(file, pos, via);
       const key = `${ref.file}:${ref.line}:${ref.column}`;
       if (!hits.has(key)) hits.set(key, ref);
@@ -111,19 +138,10 @@ export class CodeIndex {
 
   private build(): void {
     if (this.built) return;
+    if (!ts) throw new Error('CodeIndex: call `await index.load()` before `find()`');
     this.built = true;
-    this.program = ts.createProgram(this.files, {
-      allowJs: true,
-      checkJs: false,
-      noEmit: true,
-      skipLibCheck: true,
-      strict: true,
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.ESNext,
-      moduleResolution: ts.ModuleResolutionKind.Bundler,
-      jsx: ts.JsxEmit.Preserve,
-      types: [],
-    });
+    const options = this.compilerOptions();
+    this.program = ts.createProgram({ rootNames: this.files, options, host: this.compilerHost(options) });
     this.checker = this.program.getTypeChecker();
     for (const file of this.program.getSourceFiles()) {
       if (file.isDeclarationFile || file.fileName.includes('/node_modules/')) continue;
@@ -131,8 +149,62 @@ export class CodeIndex {
     }
   }
 
-  private indexFile(file: ts.SourceFile): void {
-    const visit = (node: ts.Node): void => {
+  /** The project's compiler options when a tsconfig is given, else defaults that read any TS/JS tree. */
+  private compilerOptions(): TS.CompilerOptions {
+    const scanOnly: TS.CompilerOptions = { allowJs: true, checkJs: false, noEmit: true, skipLibCheck: true };
+    const defaults: TS.CompilerOptions = {
+      strict: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      jsx: ts.JsxEmit.Preserve,
+      types: [],
+    };
+    const path = this.options.tsconfig;
+    if (!path) return { ...defaults, ...scanOnly };
+    const read = ts.readConfigFile(path, (p) => this.readSource(p));
+    if (read.error) throw tsconfigError(path, read.error);
+    const parsed = ts.parseJsonConfigFileContent(read.config, { ...ts.sys, readFile: (p) => this.readSource(p), fileExists: (p) => this.sourceExists(p) }, dirname(path), undefined, path);
+    const fatal = parsed.errors.find((e) => e.category === ts.DiagnosticCategory.Error && e.code !== 18003); // 18003: no inputs (we pass our own files)
+    if (fatal) throw tsconfigError(path, fatal);
+    return { ...parsed.options, ...scanOnly };
+  }
+
+  /** A host that reads `options.files` (the code of a git ref) where given, the disk elsewhere. */
+  private compilerHost(options: TS.CompilerOptions): TS.CompilerHost {
+    const host = ts.createCompilerHost(options, true);
+    if (!this.options.files) return host;
+    return {
+      ...host,
+      fileExists: (p) => this.sourceExists(p),
+      readFile: (p) => this.readSource(p),
+      getSourceFile: (p, language) => {
+        const text = this.readSource(p);
+        return text === undefined ? undefined : ts.createSourceFile(p, text, language, true);
+      },
+      directoryExists: (d) => (this.inSnapshot(d) ? [...this.options.files!.keys()].some((f) => f.startsWith(d.endsWith(sep) ? d : d + sep)) : (host.directoryExists?.(d) ?? true)),
+    };
+  }
+
+  private inSnapshot(path: string): boolean {
+    const root = resolve(this.srcDir);
+    return this.options.files !== undefined && (resolve(path) === root || resolve(path).startsWith(root + sep));
+  }
+
+  private readSource(path: string): string | undefined {
+    if (this.options.files?.has(resolve(path))) return this.options.files.get(resolve(path));
+    if (this.inSnapshot(path)) return undefined;
+    return ts.sys.readFile(path);
+  }
+
+  private sourceExists(path: string): boolean {
+    if (this.options.files?.has(resolve(path))) return true;
+    if (this.inSnapshot(path)) return false;
+    return ts.sys.fileExists(path);
+  }
+
+  private indexFile(file: TS.SourceFile): void {
+    const visit = (node: TS.Node): void => {
       if (ts.isStringLiteralLike(node)) {
         push(this.strings, node.text.toLowerCase(), node);
       }
@@ -154,9 +226,9 @@ export class CodeIndex {
     visit(file);
   }
 
-  private indexSql(file: ts.SourceFile, pieces: SqlText): void {
+  private indexSql(file: TS.SourceFile, pieces: SqlText): void {
     if (!looksLikeSql(pieces.text)) return;
-    const refs = sqlReferences(pieces.text);
+    const refs = sqlReferences(pieces.text, this.options.dialect ?? 'postgres');
     if (!refs) return;
     for (const t of refs.tables) push(this.sqlTables, t.table.toLowerCase(), { file, pos: pieces.toFile(t.offset) });
     for (const c of refs.columns) {
@@ -165,7 +237,7 @@ export class CodeIndex {
   }
 
   /** Is `name` (a member name node) a member of a value that is a row of `table`? */
-  private memberBelongsTo(name: ts.Node, table: string, column: string): CodeReference['via'] | null {
+  private memberBelongsTo(name: TS.Node, table: string, column: string): CodeReference['via'] | null {
     const checker = this.checker!;
     const owner = ownerType(name, checker);
     if (!owner) return null;
@@ -180,9 +252,9 @@ export class CodeIndex {
    * the function around them (`db.query('… tenants …').then((row) => row.config)`); code at
    * the top level of a file looks at the whole file.
    */
-  private scopeNamesTable(node: ts.Node, table: string): boolean {
+  private scopeNamesTable(node: TS.Node, table: string): boolean {
     const pattern = new RegExp(`(?<![a-z0-9_])${escapeRegExp(table)}(?![a-z0-9_])`);
-    let scope: ts.Node | undefined = node.parent;
+    let scope: TS.Node | undefined = node.parent;
     let sawFunction = false;
     for (; scope; scope = scope.parent) {
       if (ts.isFunctionLike(scope)) sawFunction = true;
@@ -192,11 +264,11 @@ export class CodeIndex {
     return false;
   }
 
-  private literalText(scope: ts.Node): string {
+  private literalText(scope: TS.Node): string {
     let text = this.literalTextOfScope.get(scope);
     if (text === undefined) {
       const parts: string[] = [];
-      const visit = (n: ts.Node) => {
+      const visit = (n: TS.Node) => {
         if (ts.isStringLiteralLike(n) || ts.isTemplateHead(n) || ts.isTemplateMiddle(n) || ts.isTemplateTail(n)) parts.push(n.text);
         ts.forEachChild(n, visit);
       };
@@ -206,6 +278,12 @@ export class CodeIndex {
     }
     return text;
   }
+}
+
+function tsconfigError(path: string, diagnostic: TS.Diagnostic): LockstepError {
+  return new LockstepError(`cannot read ${path}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`, {
+    hint: 'lint reads the project\'s tsconfig.json for its compiler options (path aliases); fix it, or point --src at a folder without it.',
+  });
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -229,22 +307,22 @@ function listSourceFiles(dir: string): string[] {
   return out.sort();
 }
 
-function toReference(file: ts.SourceFile, pos: number, via: CodeReference['via']): CodeReference {
+function toReference(file: TS.SourceFile, pos: number, via: CodeReference['via']): CodeReference {
   const { line, character } = file.getLineAndCharacterOfPosition(pos);
   const lineStart = file.getPositionOfLineAndCharacter(line, 0);
   const lineEnd = file.getLineEndOfPosition(pos);
   return { file: file.fileName, line: line + 1, column: character + 1, text: file.text.slice(lineStart, lineEnd).trim(), via };
 }
 
-function propertyNameText(name: ts.Node): string | undefined {
+function propertyNameText(name: TS.Node): string | undefined {
   if (ts.isIdentifier(name) || ts.isStringLiteralLike(name)) return name.text;
   return undefined;
 }
 
-function isCallArgument(node: ts.Node): boolean {
+function isCallArgument(node: TS.Node): boolean {
   let current = node;
   if (ts.isArrayLiteralExpression(current.parent)) current = current.parent;
-  return ts.isCallExpression(current.parent) && current.parent.arguments.includes(current as ts.Expression);
+  return ts.isCallExpression(current.parent) && current.parent.arguments.includes(current as TS.Expression);
 }
 
 function escapeRegExp(text: string): string {
@@ -261,8 +339,8 @@ interface SqlText {
  * The SQL text of a string literal, a template literal (each `${…}` becomes `$n`), or a
  * `+` chain of them; null for anything else. Only the outermost node of a chain answers.
  */
-function sqlPieces(node: ts.Node, file: ts.SourceFile): SqlText | null {
-  const isChain = (n: ts.Node | undefined) => n !== undefined && ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.PlusToken;
+function sqlPieces(node: TS.Node, file: TS.SourceFile): SqlText | null {
+  const isChain = (n: TS.Node | undefined) => n !== undefined && ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.PlusToken;
   if (isChain(node.parent)) return null; // read once, from the top of the chain
   if (!ts.isStringLiteralLike(node) && !ts.isTemplateExpression(node) && !isChain(node)) return null;
   const segments: { sql: number; file: number; length: number }[] = [];
@@ -277,7 +355,7 @@ function sqlPieces(node: ts.Node, file: ts.SourceFile): SqlText | null {
   const expression = () => {
     text += `$${++placeholder}`;
   };
-  const read = (n: ts.Node): void => {
+  const read = (n: TS.Node): void => {
     if (ts.isParenthesizedExpression(n)) return read(n.expression);
     if (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) return literal(n.getStart(file) + 1, n.end - 1);
     if (ts.isTemplateExpression(n)) {
@@ -290,7 +368,7 @@ function sqlPieces(node: ts.Node, file: ts.SourceFile): SqlText | null {
       return;
     }
     if (isChain(n)) {
-      const b = n as ts.BinaryExpression;
+      const b = n as TS.BinaryExpression;
       read(b.left);
       read(b.right);
       return;
@@ -310,7 +388,7 @@ function sqlPieces(node: ts.Node, file: ts.SourceFile): SqlText | null {
 }
 
 /** The type of the value a member name belongs to. */
-function ownerType(name: ts.Node, checker: ts.TypeChecker): ts.Type | undefined {
+function ownerType(name: TS.Node, checker: TS.TypeChecker): TS.Type | undefined {
   const parent = name.parent;
   if (ts.isPropertyAccessExpression(parent) || ts.isElementAccessExpression(parent)) return checker.getTypeAtLocation(parent.expression);
   if ((ts.isPropertyAssignment(parent) || ts.isShorthandPropertyAssignment(parent)) && ts.isObjectLiteralExpression(parent.parent)) {
@@ -325,7 +403,7 @@ function ownerType(name: ts.Node, checker: ts.TypeChecker): ts.Type | undefined 
  * `unknown`: any/unknown, or an anonymous object type with the column: decide by context.
  * `other`: a named type that is not the table's row.
  */
-function typeVerdict(type: ts.Type, table: string, column: string, checker: ts.TypeChecker, depth = 0): 'row' | 'unknown' | 'other' {
+function typeVerdict(type: TS.Type, table: string, column: string, checker: TS.TypeChecker, depth = 0): 'row' | 'unknown' | 'other' {
   if (depth > 3) return 'other';
   type = checker.getNonNullableType(type);
   if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return 'unknown';

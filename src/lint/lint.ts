@@ -21,6 +21,8 @@ export interface LintOptions {
   devUrl?: string;
   /** Application source folder scanned for code references; none when absent. */
   srcDir?: string;
+  /** The project's tsconfig.json: the code scan uses its compiler options (path aliases). */
+  tsconfig?: string;
   /** Reuse a scanner across runs (benchmarks, watch mode). */
   codeIndex?: CodeIndex;
   /** Paths in findings are relative to this folder. Default: process.cwd(). */
@@ -58,7 +60,8 @@ export async function lintMigrations(options: LintOptions): Promise<LintReport> 
   const report: LintReport = { ok: true, findings: [], ignored: [], linted: selected.map(migrationId) };
   if (selected.length === 0) return report;
   const lastIndex = options.migrations.indexOf(selected[selected.length - 1]);
-  const codeIndex = options.codeIndex ?? (options.srcDir ? new CodeIndex(options.srcDir) : undefined);
+  const codeIndex = options.codeIndex ?? (options.srcDir ? new CodeIndex(options.srcDir, { dialect: dialect.name, tsconfig: options.tsconfig }) : undefined);
+  await codeIndex?.load();
 
   let scratch: ScratchDatabase;
   try {

@@ -1,7 +1,10 @@
-// Queries in application code are read with PostgreSQL's grammar on both dialects: it is
-// the one real SQL parser lockstep has, and the SELECT/INSERT/UPDATE/DELETE forms apps
-// write parse alike in both (a query it rejects is simply skipped).
+// Queries in application code are read in the project's dialect: SQLite's lexer first
+// rewrites SQLite-only forms (`INSERT OR REPLACE`, backquoted names, `?1`) into the
+// same-length PostgreSQL text (queries/sqlite.ts), then PostgreSQL's parser, the one real
+// SQL parser lockstep has, walks it. A query neither accepts is skipped.
+import type { DialectName } from '../core/model.js';
 import { type PgNode, parsePostgres } from '../dialects/postgres/postgres-parser.js';
+import { queryAsPostgres } from './queries/index.js';
 
 /**
  * Table and column references in one SQL text, found by parsing it with libpg-query.
@@ -34,17 +37,18 @@ export function looksLikeSql(text: string): boolean {
 }
 
 /**
- * Parses `sql` and returns what it reads and writes, or null when it does not parse
- * (a fragment, or not SQL). Driver placeholders (`?`, `:name`, `@name`) are retried as `$n`.
+ * Parses `sql`, written for `dialect`, and returns what it reads and writes, or null when
+ * it does not parse (a fragment, or not SQL). Driver placeholders (`?`, `:name`, `@name`)
+ * are retried as literals.
  *
  * @example
- * sqlReferences('select config from tenants where id = $1')
+ * sqlReferences('select config from tenants where id = $1', 'postgres')
  * // { tables: [{ table: 'tenants', offset: 19 }], columns: [{ column: 'config', tables: ['tenants'], qualified: false, offset: 7 }, …] }
  */
-export function sqlReferences(sql: string): SqlReferences | null {
+export function sqlReferences(sql: string, dialect: DialectName = 'postgres'): SqlReferences | null {
   // libpg-query reports byte offsets: one ASCII stand-in per non-ASCII character keeps
   // bytes and characters aligned (such characters live in strings and comments).
-  const ascii = sql.replace(/[^\x00-\x7f]/g, 'x');
+  const ascii = queryAsPostgres(dialect, sql.replace(/[^\x00-\x7f]/g, 'x'));
   for (const candidate of [ascii, replaceDriverPlaceholders(ascii)]) {
     if (candidate === null) continue;
     let statements;

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { getDialect } from '../../dialects/index.js';
 import { parseConnectionUrl } from '../../dialects/connection-url.js';
 import { LockstepError } from '../../core/errors.js';
@@ -45,6 +47,7 @@ export const lintCommand: Command = {
       only: new Set(selected.map((m) => m.version)),
       devUrl: config.devUrl,
       srcDir: config.src,
+      tsconfig: projectTsconfig(config.root),
       cwd: ctx.cwd,
     });
     if (format === 'json') ctx.stdout.write(formatLintJson(report, { includeIgnored: all }));
@@ -54,6 +57,12 @@ export const lintCommand: Command = {
     return report.ok ? 0 : 1;
   },
 };
+
+/** The project's tsconfig.json, beside lockstep.config.json (or in the working directory). */
+function projectTsconfig(root: string): string | undefined {
+  const path = join(root, 'tsconfig.json');
+  return existsSync(path) ? path : undefined;
+}
 
 async function packageVersion(): Promise<string> {
   const { readFile } = await import('node:fs/promises');

@@ -20,6 +20,8 @@ export interface CodeReference {
   text: string;
   /** How it was found: SQL in a literal, a member of a row-typed value, or a string naming it. */
   via: 'sql' | 'row-type' | 'table-context' | 'string';
+  /** `write`: SQL that inserts, updates or deletes it, or an object literal that sets the column; else `read`. */
+  access: 'read' | 'write';
 }
 
 /** A table, or a column of it, that a migration drops or renames. */
@@ -37,6 +39,7 @@ const SKIP_DIRS = new Set(['node_modules', 'dist', 'build', 'coverage', '.git', 
 interface SqlHit {
   file: TS.SourceFile;
   pos: number;
+  write: boolean;
 }
 interface SqlColumnHit extends SqlHit {
   column: string;
@@ -105,13 +108,13 @@ export class CodeIndex {
     this.build();
     const table = target.table.toLowerCase();
     const hits = new Map<string, CodeReference>();
-    const add = (file: TS.SourceFile, pos: number, via: CodeReference['via']) => {
-      const ref = toReference(file, pos, via);
+    const add = (file: TS.SourceFile, pos: number, via: CodeReference['via'], write = false) => {
+      const ref = toReference(file, pos, via, write ? 'write' : 'read');
       const key = `${ref.file}:${ref.line}:${ref.column}`;
-      if (!hits.has(key)) hits.set(key, ref);
+      if (!hits.has(key) || write) hits.set(key, ref);
     };
     if (target.column === undefined) {
-      for (const hit of this.sqlTables.get(table) ?? []) add(hit.file, hit.pos, 'sql');
+      for (const hit of this.sqlTables.get(table) ?? []) add(hit.file, hit.pos, 'sql', hit.write);
       for (const literal of this.strings.get(table) ?? []) add(literal.getSourceFile(), literal.getStart() + 1, 'string');
     } else {
       const column = target.column.toLowerCase();
@@ -122,12 +125,12 @@ export class CodeIndex {
           const others = hit.tables.filter((t) => t !== table && columnsOf(t)?.some((c) => c.toLowerCase() === column));
           if (others.length > 0) continue;
         }
-        add(hit.file, hit.pos, 'sql');
+        add(hit.file, hit.pos, 'sql', hit.write);
       }
       for (const literal of this.strings.get(`${table}.${column}`) ?? []) add(literal.getSourceFile(), literal.getStart() + 1, 'string');
       for (const node of this.members.get(column) ?? []) {
         const verdict = this.memberBelongsTo(node, table, column);
-        if (verdict) add(node.getSourceFile(), node.getStart(), verdict);
+        if (verdict) add(node.getSourceFile(), node.getStart(), verdict, isObjectLiteralKey(node));
       }
       for (const literal of this.strings.get(column) ?? []) {
         if (isCallArgument(literal) && this.scopeNamesTable(literal, table)) add(literal.getSourceFile(), literal.getStart() + 1, 'table-context');
@@ -230,9 +233,9 @@ export class CodeIndex {
     if (!looksLikeSql(pieces.text)) return;
     const refs = sqlReferences(pieces.text, this.options.dialect ?? 'postgres');
     if (!refs) return;
-    for (const t of refs.tables) push(this.sqlTables, t.table.toLowerCase(), { file, pos: pieces.toFile(t.offset) });
+    for (const t of refs.tables) push(this.sqlTables, t.table.toLowerCase(), { file, pos: pieces.toFile(t.offset), write: t.write === true });
     for (const c of refs.columns) {
-      push(this.sqlColumns, c.column.toLowerCase(), { file, pos: pieces.toFile(c.offset), column: c.column, tables: c.tables.map((t) => t.toLowerCase()), qualified: c.qualified });
+      push(this.sqlColumns, c.column.toLowerCase(), { file, pos: pieces.toFile(c.offset), column: c.column, tables: c.tables.map((t) => t.toLowerCase()), qualified: c.qualified, write: c.write === true });
     }
   }
 
@@ -307,11 +310,17 @@ function listSourceFiles(dir: string): string[] {
   return out.sort();
 }
 
-function toReference(file: TS.SourceFile, pos: number, via: CodeReference['via']): CodeReference {
+/** `{ config: … }`: a key of an object literal sets the column (an insert or update payload). */
+function isObjectLiteralKey(name: TS.Node): boolean {
+  const parent = name.parent;
+  return (ts.isPropertyAssignment(parent) || ts.isShorthandPropertyAssignment(parent)) && ts.isObjectLiteralExpression(parent.parent);
+}
+
+function toReference(file: TS.SourceFile, pos: number, via: CodeReference['via'], access: CodeReference['access']): CodeReference {
   const { line, character } = file.getLineAndCharacterOfPosition(pos);
   const lineStart = file.getPositionOfLineAndCharacter(line, 0);
   const lineEnd = file.getLineEndOfPosition(pos);
-  return { file: file.fileName, line: line + 1, column: character + 1, text: file.text.slice(lineStart, lineEnd).trim(), via };
+  return { file: file.fileName, line: line + 1, column: character + 1, text: file.text.slice(lineStart, lineEnd).trim(), via, access };
 }
 
 function propertyNameText(name: TS.Node): string | undefined {

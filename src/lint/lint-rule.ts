@@ -13,6 +13,8 @@ export interface FindingReference {
   line: number;
   column: number;
   text: string;
+  /** The git ref whose code this is (`lint --deployed`); absent for the working tree. */
+  ref?: string;
 }
 
 /** One finding, in the shape of `lockstep lint --json`. */
@@ -57,6 +59,15 @@ export interface LintContext {
   failures: StatementFailure[];
   /** Code in `src/` that uses the table (or column); empty when no src folder is configured. */
   references(target: ReferenceTarget): CodeReference[];
+  /** The deployed release's code (`lint --deployed <ref>`), when given. */
+  deployed?: DeployedCode;
+}
+
+/** The code of the release running in production while the migration is applied. */
+export interface DeployedCode {
+  /** The git ref as given, e.g. `HEAD~1` or `v1.4.0`. */
+  ref: string;
+  references(target: ReferenceTarget): CodeReference[];
 }
 
 /** A finding as a rule returns it; lint.ts adds migration, file and severity. */
@@ -66,6 +77,8 @@ export interface RuleFinding {
   column?: string;
   message: string;
   references?: CodeReference[];
+  /** The git ref the references were read at (deployed code). */
+  referencesRef?: string;
   /** Overrides the rule's severity (e.g. code-reference is always an error). */
   severity?: Severity;
 }

@@ -13,6 +13,8 @@ import { queryAsPostgres } from './queries/index.js';
 export interface SqlTableReference {
   table: string;
   offset: number;
+  /** The statement writes the table: INSERT INTO / UPDATE / DELETE FROM it. */
+  write?: boolean;
 }
 
 export interface SqlColumnReference {
@@ -22,6 +24,8 @@ export interface SqlColumnReference {
   /** true when the column was written with a table or alias qualifier. */
   qualified: boolean;
   offset: number;
+  /** The statement writes the column: an INSERT column list, UPDATE … SET, ON CONFLICT DO UPDATE SET. */
+  write?: boolean;
 }
 
 export interface SqlReferences {
@@ -130,7 +134,11 @@ function walkStatement(stmt: PgNode, outer: Scope[], out: SqlReferences, sql: st
   // CTEs first: their names become tables of this scope, with no schema behind them.
   for (const cte of node.withClause?.ctes ?? []) walkStatement(cte.CommonTableExpr?.ctequery, outer, out, sql);
   const relation = node.relation;
-  if (relation) addRange({ RangeVar: relation }, scope, out, sql);
+  if (relation) {
+    addRange({ RangeVar: relation }, scope, out, sql);
+    // The target of INSERT/UPDATE/DELETE is written (SELECT has no `relation`).
+    out.tables[out.tables.length - 1]!.write = true;
+  }
   for (const from of node.fromClause ?? []) {
     if (from.RangeSubselect) walkStatement(from.RangeSubselect.subquery, outer, out, sql);
     else addRange(from, scope, out, sql);
@@ -140,20 +148,20 @@ function walkStatement(stmt: PgNode, outer: Scope[], out: SqlReferences, sql: st
   if (kind === 'InsertStmt' && relation) {
     for (const col of node.cols ?? []) {
       const target = col.ResTarget;
-      if (target?.name) out.columns.push({ column: target.name, tables: [relation.relname], qualified: true, offset: nameOffset(sql, target.location, target.name) });
+      if (target?.name) out.columns.push({ column: target.name, tables: [relation.relname], qualified: true, offset: nameOffset(sql, target.location, target.name), write: true });
     }
     walkStatement(node.selectStmt, outer, out, sql);
     for (const elem of node.onConflictClause?.infer?.indexElems ?? []) {
       if (elem.IndexElem?.name) out.columns.push({ column: elem.IndexElem.name, tables: [relation.relname], qualified: true, offset: nameOffset(sql, undefined, elem.IndexElem.name) });
     }
     for (const target of node.onConflictClause?.targetList ?? []) {
-      if (target.ResTarget?.name) out.columns.push({ column: target.ResTarget.name, tables: [relation.relname], qualified: true, offset: nameOffset(sql, target.ResTarget.location, target.ResTarget.name) });
+      if (target.ResTarget?.name) out.columns.push({ column: target.ResTarget.name, tables: [relation.relname], qualified: true, offset: nameOffset(sql, target.ResTarget.location, target.ResTarget.name), write: true });
       walkExpression(target.ResTarget?.val, scopes, out, sql);
     }
   }
   if (kind === 'UpdateStmt' && relation) {
     for (const target of node.targetList ?? []) {
-      if (target.ResTarget?.name) out.columns.push({ column: target.ResTarget.name, tables: [relation.relname], qualified: true, offset: nameOffset(sql, target.ResTarget.location, target.ResTarget.name) });
+      if (target.ResTarget?.name) out.columns.push({ column: target.ResTarget.name, tables: [relation.relname], qualified: true, offset: nameOffset(sql, target.ResTarget.location, target.ResTarget.name), write: true });
       walkExpression(target.ResTarget?.val, scopes, out, sql);
     }
   } else {

@@ -59,6 +59,8 @@ export interface ScriptFacts {
 
 export interface MigrationFacts extends ScriptFacts {
   ignores: IgnoreDirective[];
+  /** The script carries the `-- lockstep:contract` header: the contract step of an expand/contract change. */
+  contract: boolean;
 }
 
 const IGNORE = /--\s*lockstep:ignore\b[ \t]*(\S*)[ \t]*(.*)$/;
@@ -74,6 +76,18 @@ export function readIgnoreDirectives(script: string): IgnoreDirective[] {
 }
 
 /**
+ * Whether the script's leading comments carry `-- lockstep:contract`: the step of an
+ * expand/contract change that removes the old shape, held back while code still uses it.
+ *
+ * @example
+ * isContractMigration('-- lockstep:contract\nalter table t drop column old;'); // true
+ */
+export function isContractMigration(script: string): boolean {
+  const header = /^(?:\s*--[^\n]*\n?)*/.exec(script)?.[0] ?? '';
+  return /^\s*--\s*lockstep:contract\b/m.test(header);
+}
+
+/**
  * Parses a migration script into statements and facts with the dialect's parser
  * (`<dialect>-statement-facts.ts`: libpg-query on PostgreSQL, a tokenizer on SQLite),
  * plus the `-- lockstep:ignore` comments, which read the same on every dialect.
@@ -83,7 +97,7 @@ export function readIgnoreDirectives(script: string): IgnoreDirective[] {
  * // [{ kind: 'create-index', table: 't', index: 'i', unique: false, concurrently: false, columns: ['a'] }]
  */
 export function extractStatementFacts(dialect: Pick<Dialect, 'name'>, script: string): MigrationFacts {
-  return { ...statementFactsFor(dialect.name, script), ignores: readIgnoreDirectives(script) };
+  return { ...statementFactsFor(dialect.name, script), ignores: readIgnoreDirectives(script), contract: isContractMigration(script) };
 }
 
 /**

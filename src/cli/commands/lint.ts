@@ -25,6 +25,7 @@ export const lintCommand: Command = {
     json: { type: 'boolean', description: 'print the JSON report' },
     format: { type: 'string', placeholder: 'FORMAT', description: 'text (default), json, github (workflow annotations) or sarif (SARIF 2.1.0)' },
     src: { type: 'string', placeholder: 'DIR', description: 'application source scanned for code references (default src/)' },
+    deployed: { type: 'string', placeholder: 'REF', description: 'git ref of the release running in production (else LOCKSTEP_DEPLOYED_REF): its code in src/ must survive each migration' },
   },
   async run(args, ctx) {
     const format = (args.values.json ? 'json' : ((args.values.format as string | undefined) ?? 'text')) as (typeof FORMATS)[number];
@@ -48,6 +49,7 @@ export const lintCommand: Command = {
       devUrl: config.devUrl,
       srcDir: config.src,
       tsconfig: projectTsconfig(config.root),
+      deployedRef: deployedRef(args.values.deployed as string | undefined, ctx.env),
       cwd: ctx.cwd,
     });
     if (format === 'json') ctx.stdout.write(formatLintJson(report, { includeIgnored: all }));
@@ -57,6 +59,14 @@ export const lintCommand: Command = {
     return report.ok ? 0 : 1;
   },
 };
+
+/** `--deployed REF`, else LOCKSTEP_DEPLOYED_REF; an empty value is a mistake, not "none". */
+function deployedRef(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  const [value, source] = flag !== undefined ? [flag, '--deployed'] : [env.LOCKSTEP_DEPLOYED_REF, 'LOCKSTEP_DEPLOYED_REF'];
+  if (value === undefined) return undefined;
+  if (value.trim() === '') throw new LockstepError(`${source} is empty`, { hint: 'Give the git ref of the release running in production, e.g. --deployed v1.4.0 or --deployed origin/production; unset LOCKSTEP_DEPLOYED_REF to lint without it.' });
+  return value.trim();
+}
 
 /** The project's tsconfig.json, beside lockstep.config.json (or in the working directory). */
 function projectTsconfig(root: string): string | undefined {

@@ -1,4 +1,5 @@
-import type { Schema, Table } from '../core/model.js';
+import type { Schema } from '../core/model.js';
+import { renameColumns } from '../core/rename-columns.js';
 import type { MigrationFacts } from './statement-facts.js';
 
 /**
@@ -25,20 +26,8 @@ export function withColumnRenames(before: Schema, facts: MigrationFacts): Schema
       columns.set(original, fact.newName);
     }
   }
-  if (renames.size === 0) return before;
-  const renameIn = (table: string) => (column: string) => renames.get(table)?.get(column) ?? column;
-  return {
-    ...before,
-    tables: before.tables.map((table): Table => {
-      const name = renameIn(table.name);
-      return {
-        ...table,
-        columns: table.columns.map((c) => ({ ...c, name: name(c.name) })),
-        primaryKey: table.primaryKey && { ...table.primaryKey, columns: table.primaryKey.columns.map(name) },
-        uniques: table.uniques.map((u) => ({ ...u, columns: u.columns.map(name) })),
-        indexes: table.indexes.map((i) => ({ ...i, keys: i.keys.map((k) => (k.column === null ? k : { ...k, column: name(k.column) })) })),
-        foreignKeys: table.foreignKeys.map((fk) => ({ ...fk, columns: fk.columns.map(name), referencedColumns: fk.referencedColumns.map(renameIn(fk.referencedTable)) })),
-      };
-    }),
-  };
+  return renameColumns(
+    before,
+    [...renames].flatMap(([table, columns]) => [...columns].map(([from, to]) => ({ table, from, to }))),
+  );
 }

@@ -3,10 +3,30 @@ import { dirname, join, resolve, sep } from 'node:path';
 import type * as TS from 'typescript';
 import type { DialectName } from '../core/model.js';
 import { LockstepError } from '../core/errors.js';
+import { loadPostgresParser } from '../dialects/postgres/postgres-parser.js';
 import { looksLikeSql, sqlReferences } from './sql-references.js';
 
-// TypeScript is development machinery: loaded by `CodeIndex.load()`, never when this module is imported.
+// The TypeScript compiler (23 MB) is development machinery: only `lint` reads the code,
+// so it is imported on first use, never by a worker, a probe or `lockstep --help`.
 let ts: (typeof TS)['default'];
+
+/**
+ * Loads what reading code needs: the TypeScript compiler and the SQL parser (memoized).
+ * `lintMigrations` and `CodeIndex.load()` await it.
+ */
+export async function loadCodeTools(): Promise<void> {
+  if (!ts) {
+    try {
+      ts = (await import('typescript')).default;
+    } catch (error) {
+      throw new LockstepError('the TypeScript compiler (package typescript) is not installed', {
+        cause: error,
+        hint: 'lint reads application code with it: npm install typescript (it is an optional dependency of lockstep).',
+      });
+    }
+  }
+  await loadPostgresParser();
+}
 
 /** One place in the application's source that uses a table or column. */
 export interface CodeReference {
@@ -93,7 +113,7 @@ export class CodeIndex {
 
   /** Loads TypeScript and builds the program and the index; call once before `find`. */
   async load(): Promise<this> {
-    ts ??= (await import('typescript')).default;
+    await loadCodeTools();
     this.build();
     return this;
   }
@@ -141,7 +161,7 @@ export class CodeIndex {
 
   private build(): void {
     if (this.built) return;
-    if (!ts) throw new Error('CodeIndex: call `await index.load()` before `find()`');
+    if (!ts) throw new Error('CodeIndex: call `await index.load()` (or `await loadCodeTools()`) before `find()`');
     this.built = true;
     const options = this.compilerOptions();
     this.program = ts.createProgram({ rootNames: this.files, options, host: this.compilerHost(options) });

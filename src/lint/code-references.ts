@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import type ts from 'typescript';
+import type { DialectName } from '../core/model.js';
 import { LockstepError } from '../core/errors.js';
 import { loadPostgresParser } from '../dialects/postgres/postgres-parser.js';
 import { bindTypeScript, drizzleColumnOf, entityColumnOf, entityTableOf, isPrismaFieldReference, queryBuilderAliases, queryBuilderColumnOffsets } from './orm-references.js';
@@ -12,7 +13,7 @@ let tsApi: typeof ts;
 
 /**
  * Loads what reading code needs: the TypeScript compiler and the SQL parser (memoized).
- * `lintMigrations` awaits it; call it before using a CodeIndex directly.
+ * `lintMigrations` and `CodeIndex.load()` await it.
  */
 export async function loadCodeTools(): Promise<void> {
   if (!tsApi) {
@@ -45,6 +46,8 @@ export interface CodeReference {
    * property or QueryBuilder string).
    */
   via: 'sql' | 'row-type' | 'table-context' | 'string' | 'prisma' | 'drizzle' | 'typeorm';
+  /** `write`: SQL that inserts, updates or deletes it, or an object literal that sets the column; else `read`. */
+  access: 'read' | 'write';
 }
 
 /** A table, or a column of it, that a migration drops or renames. */
@@ -62,6 +65,7 @@ const SKIP_DIRS = new Set(['node_modules', 'dist', 'build', 'coverage', '.git', 
 interface SqlHit {
   file: ts.SourceFile;
   pos: number;
+  write: boolean;
 }
 interface SqlColumnHit extends SqlHit {
   column: string;
@@ -69,15 +73,27 @@ interface SqlColumnHit extends SqlHit {
   qualified: boolean;
 }
 
+export interface CodeIndexOptions {
+  /** The project's database: SQL in the code is read in its dialect. Default `postgres`. */
+  dialect?: DialectName;
+  /** The project's `tsconfig.json`: its compiler options (path aliases, baseUrl, jsx) drive the type checker. */
+  tsconfig?: string;
+  /**
+   * The source files by absolute path, instead of reading `srcDir` from disk (the code of a
+   * git ref). Files under `srcDir` that are not in the map do not exist for the scan.
+   */
+  files?: ReadonlyMap<string, string>;
+}
+
 /**
  * Finds code that still uses a table or column: SQL in string and template literals
- * (parsed with libpg-query, `${…}` replaced by `$n`), members of values whose TYPE is the
+ * (read in the project's dialect, `${…}` replaced by `$n`), members of values whose TYPE is the
  * table's row type (via the TypeScript type checker), and members of untyped values in
  * functions that name the table in a string. One `ts.Program` is built for the whole
- * tree, lazily, on the first lookup; every later lookup reuses it.
+ * tree by `load()` (which also loads TypeScript); every lookup reuses it.
  *
  * @example
- * const index = new CodeIndex('src');
+ * const index = await new CodeIndex('src', { dialect: 'sqlite', tsconfig: 'tsconfig.json' }).load();
  * index.find({ table: 'tenants', column: 'config' });
  * // [{ file: '/app/src/tenants.ts', line: 12, column: 17, text: 'return tenant.config.adapters;', via: 'row-type' }]
  */
@@ -98,8 +114,18 @@ export class CodeIndex {
   private readonly modelDeclarations = new Set<ts.Node>();
   private readonly files: string[];
 
-  constructor(readonly srcDir: string) {
-    this.files = existsSync(srcDir) ? listSourceFiles(srcDir) : [];
+  constructor(
+    readonly srcDir: string,
+    private readonly options: CodeIndexOptions = {},
+  ) {
+    this.files = options.files ? [...options.files.keys()].filter((f) => EXTENSIONS.test(f)).sort() : existsSync(srcDir) ? listSourceFiles(srcDir) : [];
+  }
+
+  /** Loads TypeScript and builds the program and the index; call once before `find`. */
+  async load(): Promise<this> {
+    await loadCodeTools();
+    this.build();
+    return this;
   }
 
   /** Number of source files scanned. */
@@ -112,13 +138,13 @@ export class CodeIndex {
     this.build();
     const table = target.table.toLowerCase();
     const hits = new Map<string, CodeReference>();
-    const add = (file: ts.SourceFile, pos: number, via: CodeReference['via']) => {
-      const ref = toReference(file, pos, via);
+    const add = (file: ts.SourceFile, pos: number, via: CodeReference['via'], write = false) => {
+      const ref = toReference(file, pos, via, write ? 'write' : 'read');
       const key = `${ref.file}:${ref.line}:${ref.column}`;
-      if (!hits.has(key)) hits.set(key, ref);
+      if (!hits.has(key) || write) hits.set(key, ref);
     };
     if (target.column === undefined) {
-      for (const hit of this.sqlTables.get(table) ?? []) add(hit.file, hit.pos, 'sql');
+      for (const hit of this.sqlTables.get(table) ?? []) add(hit.file, hit.pos, 'sql', hit.write);
       for (const literal of this.strings.get(table) ?? []) add(literal.getSourceFile(), literal.getStart() + 1, 'string');
     } else {
       const column = target.column.toLowerCase();
@@ -129,13 +155,13 @@ export class CodeIndex {
           const others = hit.tables.filter((t) => t !== table && columnsOf(t)?.some((c) => c.toLowerCase() === column));
           if (others.length > 0) continue;
         }
-        add(hit.file, hit.pos, 'sql');
+        add(hit.file, hit.pos, 'sql', hit.write);
       }
       for (const literal of this.strings.get(`${table}.${column}`) ?? []) add(literal.getSourceFile(), literal.getStart() + 1, 'string');
       for (const node of this.members.get(column) ?? []) {
         if (this.inModelDeclaration(node)) continue;
         const verdict = this.memberBelongsTo(node, table, column);
-        if (verdict) add(node.getSourceFile(), node.getStart(), verdict);
+        if (verdict) add(node.getSourceFile(), node.getStart(), verdict, isObjectLiteralKey(node));
       }
       for (const literal of this.strings.get(column) ?? []) {
         if (isCallArgument(literal) && !this.inModelDeclaration(literal) && this.scopeNamesTable(literal, table)) add(literal.getSourceFile(), literal.getStart() + 1, 'table-context');
@@ -148,24 +174,69 @@ export class CodeIndex {
 
   private build(): void {
     if (this.built) return;
+    if (!tsApi) throw new Error('CodeIndex: call `await index.load()` (or `await loadCodeTools()`) before `find()`');
     this.built = true;
-    this.program = tsApi.createProgram(this.files, {
-      allowJs: true,
-      checkJs: false,
-      noEmit: true,
-      skipLibCheck: true,
+    const options = this.compilerOptions();
+    this.program = tsApi.createProgram({ rootNames: this.files, options, host: this.compilerHost(options) });
+    this.checker = this.program.getTypeChecker();
+    for (const file of this.program.getSourceFiles()) {
+      if (file.isDeclarationFile || file.fileName.includes('/node_modules/')) continue;
+      this.indexFile(file);
+    }
+  }
+
+  /** The project's compiler options when a tsconfig is given, else defaults that read any TS/JS tree. */
+  private compilerOptions(): ts.CompilerOptions {
+    const scanOnly: ts.CompilerOptions = { allowJs: true, checkJs: false, noEmit: true, skipLibCheck: true };
+    const defaults: ts.CompilerOptions = {
       strict: true,
       target: tsApi.ScriptTarget.ES2022,
       module: tsApi.ModuleKind.ESNext,
       moduleResolution: tsApi.ModuleResolutionKind.Bundler,
       jsx: tsApi.JsxEmit.Preserve,
       types: [],
-    });
-    this.checker = this.program.getTypeChecker();
-    for (const file of this.program.getSourceFiles()) {
-      if (file.isDeclarationFile || file.fileName.includes('/node_modules/')) continue;
-      this.indexFile(file);
-    }
+    };
+    const path = this.options.tsconfig;
+    if (!path) return { ...defaults, ...scanOnly };
+    const read = tsApi.readConfigFile(path, (p) => this.readSource(p));
+    if (read.error) throw tsconfigError(path, read.error);
+    const parsed = tsApi.parseJsonConfigFileContent(read.config, { ...tsApi.sys, readFile: (p) => this.readSource(p), fileExists: (p) => this.sourceExists(p) }, dirname(path), undefined, path);
+    const fatal = parsed.errors.find((e) => e.category === tsApi.DiagnosticCategory.Error && e.code !== 18003); // 18003: no inputs (we pass our own files)
+    if (fatal) throw tsconfigError(path, fatal);
+    return { ...parsed.options, ...scanOnly };
+  }
+
+  /** A host that reads `options.files` (the code of a git ref) where given, the disk elsewhere. */
+  private compilerHost(options: ts.CompilerOptions): ts.CompilerHost {
+    const host = tsApi.createCompilerHost(options, true);
+    if (!this.options.files) return host;
+    return {
+      ...host,
+      fileExists: (p) => this.sourceExists(p),
+      readFile: (p) => this.readSource(p),
+      getSourceFile: (p, language) => {
+        const text = this.readSource(p);
+        return text === undefined ? undefined : tsApi.createSourceFile(p, text, language, true);
+      },
+      directoryExists: (d) => (this.inSnapshot(d) ? [...this.options.files!.keys()].some((f) => f.startsWith(d.endsWith(sep) ? d : d + sep)) : (host.directoryExists?.(d) ?? true)),
+    };
+  }
+
+  private inSnapshot(path: string): boolean {
+    const root = resolve(this.srcDir);
+    return this.options.files !== undefined && (resolve(path) === root || resolve(path).startsWith(root + sep));
+  }
+
+  private readSource(path: string): string | undefined {
+    if (this.options.files?.has(resolve(path))) return this.options.files.get(resolve(path));
+    if (this.inSnapshot(path)) return undefined;
+    return tsApi.sys.readFile(path);
+  }
+
+  private sourceExists(path: string): boolean {
+    if (this.options.files?.has(resolve(path))) return true;
+    if (this.inSnapshot(path)) return false;
+    return tsApi.sys.fileExists(path);
   }
 
   /** Prisma field names, Drizzle column keys and TypeORM entity properties that read `table.column`. */
@@ -289,11 +360,11 @@ export class CodeIndex {
 
   private indexSql(file: ts.SourceFile, pieces: SqlText): void {
     if (!looksLikeSql(pieces.text)) return;
-    const refs = sqlReferences(pieces.text);
+    const refs = sqlReferences(pieces.text, this.options.dialect ?? 'postgres');
     if (!refs) return;
-    for (const t of refs.tables) push(this.sqlTables, t.table.toLowerCase(), { file, pos: pieces.toFile(t.offset) });
+    for (const t of refs.tables) push(this.sqlTables, t.table.toLowerCase(), { file, pos: pieces.toFile(t.offset), write: t.write === true });
     for (const c of refs.columns) {
-      push(this.sqlColumns, c.column.toLowerCase(), { file, pos: pieces.toFile(c.offset), column: c.column, tables: c.tables.map((t) => t.toLowerCase()), qualified: c.qualified });
+      push(this.sqlColumns, c.column.toLowerCase(), { file, pos: pieces.toFile(c.offset), column: c.column, tables: c.tables.map((t) => t.toLowerCase()), qualified: c.qualified, write: c.write === true });
     }
   }
 
@@ -357,6 +428,12 @@ function drizzleColumnName(expression: ts.Expression): string | undefined {
   return first && tsApi.isStringLiteralLike(first) ? first.text : undefined;
 }
 
+function tsconfigError(path: string, diagnostic: ts.Diagnostic): LockstepError {
+  return new LockstepError(`cannot read ${path}: ${tsApi.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`, {
+    hint: 'lint reads the project\'s tsconfig.json for its compiler options (path aliases); fix it, or point --src at a folder without it.',
+  });
+}
+
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list) list.push(value);
@@ -378,11 +455,17 @@ function listSourceFiles(dir: string): string[] {
   return out.sort();
 }
 
-function toReference(file: ts.SourceFile, pos: number, via: CodeReference['via']): CodeReference {
+/** `{ config: … }`: a key of an object literal sets the column (an insert or update payload). */
+function isObjectLiteralKey(name: ts.Node): boolean {
+  const parent = name.parent;
+  return (tsApi.isPropertyAssignment(parent) || tsApi.isShorthandPropertyAssignment(parent)) && tsApi.isObjectLiteralExpression(parent.parent);
+}
+
+function toReference(file: ts.SourceFile, pos: number, via: CodeReference['via'], access: CodeReference['access']): CodeReference {
   const { line, character } = file.getLineAndCharacterOfPosition(pos);
   const lineStart = file.getPositionOfLineAndCharacter(line, 0);
   const lineEnd = file.getLineEndOfPosition(pos);
-  return { file: file.fileName, line: line + 1, column: character + 1, text: file.text.slice(lineStart, lineEnd).trim(), via };
+  return { file: file.fileName, line: line + 1, column: character + 1, text: file.text.slice(lineStart, lineEnd).trim(), via, access };
 }
 
 function propertyNameText(name: ts.Node): string | undefined {

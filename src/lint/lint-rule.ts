@@ -13,6 +13,8 @@ export interface FindingReference {
   line: number;
   column: number;
   text: string;
+  /** The git ref whose code this is (`lint --deployed`); absent for the working tree. */
+  ref?: string;
 }
 
 /** One finding, in the shape of `lockstep lint --json`. */
@@ -48,11 +50,23 @@ export interface LintContext {
   before: Schema;
   /** Schema after it, as the scratch database reports it. */
   after: Schema;
-  /** diffSchemas(after, before): "missing" = added by the migration, "extra" = removed by it. */
+  /**
+   * diffSchemas(after, before with this migration's column renames applied): "missing" =
+   * added by the migration, "extra" = removed by it; a rename alone changes nothing here.
+   */
   changes: SchemaChange[];
   facts: MigrationFacts;
   failures: StatementFailure[];
   /** Code in `src/` that uses the table (or column); empty when no src folder is configured. */
+  references(target: ReferenceTarget): CodeReference[];
+  /** The deployed release's code (`lint --deployed <ref>`), when given. */
+  deployed?: DeployedCode;
+}
+
+/** The code of the release running in production while the migration is applied. */
+export interface DeployedCode {
+  /** The git ref as given, e.g. `HEAD~1` or `v1.4.0`. */
+  ref: string;
   references(target: ReferenceTarget): CodeReference[];
 }
 
@@ -63,6 +77,8 @@ export interface RuleFinding {
   column?: string;
   message: string;
   references?: CodeReference[];
+  /** The git ref the references were read at (deployed code). */
+  referencesRef?: string;
   /** Overrides the rule's severity (e.g. code-reference is always an error). */
   severity?: Severity;
 }
@@ -107,14 +123,21 @@ export function allFacts(ctx: LintContext): { fact: StatementFact; statement: St
 }
 
 /**
- * The line of the statement a change comes from: one whose facts name the table and
- * column, else the table, else whose text names the table, else line 1.
+ * The line of the statement a change comes from. With `kinds` (fact kinds, or a test), a
+ * statement whose facts of one of those kinds name the table and column wins (SET NOT NULL on line 4 is not the
+ * CREATE INDEX on line 3 that names the same column); then one whose facts name the table
+ * and column, else the table, else whose text names the table, else line 1.
  */
-export function lineOf(ctx: LintContext, table: string, column?: string): number {
+export function lineOf(ctx: LintContext, table: string, column?: string, kinds?: readonly StatementFact['kind'][] | ((fact: StatementFact) => boolean)): number {
   const facts = allFacts(ctx);
   // A SQLite rebuild creates `x_new` and renames it to `x`: `x_new` stands for `x`.
   const names = new Set([table, ...facts.flatMap(({ fact }) => (fact.kind === 'rename-table' && fact.newName === table ? [fact.table] : []))]);
   const mentions = (f: StatementFact) => 'table' in f && names.has(f.table);
+  if (kinds) {
+    const wanted = typeof kinds === 'function' ? kinds : (f: StatementFact) => kinds.includes(f.kind);
+    const ofKind = facts.find(({ fact }) => wanted(fact) && mentions(fact) && (column === undefined || factColumns(fact).includes(column)));
+    if (ofKind) return ofKind.statement.line;
+  }
   if (column !== undefined) {
     const withColumn = facts.find(({ fact }) => mentions(fact) && factColumns(fact).includes(column));
     if (withColumn) return withColumn.statement.line;

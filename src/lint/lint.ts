@@ -8,8 +8,10 @@ import type { Schema } from '../core/model.js';
 import { describeScriptError } from '../dialects/run-script.js';
 import { CodeIndex, type CodeReference, loadCodeTools, type ReferenceTarget } from './code-references.js';
 import { type FindingReference, type LintContext, type LintFinding, ruleApplies, type StatementFailure } from './lint-rule.js';
+import { readGitSnapshot } from './git-snapshot.js';
+import { withColumnRenames } from './renamed-columns.js';
 import { INVALID_IGNORE, RULES } from './rules/index.js';
-import { extractStatementFacts, type MigrationFacts } from './statement-facts.js';
+import { extractStatementFacts, type MigrationFacts, statementAt } from './statement-facts.js';
 
 export interface LintOptions {
   dialect: Dialect;
@@ -21,6 +23,14 @@ export interface LintOptions {
   devUrl?: string;
   /** Application source folder scanned for code references; none when absent. */
   srcDir?: string;
+  /**
+   * The git ref of the release running in production (`lint --deployed`): its code in
+   * `srcDir` is read from git and checked against what each migration drops, renames or
+   * makes stricter.
+   */
+  deployedRef?: string;
+  /** The project's tsconfig.json: the code scan uses its compiler options (path aliases). */
+  tsconfig?: string;
   /** Reuse a scanner across runs (benchmarks, watch mode). */
   codeIndex?: CodeIndex;
   /** Paths in findings are relative to this folder. Default: process.cwd(). */
@@ -59,7 +69,9 @@ export async function lintMigrations(options: LintOptions): Promise<LintReport> 
   const report: LintReport = { ok: true, findings: [], ignored: [], linted: selected.map(migrationId) };
   if (selected.length === 0) return report;
   const lastIndex = options.migrations.indexOf(selected[selected.length - 1]);
-  const codeIndex = options.codeIndex ?? (options.srcDir ? new CodeIndex(options.srcDir) : undefined);
+  const codeIndex = options.codeIndex ?? (options.srcDir ? new CodeIndex(options.srcDir, { dialect: dialect.name, tsconfig: options.tsconfig }) : undefined);
+  await codeIndex?.load();
+  const deployed = options.deployedRef === undefined ? undefined : await deployedCode(options, cwd);
 
   let scratch: ScratchDatabase;
   try {
@@ -89,7 +101,17 @@ export async function lintMigrations(options: LintOptions): Promise<LintReport> 
       const failures = await applyStatements(scratch, dialect, migration, file, facts);
       const after = await dialect.introspect(scratch.db);
       const references = memoReferences(codeIndex, before, cwd);
-      const ctx: LintContext = { dialect, migration, before, after, changes: diffSchemas(after, before).changes, facts, failures, references };
+      const ctx: LintContext = {
+        dialect,
+        migration,
+        before,
+        after,
+        changes: diffSchemas(after, withColumnRenames(before, facts)).changes,
+        facts,
+        failures,
+        references,
+        ...(deployed ? { deployed: { ref: deployed.ref, references: memoReferences(deployed.index, before, cwd) } } : {}),
+      };
       const { findings, ignored } = runRules(ctx, file);
       report.findings.push(...findings);
       report.ignored.push(...ignored);
@@ -100,6 +122,21 @@ export async function lintMigrations(options: LintOptions): Promise<LintReport> 
   }
   report.ok = !report.findings.some((f) => f.severity === 'error');
   return report;
+}
+
+async function deployedCode(options: LintOptions, cwd: string): Promise<{ ref: string; index: CodeIndex }> {
+  const ref = options.deployedRef!;
+  if (!options.srcDir) {
+    throw new LockstepError(`lint --deployed ${ref} needs the application's source folder`, { hint: 'Pass --src DIR (or set "src" in lockstep.config.json).' });
+  }
+  const snapshot = readGitSnapshot(options.srcDir, ref);
+  if (snapshot.files.size === 0) {
+    throw new LockstepError(`the deployed code at ${ref} (${snapshot.commit}) has no files under ${displayPath(options.srcDir, cwd)}`, {
+      hint: 'Check the ref (it must be the release running in production) and --src: the folder must exist at that ref.',
+    });
+  }
+  const index = new CodeIndex(options.srcDir, { dialect: options.dialect.name, tsconfig: options.tsconfig, files: snapshot.files });
+  return { ref, index: await index.load() };
 }
 
 export function migrationId(m: Pick<Migration, 'version' | 'name'>): string {
@@ -126,7 +163,7 @@ async function applyStatements(scratch: ScratchDatabase, dialect: Dialect, migra
     } catch (error) {
       const described = describeScriptError(error, statement, migration.up, file);
       const line = Number(described.location.slice(described.location.lastIndexOf(':') + 1)) || statement.line;
-      const info = facts?.statements.filter((s) => s.line <= line).at(-1) ?? facts?.statements.find((s) => s.line >= statement.line);
+      const info = facts && (statementAt(facts, line) ?? statementAt(facts, statement.line));
       const e = error as { code?: unknown; detail?: unknown };
       failures.push({
         line,
@@ -172,7 +209,7 @@ function runRules(ctx: LintContext, file: string): { findings: LintFinding[]; ig
         ...(f.table !== undefined ? { table: f.table } : {}),
         ...(f.column !== undefined ? { column: f.column } : {}),
         message: f.message,
-        ...(f.references && f.references.length > 0 ? { references: f.references.map(toFindingReference) } : {}),
+        ...(f.references && f.references.length > 0 ? { references: f.references.map((r) => toFindingReference(r, f.referencesRef)) } : {}),
       });
     }
   }
@@ -201,6 +238,6 @@ function runRules(ctx: LintContext, file: string): { findings: LintFinding[]; ig
   return { findings: kept.sort(order), ignored: ignored.sort(order) };
 }
 
-function toFindingReference(r: CodeReference): FindingReference {
-  return { file: r.file, line: r.line, column: r.column, text: r.text };
+function toFindingReference(r: CodeReference, ref: string | undefined): FindingReference {
+  return { file: r.file, line: r.line, column: r.column, text: r.text, ...(ref !== undefined ? { ref } : {}) };
 }

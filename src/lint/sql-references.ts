@@ -1,7 +1,10 @@
-// Queries in application code are read with PostgreSQL's grammar on both dialects: it is
-// the one real SQL parser lockstep has, and the SELECT/INSERT/UPDATE/DELETE forms apps
-// write parse alike in both (a query it rejects is simply skipped).
+// Queries in application code are read in the project's dialect: SQLite's lexer first
+// rewrites SQLite-only forms (`INSERT OR REPLACE`, backquoted names, `?1`) into the
+// same-length PostgreSQL text (queries/sqlite.ts), then PostgreSQL's parser, the one real
+// SQL parser lockstep has, walks it. A query neither accepts is skipped.
+import type { DialectName } from '../core/model.js';
 import { type PgNode, parsePostgres } from '../dialects/postgres/postgres-parser.js';
+import { queryAsPostgres } from './queries/index.js';
 
 /**
  * Table and column references in one SQL text, found by parsing it with libpg-query.
@@ -10,6 +13,8 @@ import { type PgNode, parsePostgres } from '../dialects/postgres/postgres-parser
 export interface SqlTableReference {
   table: string;
   offset: number;
+  /** The statement writes the table: INSERT INTO / UPDATE / DELETE FROM it. */
+  write?: boolean;
 }
 
 export interface SqlColumnReference {
@@ -19,6 +24,8 @@ export interface SqlColumnReference {
   /** true when the column was written with a table or alias qualifier. */
   qualified: boolean;
   offset: number;
+  /** The statement writes the column: an INSERT column list, UPDATE … SET, ON CONFLICT DO UPDATE SET. */
+  write?: boolean;
 }
 
 export interface SqlReferences {
@@ -34,17 +41,18 @@ export function looksLikeSql(text: string): boolean {
 }
 
 /**
- * Parses `sql` and returns what it reads and writes, or null when it does not parse
- * (a fragment, or not SQL). Driver placeholders (`?`, `:name`, `@name`) are retried as `$n`.
+ * Parses `sql`, written for `dialect`, and returns what it reads and writes, or null when
+ * it does not parse (a fragment, or not SQL). Driver placeholders (`?`, `:name`, `@name`)
+ * are retried as literals.
  *
  * @example
- * sqlReferences('select config from tenants where id = $1')
+ * sqlReferences('select config from tenants where id = $1', 'postgres')
  * // { tables: [{ table: 'tenants', offset: 19 }], columns: [{ column: 'config', tables: ['tenants'], qualified: false, offset: 7 }, …] }
  */
-export function sqlReferences(sql: string): SqlReferences | null {
+export function sqlReferences(sql: string, dialect: DialectName = 'postgres'): SqlReferences | null {
   // libpg-query reports byte offsets: one ASCII stand-in per non-ASCII character keeps
   // bytes and characters aligned (such characters live in strings and comments).
-  const ascii = sql.replace(/[^\x00-\x7f]/g, 'x');
+  const ascii = queryAsPostgres(dialect, sql.replace(/[^\x00-\x7f]/g, 'x'));
   for (const candidate of [ascii, replaceDriverPlaceholders(ascii)]) {
     if (candidate === null) continue;
     let statements;
@@ -126,7 +134,11 @@ function walkStatement(stmt: PgNode, outer: Scope[], out: SqlReferences, sql: st
   // CTEs first: their names become tables of this scope, with no schema behind them.
   for (const cte of node.withClause?.ctes ?? []) walkStatement(cte.CommonTableExpr?.ctequery, outer, out, sql);
   const relation = node.relation;
-  if (relation) addRange({ RangeVar: relation }, scope, out, sql);
+  if (relation) {
+    addRange({ RangeVar: relation }, scope, out, sql);
+    // The target of INSERT/UPDATE/DELETE is written (SELECT has no `relation`).
+    out.tables[out.tables.length - 1]!.write = true;
+  }
   for (const from of node.fromClause ?? []) {
     if (from.RangeSubselect) walkStatement(from.RangeSubselect.subquery, outer, out, sql);
     else addRange(from, scope, out, sql);
@@ -136,20 +148,20 @@ function walkStatement(stmt: PgNode, outer: Scope[], out: SqlReferences, sql: st
   if (kind === 'InsertStmt' && relation) {
     for (const col of node.cols ?? []) {
       const target = col.ResTarget;
-      if (target?.name) out.columns.push({ column: target.name, tables: [relation.relname], qualified: true, offset: nameOffset(sql, target.location, target.name) });
+      if (target?.name) out.columns.push({ column: target.name, tables: [relation.relname], qualified: true, offset: nameOffset(sql, target.location, target.name), write: true });
     }
     walkStatement(node.selectStmt, outer, out, sql);
     for (const elem of node.onConflictClause?.infer?.indexElems ?? []) {
       if (elem.IndexElem?.name) out.columns.push({ column: elem.IndexElem.name, tables: [relation.relname], qualified: true, offset: nameOffset(sql, undefined, elem.IndexElem.name) });
     }
     for (const target of node.onConflictClause?.targetList ?? []) {
-      if (target.ResTarget?.name) out.columns.push({ column: target.ResTarget.name, tables: [relation.relname], qualified: true, offset: nameOffset(sql, target.ResTarget.location, target.ResTarget.name) });
+      if (target.ResTarget?.name) out.columns.push({ column: target.ResTarget.name, tables: [relation.relname], qualified: true, offset: nameOffset(sql, target.ResTarget.location, target.ResTarget.name), write: true });
       walkExpression(target.ResTarget?.val, scopes, out, sql);
     }
   }
   if (kind === 'UpdateStmt' && relation) {
     for (const target of node.targetList ?? []) {
-      if (target.ResTarget?.name) out.columns.push({ column: target.ResTarget.name, tables: [relation.relname], qualified: true, offset: nameOffset(sql, target.ResTarget.location, target.ResTarget.name) });
+      if (target.ResTarget?.name) out.columns.push({ column: target.ResTarget.name, tables: [relation.relname], qualified: true, offset: nameOffset(sql, target.ResTarget.location, target.ResTarget.name), write: true });
       walkExpression(target.ResTarget?.val, scopes, out, sql);
     }
   } else {

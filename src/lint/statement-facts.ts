@@ -59,6 +59,8 @@ export interface ScriptFacts {
 
 export interface MigrationFacts extends ScriptFacts {
   ignores: IgnoreDirective[];
+  /** The script carries the `-- lockstep:contract` header: the contract step of an expand/contract change. */
+  contract: boolean;
 }
 
 const IGNORE = /--\s*lockstep:ignore\b[ \t]*(\S*)[ \t]*(.*)$/;
@@ -74,6 +76,18 @@ export function readIgnoreDirectives(script: string): IgnoreDirective[] {
 }
 
 /**
+ * Whether the script's leading comments carry `-- lockstep:contract`: the step of an
+ * expand/contract change that removes the old shape, held back while code still uses it.
+ *
+ * @example
+ * isContractMigration('-- lockstep:contract\nalter table t drop column old;'); // true
+ */
+export function isContractMigration(script: string): boolean {
+  const header = /^(?:\s*--[^\n]*\n?)*/.exec(script)?.[0] ?? '';
+  return /^\s*--\s*lockstep:contract\b/m.test(header);
+}
+
+/**
  * Parses a migration script into statements and facts with the dialect's parser
  * (`<dialect>-statement-facts.ts`: libpg-query on PostgreSQL, a tokenizer on SQLite),
  * plus the `-- lockstep:ignore` comments, which read the same on every dialect.
@@ -83,5 +97,18 @@ export function readIgnoreDirectives(script: string): IgnoreDirective[] {
  * // [{ kind: 'create-index', table: 't', index: 'i', unique: false, concurrently: false, columns: ['a'] }]
  */
 export function extractStatementFacts(dialect: Pick<Dialect, 'name'>, script: string): MigrationFacts {
-  return { ...statementFactsFor(dialect.name, script), ignores: readIgnoreDirectives(script) };
+  return { ...statementFactsFor(dialect.name, script), ignores: readIgnoreDirectives(script), contract: isContractMigration(script) };
+}
+
+/**
+ * The statement of `facts` that holds `line` (the one starting at or before it). Facts are
+ * located with the dialect's own splitter, the one migrate, rehearse and lint run, so the
+ * line of a failing statement finds its facts on every dialect.
+ *
+ * @example
+ * statementAt(extractStatementFacts(dialect, 'select 1;\nalter table t drop column c;'), 2)?.facts;
+ * // [{ kind: 'drop-column', table: 't', column: 'c' }]
+ */
+export function statementAt(facts: ScriptFacts, line: number): StatementInfo | undefined {
+  return facts.statements.filter((s) => s.line <= line).at(-1);
 }

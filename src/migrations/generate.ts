@@ -11,6 +11,7 @@ import { migrateDown } from './migrate-down.js';
 import { migrateUp } from './migrate-up.js';
 import { FOREIGN_KEYS_OFF_HEADER, type Migration, NO_TRANSACTION_HEADER, readMigrationsFolder } from './migration-folder.js';
 import type { MigrateOutcome } from './migration-result.js';
+import { generateExpandContract } from './generate-expand-contract.js';
 import { findRenameCandidates, type RenameCandidate, resolveRenames, toRenameHints } from './rename-candidates.js';
 
 export interface GenerateOptions {
@@ -29,6 +30,11 @@ export interface GenerateOptions {
   dropAndAdd?: boolean;
   /** Write blank up.sql and down.sql (for data changes). */
   empty?: boolean;
+  /**
+   * Column renames as an expand step (new column, sync triggers, backfill) and a later
+   * contract step marked `-- lockstep:contract`, instead of one RENAME COLUMN.
+   */
+  expandContract?: boolean;
   /** Clock for the version (tests). */
   now?: Date;
 }
@@ -44,6 +50,8 @@ export interface GenerateResult {
   /** What the migration changes (declared vs replayed). */
   changes: SchemaChange[];
   renames: RenameCandidate[];
+  /** With `expandContract`: the contract step, a second migration after the expand step in `dir`. */
+  contract?: { dir: string; version: string; up: string; down: string };
 }
 
 /**
@@ -75,6 +83,9 @@ export async function generateMigration(options: GenerateOptions): Promise<Gener
     if (diff.ok) return { status: 'nothing-to-do', changes: [], renames: [] };
 
     const confirmed = await resolveRenames(findRenameCandidates(diff.changes), { flags: options.renames, ask: options.ask, dropAndAdd: options.dropAndAdd });
+    if (options.expandContract) {
+      return await generateExpandContract({ db: scratch.db, dialect: options.dialect, existing, replayed, declared, confirmed, migrationsDir: options.migrationsDir, version, name, now: options.now ?? new Date(), changes: diff.changes });
+    }
     const hints = toRenameHints(confirmed);
     const upPlan = usable(options.dialect.planMigration(replayed, declared, { renames: hints.up }), 'up.sql');
     const downPlan = usable(options.dialect.planMigration(declared, replayed, { renames: hints.down }), 'down.sql');
@@ -110,7 +121,7 @@ async function prove(db: Database, dialect: Dialect, migrations: Migration[], de
   const after = await dialect.introspect(db);
   const reached = diffSchemas(declared, after);
   if (!reached.ok) {
-    throw new LockstepError(`the generated up.sql does not reach schema.sql; nothing was written. Still different:\n${describe(reached.changes)}`, {
+    throw new LockstepError(`the generated up.sql does not reach schema.sql; nothing was written. Still different:\n${describeChanges(reached.changes)}`, {
       hint: 'This is a gap in lockstep\'s planner for these changes: write the migration with generate --empty and edit it by hand.',
       exitCode: 1,
     });
@@ -118,14 +129,14 @@ async function prove(db: Database, dialect: Dialect, migrations: Migration[], de
   check(await migrateDown(db, migrations, { steps: 1 }), `applying the generated down.sql (${stagedDir})`);
   const restored = diffSchemas(before, await dialect.introspect(db), { strictNames: true });
   if (!restored.ok) {
-    throw new LockstepError(`the generated down.sql does not restore the schema before up.sql; nothing was written. Differences:\n${describe(restored.changes)}`, {
+    throw new LockstepError(`the generated down.sql does not restore the schema before up.sql; nothing was written. Differences:\n${describeChanges(restored.changes)}`, {
       hint: 'Write the migration with generate --empty and edit down.sql by hand.',
       exitCode: 1,
     });
   }
 }
 
-function check(outcome: MigrateOutcome, doing: string): void {
+export function check(outcome: MigrateOutcome, doing: string): void {
   if (outcome.error) throw outcome.error;
   const problem = outcome.problems[0];
   if (problem) throw new LockstepError(`${doing}: ${problem.message}`, { hint: problem.hint });
@@ -138,9 +149,9 @@ function check(outcome: MigrateOutcome, doing: string): void {
   }
 }
 
-function usable(plan: MigrationPlan, file: string): MigrationPlan {
+export function usable(plan: MigrationPlan, file: string): MigrationPlan {
   if (plan.unsupported.length > 0) {
-    throw new LockstepError(`cannot generate ${file}: lockstep cannot express these changes yet; nothing was written\n${describe(plan.unsupported)}`, {
+    throw new LockstepError(`cannot generate ${file}: lockstep cannot express these changes yet; nothing was written\n${describeChanges(plan.unsupported)}`, {
       hint: 'Write the migration by hand: lockstep generate NAME --empty, then edit up.sql and down.sql.',
     });
   }
@@ -148,7 +159,7 @@ function usable(plan: MigrationPlan, file: string): MigrationPlan {
 }
 
 /** The script text: directives the runner needs first, then one statement per paragraph. */
-function render(plan: MigrationPlan, direction: 'up' | 'down', name: string): string {
+export function render(plan: MigrationPlan, direction: 'up' | 'down', name: string): string {
   const lines = [`-- ${name} (${direction}), generated by lockstep generate`];
   if (plan.requiresForeignKeysOff) lines.unshift(FOREIGN_KEYS_OFF_HEADER);
   if (plan.statements.some((s) => /\bconcurrently\b/i.test(s))) lines.unshift(NO_TRANSACTION_HEADER);
@@ -162,7 +173,7 @@ function blank(direction: 'up' | 'down', name: string): string {
     : `-- ${name} (down): undo what up.sql does, so migrate down can revert it.\n`;
 }
 
-function writeMigration(parent: string, folder: string, up: string, down: string): string {
+export function writeMigration(parent: string, folder: string, up: string, down: string): string {
   const dir = join(parent, folder);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'up.sql'), up);
@@ -188,6 +199,6 @@ export function nextVersion(existing: Migration[], now: Date): string {
   }
 }
 
-function describe(changes: SchemaChange[]): string {
+export function describeChanges(changes: SchemaChange[]): string {
   return changes.map((c) => `  ${c.kind}: ${c.message}`).join('\n');
 }

@@ -62,7 +62,7 @@ export async function migrateDown(db: Database, migrations: Migration[], options
         }
         return { ok: true, results, problems };
       },
-      { timeoutMs: options.lockTimeoutMs, onWait: () => options.onProgress?.({ type: 'waiting-for-lock' }) },
+      { timeoutMs: options.lockTimeoutMs, onWait: (holder) => options.onProgress?.({ type: 'waiting-for-lock', holder }) },
     );
   } catch (error) {
     return { ok: false, results, problems: [], error: error instanceof Error ? error : new Error(String(error)) };

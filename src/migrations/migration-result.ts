@@ -1,3 +1,4 @@
+import type { MigrationLockHolder } from './migration-store.js';
 /** What happened to one migration in a `migrate up` / `migrate down` run (Kysely's migrator style). */
 export interface MigrationResult {
   version: string;
@@ -34,6 +35,6 @@ export interface MigrateOutcome {
 }
 
 export type MigrationProgress =
-  | { type: 'waiting-for-lock' }
+  | { type: 'waiting-for-lock'; holder?: MigrationLockHolder | null }
   | { type: 'start'; version: string; name: string; direction: 'up' | 'down' }
   | { type: 'finish'; result: MigrationResult };

@@ -3,6 +3,7 @@ import { getDialect } from '../dialects/index.js';
 import { compareVersions, type Migration, upChecksumMatches } from './migration-folder.js';
 import type { MigrationProblem } from './migration-result.js';
 import { displayPath, downChanged, findMigrationProblems } from './verify-migrations.js';
+import type { MigrationLockHolder } from './migration-store.js';
 import { migrationStoreFor } from './stores/index.js';
 
 export interface MigrationStatusEntry {
@@ -36,6 +37,8 @@ export interface MigrationStatus {
   applied: number;
   pending: number;
   problems: MigrationProblem[];
+  /** The run holding the migration lock right now, or null when none does. */
+  lock: MigrationLockHolder | null;
 }
 
 /**
@@ -47,7 +50,9 @@ export interface MigrationStatus {
  * console.log(`${status.pending} pending`);
  */
 export async function migrationStatus(db: Database, migrations: Migration[]): Promise<MigrationStatus> {
-  const history = await migrationStoreFor(db.dialect).readHistory(db);
+  const store = migrationStoreFor(db.dialect);
+  const history = await store.readHistory(db);
+  const lock = await store.readLock(db);
   const byVersion = new Map(history.map((h) => [h.version, h]));
   const entries: MigrationStatusEntry[] = migrations.map((m) => {
     const row = byVersion.get(m.version);
@@ -79,5 +84,6 @@ export async function migrationStatus(db: Database, migrations: Migration[]): Pr
     applied: history.length,
     pending: entries.filter((e) => e.state === 'pending').length,
     problems: findMigrationProblems(history, migrations),
+    lock,
   };
 }

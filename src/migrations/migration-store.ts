@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Database, Queryable } from '../dialects/database.js';
 
 /** lockstep's migration history table (left out of introspection, like every `lockstep_` table). */
@@ -55,9 +56,41 @@ export interface MigrationSession {
   outsideTransaction<T>(fn: (conn: Queryable) => Promise<T>): Promise<T>;
 }
 
+/** Who holds the migration lock, as `migrate status` and a waiting run report it. */
+export interface MigrationLockHolder {
+  /** Host name of the holding process, when known. */
+  host: string | null;
+  /** Process id of the holding process on that host, when known. */
+  pid: number | null;
+  /** When it took the lock (ISO 8601), when known. */
+  since: string | null;
+  /** What holds it, e.g. `lockstep migrate`. */
+  command: string | null;
+  /** PostgreSQL: the server process serving the holding connection. */
+  backendPid?: number;
+}
+
+/** This process as a lock holder records itself. */
+export function currentLockHolder(now = new Date()): MigrationLockHolder {
+  return { host: hostname(), pid: process.pid, since: now.toISOString(), command: 'lockstep migrate' };
+}
+
+/**
+ * One line naming the holder, for messages.
+ *
+ * @example
+ * describeLockHolder({ host: 'web-1', pid: 4242, since: '2026-01-01T10:00:00.000Z', command: 'lockstep migrate' });
+ * // 'lockstep migrate (pid 4242 on web-1), holding it since 2026-01-01T10:00:00.000Z'
+ */
+export function describeLockHolder(holder: MigrationLockHolder, now = new Date()): string {
+  const who = [holder.pid !== null ? `pid ${holder.pid}` : null, holder.host ? `on ${holder.host}` : null, holder.backendPid !== undefined ? `server pid ${holder.backendPid}` : null].filter(Boolean).join(' ');
+  const held = holder.since ? `, holding it since ${holder.since} (${Math.max(0, Math.round((now.getTime() - Date.parse(holder.since)) / 1000))} s)` : '';
+  return `${holder.command ?? 'another session'}${who ? ` (${who})` : ''}${held}`;
+}
+
 export interface LockOptions {
-  /** Called once when another process holds the lock and this one starts waiting. */
-  onWait?: () => void;
+  /** Called once when another process holds the lock and this one starts waiting, with the holder when it can be read. */
+  onWait?: (holder: MigrationLockHolder | null) => void;
   /** How long to wait for the lock before giving up (ms). Default 10 minutes. */
   timeoutMs?: number;
 }
@@ -75,6 +108,8 @@ export interface MigrationStore {
    * holder left it.
    */
   withLock<T>(db: Database, fn: (session: MigrationSession) => Promise<T>, options?: LockOptions): Promise<T>;
+  /** Who holds the migration lock right now, or null when nobody does. Takes no lock. */
+  readLock(db: Queryable): Promise<MigrationLockHolder | null>;
 }
 
 /** Reads rows of the history table in the shape both dialects share. */

@@ -3,7 +3,7 @@ import type { Database, Queryable } from '../dialects/database.js';
 import type { Dialect } from '../dialects/dialect.js';
 import { getDialect } from '../dialects/index.js';
 import { errorMessage } from '../core/errors.js';
-import { extractStatementFacts, type StatementFact } from '../lint/statement-facts.js';
+import { extractStatementFacts, type StatementFact, statementAt } from '../lint/statement-facts.js';
 import { narrowingReason } from '../lint/type-compat.js';
 import type { Migration } from '../migrations/migration-folder.js';
 import { findTransactionControl, refuseTransactionControl } from '../migrations/transaction-control.js';
@@ -191,7 +191,7 @@ async function explainStatementFailure(probe: DataProbe, migration: Migration, l
   let all: StatementFact[] = [];
   try {
     const parsed = extractStatementFacts(probe.dialect, migration.up);
-    facts = parsed.statements.filter((s) => s.line <= line).at(-1)?.facts ?? [];
+    facts = statementAt(parsed, line)?.facts ?? [];
     all = parsed.statements.flatMap((s) => s.facts);
   } catch {
     // No facts: the database's message is all there is.

@@ -24,7 +24,7 @@ export function formatLintText(report: LintReport, style: Style, options: { incl
     for (const f of g.findings) {
       const severity = f.severity === 'error' ? style.red('error  ') : style.yellow('warning');
       lines.push(`  ${String(f.line).padStart(3)}  ${severity}  ${style.cyan(f.rule)}  ${f.message}`);
-      for (const r of f.references ?? []) lines.push(`         ${style.dim(`${r.file}:${r.line}:${r.column}`)}  ${r.text}`);
+      for (const r of f.references ?? []) lines.push(`         ${style.dim(`${r.ref !== undefined ? `${r.ref}:` : ''}${r.file}:${r.line}:${r.column}`)}  ${r.text}`);
     }
     for (const f of g.ignored) {
       lines.push(`  ${String(f.line).padStart(3)}  ${style.dim('ignored')}  ${style.cyan(f.rule)}  ${style.dim(f.message)}`);

@@ -20,6 +20,7 @@ export const generateCommand: Command = {
     rename: { type: 'string', multiple: true, placeholder: 'T.OLD=NEW', description: 'confirm a rename (table.old_column=new_column or old_table=new_table); repeatable' },
     'drop-and-add': { type: 'boolean', description: 'treat every possible rename as a drop plus an add (the old data is lost)' },
     empty: { type: 'boolean', description: 'write blank up.sql and down.sql (for data changes)' },
+    'expand-contract': { type: 'boolean', description: 'write a column rename as an expand migration (new column, sync triggers, backfill) and a later -- lockstep:contract migration' },
   },
   async run(args, ctx) {
     if (args.positionals.length !== 1) {
@@ -58,6 +59,7 @@ export const generateCommand: Command = {
       empty,
       renames: args.values.rename as string[] | undefined,
       dropAndAdd: Boolean(args.values['drop-and-add']),
+      expandContract: Boolean(args.values['expand-contract']),
       ask: interactive ? askOnTerminal : undefined,
       loadDeclared,
     });
@@ -66,7 +68,11 @@ export const generateCommand: Command = {
       return 0;
     }
     const dir = relative(ctx.cwd, result.dir!) || result.dir!;
-    ctx.stdout.write(`${style.green('wrote')} ${dir}/up.sql and ${dir}/down.sql${empty ? ' (blank)' : ''}\n`);
+    ctx.stdout.write(`${style.green('wrote')} ${dir}/up.sql and ${dir}/down.sql${empty ? ' (blank)' : ''}${result.contract ? ' (expand step)' : ''}\n`);
+    if (result.contract) {
+      const contractDir = relative(ctx.cwd, result.contract.dir) || result.contract.dir;
+      ctx.stdout.write(`${style.green('wrote')} ${contractDir}/up.sql and ${contractDir}/down.sql (contract step, -- lockstep:contract: ship it in a later release; lockstep lint holds it back while code reads the old name)\n`);
+    }
     if (!empty) {
       ctx.stdout.write(style.dim(`differences it resolves (${fromModels ? 'the models' : 'schema.sql'} expected, the earlier migrations actual):\n`));
       for (const change of result.changes) ctx.stdout.write(`  ${style.dim(change.kind.padEnd(16))} ${change.message}\n`);

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { getDialect } from '../../dialects/index.js';
 import { parseConnectionUrl } from '../../dialects/connection-url.js';
 import { LockstepError } from '../../core/errors.js';
@@ -23,6 +25,7 @@ export const lintCommand: Command = {
     json: { type: 'boolean', description: 'print the JSON report' },
     format: { type: 'string', placeholder: 'FORMAT', description: 'text (default), json, github (workflow annotations) or sarif (SARIF 2.1.0)' },
     src: { type: 'string', placeholder: 'DIR', description: 'application source scanned for code references (default src/)' },
+    deployed: { type: 'string', placeholder: 'REF', description: 'git ref of the release running in production (else LOCKSTEP_DEPLOYED_REF): its code in src/ must survive each migration' },
   },
   async run(args, ctx) {
     const format = (args.values.json ? 'json' : ((args.values.format as string | undefined) ?? 'text')) as (typeof FORMATS)[number];
@@ -45,6 +48,8 @@ export const lintCommand: Command = {
       only: new Set(selected.map((m) => m.version)),
       devUrl: config.devUrl,
       srcDir: config.src,
+      tsconfig: projectTsconfig(config.root),
+      deployedRef: deployedRef(args.values.deployed as string | undefined, ctx.env),
       cwd: ctx.cwd,
     });
     if (format === 'json') ctx.stdout.write(formatLintJson(report, { includeIgnored: all }));
@@ -54,6 +59,20 @@ export const lintCommand: Command = {
     return report.ok ? 0 : 1;
   },
 };
+
+/** `--deployed REF`, else LOCKSTEP_DEPLOYED_REF; an empty value is a mistake, not "none". */
+function deployedRef(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  const [value, source] = flag !== undefined ? [flag, '--deployed'] : [env.LOCKSTEP_DEPLOYED_REF, 'LOCKSTEP_DEPLOYED_REF'];
+  if (value === undefined) return undefined;
+  if (value.trim() === '') throw new LockstepError(`${source} is empty`, { hint: 'Give the git ref of the release running in production, e.g. --deployed v1.4.0 or --deployed origin/production; unset LOCKSTEP_DEPLOYED_REF to lint without it.' });
+  return value.trim();
+}
+
+/** The project's tsconfig.json, beside lockstep.config.json (or in the working directory). */
+function projectTsconfig(root: string): string | undefined {
+  const path = join(root, 'tsconfig.json');
+  return existsSync(path) ? path : undefined;
+}
 
 async function packageVersion(): Promise<string> {
   const { readFile } = await import('node:fs/promises');

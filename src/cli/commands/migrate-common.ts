@@ -3,7 +3,9 @@ import { connect } from '../../dialects/index.js';
 import { LockstepError } from '../../core/errors.js';
 import { type Migration, readMigrationsFolder } from '../../migrations/migration-folder.js';
 import type { MigrateOutcome, MigrationProblem, MigrationProgress, MigrationResult } from '../../migrations/migration-result.js';
+import { describeLockHolder } from '../../migrations/migration-store.js';
 import type { CommandContext } from '../command.js';
+import { parseDuration } from '../../rehearse/rehearsal-settings.js';
 import { createStyle, type Style } from '../../report/style.js';
 
 /**
@@ -21,6 +23,13 @@ export async function openMigrations(ctx: CommandContext, options: { mustExist?:
   const migrations = readMigrationsFolder(config.migrations);
   const db = await connect(config.url, { applicationName: 'lockstep migrate', mustExist: options.mustExist });
   return { db, migrations, folder: config.migrations };
+}
+
+/** `--lock-timeout DURATION` of `migrate up/down`: how long to wait for another run's migration lock. */
+export const LOCK_TIMEOUT_OPTION = { type: 'string', placeholder: 'DURATION', description: 'how long to wait for the migration lock another run holds (e.g. 30s, 5m; default 10m), then exit 2 naming the holder' } as const;
+
+export function lockTimeoutMs(value: unknown): number | undefined {
+  return value === undefined ? undefined : parseDuration(value, '--lock-timeout');
 }
 
 /** Parses a whole-number option such as `--steps 2`. */
@@ -63,7 +72,7 @@ export function progressPrinter(ctx: CommandContext): { onProgress: (event: Migr
   return {
     onProgress(event) {
       if (event.type === 'waiting-for-lock') {
-        ctx.stderr.write('waiting for another migrate run to finish (it holds the migration lock)…\n');
+        ctx.stderr.write(`waiting for the migration lock, held by ${event.holder ? describeLockHolder(event.holder) : 'another migrate run'}…\n`);
       } else if (event.type === 'start') {
         if (!tty) return;
         const started = Date.now();

@@ -1,6 +1,6 @@
 import { migrateDown } from '../../migrations/migrate-down.js';
 import type { Command } from '../command.js';
-import { finishOutcome, openMigrations, progressPrinter, wholeNumber } from './migrate-common.js';
+import { finishOutcome, LOCK_TIMEOUT_OPTION, lockTimeoutMs, openMigrations, progressPrinter, wholeNumber } from './migrate-common.js';
 
 export const migrateDownCommand: Command = {
   name: 'migrate down',
@@ -8,8 +8,10 @@ export const migrateDownCommand: Command = {
   options: {
     steps: { type: 'string', placeholder: 'N', description: 'revert the last N applied migrations' },
     to: { type: 'string', placeholder: 'VERSION', description: 'revert every migration newer than VERSION (0: all)' },
+    'lock-timeout': LOCK_TIMEOUT_OPTION,
   },
   async run(args, ctx) {
+    const lockTimeout = lockTimeoutMs(args.values['lock-timeout']);
     const steps = wholeNumber(args.values.steps, '--steps');
     const to = args.values.to as string | undefined;
     if (steps !== undefined && to !== undefined) {
@@ -19,7 +21,7 @@ export const migrateDownCommand: Command = {
     const { db, migrations } = await openMigrations(ctx, { mustExist: true });
     const progress = progressPrinter(ctx);
     try {
-      const outcome = await migrateDown(db, migrations, { steps, to, onProgress: progress.onProgress });
+      const outcome = await migrateDown(db, migrations, { steps, to, onProgress: progress.onProgress, lockTimeoutMs: lockTimeout });
       progress.stop();
       const code = finishOutcome(ctx, outcome, 'down');
       if (code === 0 && outcome.results.length === 0) ctx.stdout.write(`nothing to revert: no migration of ${db.displayUrl} matches\n`);

@@ -1,4 +1,5 @@
 import { migrationStatus } from '../../migrations/migration-status.js';
+import { describeLockHolder } from '../../migrations/migration-store.js';
 import type { Command } from '../command.js';
 import { createStyle } from '../../report/style.js';
 import { formatMs, openMigrations, printProblems } from './migrate-common.js';
@@ -36,6 +37,7 @@ export const migrateStatusCommand: Command = {
         ctx.stdout.write(`  ${state} ${entry.version}_${entry.name}${when}${noDown}${downEdited}${repaired}\n`);
       }
       ctx.stdout.write(`${status.applied} applied, ${status.pending} pending\n`);
+      ctx.stdout.write(status.lock ? `${style.yellow('lock')}: held by ${describeLockHolder(status.lock)}\n` : `lock: free (no migrate run holds it)\n`);
       printProblems(ctx, status.problems, style);
       return ok ? 0 : 1;
     } finally {

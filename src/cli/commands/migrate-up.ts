@@ -1,6 +1,6 @@
 import { migrateUp } from '../../migrations/migrate-up.js';
 import type { Command } from '../command.js';
-import { finishOutcome, formatMs, openMigrations, progressPrinter } from './migrate-common.js';
+import { finishOutcome, formatMs, LOCK_TIMEOUT_OPTION, lockTimeoutMs, openMigrations, progressPrinter } from './migrate-common.js';
 import { rehearseBeforeMigrate } from './rehearse.js';
 
 export const migrateUpCommand: Command = {
@@ -10,8 +10,10 @@ export const migrateUpCommand: Command = {
     to: { type: 'string', placeholder: 'VERSION', description: 'apply up to and including VERSION' },
     'allow-out-of-order': { type: 'boolean', description: 'apply pending migrations older than the last applied one' },
     rehearse: { type: 'boolean', description: 'rehearse the pending migrations first (lockstep rehearse) and apply nothing if one fails' },
+    'lock-timeout': LOCK_TIMEOUT_OPTION,
   },
   async run(args, ctx) {
+    const lockTimeout = lockTimeoutMs(args.values['lock-timeout']);
     const { db, migrations } = await openMigrations(ctx);
     const progress = progressPrinter(ctx);
     try {
@@ -20,6 +22,7 @@ export const migrateUpCommand: Command = {
         to: args.values.to as string | undefined,
         allowOutOfOrder: Boolean(args.values['allow-out-of-order']),
         onProgress: progress.onProgress,
+        lockTimeoutMs: lockTimeout,
       });
       progress.stop();
       const code = finishOutcome(ctx, outcome, 'up');

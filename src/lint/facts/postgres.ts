@@ -1,5 +1,6 @@
 import type { ScriptFacts, StatementFact } from '../statement-facts.js';
 import type { TypeLike } from '../type-compat.js';
+import { splitPostgresStatements } from '../../dialects/postgres/postgres-statements.js';
 import { byteToCharOffset, type PgNode, parsePostgres, PgSyntaxError, stringList } from '../../dialects/postgres/postgres-parser.js';
 
 /**
@@ -19,15 +20,14 @@ export function postgresStatementFacts(script: string): ScriptFacts {
     const position = error instanceof PgSyntaxError && error.position !== undefined ? byteToCharOffset(script, error.position) : 0;
     return { statements: [], syntaxError: { line: lineAt(script, position), message: (error as Error).message } };
   }
+  // Lines and offsets come from the dialect's splitter, the one statement locator that
+  // migrate, rehearse and lint share, so a finding and a failure name the same line.
+  const located = splitPostgresStatements(script);
   const statements = parsed.map((p) => {
-    let offset = byteToCharOffset(script, p.location);
+    const start = byteToCharOffset(script, p.location);
     const end = p.length === undefined ? script.length : byteToCharOffset(script, p.location + p.length);
-    const raw = script.slice(offset, end);
-    // stmt_location points at the end of the previous statement: skip whitespace and comments.
-    const lead = /^(?:\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/.exec(raw)?.[0].length ?? 0;
-    offset += lead;
-    const sql = script.slice(offset, end).trim();
-    return { sql, line: lineAt(script, offset), offset, ...pgStatementFacts(p.stmt, script) };
+    const at = located.find((s) => s.offset >= start && s.offset < Math.max(end, start + 1)) ?? { sql: script.slice(start, end).trim(), offset: start, line: lineAt(script, start) };
+    return { sql: at.sql, line: at.line, offset: at.offset, ...pgStatementFacts(p.stmt, script) };
   });
   return { statements };
 }

@@ -19,7 +19,7 @@ export const addUnique: LintRule = {
       // Where indexes can be built concurrently, the plain build is the one that blocks writes.
       const concurrent = ctx.dialect.supportsConcurrentIndexes;
       out.push({
-        line: lineOf(ctx, change.table, columns[0]),
+        line: lineOf(ctx, change.table, columns[0], (f) => f.kind === 'add-unique' || (f.kind === 'create-index' && f.unique)),
         table: change.table,
         column: columns.length === 1 ? columns[0] : undefined,
         message: `adds a unique ${change.kind === 'unique.missing' ? 'constraint' : 'index'} on ${change.table}(${columnList(columns)}): fails if existing rows hold duplicates${concurrent ? ', and blocks writes while the index builds' : ''}. Find and fix duplicates first (lockstep rehearse lists them)${concurrent ? `; build it with CREATE UNIQUE INDEX CONCURRENTLY and then ADD CONSTRAINT … UNIQUE USING INDEX` : ''}.`,

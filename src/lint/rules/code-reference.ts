@@ -19,7 +19,7 @@ export const codeReference: LintRule = {
           table: removed.table,
           column: removed.column,
           references,
-          message: `${what} ${name}, but src/ still uses it in ${places}. Deploy code that no longer uses ${name} first, then ${removed.how === 'dropped' ? 'drop it' : 'rename it (or add the new name, copy, and drop the old one later)'} in a later migration.`,
+          message: `${what} ${name}, but src/ still uses it in ${places}. ${ctx.facts.contract ? 'Hold this contract migration back: ' : ''}Deploy code that no longer uses ${name} first, then ${removed.how === 'dropped' ? 'drop it' : 'rename it (or add the new name, copy, and drop the old one later)'} in a later migration.`,
         },
       ];
     });

@@ -1,6 +1,7 @@
 import type { LintRule } from '../lint-rule.js';
 import { addUnique } from './add-unique.js';
 import { codeReference } from './code-reference.js';
+import { deployedCode } from './deployed-code.js';
 import { concurrentInTransaction } from './concurrent-in-transaction.js';
 import { dropColumn } from './drop-column.js';
 import { dropTable } from './drop-table.js';
@@ -19,6 +20,7 @@ import { typeRewrite } from './type-rewrite.js';
 /** Every lint rule, in the order docs/lint.md lists them. */
 export const RULES: readonly LintRule[] = [
   codeReference,
+  deployedCode,
   dropTable,
   dropColumn,
   notNullWithoutDefault,

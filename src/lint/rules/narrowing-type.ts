@@ -21,7 +21,7 @@ export const narrowingType: LintRule = {
       const after = columnIn(ctx.after, change.table, change.column);
       if (!before || !after) continue;
       const reason = narrowingReason(before.typeParts, after.typeParts);
-      if (reason) report(change.table, change.column, reason, lineOf(ctx, change.table, change.column));
+      if (reason) report(change.table, change.column, reason, lineOf(ctx, change.table, change.column, ['alter-column-type']));
     }
     // A failed ALTER COLUMN TYPE leaves no change behind: read the parser's target type.
     for (const failure of ctx.failures) {

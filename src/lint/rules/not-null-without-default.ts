@@ -37,10 +37,10 @@ export const notNullWithoutDefault: LintRule = {
       const after = columnIn(ctx.after, change.table, change.column);
       if (!after || after.nullable) continue;
       if (change.kind === 'column.missing' && after.default === null && after.identity === null && after.generated === null && !after.autoincrement) {
-        addColumn(change.table, change.column, lineOf(ctx, change.table, change.column));
+        addColumn(change.table, change.column, lineOf(ctx, change.table, change.column, ['add-column']));
       }
       if (change.kind === 'column.nullable' && columnIn(ctx.before, change.table, change.column)?.nullable) {
-        setNotNull(change.table, change.column, lineOf(ctx, change.table, change.column));
+        setNotNull(change.table, change.column, lineOf(ctx, change.table, change.column, ['set-not-null']));
       }
     }
     for (const { fact, statement } of allFacts(ctx)) {

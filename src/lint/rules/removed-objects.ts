@@ -24,12 +24,12 @@ export function removedObjects(ctx: LintContext): RemovedObject[] {
   }
   for (const change of ctx.changes) {
     if (change.kind === 'table.extra' && !renamedTables.has(change.table)) {
-      out.push({ table: change.table, how: 'dropped', line: lineOf(ctx, change.table) });
+      out.push({ table: change.table, how: 'dropped', line: lineOf(ctx, change.table, undefined, ['drop-table']) });
     }
     if (change.kind === 'column.extra' && change.column && !renamedColumns.has(`${change.table}.${change.column}`)) {
       // A table renamed in the same migration shows its columns under the new name; only real drops count.
       if (!tableIn(ctx.after, change.table)) continue;
-      out.push({ table: change.table, column: change.column, how: 'dropped', line: lineOf(ctx, change.table, change.column) });
+      out.push({ table: change.table, column: change.column, how: 'dropped', line: lineOf(ctx, change.table, change.column, ['drop-column']) });
     }
   }
   for (const [table, r] of renamedTables) out.push({ table, how: 'renamed', newName: r.newName, line: r.line });

@@ -2,9 +2,12 @@ import { LockstepError } from '../../core/errors.js';
 import { compareVersions } from '../migration-folder.js';
 import {
   ADDED_HISTORY_COLUMNS,
+  currentLockHolder,
+  describeLockHolder,
   HISTORY_SQL,
   HISTORY_TABLE,
   type LockOptions,
+  type MigrationLockHolder,
   type MigrationSession,
   type MigrationStore,
   toHistoryRow,
@@ -42,6 +45,9 @@ export const postgresMigrationStore: MigrationStore = {
   async withLock<T>(db: Database, fn: (session: MigrationSession) => Promise<T>, options: LockOptions = {}) {
     return db.withConnection(async (conn) => {
       await acquire(conn, options);
+      // The holder's application_name says who it is and since when, for `migrate status`
+      // and for runs that wait (pg_stat_activity is all another session can see of it).
+      await conn.query("select set_config('application_name', $1, false)", [holderApplicationName()]).catch(() => undefined);
       try {
         // Created under the lock: concurrent `create table if not exists` can still fail
         // on PostgreSQL (a unique violation in pg_type), the lock serializes it.
@@ -50,8 +56,29 @@ export const postgresMigrationStore: MigrationStore = {
         return await fn(createSession(conn));
       } finally {
         await conn.query('select pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+        await conn.exec('reset application_name').catch(() => undefined);
       }
     });
+  },
+
+  async readLock(db: Queryable) {
+    // A bigint advisory key shows in pg_locks as classid = high 32 bits, objid = low 32 bits, objsubid = 1.
+    const key = BigInt(MIGRATION_LOCK_KEY);
+    const result = await db.query<{ backend_pid: number; application_name: string | null; client_addr: string | null; backend_start: Date | string | null }>(
+      `select a.pid as backend_pid, a.application_name, a.client_addr::text as client_addr, a.backend_start
+         from pg_locks l join pg_stat_activity a on a.pid = l.pid
+        where l.locktype = 'advisory' and l.granted and l.classid = $1::bigint::oid and l.objid = $2::bigint::oid and l.objsubid = 1
+          and l.database = (select oid from pg_database where datname = current_database())
+        limit 1`,
+      [String(key >> 32n), String(key & 0xffffffffn)],
+    );
+    const row = result.rows[0];
+    if (!row) return null;
+    const own = APPLICATION_NAME.exec(row.application_name ?? '');
+    const started = row.backend_start instanceof Date ? row.backend_start.toISOString() : row.backend_start;
+    return own
+      ? { host: own[2], pid: Number(own[1]), since: new Date(Number(own[3]) * 1000).toISOString(), command: 'lockstep migrate', backendPid: Number(row.backend_pid) }
+      : { host: row.client_addr, pid: null, since: started, command: row.application_name ? `"${row.application_name}"` : null, backendPid: Number(row.backend_pid) };
   },
 };
 
@@ -71,22 +98,38 @@ async function addMissingColumns(conn: Queryable): Promise<void> {
   await conn.exec(`alter table "${HISTORY_TABLE}" ${missing.map((c) => `add column if not exists "${c.name}" ${c.postgres}`).join(', ')}`);
 }
 
+/** `lockstep migrate <pid>@<host> <epoch seconds>`, cut to PostgreSQL's 63 characters. */
+const APPLICATION_NAME = /^lockstep migrate (\d+)@(\S*) (\d+)$/;
+
+function holderApplicationName(): string {
+  const me = currentLockHolder();
+  const since = String(Math.floor(Date.parse(me.since!) / 1000));
+  const fixed = `lockstep migrate ${me.pid}@ ${since}`.length;
+  return `lockstep migrate ${me.pid}@${(me.host ?? '').replace(/\s/g, '').slice(0, Math.max(0, 63 - fixed))} ${since}`;
+}
+
 async function acquire(conn: Queryable, options: LockOptions): Promise<void> {
   const tried = await conn.query<{ locked: boolean }>('select pg_try_advisory_lock($1::bigint) as locked', [MIGRATION_LOCK_KEY]);
   if (tried.rows[0]?.locked) return;
-  options.onWait?.();
+  const holder: MigrationLockHolder | null = await postgresMigrationStore.readLock(conn).catch(() => null);
+  options.onWait?.(holder);
   const timeoutMs = options.timeoutMs ?? 600_000;
   await conn.exec(`set lock_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
   try {
     await conn.query('select pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
   } catch (error) {
-    throw new LockstepError(`another lockstep migrate run held the migration lock for more than ${Math.round(timeoutMs / 1000)} s`, {
+    const still = (await postgresMigrationStore.readLock(conn).catch(() => null)) ?? holder;
+    throw new LockstepError(`gave up waiting for the migration lock after ${formatWait(timeoutMs)}: it is held by ${still ? describeLockHolder(still) : 'another session'}`, {
       cause: error,
-      hint: 'Wait for it to finish (see pg_locks for locktype = advisory), then run the command again.',
+      hint: 'Let that run finish (lockstep migrate status shows the holder), or stop it if it is stuck; then run the command again. --lock-timeout sets how long to wait.',
     });
   } finally {
     await conn.exec('reset lock_timeout');
   }
+}
+
+function formatWait(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
 }
 
 function createSession(conn: Queryable): MigrationSession {

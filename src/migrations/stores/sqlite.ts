@@ -1,10 +1,16 @@
 import { errorMessage, LockstepError } from '../../core/errors.js';
 import { compareVersions } from '../migration-folder.js';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ADDED_HISTORY_COLUMNS,
+  currentLockHolder,
+  describeLockHolder,
   HISTORY_SQL,
   HISTORY_TABLE,
   type LockOptions,
+  type MigrationLockHolder,
   type MigrationSession,
   type MigrationStore,
   toHistoryRow,
@@ -22,6 +28,21 @@ const CREATE_HISTORY = `create table if not exists "${HISTORY_TABLE}" (
   repaired_at text,
   repaired_by text
 )`;
+
+/** The lock record: one row naming the run that holds the migration lock, next to the history. */
+export const LOCK_TABLE = 'lockstep_migration_lock';
+
+const CREATE_LOCK = `create table if not exists "${LOCK_TABLE}" (
+  id integer primary key check (id = 1),
+  token text not null,
+  host text not null,
+  pid integer not null,
+  since text not null,
+  command text not null
+)`;
+
+/** How often a waiting run looks at the lock record again (without blocking the event loop). */
+const POLL_MS = 100;
 
 /**
  * SQLite: the lock is the database's write lock, taken with `BEGIN IMMEDIATE` for each
@@ -44,6 +65,9 @@ export const sqliteMigrationStore: MigrationStore = {
     return db.withConnection(async (conn) => {
       const before = await conn.query<{ timeout: number }>('pragma busy_timeout');
       const previousTimeout = Number(before.rows[0]?.timeout ?? 5000);
+      const timeoutMs = options.timeoutMs ?? 600_000;
+      // The lock record first: it says who holds the lock while this run migrates.
+      const token = await claim(conn, options, timeoutMs);
       const writeLock = new WriteLock(conn, options);
       try {
         await writeLock.take();
@@ -53,9 +77,16 @@ export const sqliteMigrationStore: MigrationStore = {
         });
         return await fn(createSession(conn, writeLock));
       } finally {
-        await conn.exec(`pragma busy_timeout = ${previousTimeout}`).catch(() => undefined);
+        await unclaim(conn, token, previousTimeout);
       }
     });
+  },
+
+  async readLock(db: Queryable) {
+    const exists = await db.query("select 1 as found from sqlite_master where type = 'table' and name = $1", [LOCK_TABLE]);
+    if (exists.rows.length === 0) return null;
+    const holder = await readRecord(db);
+    return holder && isLive(holder) ? holder.holder : null;
   },
 };
 
@@ -65,6 +96,115 @@ async function addMissingColumns(conn: Queryable): Promise<void> {
   const names = new Set(present.rows.map((r) => r.name));
   for (const column of ADDED_HISTORY_COLUMNS) {
     if (!names.has(column.name)) await conn.exec(`alter table "${HISTORY_TABLE}" add column "${column.name}" ${column.sqlite}`);
+  }
+}
+
+interface LockRecord {
+  token: string;
+  holder: MigrationLockHolder;
+}
+
+async function readRecord(conn: Queryable): Promise<LockRecord | null> {
+  const result = await conn.query<{ token: string; host: string; pid: number; since: string; command: string }>(`select token, host, pid, since, command from "${LOCK_TABLE}" where id = 1`);
+  const row = result.rows[0];
+  return row ? { token: row.token, holder: { host: row.host, pid: Number(row.pid), since: row.since, command: row.command } } : null;
+}
+
+/** A record left by a process of this host that is gone (killed mid-run) holds nothing. */
+function isLive(record: LockRecord): boolean {
+  if (record.holder.host !== hostname() || record.holder.pid === null) return true;
+  try {
+    process.kill(record.holder.pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const isBusy = (error: unknown) => /locked|busy/i.test(errorMessage(error));
+
+/**
+ * Writes this run's lock record, committed, so every other session can see who holds the
+ * lock and since when. While another live run's record is there, waits (polling, never
+ * blocking the event loop) up to `timeoutMs`, then gives up naming the holder.
+ */
+async function claim(conn: Queryable, options: LockOptions, timeoutMs: number): Promise<string> {
+  const token = randomUUID();
+  const deadline = Date.now() + timeoutMs;
+  let seen: MigrationLockHolder | null = null;
+  let told = false;
+  await conn.exec('pragma busy_timeout = 0');
+  for (;;) {
+    let holder: LockRecord | null = null;
+    let began = false;
+    try {
+      await conn.exec('begin immediate');
+      began = true;
+    } catch (error) {
+      if (!isBusy(error)) throw error;
+      // Someone is writing: a migrate run in its transaction, or the application. Look, and wait.
+      holder = await sqliteMigrationStore.readLock(conn).then((h) => (h ? { token: '', holder: h } : null), () => null);
+    }
+    if (began) {
+      try {
+        await conn.exec(CREATE_LOCK);
+        const current = await readRecord(conn);
+        if (current && isLive(current)) {
+          holder = current;
+          await conn.exec('rollback');
+        } else {
+          const me = currentLockHolder();
+          await conn.query(`insert or replace into "${LOCK_TABLE}" (id, token, host, pid, since, command) values (1, $1, $2, $3, $4, $5)`, [token, me.host, me.pid, me.since, me.command]);
+          await conn.exec('commit');
+          return token;
+        }
+      } catch (error) {
+        await conn.exec('rollback').catch(() => undefined);
+        throw error;
+      }
+    }
+    if (holder) {
+      seen = holder.holder;
+      if (!told) {
+        told = true;
+        options.onWait?.(seen);
+      }
+    }
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      throw new LockstepError(`gave up waiting for the migration lock after ${Math.round(timeoutMs / 100) / 10} s: it is held by ${seen ? describeLockHolder(seen) : 'another writer of the database'}`, {
+        hint: 'Let that run finish (lockstep migrate status shows the holder), or stop it if it is stuck; then run the command again. --lock-timeout sets how long to wait.',
+      });
+    }
+    await sleep(Math.min(POLL_MS, left));
+  }
+}
+
+/** Removes this run's lock record (only its own) and restores the busy timeout. */
+async function unclaim(conn: Queryable, token: string, busyTimeout: number): Promise<void> {
+  await conn.exec(`pragma busy_timeout = ${busyTimeout}`).catch(() => undefined);
+  await conn.query(`delete from "${LOCK_TABLE}" where token = $1`, [token]).catch(() => undefined);
+}
+
+/** `BEGIN IMMEDIATE`, first without waiting (to report a wait), then on the busy timeout. */
+async function lock(conn: Queryable, options: LockOptions, timeoutMs: number): Promise<void> {
+  await conn.exec('pragma busy_timeout = 0');
+  try {
+    await conn.exec('begin immediate');
+    return;
+  } catch (error) {
+    if (!/locked|busy/i.test(errorMessage(error))) throw error;
+  } finally {
+    await conn.exec(`pragma busy_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
+  }
+  options.onWait?.(null);
+  try {
+    await conn.exec('begin immediate');
+  } catch (error) {
+    throw new LockstepError(`the database stayed locked by another writer for more than ${Math.round(timeoutMs / 1000)} s`, {
+      cause: error,
+      hint: 'Another migrate run (or a long write) holds the SQLite write lock; wait for it, then run the command again.',
+    });
   }
 }
 
@@ -96,7 +236,7 @@ class WriteLock {
         await this.conn.exec(`pragma busy_timeout = ${this.timeoutMs}`);
       }
       this.waited = true;
-      this.options.onWait?.();
+      this.options.onWait?.(null);
     }
     try {
       await this.conn.exec('begin immediate');

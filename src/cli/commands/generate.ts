@@ -6,12 +6,13 @@ import { LockstepError } from '../../core/errors.js';
 import { generateMigration } from '../../migrations/generate.js';
 import type { RenameCandidate } from '../../migrations/rename-candidates.js';
 import { loadSchemaFile } from '../../sources/schema-file-source.js';
-import type { Command } from '../command.js';
+import { type Command, PROJECT_SETTINGS } from '../command.js';
 import { createStyle } from '../../report/style.js';
 
 export const generateCommand: Command = {
   name: 'generate',
   summary: 'write the next migration (up.sql + down.sql) from schema.sql, proven on a scratch database',
+  reads: PROJECT_SETTINGS,
   args: 'NAME',
   allowPositionals: true,
   options: {

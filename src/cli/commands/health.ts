@@ -1,11 +1,12 @@
 import { createHealthChecker } from '../../health/health-checker.js';
 import type { ProbeStatus } from '../../health/health-report.js';
-import type { Command } from '../command.js';
+import { type Command, PROJECT_SETTINGS } from '../command.js';
 import { createStyle, type Style } from '../../report/style.js';
 
 export const healthCommand: Command = {
   name: 'health',
   summary: 'probe the database, migrations, schema drift, workers and queues (exit 1 when not healthy)',
+  reads: PROJECT_SETTINGS,
   options: {
     json: { type: 'boolean', description: 'print the report as JSON (the same body /readyz returns)' },
   },

@@ -11,6 +11,7 @@ import { workerCommand } from './worker.js';
 export const jobsInstallCommand: Command = {
   name: 'jobs install',
   summary: "create or upgrade the jobs queue's tables (lockstep's own migrations)",
+  reads: ['url', 'config'],
   options: {},
   async run(_args, ctx) {
     return withQueue(ctx, { install: true }, async (queue) => {
@@ -24,6 +25,7 @@ export const jobsInstallCommand: Command = {
 export const jobsEnqueueCommand: Command = {
   name: 'jobs enqueue',
   summary: 'enqueue a job and print its id',
+  reads: ['url', 'config'],
   args: 'NAME',
   allowPositionals: true,
   options: {
@@ -68,6 +70,7 @@ export const jobsEnqueueCommand: Command = {
 export const jobsListCommand: Command = {
   name: 'jobs list',
   summary: 'list jobs, newest first',
+  reads: ['url', 'config'],
   options: {
     state: { type: 'string', placeholder: 'S', description: `only jobs in this state (${JOB_STATES.join(', ')}); a comma list works` },
     task: { type: 'string', placeholder: 'NAME', description: 'only jobs of this task' },
@@ -99,11 +102,12 @@ export const jobsListCommand: Command = {
 export const jobsShowCommand: Command = {
   name: 'jobs show',
   summary: 'show one job: state, attempts, progress, errors and timeline',
+  reads: ['url', 'config'],
   args: 'ID',
   allowPositionals: true,
   options: { json: { type: 'boolean', description: 'print JSON' } },
   async run(args, ctx) {
-    const id = parseJobId(args.positionals[0]);
+    const id = parseJobId(args.positionals[0], args.positionals.slice(1));
     return withQueue(ctx, async (queue) => {
       const job = await queue.getJob(id);
       if (!job) throw new LockstepError(`job ${id} does not exist`, { hint: 'List jobs with `lockstep jobs list`.' });
@@ -117,11 +121,12 @@ export const jobsShowCommand: Command = {
 export const jobsRetryCommand: Command = {
   name: 'jobs retry',
   summary: 'run a dead, cancelled or waiting job again, now, with fresh attempts',
+  reads: ['url', 'config'],
   args: 'ID',
   allowPositionals: true,
   options: {},
   async run(args, ctx) {
-    const id = parseJobId(args.positionals[0]);
+    const id = parseJobId(args.positionals[0], args.positionals.slice(1));
     return withQueue(ctx, async (queue) => {
       const job = await queue.retryJob(id);
       ctx.stdout.write(`job ${job.id} (${job.task}) is queued again\n`);
@@ -133,11 +138,12 @@ export const jobsRetryCommand: Command = {
 export const jobsCancelCommand: Command = {
   name: 'jobs cancel',
   summary: 'cancel a queued or running job (a running one is told through its signal)',
+  reads: ['url', 'config'],
   args: 'ID',
   allowPositionals: true,
   options: {},
   async run(args, ctx) {
-    const id = parseJobId(args.positionals[0]);
+    const id = parseJobId(args.positionals[0], args.positionals.slice(1));
     return withQueue(ctx, async (queue) => {
       const job = await queue.cancelJob(id);
       ctx.stdout.write(`job ${job.id} (${job.task}) is cancelled\n`);

@@ -5,6 +5,7 @@ import { finishOutcome, openMigrations, progressPrinter, wholeNumber } from './m
 export const migrateDownCommand: Command = {
   name: 'migrate down',
   summary: 'revert applied migrations with their down.sql (default: the last one)',
+  reads: ['url', 'config', 'migrations'],
   options: {
     steps: { type: 'string', placeholder: 'N', description: 'revert the last N applied migrations' },
     to: { type: 'string', placeholder: 'VERSION', description: 'revert every migration newer than VERSION (0: all)' },

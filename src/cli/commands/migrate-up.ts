@@ -6,6 +6,7 @@ import { rehearseBeforeMigrate } from './rehearse.js';
 export const migrateUpCommand: Command = {
   name: 'migrate up',
   summary: 'apply pending migrations (verified first, each in its own transaction, under a lock)',
+  reads: ['url', 'config', 'migrations'],
   options: {
     to: { type: 'string', placeholder: 'VERSION', description: 'apply up to and including VERSION' },
     'allow-out-of-order': { type: 'boolean', description: 'apply pending migrations older than the last applied one' },

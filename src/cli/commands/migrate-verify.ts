@@ -6,6 +6,7 @@ import { openMigrations, printProblems } from './migrate-common.js';
 export const migrateVerifyCommand: Command = {
   name: 'migrate verify',
   summary: 'check that applied migrations are unchanged, present, and pending ones are not out of order',
+  reads: ['url', 'config', 'migrations'],
   options: {
     'allow-out-of-order': { type: 'boolean', description: 'accept pending migrations older than the last applied one' },
   },

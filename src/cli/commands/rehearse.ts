@@ -12,6 +12,7 @@ import { createStyle } from '../../report/style.js';
 export const rehearseCommand: Command = {
   name: 'rehearse',
   summary: 'apply the pending migrations to the live database and roll back, reporting failures in data terms (exit 1 if one fails)',
+  reads: ['url', 'config', 'migrations'],
   args: '[MIGRATION...]',
   allowPositionals: true,
   options: {

@@ -5,24 +5,12 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { COMMANDS } from '../../src/cli/commands/index.js';
-import { main } from '../../src/cli/main.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliInProcess } from '../helpers/cli.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'lockstep-help-'));
 after(() => rmSync(cwd, { recursive: true, force: true }));
 
-/** Runs the CLI in this process with captured output (help needs no database). */
-export async function run(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    env: { NO_COLOR: '1', ...env },
-    cwd,
-  });
-  return { code, stdout, stderr };
-}
+const run = (argv: string[]) => runCliInProcess(argv, { cwd });
 
 /** The flags an `Options:` section lists, with whether each takes a value. */
 function listedFlags(help: string): Map<string, boolean> {

@@ -25,7 +25,12 @@ export const dashboardCommand: Command = {
       readOnly: Boolean(args.values['read-only']),
     });
     try {
-      ctx.stdout.write(`lockstep dashboard: ${dashboard.url}  (Ctrl-C to stop)\n`);
+      // The token in the URL would end up in logs: print it only to a terminal.
+      if (!dashboard.tokenRequired || ctx.stdout.isTTY) ctx.stdout.write(`lockstep dashboard: ${dashboard.url}  (Ctrl-C to stop)\n`);
+      else {
+        ctx.stdout.write(`lockstep dashboard: ${dashboard.publicUrl}  (Ctrl-C to stop)\n`);
+        ctx.stdout.write(`  it requires the token (--token or LOCKSTEP_DASHBOARD_TOKEN): open ${dashboard.publicUrl}?token=<token> once, or send Authorization: Bearer <token>\n`);
+      }
       await untilSignal();
       return 0;
     } finally {

@@ -465,7 +465,8 @@ class PostgresJobStore implements JobStore {
     if (filter.queue) where.push(`queue = ${param(filter.queue)}`);
     if (filter.search) {
       const p = param(filter.search);
-      where.push(`(id::text = ${p} or key ilike '%' || ${p} || '%' or task ilike '%' || ${p} || '%')`);
+      // A substring, not a LIKE pattern: `%` and `_` in the search are literal characters.
+      where.push(`(id::text = ${p} or strpos(lower(key), lower(${p})) > 0 or strpos(lower(task), lower(${p})) > 0)`);
     }
     const { rows } = await this.db.query(
       `select ${JOB_COLUMNS} from lockstep.jobs ${where.length ? `where ${where.join(' and ')}` : ''}

@@ -526,7 +526,8 @@ class SqliteJobStore implements JobStore {
     if (filter.task) where.push('task = ?') && params.push(filter.task);
     if (filter.queue) where.push('queue = ?') && params.push(filter.queue);
     if (filter.search) {
-      where.push("(cast(id as text) = ? or key like '%' || ? || '%' or task like '%' || ? || '%')");
+      // A substring, not a LIKE pattern: `%` and `_` in the search are literal characters.
+      where.push('(cast(id as text) = ? or instr(lower(key), lower(?)) > 0 or instr(lower(task), lower(?)) > 0)');
       params.push(filter.search, filter.search, filter.search);
     }
     params.push(filter.limit ?? 100, filter.offset ?? 0);

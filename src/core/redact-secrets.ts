@@ -17,9 +17,10 @@ const MIN_REMEMBERED_LENGTH = 3;
 
 const remembered = new Set<string>();
 
-// scheme://user:PASSWORD@ — the password runs to the last `@` of the line that comes
-// before another `scheme://`, so a password holding `@`, `/`, `#` or a space is covered whole.
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)((?:(?!:\/\/)[^\n])*)@/gi;
+// scheme://user:PASSWORD@ — the password runs to the last `@` of the line before another
+// `scheme://`, a `)` or a `"` (where messages and JSON end a URL), so a password holding
+// `@`, `/`, `#` or a space is covered whole.
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/[^:/@\s"]*:)((?:(?!:\/\/)[^\n)"])*)@/gi;
 // password=VALUE in a URL query or a libpq keyword/value string (sslpassword too).
 const PASSWORD_PAIR = /(\b(?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s&'",;)]+)/gi;
 

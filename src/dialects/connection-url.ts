@@ -25,7 +25,7 @@ export function parseConnectionUrl(url: string): ConnectionUrl {
   rememberSecretsIn(trimmed);
   if (/^[a-z_]+\s*=/i.test(trimmed)) {
     throw new LockstepError(`unsupported database URL: ${redactPassword(trimmed)} is a libpq keyword/value string`, {
-      hint: 'Write it as a URL: postgres://user:password@host:5432/database (percent-encode special characters of the password, e.g. @ as %40).',
+      hint: 'Write it as a URL, postgres://USER:PASSWORD@HOST:5432/DATABASE, with special characters of the password percent-encoded (%40 for an at sign, %2F for a slash).',
     });
   }
   if (/^postgres(ql)?:\/\//i.test(trimmed)) {

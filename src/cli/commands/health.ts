@@ -1,3 +1,4 @@
+import { parseConnectionUrl } from '../../dialects/connection-url.js';
 import { createHealthChecker } from '../../health/health-checker.js';
 import type { ProbeStatus } from '../../health/health-report.js';
 import { type Command, PROJECT_SETTINGS } from '../command.js';
@@ -11,6 +12,8 @@ export const healthCommand: Command = {
     json: { type: 'boolean', description: 'print the report as JSON (the same body /readyz returns)' },
   },
   async run(args, ctx) {
+    // A URL that cannot name a database is a usage error (exit 2), not an unhealthy database (exit 1).
+    parseConnectionUrl(ctx.config().url);
     const checker = createHealthChecker({ config: ctx.config() });
     try {
       const { report } = await checker.snapshot({ fresh: true });

@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { parseConnectionUrl } from '../../dialects/connection-url.js';
 import { createHealthChecker } from '../../health/health-checker.js';
 import { createHealthHandler } from '../../http/health-handler.js';
 import { closeServer, listen, parsePort } from '../../http/listen.js';
@@ -16,6 +17,7 @@ export const serveCommand: Command = {
     host: { type: 'string', placeholder: 'H', description: 'address to bind (default 127.0.0.1; 0.0.0.0 for every interface)' },
   },
   async run(args, ctx) {
+    parseConnectionUrl(ctx.config().url); // a malformed URL is a usage error, before anything listens
     const checker = createHealthChecker({ config: ctx.config() });
     const server = createServer(createHealthHandler(checker));
     try {

@@ -8,6 +8,7 @@ import type { RenameCandidate } from '../../migrations/rename-candidates.js';
 import { loadSchemaFile } from '../../sources/schema-file-source.js';
 import { type Command, PROJECT_SETTINGS } from '../command.js';
 import { createStyle } from '../../report/style.js';
+import { JSON_OPTION, printJson } from './json-output.js';
 
 export const generateCommand: Command = {
   name: 'generate',
@@ -19,12 +20,15 @@ export const generateCommand: Command = {
     rename: { type: 'string', multiple: true, placeholder: 'T.OLD=NEW', description: 'confirm a rename (table.old_column=new_column or old_table=new_table); repeatable' },
     'drop-and-add': { type: 'boolean', description: 'treat every possible rename as a drop plus an add (the old data is lost)' },
     empty: { type: 'boolean', description: 'write blank up.sql and down.sql (for data changes)' },
+    json: JSON_OPTION,
   },
   async run(args, ctx) {
     if (args.positionals.length !== 1) {
-      ctx.stderr.write('error: generate takes exactly one NAME, e.g. lockstep generate add_phone_number\n');
-      return 2;
+      throw new LockstepError(`generate takes exactly one NAME, found ${args.positionals.length === 0 ? 'none' : args.positionals.map((p) => `"${p}"`).join(' ')}`, {
+        hint: 'e.g. lockstep generate add_phone_number',
+      });
     }
+    const json = Boolean(args.values.json);
     const config = ctx.config();
     const migrationsDir = config.migrations ?? `${config.root}/migrations`;
     const dialect = getDialect(parseConnectionUrl(config.url).dialect);
@@ -35,7 +39,7 @@ export const generateCommand: Command = {
         hint: 'generate diffs schema.sql against the migrations: create it, pass --schema FILE, or use --empty for a blank migration.',
       });
     }
-    const interactive = Boolean(process.stdin.isTTY && ctx.stdout.isTTY);
+    const interactive = !json && Boolean(process.stdin.isTTY && ctx.stdout.isTTY);
     const style = createStyle(ctx.color);
     const result = await generateMigration({
       name: args.positionals[0],
@@ -48,6 +52,18 @@ export const generateCommand: Command = {
       ask: interactive ? askOnTerminal : undefined,
       loadDeclared: () => loadSchemaFile(dialect, schemaFile!, { devUrl: config.devUrl }),
     });
+    if (json) {
+      printJson(ctx, {
+        status: result.status,
+        dir: result.dir ? relative(ctx.cwd, result.dir) || result.dir : null,
+        version: result.version ?? null,
+        files: result.dir ? [`${relative(ctx.cwd, result.dir) || result.dir}/up.sql`, `${relative(ctx.cwd, result.dir) || result.dir}/down.sql`] : [],
+        empty,
+        changes: result.changes.map((c) => ({ kind: c.kind, message: c.message })),
+        renames: result.renames.map((r) => ({ kind: r.kind, table: r.table, from: r.from, to: r.to })),
+      });
+      return 0;
+    }
     if (result.status === 'nothing-to-do') {
       ctx.stdout.write(`nothing to do: the migrations already reach ${relative(ctx.cwd, schemaFile!) || schemaFile}; no migration written\n`);
       return 0;

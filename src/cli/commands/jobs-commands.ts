@@ -6,16 +6,21 @@ import type { Command } from '../command.js';
 import { createStyle } from '../../report/style.js';
 import { maybeLoadTasks, parseIntOption, parseJobId, withQueue } from './jobs-common.js';
 import { formatJobDetails, formatJobTable } from './jobs-format.js';
+import { JSON_OPTION, printJson } from './json-output.js';
 import { workerCommand } from './worker.js';
 
 export const jobsInstallCommand: Command = {
   name: 'jobs install',
   summary: "create or upgrade the jobs queue's tables (lockstep's own migrations)",
   reads: ['url', 'config'],
-  options: {},
-  async run(_args, ctx) {
+  options: { json: JSON_OPTION },
+  async run(args, ctx) {
     return withQueue(ctx, { install: true }, async (queue) => {
       const { from, to } = await queue.install();
+      if (args.values.json) {
+        printJson(ctx, { from: from || null, to, changed: from !== to });
+        return 0;
+      }
       ctx.stdout.write(from === to ? `jobs tables already at version ${to}\n` : `jobs tables installed at version ${to}${from ? ` (were at ${from})` : ''}\n`);
       return 0;
     });
@@ -36,6 +41,7 @@ export const jobsEnqueueCommand: Command = {
     queue: { type: 'string', placeholder: 'Q', description: "queue name (default the task's, else default)" },
     'max-attempts': { type: 'string', placeholder: 'N', description: "attempts before the job is dead (default the task's, else 5)" },
     tasks: { type: 'string', placeholder: 'FILE', description: 'tasks module, to check the payload (default jobs.tasks of the config)' },
+    json: JSON_OPTION,
   },
   async run(args, ctx) {
     const [name, ...extra] = args.positionals;
@@ -60,6 +66,11 @@ export const jobsEnqueueCommand: Command = {
         queue: args.values.queue as string | undefined,
         maxAttempts: parseIntOption('max-attempts', args.values['max-attempts'], 1),
       });
+      if (args.values.json) {
+        const record = await queue.getJob(job.id);
+        printJson(ctx, { created: job.created, job: record ? jobJson(record) : { id: job.id } });
+        return 0;
+      }
       ctx.stdout.write(`${job.id}\n`);
       if (!job.created) ctx.stderr.write(`a job with key "${String(args.values.key)}" is already queued or running: ${job.id}\n`);
       return 0;
@@ -124,11 +135,15 @@ export const jobsRetryCommand: Command = {
   reads: ['url', 'config'],
   args: 'ID',
   allowPositionals: true,
-  options: {},
+  options: { json: JSON_OPTION },
   async run(args, ctx) {
     const id = parseJobId(args.positionals[0], args.positionals.slice(1));
     return withQueue(ctx, async (queue) => {
       const job = await queue.retryJob(id);
+      if (args.values.json) {
+        printJson(ctx, jobJson(job));
+        return 0;
+      }
       ctx.stdout.write(`job ${job.id} (${job.task}) is queued again\n`);
       return 0;
     });
@@ -141,11 +156,15 @@ export const jobsCancelCommand: Command = {
   reads: ['url', 'config'],
   args: 'ID',
   allowPositionals: true,
-  options: {},
+  options: { json: JSON_OPTION },
   async run(args, ctx) {
     const id = parseJobId(args.positionals[0], args.positionals.slice(1));
     return withQueue(ctx, async (queue) => {
       const job = await queue.cancelJob(id);
+      if (args.values.json) {
+        printJson(ctx, jobJson(job));
+        return 0;
+      }
       ctx.stdout.write(`job ${job.id} (${job.task}) is cancelled\n`);
       return 0;
     });

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getDialect } from '../src/dialects/index.js';
-import { CodeIndex } from '../src/lint/code-references.js';
+import { CodeIndex, loadCodeTools } from '../src/lint/code-references.js';
 import { lintMigrations } from '../src/lint/lint.js';
 import { readMigrationsFolder } from '../src/migrations/migration-folder.js';
 import type { DialectName } from '../src/core/model.js';
@@ -67,6 +67,7 @@ export async function update${f}(db: Db, row: T${t}Row): Promise<void> {
 
 async function benchDialect(dialect: DialectName, root: string, devUrl: string | undefined): Promise<void> {
   const migrations = readMigrationsFolder(join(root, 'migrations'));
+  await loadCodeTools();
   const index = new CodeIndex(join(root, 'src'));
   const scanStart = performance.now();
   index.find({ table: 't0', column: 'name' });

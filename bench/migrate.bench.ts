@@ -47,6 +47,9 @@ function instrument(db: Database): { db: Database; sqlMs: () => number; commitMs
   const wrapped: Database = {
     dialect: db.dialect,
     displayUrl: db.displayUrl,
+    identity: db.identity,
+    listen: (channels, onNotify, options) => db.listen(channels, onNotify, options),
+    notify: (channel, payload) => db.notify(channel, payload),
     query: (sql, params) => db.query(sql, params),
     exec: (sql) => db.exec(sql),
     transaction: (fn, options) => db.transaction((tx) => fn(wrap(tx)), options),

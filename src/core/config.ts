@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { LockstepError } from './errors.js';
+import { EXPECTED_SCHEMA_FILE } from './expected-schema.js';
 
 export const CONFIG_FILE = 'lockstep.config.json';
 export const DEFAULT_URL = 'sqlite:.lockstep/dev.db';
@@ -25,6 +26,13 @@ export interface LockstepConfig {
   migrations: string | undefined;
   /** Application source folder for lint (default `src/`). */
   src: string;
+  /**
+   * The build's expected-schema file (`lockstep build`; key `expected`, default
+   * `lockstep.expected.json` in the project root, whether or not it exists yet).
+   */
+  expected: string;
+  /** Differences the runtime guard accepts (`guard.allow`: `kind`, `kind:table`, `kind:table.column`). */
+  guardAllow: string[];
   /** Every key of the config file, for sections owned by other commands (jobs, health, …). */
   raw: Record<string, unknown>;
 }
@@ -37,10 +45,11 @@ export interface ConfigOverrides {
   schema?: string;
   migrations?: string;
   src?: string;
+  expected?: string;
   env?: NodeJS.ProcessEnv;
 }
 
-const KNOWN_KEYS = new Set(['url', 'devUrl', 'schema', 'migrations', 'src', 'jobs', 'health', 'dashboard', 'lint', 'rehearse']);
+const KNOWN_KEYS = new Set(['url', 'devUrl', 'schema', 'migrations', 'src', 'expected', 'guard', 'jobs', 'health', 'dashboard', 'lint', 'rehearse']);
 
 /**
  * Loads the project configuration.
@@ -90,6 +99,8 @@ export function loadConfig(overrides: ConfigOverrides = {}): LockstepConfig {
     schema: pathSetting(overrides.schema, 'schema', 'schema.sql'),
     migrations: pathSetting(overrides.migrations, 'migrations', 'migrations'),
     src: pathSetting(overrides.src, 'src', undefined) ?? resolve(root, 'src'),
+    expected: pathSetting(overrides.expected, 'expected', undefined) ?? resolve(root, EXPECTED_SCHEMA_FILE),
+    guardAllow: readGuardAllow(raw.guard, configFile),
     raw,
   };
 }
@@ -134,4 +145,15 @@ function resolveSqlitePath(url: string, base: string): string {
   const match = /^sqlite:(?!\/\/)(.+)$/i.exec(url.trim());
   if (!match || match[1] === ':memory:' || match[1].startsWith('/')) return url;
   return `sqlite:${resolve(base, match[1])}`;
+}
+
+function readGuardAllow(guard: unknown, file: string | undefined): string[] {
+  if (guard === undefined) return [];
+  const allow = (guard as { allow?: unknown } | null)?.allow;
+  if (typeof guard !== 'object' || guard === null || Array.isArray(guard) || (allow !== undefined && (!Array.isArray(allow) || allow.some((a) => typeof a !== 'string')))) {
+    throw new LockstepError(`${file}: guard: expected { "allow": ["kind", "kind:table.column", …] }, found ${JSON.stringify(guard)}`, {
+      hint: 'Each entry names a change kind (column.extra), optionally with a table or table.column; * matches anything.',
+    });
+  }
+  return (allow as string[] | undefined) ?? [];
 }

@@ -27,10 +27,40 @@ export interface TransactionOptions {
   immediate?: boolean;
 }
 
+/** What a listener hears about its own connection (for the log). */
+export interface ListenStatus {
+  state: 'listening' | 'lost' | 'reconnecting';
+  /** Reconnect attempt, from 1, while reconnecting. */
+  attempt?: number;
+  /** Wait before this attempt, in ms. */
+  delayMs?: number;
+  error?: string;
+}
+
+export interface ListenOptions {
+  onStatus?: (status: ListenStatus) => void;
+}
+
 export interface Database extends Queryable {
   readonly dialect: DialectName;
   /** The connection URL with any password replaced by `***`. Safe to print. */
   readonly displayUrl: string;
+  /**
+   * Which database this is, as a stable key (PostgreSQL `host:port/db`, SQLite the file's
+   * absolute path, or a unique key per `:memory:` database). Two `Database` objects on the
+   * same database have the same identity.
+   */
+  readonly identity: string;
+  /**
+   * Delivers notifications sent on `channels` until the returned function is called.
+   * PostgreSQL: LISTEN on a connection of its own, which reconnects with backoff and
+   * jitter for as long as it is open (reported through `onStatus`; after a reconnect the
+   * listener is called once with the channel `''`, since notifications sent meanwhile are
+   * lost). SQLite: within this process only (other processes poll).
+   */
+  listen(channels: readonly string[], onNotify: (channel: string, payload: string) => void, options?: ListenOptions): Promise<() => Promise<void>>;
+  /** Sends a notification to every listener of `channel` on this database. */
+  notify(channel: string, payload?: string): Promise<void>;
   /**
    * Runs `fn` inside a transaction on one connection: commits when it resolves, rolls
    * back when it throws (and rethrows). The connection is never left in an aborted

@@ -77,6 +77,11 @@ export interface Dialect {
   /** Reads the live schema; lockstep's own tables (history, jobs) are left out. */
   introspect(db: Queryable, options?: IntrospectOptions): Promise<Schema>;
   createScratch(options?: ScratchOptions): Promise<ScratchDatabase>;
+  /**
+   * Loads the SQL parser `splitStatements` needs (PostgreSQL: libpg-query, lazily, so a
+   * worker or a probe never loads it). Memoized; await it before splitting.
+   */
+  loadParser(): Promise<void>;
   /** Splits a script into statements, keeping line numbers for error messages. */
   splitStatements(sql: string): SqlStatement[];
   quoteIdentifier(name: string): string;

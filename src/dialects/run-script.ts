@@ -22,6 +22,7 @@ export interface ScriptError {
  * // throws LockstepError('schema.sql:14: relation "organizations" does not exist')
  */
 export async function runScript(db: Queryable, dialect: Dialect, script: string, file: string): Promise<void> {
+  await dialect.loadParser();
   for (const statement of dialect.splitStatements(script)) {
     try {
       await db.exec(statement.sql);

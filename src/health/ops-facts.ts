@@ -43,7 +43,10 @@ export interface SchemaFacts extends SectionTiming {
   configured: boolean;
   /** Where the expected schema came from, e.g. `schema.sql`. */
   expectedSource?: string;
+  /** Differences that stop this build (with an expected-schema file: only the blocking ones). */
   changes: SchemaChange[];
+  /** Compatible differences and other remarks, reported but not counted. */
+  notes?: string[];
 }
 
 export interface QueueCount {

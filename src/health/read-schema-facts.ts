@@ -1,4 +1,5 @@
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { checkRuntimeSchema, readExpectedSchemaFile } from '../check/runtime-check.js';
 import type { LockstepConfig } from '../core/config.js';
 import type { Database } from '../dialects/database.js';
 import { getDialect } from '../dialects/index.js';
@@ -26,8 +27,20 @@ export interface SchemaFactsCache {
  * and drift then means one thing only, that the database was changed behind lockstep's back.
  */
 export async function readSchemaFacts(db: Database, config: LockstepConfig, settings: HealthSettings, cache: SchemaFactsCache): Promise<Omit<SchemaFacts, 'durationMs'>> {
-  if (!config.schema && !config.migrations) return { configured: false, changes: [] };
+  const hasExpectedFile = existsSync(config.expected);
+  if (!config.schema && !config.migrations && !hasExpectedFile) return { configured: false, changes: [] };
   if (cache.last && Date.now() - cache.last.at < settings.driftCacheMs) return cache.last.facts;
+  if (hasExpectedFile) {
+    // The build's own file: introspection and a pure diff, classified by what this build
+    // needs (compatibility, not equality); no parser and no scratch database in a probe.
+    const runtime = await checkRuntimeSchema(db, readExpectedSchemaFile(config.expected), { allow: config.guardAllow, source: displayPath(config.expected) });
+    const facts = { configured: true, expectedSource: runtime.source, changes: runtime.blocking.map((c) => c.change), notes: runtime.notes.map((c) => c.change.message) };
+    cache.last = { at: Date.now(), facts };
+    return facts;
+  }
+  if (!config.devUrl && db.dialect === 'postgres') {
+    return { configured: false, changes: [], notes: [`no ${displayPath(config.expected)}: run lockstep build so the schema probe can compare without a scratch database`] };
+  }
   const dialect = getDialect(db.dialect);
   const expected = await expectedSchema(db, config, cache);
   const actual = await dialect.introspect(db);

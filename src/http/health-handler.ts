@@ -16,6 +16,8 @@ export interface HealthHandlerOptions {
   unreadyAt?: 'failing' | 'degraded';
   /** Extra liveness condition for `/livez`, e.g. a worker's event loop still claiming. */
   alive?: () => boolean;
+  /** Extra readiness condition for `/readyz`, e.g. a worker waiting for the schema to catch up. */
+  ready?: () => { ready: boolean; reason?: string };
 }
 
 /**
@@ -57,8 +59,9 @@ export function createHealthHandler(checker: HealthChecker, options: HealthHandl
 
 async function readyz(checker: HealthChecker, res: ServerResponse, options: HealthHandlerOptions): Promise<void> {
   const { report } = await checker.snapshot();
-  const unready = report.status === 'failing' || (options.unreadyAt === 'degraded' && report.status === 'degraded');
-  sendJson(res, unready ? 503 : 200, report);
+  const own = options.ready?.();
+  const unready = report.status === 'failing' || (options.unreadyAt === 'degraded' && report.status === 'degraded') || own?.ready === false;
+  sendJson(res, unready ? 503 : 200, own?.ready === false ? { ...report, worker: { ready: false, reason: own.reason } } : report);
 }
 
 async function metrics(checker: HealthChecker, res: ServerResponse): Promise<void> {

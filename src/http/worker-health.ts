@@ -11,6 +11,8 @@ export interface WorkerHealthOptions {
   host?: string;
   /** Resolves when the worker has stopped: `/livez` fails from then on. */
   done: Promise<unknown>;
+  /** The worker's own readiness (waiting for the schema, stopping): `/readyz` answers 503 while it is not ready. */
+  ready?: () => { ready: boolean; reason?: string };
 }
 
 /**
@@ -27,7 +29,7 @@ export async function startWorkerHealth(options: WorkerHealthOptions): Promise<{
   let running = true;
   void options.done.finally(() => (running = false));
   const checker = createHealthChecker({ config: options.config });
-  const server = createServer(createHealthHandler(checker, { alive: () => running }));
+  const server = createServer(createHealthHandler(checker, { alive: () => running, ...(options.ready ? { ready: options.ready } : {}) }));
   try {
     const url = await listen(server, options.port, options.host ?? '127.0.0.1');
     return {

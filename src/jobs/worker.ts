@@ -9,7 +9,7 @@ import { JOBS_SCHEMA_VERSION } from './jobs-schema-version.js';
 import { openJobStore, type JobStoreTarget } from './open-job-store.js';
 import { isPermanentError } from './permanent-error.js';
 import { ProgressTracker } from './progress-tracker.js';
-import { type AppSchemaGuard, assertAppSchema, assertJobsSchema } from './schema-guard.js';
+import { type AppSchemaGuard, assertAppSchema, assertJobsSchema, evaluateAppSchema } from './schema-guard.js';
 import { validatePayload } from './standard-schema.js';
 import { type Task, type TaskContext, taskMap } from './task.js';
 
@@ -38,8 +38,16 @@ export interface WorkerOptions extends JobStoreTarget {
   /** Stop gracefully on SIGTERM/SIGINT (a second signal stops at once). Default false. */
   handleSignals?: boolean;
   logger?: WorkerLogger;
-  /** When set, the worker starts only if the application database has no drift. */
+  /** When set, the worker runs only on an application database this build is compatible with (docs/deploys.md). */
   appSchema?: AppSchemaGuard;
+  /**
+   * What to do when the application database cannot run this build: `exit` (default:
+   * `runWorker` throws SchemaGuardError, the CLI exits 3) or `wait` (stay up, claim
+   * nothing, report not ready, re-check every `driftRecheckMs` and start once it can run).
+   */
+  onDrift?: 'exit' | 'wait';
+  /** How often a waiting worker re-checks the schema. Default 5 s. */
+  driftRecheckMs?: number;
 }
 
 export type StopReason = 'stopped' | 'signal' | 'jobs-schema-changed';
@@ -52,6 +60,8 @@ export interface Worker {
   stop(): Promise<void>;
   /** Resolves when the worker has stopped, with why. */
   readonly done: Promise<StopReason>;
+  /** Whether the worker claims jobs: false while it waits for the schema (`onDrift: 'wait'`) or fenced itself. */
+  readiness(): { ready: boolean; reason?: string };
 }
 
 interface RunningJob {
@@ -86,11 +96,14 @@ class AbortReason extends Error {
 export async function runWorker(options: WorkerOptions): Promise<Worker> {
   const tasks = taskMap(options.tasks);
   if (tasks.size === 0) throw new LockstepError('the worker has no tasks', { hint: 'Pass tasks made with task(name, { run }).' });
-  if (options.appSchema) await assertAppSchema(options.appSchema);
+  const log = options.logger ?? consoleLogger();
+  const onDrift = options.onDrift ?? 'exit';
+  const verdict = options.appSchema ? (onDrift === 'exit' ? await assertAppSchema(options.appSchema, log) : await evaluateAppSchema(options.appSchema, log)) : undefined;
   const opened = await openJobStore({ ...options, applicationName: options.applicationName ?? 'lockstep-worker' });
   try {
     await assertJobsSchema(opened.store, opened.db.displayUrl);
     const worker = new JobWorker(opened.store, tasks, options, opened.close);
+    if (verdict && !verdict.ready) worker.waitForSchema(verdict.message);
     await worker.start();
     return worker;
   } catch (error) {
@@ -125,6 +138,8 @@ class JobWorker implements Worker {
   private completing: Promise<void> | undefined;
   private heartbeatRunning = false;
   private signalHandlers: [NodeJS.Signals, () => void][] = [];
+  /** Why the worker claims nothing right now (waiting for the schema), or undefined. */
+  private schemaWait: string | undefined;
 
   constructor(
     private readonly store: JobStore,
@@ -178,6 +193,35 @@ class JobWorker implements Worker {
     this.loop = this.claimLoop();
   }
 
+  readiness(): { ready: boolean; reason?: string } {
+    if (this.stopping) return { ready: false, reason: 'stopping' };
+    if (this.schemaWait !== undefined) return { ready: false, reason: `waiting for the schema: ${this.schemaWait}` };
+    return { ready: true };
+  }
+
+  /** `onDrift: 'wait'`: claim nothing until the application schema can run this build. */
+  waitForSchema(message: string): void {
+    this.schemaWait = message.split('\n').find((l) => l.trim().startsWith('✗'))?.trim() ?? 'the database cannot run this build yet';
+    this.log.warn(`worker ${this.id}: the database cannot run this build yet; waiting (re-checking every ${this.driftRecheckMs} ms):\n${message}`);
+    const recheck = async () => {
+      if (this.stopping || this.schemaWait === undefined) return;
+      const verdict = await evaluateAppSchema(this.options.appSchema!);
+      if (!verdict.ready) {
+        this.schemaWait = verdict.message.split('\n').find((l) => l.trim().startsWith('✗'))?.trim() ?? this.schemaWait;
+        return;
+      }
+      this.schemaWait = undefined;
+      this.log.info(`worker ${this.id}: the schema caught up; claiming jobs`);
+      this.wake();
+    };
+    const timer = setInterval(() => void recheck().catch((e) => this.log.error(`worker ${this.id}: schema re-check failed: ${errorMessage(e)}`)), this.driftRecheckMs);
+    this.timers.push(timer);
+  }
+
+  private get driftRecheckMs(): number {
+    return this.options.driftRecheckMs ?? 5000;
+  }
+
   stop(): Promise<void> {
     this.stopPromise ??= this.shutdown();
     return this.stopPromise;
@@ -210,7 +254,7 @@ class JobWorker implements Worker {
     let failures = 0;
     while (!this.stopping) {
       const free = this.concurrency - this.executing;
-      if (free <= 0) {
+      if (free <= 0 || this.schemaWait !== undefined) {
         await this.waitForWake(this.pollMs);
         this.wakePending = false;
         continue;

@@ -1,7 +1,31 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import ts from 'typescript';
+import type ts from 'typescript';
+import { LockstepError } from '../core/errors.js';
+import { loadPostgresParser } from '../dialects/postgres/postgres-parser.js';
 import { looksLikeSql, sqlReferences } from './sql-references.js';
+
+// The TypeScript compiler (23 MB) is development machinery: only `lint` reads the code,
+// so it is imported on first use, never by a worker, a probe or `lockstep --help`.
+let tsApi: typeof ts;
+
+/**
+ * Loads what reading code needs: the TypeScript compiler and the SQL parser (memoized).
+ * `lintMigrations` awaits it; call it before using a CodeIndex directly.
+ */
+export async function loadCodeTools(): Promise<void> {
+  if (!tsApi) {
+    try {
+      tsApi = (await import('typescript')).default;
+    } catch (error) {
+      throw new LockstepError('the TypeScript compiler (package typescript) is not installed', {
+        cause: error,
+        hint: 'lint reads application code with it: npm install typescript (it is an optional dependency of lockstep).',
+      });
+    }
+  }
+  await loadPostgresParser();
+}
 
 /** One place in the application's source that uses a table or column. */
 export interface CodeReference {
@@ -112,16 +136,16 @@ export class CodeIndex {
   private build(): void {
     if (this.built) return;
     this.built = true;
-    this.program = ts.createProgram(this.files, {
+    this.program = tsApi.createProgram(this.files, {
       allowJs: true,
       checkJs: false,
       noEmit: true,
       skipLibCheck: true,
       strict: true,
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.ESNext,
-      moduleResolution: ts.ModuleResolutionKind.Bundler,
-      jsx: ts.JsxEmit.Preserve,
+      target: tsApi.ScriptTarget.ES2022,
+      module: tsApi.ModuleKind.ESNext,
+      moduleResolution: tsApi.ModuleResolutionKind.Bundler,
+      jsx: tsApi.JsxEmit.Preserve,
       types: [],
     });
     this.checker = this.program.getTypeChecker();
@@ -133,23 +157,23 @@ export class CodeIndex {
 
   private indexFile(file: ts.SourceFile): void {
     const visit = (node: ts.Node): void => {
-      if (ts.isStringLiteralLike(node)) {
+      if (tsApi.isStringLiteralLike(node)) {
         push(this.strings, node.text.toLowerCase(), node);
       }
-      if (ts.isPropertyAccessExpression(node)) push(this.members, node.name.text.toLowerCase(), node.name);
-      else if (ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression)) {
+      if (tsApi.isPropertyAccessExpression(node)) push(this.members, node.name.text.toLowerCase(), node.name);
+      else if (tsApi.isElementAccessExpression(node) && tsApi.isStringLiteralLike(node.argumentExpression)) {
         push(this.members, node.argumentExpression.text.toLowerCase(), node.argumentExpression);
-      } else if ((ts.isPropertyAssignment(node) || ts.isShorthandPropertyAssignment(node)) && ts.isObjectLiteralExpression(node.parent)) {
+      } else if ((tsApi.isPropertyAssignment(node) || tsApi.isShorthandPropertyAssignment(node)) && tsApi.isObjectLiteralExpression(node.parent)) {
         const name = propertyNameText(node.name);
         if (name) push(this.members, name.toLowerCase(), node.name);
-      } else if (ts.isBindingElement(node) && ts.isObjectBindingPattern(node.parent)) {
+      } else if (tsApi.isBindingElement(node) && tsApi.isObjectBindingPattern(node.parent)) {
         const nameNode = node.propertyName ?? node.name;
-        const name = ts.isIdentifier(nameNode) || ts.isStringLiteralLike(nameNode) ? nameNode.text : undefined;
+        const name = tsApi.isIdentifier(nameNode) || tsApi.isStringLiteralLike(nameNode) ? nameNode.text : undefined;
         if (name) push(this.members, name.toLowerCase(), nameNode);
       }
       const sql = sqlPieces(node, file);
       if (sql) this.indexSql(file, sql);
-      ts.forEachChild(node, visit);
+      tsApi.forEachChild(node, visit);
     };
     visit(file);
   }
@@ -185,8 +209,8 @@ export class CodeIndex {
     let scope: ts.Node | undefined = node.parent;
     let sawFunction = false;
     for (; scope; scope = scope.parent) {
-      if (ts.isFunctionLike(scope)) sawFunction = true;
-      else if (!ts.isSourceFile(scope) || sawFunction) continue;
+      if (tsApi.isFunctionLike(scope)) sawFunction = true;
+      else if (!tsApi.isSourceFile(scope) || sawFunction) continue;
       if (pattern.test(this.literalText(scope))) return true;
     }
     return false;
@@ -197,8 +221,8 @@ export class CodeIndex {
     if (text === undefined) {
       const parts: string[] = [];
       const visit = (n: ts.Node) => {
-        if (ts.isStringLiteralLike(n) || ts.isTemplateHead(n) || ts.isTemplateMiddle(n) || ts.isTemplateTail(n)) parts.push(n.text);
-        ts.forEachChild(n, visit);
+        if (tsApi.isStringLiteralLike(n) || tsApi.isTemplateHead(n) || tsApi.isTemplateMiddle(n) || tsApi.isTemplateTail(n)) parts.push(n.text);
+        tsApi.forEachChild(n, visit);
       };
       visit(scope);
       text = parts.join('\n').toLowerCase();
@@ -237,14 +261,14 @@ function toReference(file: ts.SourceFile, pos: number, via: CodeReference['via']
 }
 
 function propertyNameText(name: ts.Node): string | undefined {
-  if (ts.isIdentifier(name) || ts.isStringLiteralLike(name)) return name.text;
+  if (tsApi.isIdentifier(name) || tsApi.isStringLiteralLike(name)) return name.text;
   return undefined;
 }
 
 function isCallArgument(node: ts.Node): boolean {
   let current = node;
-  if (ts.isArrayLiteralExpression(current.parent)) current = current.parent;
-  return ts.isCallExpression(current.parent) && current.parent.arguments.includes(current as ts.Expression);
+  if (tsApi.isArrayLiteralExpression(current.parent)) current = current.parent;
+  return tsApi.isCallExpression(current.parent) && current.parent.arguments.includes(current as ts.Expression);
 }
 
 function escapeRegExp(text: string): string {
@@ -262,9 +286,9 @@ interface SqlText {
  * `+` chain of them; null for anything else. Only the outermost node of a chain answers.
  */
 function sqlPieces(node: ts.Node, file: ts.SourceFile): SqlText | null {
-  const isChain = (n: ts.Node | undefined) => n !== undefined && ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.PlusToken;
+  const isChain = (n: ts.Node | undefined) => n !== undefined && tsApi.isBinaryExpression(n) && n.operatorToken.kind === tsApi.SyntaxKind.PlusToken;
   if (isChain(node.parent)) return null; // read once, from the top of the chain
-  if (!ts.isStringLiteralLike(node) && !ts.isTemplateExpression(node) && !isChain(node)) return null;
+  if (!tsApi.isStringLiteralLike(node) && !tsApi.isTemplateExpression(node) && !isChain(node)) return null;
   const segments: { sql: number; file: number; length: number }[] = [];
   let text = '';
   let placeholder = 0;
@@ -278,14 +302,14 @@ function sqlPieces(node: ts.Node, file: ts.SourceFile): SqlText | null {
     text += `$${++placeholder}`;
   };
   const read = (n: ts.Node): void => {
-    if (ts.isParenthesizedExpression(n)) return read(n.expression);
-    if (ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n)) return literal(n.getStart(file) + 1, n.end - 1);
-    if (ts.isTemplateExpression(n)) {
+    if (tsApi.isParenthesizedExpression(n)) return read(n.expression);
+    if (tsApi.isStringLiteral(n) || tsApi.isNoSubstitutionTemplateLiteral(n)) return literal(n.getStart(file) + 1, n.end - 1);
+    if (tsApi.isTemplateExpression(n)) {
       literal(n.head.getStart(file) + 1, n.head.end - 2);
       for (const span of n.templateSpans) {
         expression();
         const lit = span.literal;
-        literal(lit.getStart(file) + 1, lit.end - (ts.isTemplateTail(lit) ? 1 : 2));
+        literal(lit.getStart(file) + 1, lit.end - (tsApi.isTemplateTail(lit) ? 1 : 2));
       }
       return;
     }
@@ -312,11 +336,11 @@ function sqlPieces(node: ts.Node, file: ts.SourceFile): SqlText | null {
 /** The type of the value a member name belongs to. */
 function ownerType(name: ts.Node, checker: ts.TypeChecker): ts.Type | undefined {
   const parent = name.parent;
-  if (ts.isPropertyAccessExpression(parent) || ts.isElementAccessExpression(parent)) return checker.getTypeAtLocation(parent.expression);
-  if ((ts.isPropertyAssignment(parent) || ts.isShorthandPropertyAssignment(parent)) && ts.isObjectLiteralExpression(parent.parent)) {
+  if (tsApi.isPropertyAccessExpression(parent) || tsApi.isElementAccessExpression(parent)) return checker.getTypeAtLocation(parent.expression);
+  if ((tsApi.isPropertyAssignment(parent) || tsApi.isShorthandPropertyAssignment(parent)) && tsApi.isObjectLiteralExpression(parent.parent)) {
     return checker.getContextualType(parent.parent) ?? undefined;
   }
-  if (ts.isBindingElement(parent) && ts.isObjectBindingPattern(parent.parent)) return checker.getTypeAtLocation(parent.parent);
+  if (tsApi.isBindingElement(parent) && tsApi.isObjectBindingPattern(parent.parent)) return checker.getTypeAtLocation(parent.parent);
   return undefined;
 }
 
@@ -328,7 +352,7 @@ function ownerType(name: ts.Node, checker: ts.TypeChecker): ts.Type | undefined 
 function typeVerdict(type: ts.Type, table: string, column: string, checker: ts.TypeChecker, depth = 0): 'row' | 'unknown' | 'other' {
   if (depth > 3) return 'other';
   type = checker.getNonNullableType(type);
-  if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return 'unknown';
+  if (type.flags & (tsApi.TypeFlags.Any | tsApi.TypeFlags.Unknown)) return 'unknown';
   if (type.isUnion() || type.isIntersection()) {
     const verdicts = type.types.map((t) => typeVerdict(t, table, column, checker, depth + 1));
     return verdicts.includes('row') ? 'row' : verdicts.includes('unknown') ? 'unknown' : 'other';

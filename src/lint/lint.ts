@@ -5,7 +5,7 @@ import type { Migration } from '../migrations/migration-folder.js';
 import { diffSchemas } from '../core/diff-schemas.js';
 import type { Schema } from '../core/model.js';
 import { describeScriptError } from '../dialects/run-script.js';
-import { CodeIndex, type CodeReference, type ReferenceTarget } from './code-references.js';
+import { CodeIndex, type CodeReference, loadCodeTools, type ReferenceTarget } from './code-references.js';
 import { type FindingReference, type LintContext, type LintFinding, ruleApplies, type StatementFailure } from './lint-rule.js';
 import { INVALID_IGNORE, RULES } from './rules/index.js';
 import { extractStatementFacts, type MigrationFacts } from './statement-facts.js';
@@ -52,6 +52,7 @@ export interface LintReport {
  */
 export async function lintMigrations(options: LintOptions): Promise<LintReport> {
   const { dialect } = options;
+  await Promise.all([dialect.loadParser(), loadCodeTools()]);
   const cwd = options.cwd ?? process.cwd();
   const selected = options.migrations.filter((m) => !options.only || options.only.has(m.version));
   const report: LintReport = { ok: true, findings: [], ignored: [], linted: selected.map(migrationId) };

@@ -66,6 +66,7 @@ export interface RehearseOptions {
  */
 export async function rehearse(options: RehearseOptions): Promise<RehearsalReport> {
   const dialect = getDialect(options.db.dialect);
+  await dialect.loadParser();
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const cwd = options.cwd ?? process.cwd();
   return rehearsalTargetFor(dialect.name).rehearse(options.db, options.url, timeouts, async (sandbox) => {

@@ -74,7 +74,9 @@ const MAX_INLINE_STATEMENTS = 4;
 function renderFix(fix: string, dialect: DialectName, style: Style): string[] {
   const [first, ...rest] = fix.split('\n');
   const head = `    ${style.cyan('fix:')} ${first}`;
-  const statements = getDialect(dialect).splitStatements(fix).length;
+  // lockstep writes its fixes one statement per line-ending `;` (trigger bodies aside), so
+  // counting those is enough for display and keeps the SQL parser out of a worker.
+  const statements = fix.split('\n').filter((line) => /;\s*$/.test(line)).length;
   if (statements <= MAX_INLINE_STATEMENTS) return [head, ...rest.map((line) => `         ${line}`)];
   return [head, `         ${style.dim(`… (${statements} statements; full SQL in --json, or run lockstep generate)`)}`];
 }

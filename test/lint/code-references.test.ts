@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CodeIndex, namedAfterTable } from '../../src/lint/code-references.js';
+import { loadCodeTools } from '../../src/lint/code-references.js';
+
+before(() => loadCodeTools());
 
 const PROJECT = new URL('../fixtures/lint/tenants-project/', import.meta.url).pathname;
 

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { getDialect } from '../../src/dialects/index.js';
 import { sqlReferences } from '../../src/lint/sql-references.js';
 import { extractStatementFacts } from '../../src/lint/statement-facts.js';
 import { narrowingReason, typeChangeRewrites } from '../../src/lint/type-compat.js';
+import { loadPostgresParser } from '../../src/dialects/postgres/postgres-parser.js';
+
+before(() => loadPostgresParser());
 
 const t = (base: string, length: number | null = null, precision: number | null = null, scale: number | null = null) => ({ base, length, precision, scale, arrayDimensions: 0 });
 

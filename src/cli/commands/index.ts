@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { buildCommand } from './build.js';
 import { checkCommand } from './check.js';
 import { dashboardCommand } from './dashboard.js';
 import { demoCommand } from './demo.js';
@@ -19,6 +20,7 @@ export const COMMANDS: Command[] = [
   checkCommand,
   diffCommand,
   snapshotCommand,
+  buildCommand,
   ...MIGRATION_COMMANDS,
   lintCommand,
   rehearseCommand,

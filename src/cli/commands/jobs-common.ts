@@ -16,6 +16,8 @@ export interface JobsConfig {
   pollIntervalMs?: number;
   poolSize?: number;
   retentionDays?: number;
+  /** `exit` or `wait` (worker --on-drift). */
+  onDrift?: string;
 }
 
 export function jobsConfig(ctx: CommandContext): JobsConfig {

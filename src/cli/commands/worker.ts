@@ -22,6 +22,7 @@ export const workerCommand: Command = {
     'retention-days': { type: 'string', placeholder: 'N', description: 'delete finished jobs older than this (default 7; 0 keeps them)' },
     'health-port': { type: 'string', placeholder: 'P', description: 'serve /livez, /readyz and /metrics for this worker on port P (see docs/health.md)' },
     'health-host': { type: 'string', placeholder: 'H', description: 'address for --health-port (default 127.0.0.1)' },
+    'on-drift': { type: 'string', placeholder: 'exit|wait', description: 'when the database cannot run this build: exit 3 (default), or wait for it, claiming nothing and not ready' },
   },
   async run(args, ctx) {
     const config = ctx.config();
@@ -29,6 +30,10 @@ export const workerCommand: Command = {
     const tasks = await maybeLoadTasks(ctx, args.values.tasks as string | undefined);
     if (!tasks) throw new LockstepError('no tasks module', { hint: 'Pass --tasks FILE or set "jobs": { "tasks": "…" } in lockstep.config.json.' });
     const queues = typeof args.values.queue === 'string' ? args.values.queue.split(',').map((q) => q.trim()).filter(Boolean) : jobs.queues;
+    const onDrift = (args.values['on-drift'] as string | undefined) ?? (typeof jobs.onDrift === 'string' ? jobs.onDrift : 'exit');
+    if (onDrift !== 'exit' && onDrift !== 'wait') {
+      throw new LockstepError(`--on-drift takes exit or wait, got "${onDrift}"`, { hint: 'exit: stop with exit code 3 (default); wait: stay up until the schema catches up.' });
+    }
     const retentionDays = parseIntOption('retention-days', args.values['retention-days']) ?? jobs.retentionDays ?? 7;
     const worker = await runWorker({
       url: config.url,
@@ -42,10 +47,11 @@ export const workerCommand: Command = {
       retentionMs: retentionDays * 86_400_000,
       handleSignals: true,
       logger: consoleLogger(ctx.stderr),
-      appSchema: config.schema || config.migrations ? { url: config.url, schema: config.schema, migrations: config.migrations, devUrl: config.devUrl } : undefined,
+      appSchema: { url: config.url, expected: config.expected, schema: config.schema, migrations: config.migrations, devUrl: config.devUrl, allow: config.guardAllow },
+      onDrift,
     });
     const health = args.values['health-port']
-      ? await startWorkerHealth({ config, port: parsePort(args.values['health-port'] as string, 0, '--health-port'), host: args.values['health-host'] as string | undefined, done: worker.done }).catch(async (error) => {
+      ? await startWorkerHealth({ config, port: parsePort(args.values['health-port'] as string, 0, '--health-port'), host: args.values['health-host'] as string | undefined, done: worker.done, ready: () => worker.readiness() }).catch(async (error) => {
           await worker.stop();
           throw error;
         })

@@ -4,6 +4,7 @@ import { connectPostgres } from './postgres-driver.js';
 import { introspectPostgres } from './postgres-introspector.js';
 import { planPostgresMigration } from './postgres-plan.js';
 import { createPostgresScratch } from './postgres-scratch.js';
+import { loadPostgresParser } from './postgres-parser.js';
 import { splitPostgresStatements } from './postgres-statements.js';
 import { postgresTypesCompatible } from './postgres-type-compat.js';
 
@@ -28,6 +29,7 @@ export const postgresDialect: Dialect = {
   connect: connectPostgres,
   introspect: introspectPostgres,
   createScratch: createPostgresScratch,
+  loadParser: loadPostgresParser,
   splitStatements: splitPostgresStatements,
   quoteIdentifier: quotePostgresIdentifier,
   typesCompatible: postgresTypesCompatible,

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { LockstepError } from '../../core/errors.js';
 import type { ConnectionUrl } from '../connection-url.js';
 import { redactPassword } from '../connection-url.js';
-import type { ConnectOptions, Database, Queryable, QueryResult } from '../database.js';
+import type { ConnectOptions, Database, ListenOptions, Queryable, QueryResult } from '../database.js';
 
 /** The part of a `pg` client or pool this driver uses (Kysely describes drivers the same way). */
 interface PgQueryable {
@@ -36,7 +36,7 @@ export async function connectPostgres(url: ConnectionUrl, options: ConnectOption
   // An idle client whose server went away emits 'error' on the pool; without a listener
   // Node would crash the process. The next query reports the problem instead.
   pool.on('error', () => {});
-  const db = new PostgresDatabase(pool, url);
+  const db = new PostgresDatabase(pool, url, options.applicationName ?? 'lockstep');
   try {
     await db.query('select 1');
   } catch (error) {
@@ -49,13 +49,99 @@ export async function connectPostgres(url: ConnectionUrl, options: ConnectOption
 class PostgresDatabase implements Database {
   readonly dialect = 'postgres' as const;
   readonly displayUrl: string;
+  readonly identity: string;
   private closed = false;
+  private readonly listeners = new Set<() => Promise<void>>();
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly url: ConnectionUrl,
+    private readonly applicationName: string,
   ) {
     this.displayUrl = url.display;
+    this.identity = `postgres:${serverAddress(url.url)}/${databaseName(url.url)}`;
+  }
+
+  async notify(channel: string, payload = ''): Promise<void> {
+    await this.query('select pg_notify($1, $2)', [channel, payload]);
+  }
+
+  /**
+   * LISTEN on a client of its own (a pooled one would be handed to others). When the
+   * connection drops, it reconnects with exponential backoff and full jitter (100 ms up to
+   * 30 s) for as long as the listener is open, and says so through `onStatus`.
+   */
+  async listen(channels: readonly string[], onNotify: (channel: string, payload: string) => void, options: ListenOptions = {}): Promise<() => Promise<void>> {
+    let stopped = false;
+    let client: pg.Client | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let attempt = 0;
+    const listenSql = channels.map((c) => `listen ${quoteIdent(c)}`).join('; ');
+    const open = async (): Promise<void> => {
+      const c = new pg.Client({ connectionString: this.url.url, application_name: `${this.applicationName}-listener`, connectionTimeoutMillis: 5000 });
+      let failed = false;
+      const lost = (error?: unknown) => {
+        if (failed) return;
+        failed = true;
+        c.removeAllListeners('notification');
+        c.end().catch(() => {});
+        if (client === c) client = undefined;
+        if (stopped) return;
+        options.onStatus?.({ state: 'lost', error: error === undefined ? 'connection ended' : redactPassword(String((error as Error)?.message ?? error)) });
+        schedule();
+      };
+      c.on('error', lost);
+      c.on('end', () => lost());
+      c.on('notification', (n) => onNotify(n.channel, n.payload ?? ''));
+      try {
+        await c.connect();
+        await c.query(listenSql);
+      } catch (error) {
+        lost(error);
+        throw error;
+      }
+      if (stopped) {
+        failed = true;
+        await c.end().catch(() => {});
+        return;
+      }
+      client = c;
+      const reconnected = attempt > 0;
+      attempt = 0;
+      options.onStatus?.({ state: 'listening' });
+      if (reconnected) onNotify('', '');
+    };
+    const schedule = () => {
+      if (stopped || timer) return;
+      attempt++;
+      const delayMs = Math.round(Math.random() * Math.min(30_000, 100 * 2 ** Math.min(attempt, 16)));
+      options.onStatus?.({ state: 'reconnecting', attempt, delayMs });
+      timer = setTimeout(() => {
+        timer = undefined;
+        open().catch(() => {});
+      }, delayMs);
+      timer.unref?.();
+    };
+    try {
+      await open();
+    } catch (error) {
+      stopped = true;
+      clearTimeout(timer);
+      throw translatePgError(error, this.url.url);
+    }
+    const stop = async () => {
+      stopped = true;
+      clearTimeout(timer);
+      this.listeners.delete(stop);
+      const c = client;
+      client = undefined;
+      if (c) {
+        c.removeAllListeners('end');
+        await c.end().catch(() => {});
+      }
+    };
+    this.listeners.add(stop);
+    return stop;
   }
 
   async query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
@@ -123,6 +209,7 @@ class PostgresDatabase implements Database {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const stop of [...this.listeners]) await stop();
     await this.pool.end();
   }
 
@@ -257,4 +344,8 @@ export function translatePgError(error: unknown, url: string): unknown {
     });
   }
   return error;
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
 }

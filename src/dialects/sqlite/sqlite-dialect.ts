@@ -29,6 +29,7 @@ export const sqliteDialect: Dialect = {
   connect: (url, options) => openSqlite(url, options),
   introspect: (db) => introspectSqlite(db),
   createScratch: () => createSqliteScratch(),
+  loadParser: async () => {},
   splitStatements: (sql) => splitSqliteStatements(sql),
   quoteIdentifier: (name) => quoteSqliteIdentifier(name),
   typesCompatible: (from, to) => sqliteTypesCompatible(from, to),

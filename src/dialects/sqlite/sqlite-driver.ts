@@ -1,10 +1,19 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { errorMessage, LockstepError } from '../../core/errors.js';
 import type { ConnectionUrl } from '../connection-url.js';
-import type { ConnectOptions, Database, Queryable, QueryResult, TransactionOptions } from '../database.js';
+import type { ConnectOptions, Database, ListenOptions, Queryable, QueryResult, TransactionOptions } from '../database.js';
+
+/**
+ * Notifications between the connections of one process to the same file (SQLite has no
+ * LISTEN): keyed by the database's identity and the channel.
+ */
+const notifications = new EventEmitter();
+notifications.setMaxListeners(0);
 
 type Connection = BetterSqlite3.Database;
 type Statement = BetterSqlite3.Statement<unknown[], unknown>;
@@ -56,7 +65,7 @@ export async function openSqlite(url: ConnectionUrl, options: ConnectOptions = {
       hint: 'The file exists but is not a usable SQLite database; point the URL at another file or remove it.',
     });
   }
-  return new SqliteDatabase(connection, url.display, busyTimeoutMs);
+  return new SqliteDatabase(connection, url.display, busyTimeoutMs, memory ? `sqlite:memory:${randomUUID()}` : `sqlite:${path}`);
 }
 
 class SqliteDatabase implements Database {
@@ -70,8 +79,22 @@ class SqliteDatabase implements Database {
     private readonly connection: Connection,
     readonly displayUrl: string,
     busyTimeoutMs: number,
+    readonly identity: string,
   ) {
     this.session = new SqliteSession(connection, displayUrl, busyTimeoutMs);
+  }
+
+  async listen(channels: readonly string[], onNotify: (channel: string, payload: string) => void, options: ListenOptions = {}): Promise<() => Promise<void>> {
+    const handlers = channels.map((channel) => [`${this.identity}\u0000${channel}`, (payload: string) => onNotify(channel, payload)] as const);
+    for (const [key, handler] of handlers) notifications.on(key, handler);
+    options.onStatus?.({ state: 'listening' });
+    return async () => {
+      for (const [key, handler] of handlers) notifications.off(key, handler);
+    };
+  }
+
+  async notify(channel: string, payload = ''): Promise<void> {
+    notifications.emit(`${this.identity}\u0000${channel}`, payload);
   }
 
   query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {

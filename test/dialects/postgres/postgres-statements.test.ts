@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { splitPostgresStatements } from '../../../src/dialects/postgres/postgres-statements.js';
+import { loadPostgresParser } from '../../../src/dialects/postgres/postgres-parser.js';
+
+before(() => loadPostgresParser());
 
 /** Every statement's `sql` must be the script's own text at `offset`, on `line`. */
 function assertExact(script: string) {

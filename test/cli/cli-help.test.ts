@@ -16,7 +16,7 @@ const run = (argv: string[]) => runCliInProcess(argv, { cwd });
 function listedFlags(help: string): Map<string, boolean> {
   const section = help.slice(help.indexOf('Options:'));
   const flags = new Map<string, boolean>();
-  for (const m of section.matchAll(/^ {2}(?:-\w, )?--([a-z][a-z-]*)( [A-Z.=,]+)?/gm)) flags.set(m[1], Boolean(m[2]));
+  for (const m of section.matchAll(/^ {2}(?:-\w, )?--([a-z][a-z-]*)( [^ ]\S*)?/gm)) flags.set(m[1], Boolean(m[2]));
   return flags;
 }
 

@@ -1,10 +1,9 @@
-import type { ConnectionUrl } from '../dialects/connection-url.js';
 import type { DialectName } from '../core/model.js';
 
 /**
- * The jobs queue's storage seam: every SQL statement of the queue lives behind it, in
- * `src/dialects/<dialect>/<dialect>-job-store.ts`. The worker, the queue API and the CLI
- * only speak these types.
+ * The jobs queue's storage seam: one implementation (`sql-job-store.ts`) over the
+ * `Database` seam, with each dialect's SQL in `plans/<dialect>.ts`. The worker, the queue
+ * API and the CLI only speak these types.
  */
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'dead' | 'cancelled';
@@ -161,13 +160,8 @@ export type TransactionHandle =
 
 /** How a dialect builds its job store on an open database. */
 export interface JobStoreOptions {
-  /** The URL the database was opened with (PostgreSQL: for the LISTEN connection; SQLite: the file). */
-  url?: ConnectionUrl;
   /** Pool size of the database, reported in `connectionBudget`. */
   maxConnections?: number;
-  applicationName?: string;
-  /** SQLite busy timeout of the store's own connection. Default 10 s. */
-  busyTimeoutMs?: number;
 }
 
 export interface JobStore {
@@ -222,7 +216,7 @@ export interface JobStore {
    * Calls `onWake` when jobs may be ready or a job was cancelled (PostgreSQL LISTEN on a
    * connection of its own). Returns a function that stops listening. SQLite: never calls.
    */
-  listen(onWake: (event: 'jobs' | 'cancel') => void): Promise<() => Promise<void>>;
+  listen(onWake: (event: 'jobs' | 'cancel') => void, options?: { onStatus?: (message: string) => void }): Promise<() => Promise<void>>;
   /** Connections this store opens at most (pool + listener), for the docs and tests. */
   readonly connectionBudget: number;
   close(): Promise<void>;

@@ -1,9 +1,8 @@
-import { parseConnectionUrl } from '../dialects/connection-url.js';
 import type { Database } from '../dialects/database.js';
-import { connect, getDialect } from '../dialects/index.js';
+import { connect } from '../dialects/index.js';
 import { LockstepError } from '../core/errors.js';
 import type { JobStore } from './job-store.js';
-import { createJobStore } from './stores/index.js';
+import { createJobStore } from './sql-job-store.js';
 
 export interface JobStoreTarget {
   /** Database URL; the store opens (and closes) its own connections. */
@@ -30,10 +29,9 @@ export async function openJobStore(target: JobStoreTarget): Promise<OpenedJobSto
   if (!target.url && !target.db) {
     throw new LockstepError('no database for the jobs queue', { hint: 'Pass { url } or { db }.' });
   }
-  const url = target.url ? parseConnectionUrl(target.url) : undefined;
   const maxConnections = target.maxConnections ?? DEFAULT_POOL_SIZE;
   const db = target.db ?? (await connect(target.url!, { maxConnections, applicationName: target.applicationName }));
-  const store = createJobStore(db, { url, maxConnections, applicationName: target.applicationName });
+  const store = createJobStore(db, { maxConnections });
   return {
     store,
     db,

@@ -117,7 +117,7 @@ create table items (id integer primary key, name text not null);
       try {
         const r = await runCli(['worker', '--tasks', TASKS], { cwd: p.dir, env: { LOCKSTEP_TEST_URL: d.t.url } });
         assert.equal(r.code, 3, r.stderr);
-        assert.match(r.stderr, /does not match schema\.sql: 1 difference/);
+        assert.match(r.stderr, /cannot run this build: 1 blocking difference\(s\) from schema\.sql/);
         assert.match(r.stderr, /column\.missing/);
         assert.match(r.stderr, /items\.name|items.*name/);
       } finally {

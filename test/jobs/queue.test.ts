@@ -3,9 +3,10 @@ import { describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { z } from 'zod';
-import { POSTGRES_JOBS_MIGRATIONS } from '../../src/jobs/stores/postgres.js';
-import { SQLITE_JOBS_MIGRATIONS } from '../../src/jobs/stores/sqlite.js';
+import { POSTGRES_JOBS_MIGRATIONS } from '../../src/jobs/plans/postgres.js';
+import { SQLITE_JOBS_MIGRATIONS } from '../../src/jobs/plans/sqlite.js';
 import { createQueue, JOBS_SCHEMA_VERSION, PermanentError, runWorker, SchemaGuardError, silentLogger, task } from '../../src/jobs/index.js';
+import { connect } from '../../src/dialects/index.js';
 import { DIALECTS } from '../helpers/databases.js';
 import { count, createJobsTestDb, eventsTable, jobsTable, waitFor } from './helpers.js';
 
@@ -289,6 +290,24 @@ for (const dialect of DIALECTS) {
   });
 }
 
-test('createQueue on SQLite refuses an in-memory database it cannot share', async () => {
-  await assert.rejects(createQueue({ url: 'sqlite::memory:' }), /in-memory SQLite/);
+test('a queue and a worker share one in-memory SQLite database (sqlite::memory:)', async () => {
+  const db = await connect('sqlite::memory:');
+  const queue = await createQueue({ db });
+  try {
+    await queue.install();
+    const ran: number[] = [];
+    const hello = task('memory-hello', { run: async (_p: unknown, ctx) => void ran.push(ctx.job.id) });
+    const { id } = await queue.enqueue(hello, {});
+    const worker = await runWorker({ db, tasks: [hello], logger: silentLogger, pollIntervalMs: 20 });
+    try {
+      for (let i = 0; i < 200 && (await queue.getJob(id))?.state !== 'succeeded'; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal((await queue.getJob(id))?.state, 'succeeded');
+      assert.deepEqual(ran, [id]);
+    } finally {
+      await worker.stop();
+    }
+  } finally {
+    await queue.close();
+    await db.close();
+  }
 });

@@ -1,0 +1,125 @@
+import type { DialectName } from '../../core/model.js';
+import type { Completion, Failure, JobEventKind, Lease, ListJobsFilter, NewJob, ProgressWrite, WorkerRegistration } from '../job-store.js';
+
+/**
+ * The jobs queue's SQL for one dialect, as pure plan functions (pg-boss's `plans.ts`):
+ * each returns one statement and its parameters; the one store (`sql-job-store.ts`) runs
+ * them over the `Database` seam and holds every rule of the state machine. Times: the
+ * PostgreSQL plans use the server's clock (`now()`, so workers on skewed hosts agree on
+ * lease expiry) and ignore `now`; the SQLite plans store epoch milliseconds from `now`.
+ */
+export interface Sql {
+  sql: string;
+  params: unknown[];
+}
+
+export interface JobsMigration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export interface ClaimArgs {
+  workerId: string;
+  queues: string[] | null;
+  tasks: string[];
+  limit: number;
+  leaseMs: number;
+}
+
+export interface NewEvent {
+  jobId: number;
+  attempt: number;
+  kind: JobEventKind;
+  message: string | null;
+  workerId: string | null;
+}
+
+export interface JobPlans {
+  readonly dialect: DialectName;
+  /** The jobs table as users see it in SQL, for messages. */
+  readonly jobsTable: string;
+  /** Long where the database wakes workers across processes (LISTEN), short where polling is the only way. */
+  readonly defaultPollIntervalMs: number;
+  /** true when JSON comes back as text and times as epoch ms (SQLite). */
+  readonly jsonAsText: boolean;
+  /** true when `enqueue` sends the wake-up itself (in the same statement). */
+  readonly enqueueNotifies: boolean;
+  readonly migrations: readonly JobsMigration[];
+  /** Run first inside the install transaction: serializes concurrent installs (PostgreSQL advisory lock). */
+  readonly installLock: string | null;
+  /** Creates the jobs tables' own migration history if missing. */
+  readonly createHistory: string;
+  /** `present`: the history table exists (boolean-ish). */
+  readonly historyPresent: string;
+  /** `v`: the installed version. */
+  readonly installedVersion: string;
+  recordMigration(m: JobsMigration, now: number): Sql;
+
+  /** Rows `id, key` of the jobs inserted (a key already queued or running is skipped). */
+  enqueue(jobs: NewJob[], now: number): Sql;
+  /** Rows `id, key` of the queued or running jobs holding these keys. */
+  existingKeys(keys: string[]): Sql;
+  /** A cheap read that says whether a claim could find anything (null: just claim). */
+  readyProbe(args: ClaimArgs, now: number): Sql | null;
+  /** Rows `id, task, queue, payload, attempt, max_attempts`. */
+  claim(args: ClaimArgs, token: string, now: number): Sql;
+  /** Rows `id` of the leases renewed. */
+  renewLeases(leases: Lease[], leaseMs: number, now: number): Sql;
+  touchWorker(workerId: string, now: number): Sql;
+  /** Rows `id, state`. */
+  jobStates(ids: number[]): Sql;
+  /** Rows `id` of the jobs marked succeeded (fenced by token). */
+  complete(items: Completion[], now: number): Sql;
+  /** Rows `id, state` when the failure was written (fenced by token). */
+  fail(failure: Failure, now: number): Sql;
+  /** Rows `id, attempt` of the jobs handed back (their attempt not counted, their place in line kept). */
+  release(leases: Lease[], now: number): Sql;
+  saveProgress(items: ProgressWrite[], now: number): Sql;
+  expiredProbe(now: number): Sql | null;
+  /** Rows `id, attempt, state, last_error` of the expired leases put back (or dead), in their place in line. */
+  rescueExpired(now: number): Sql;
+  insertEvents(events: NewEvent[], now: number): Sql;
+  registerWorker(worker: WorkerRegistration, now: number): Sql;
+  unregisterWorker(id: string): Sql;
+  /** Rows (any) when this worker is the first to claim the tick. */
+  insertCronTick(task: string, tickAt: Date, now: number): Sql;
+  setCronTickJob(task: string, tickAt: Date, jobId: number): Sql;
+  /** Row `t`. */
+  lastCronTick(task: string): Sql;
+  /** Deletes up to `batch` finished jobs older than `olderThanMs`. */
+  pruneJobs(olderThanMs: number, batch: number, now: number): Sql;
+  pruneCronTicks(olderThanMs: number, now: number): Sql;
+  pruneWorkers(olderThanMs: number, now: number): Sql;
+  getJob(id: number): Sql;
+  jobEvents(id: number): Sql;
+  listJobs(filter: ListJobsFilter): Sql;
+  /** Rows: the job (JOB_COLUMNS) when it was put back. */
+  retryJob(id: number, now: number): Sql;
+  /** Rows: the job (JOB_COLUMNS) when it was cancelled. */
+  cancelJob(id: number, now: number): Sql;
+  /** Rows `queue, state, count`. */
+  countsByState(): Sql;
+  /** One row: `oldest, expired, dead_hour, ok_min, dead_min, cancel_min, fail_min`. */
+  statsSummary(now: number): Sql;
+  /** Rows: the workers with `running` (jobs) and `age` (ms since the heartbeat). */
+  workers(now: number): Sql;
+  /** Statements for the elected worker's housekeeping (PostgreSQL: planner statistics), or none. */
+  readonly maintenance: MaintenancePlan | null;
+}
+
+export interface MaintenancePlan {
+  /** One row `due`: whether the statement should run now. */
+  check: string;
+  run: string;
+}
+
+/** The columns of a job record, in both dialects. */
+export const JOB_COLUMNS = `id, task, queue, payload, state, priority, attempt, max_attempts, key, run_at, created_at, started_at,
+  finished_at, last_error, worker_id, lease_expires_at, progress_done, progress_total, progress_percent,
+  progress_eta_seconds, progress_updated_at, progress_writes`;
+
+/** `%` and `_` match themselves in a search (LIKE with `\` as the escape character). */
+export function likeContains(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}

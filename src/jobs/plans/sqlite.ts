@@ -1,0 +1,264 @@
+import { JOB_COLUMNS, type JobPlans, type JobsMigration, likeContains } from './job-plans.js';
+
+/**
+ * The jobs queue on SQLite: `lockstep_`-prefixed tables, times in epoch milliseconds,
+ * batches passed as one JSON parameter (`json_each`). Each plan is one statement, so
+ * each is atomic without an explicit transaction, and a claim takes the write lock only
+ * for its single UPDATE.
+ */
+export const SQLITE_JOBS_MIGRATIONS: JobsMigration[] = [
+  {
+    version: 1,
+    name: 'jobs, job events, workers, cron ticks',
+    sql: `
+create table lockstep_jobs (
+  id integer primary key autoincrement,
+  task text not null,
+  queue text not null default 'default',
+  payload text not null default 'null',
+  state text not null default 'queued' check (state in ('queued', 'running', 'succeeded', 'dead', 'cancelled')),
+  priority integer not null default 0,
+  run_at integer not null,
+  attempt integer not null default 0,
+  max_attempts integer not null default 5 check (max_attempts >= 1),
+  key text,
+  lease_token text,
+  lease_expires_at integer,
+  worker_id text,
+  last_error text,
+  progress_done real,
+  progress_total real,
+  progress_percent real,
+  progress_eta_seconds real,
+  progress_updated_at integer,
+  progress_writes integer not null default 0,
+  created_at integer not null,
+  started_at integer,
+  finished_at integer
+);
+create index lockstep_jobs_ready_idx on lockstep_jobs (priority desc, run_at, id) where state = 'queued';
+create unique index lockstep_jobs_active_key_idx on lockstep_jobs (key) where key is not null and state in ('queued', 'running');
+create index lockstep_jobs_lease_idx on lockstep_jobs (lease_expires_at) where state = 'running';
+create index lockstep_jobs_finished_idx on lockstep_jobs (finished_at) where finished_at is not null;
+create table lockstep_job_events (
+  id integer primary key autoincrement,
+  job_id integer not null references lockstep_jobs (id) on delete cascade,
+  at integer not null,
+  attempt integer not null,
+  kind text not null,
+  message text,
+  worker_id text
+);
+create index lockstep_job_events_job_idx on lockstep_job_events (job_id, id);
+create index lockstep_job_events_at_idx on lockstep_job_events (at);
+create table lockstep_workers (
+  id text primary key,
+  hostname text not null,
+  pid integer not null,
+  queues text,
+  tasks text not null,
+  concurrency integer not null,
+  started_at integer not null,
+  heartbeat_at integer not null
+);
+create table lockstep_cron_ticks (
+  task text not null,
+  tick_at integer not null,
+  job_id integer,
+  created_at integer not null,
+  primary key (task, tick_at)
+);
+`,
+  },
+];
+
+const json = (value: unknown) => JSON.stringify(value);
+
+function readyFilter(args: { queues: string[] | null; tasks: string[] }, now: number, first: number): { sql: string; params: unknown[] } {
+  const params: unknown[] = [now, json(args.tasks)];
+  let sql = `state = 'queued' and run_at <= $${first} and task in (select value from json_each($${first + 1}))`;
+  if (args.queues) {
+    params.push(json(args.queues));
+    sql += ` and queue in (select value from json_each($${first + 2}))`;
+  }
+  return { sql, params };
+}
+
+export const sqlitePlans: JobPlans = {
+  dialect: 'sqlite',
+  jobsTable: 'lockstep_jobs',
+  defaultPollIntervalMs: 200,
+  jsonAsText: true,
+  enqueueNotifies: false,
+  migrations: SQLITE_JOBS_MIGRATIONS,
+  installLock: null,
+  createHistory: `create table if not exists lockstep_jobs_migrations (version integer primary key, name text not null, applied_at integer not null)`,
+  historyPresent: `select count(*) as present from sqlite_master where type = 'table' and name = 'lockstep_jobs_migrations'`,
+  installedVersion: 'select max(version) as v from lockstep_jobs_migrations',
+  recordMigration: (m, now) => ({ sql: 'insert into lockstep_jobs_migrations (version, name, applied_at) values ($1, $2, $3)', params: [m.version, m.name, now] }),
+
+  enqueue: (jobs, now) => ({
+    // `where true` keeps SQLite from reading ON CONFLICT as a join constraint.
+    sql: `insert into lockstep_jobs (task, queue, payload, key, run_at, priority, max_attempts, created_at)
+      select j.value ->> 'task', j.value ->> 'queue', j.value ->> 'payload', j.value ->> 'key',
+             coalesce(j.value ->> 'run_at', $2), j.value ->> 'priority', j.value ->> 'max_attempts', $2
+      from json_each($1) j where true order by j.key
+      on conflict do nothing
+      returning id, key`,
+    params: [
+      json(jobs.map((j) => ({ task: j.task, queue: j.queue, payload: json(j.payload === undefined ? null : j.payload), key: j.key, run_at: j.runAt ? j.runAt.getTime() : null, priority: j.priority, max_attempts: j.maxAttempts }))),
+      now,
+    ],
+  }),
+  existingKeys: (keys) => ({ sql: `select id, key from lockstep_jobs where key in (select value from json_each($1)) and state in ('queued', 'running')`, params: [json(keys)] }),
+  readyProbe: (args, now) => {
+    const filter = readyFilter(args, now, 1);
+    return { sql: `select 1 as found from lockstep_jobs where ${filter.sql} limit 1`, params: filter.params };
+  },
+  claim: (args, token, now) => {
+    const filter = readyFilter(args, now, 6);
+    return {
+      sql: `update lockstep_jobs
+        set state = 'running', attempt = attempt + 1, lease_token = $1, lease_expires_at = $2, worker_id = $3, started_at = $4,
+            progress_done = null, progress_total = null, progress_percent = null, progress_eta_seconds = null,
+            progress_updated_at = null, progress_writes = 0
+        where id in (select id from lockstep_jobs where ${filter.sql} order by priority desc, run_at, id limit $5)
+        returning id, task, queue, payload, attempt, max_attempts`,
+      params: [token, now + args.leaseMs, args.workerId, now, args.limit, ...filter.params],
+    };
+  },
+  renewLeases: (leases, leaseMs, now) => ({
+    sql: `update lockstep_jobs set lease_expires_at = $1
+      from json_each($2) l
+      where lockstep_jobs.id = l.value ->> 'id' and lockstep_jobs.lease_token = l.value ->> 'token' and lockstep_jobs.state = 'running'
+      returning lockstep_jobs.id`,
+    params: [now + leaseMs, json(leases)],
+  }),
+  touchWorker: (workerId, now) => ({ sql: 'update lockstep_workers set heartbeat_at = $1 where id = $2', params: [now, workerId] }),
+  jobStates: (ids) => ({ sql: 'select id, state from lockstep_jobs where id in (select value from json_each($1))', params: [json(ids)] }),
+  complete: (items, now) => ({
+    sql: `update lockstep_jobs
+      set state = 'succeeded', finished_at = $1, lease_token = null, lease_expires_at = null,
+          progress_done = coalesce(c.value ->> 'done', progress_done), progress_total = coalesce(c.value ->> 'total', progress_total),
+          progress_percent = coalesce(c.value ->> 'percent', progress_percent),
+          progress_eta_seconds = case when c.value ->> 'done' is null then progress_eta_seconds else 0 end,
+          progress_updated_at = case when c.value ->> 'done' is null then progress_updated_at else $1 end
+      from json_each($2) c
+      where lockstep_jobs.id = c.value ->> 'id' and lockstep_jobs.lease_token = c.value ->> 'token' and lockstep_jobs.state = 'running'
+      returning lockstep_jobs.id`,
+    params: [now, json(items.map((i) => ({ id: i.id, token: i.token, done: i.progress?.done ?? null, total: i.progress?.total ?? null, percent: i.progress?.percent ?? null })))],
+  }),
+  fail: (f, now) => {
+    const dead = f.retryInMs === null;
+    return {
+      sql: `update lockstep_jobs
+        set state = $1, run_at = case when $2 then run_at else $3 end, finished_at = $4, last_error = $5,
+            lease_token = null, lease_expires_at = null,
+            progress_done = coalesce($6, progress_done), progress_total = coalesce($7, progress_total),
+            progress_percent = coalesce($8, progress_percent)
+        where id = $9 and lease_token = $10 and state = 'running'
+        returning id, state`,
+      params: [dead ? 'dead' : 'queued', dead ? 1 : 0, now + (f.retryInMs ?? 0), dead ? now : null, f.error, f.progress?.done ?? null, f.progress?.total ?? null, f.progress?.percent ?? null, f.id, f.token],
+    };
+  },
+  release: (leases) => ({
+    sql: `update lockstep_jobs set state = 'queued', attempt = max(attempt - 1, 0), lease_token = null, lease_expires_at = null
+      from json_each($1) l
+      where lockstep_jobs.id = l.value ->> 'id' and lockstep_jobs.lease_token = l.value ->> 'token' and lockstep_jobs.state = 'running'
+      returning lockstep_jobs.id, lockstep_jobs.attempt`,
+    params: [json(leases)],
+  }),
+  saveProgress: (items, now) => ({
+    sql: `update lockstep_jobs
+      set progress_done = p.value ->> 'done', progress_total = p.value ->> 'total', progress_percent = p.value ->> 'percent',
+          progress_eta_seconds = p.value ->> 'eta', progress_updated_at = $1, progress_writes = progress_writes + 1
+      from json_each($2) p
+      where lockstep_jobs.id = p.value ->> 'id' and lockstep_jobs.lease_token = p.value ->> 'token' and lockstep_jobs.state = 'running'`,
+    params: [now, json(items.map((i) => ({ id: i.id, token: i.token, done: i.progress.done, total: i.progress.total, percent: i.progress.percent, eta: i.progress.etaSeconds })))],
+  }),
+  expiredProbe: (now) => ({ sql: "select 1 as found from lockstep_jobs where state = 'running' and lease_expires_at < $1 limit 1", params: [now] }),
+  rescueExpired: (now) => ({
+    sql: `update lockstep_jobs
+      set state = case when attempt >= max_attempts then 'dead' else 'queued' end,
+          finished_at = case when attempt >= max_attempts then $1 else null end,
+          last_error = 'lease expired: worker ' || coalesce(worker_id, '?') || ' stopped renewing it (crashed or lost its connection)',
+          lease_token = null, lease_expires_at = null
+      where state = 'running' and lease_expires_at < $1
+      returning id, attempt, state, last_error`,
+    params: [now],
+  }),
+  insertEvents: (events, now) => ({
+    sql: `insert into lockstep_job_events (job_id, at, attempt, kind, message, worker_id)
+      select e.value ->> 'job_id', $1, e.value ->> 'attempt', e.value ->> 'kind', e.value ->> 'message', e.value ->> 'worker_id'
+      from json_each($2) e order by e.key`,
+    params: [now, json(events.map((e) => ({ job_id: e.jobId, attempt: e.attempt, kind: e.kind, message: e.message, worker_id: e.workerId })))],
+  }),
+  registerWorker: (w, now) => ({
+    sql: `insert into lockstep_workers (id, hostname, pid, queues, tasks, concurrency, started_at, heartbeat_at) values ($1, $2, $3, $4, $5, $6, $7, $7)
+      on conflict (id) do update set heartbeat_at = excluded.heartbeat_at`,
+    params: [w.id, w.hostname, w.pid, w.queues ? json(w.queues) : null, json(w.tasks), w.concurrency, now],
+  }),
+  unregisterWorker: (id) => ({ sql: 'delete from lockstep_workers where id = $1', params: [id] }),
+  insertCronTick: (task, tickAt, now) => ({
+    sql: 'insert into lockstep_cron_ticks (task, tick_at, created_at) values ($1, $2, $3) on conflict do nothing returning task',
+    params: [task, tickAt.getTime(), now],
+  }),
+  setCronTickJob: (task, tickAt, jobId) => ({ sql: 'update lockstep_cron_ticks set job_id = $3 where task = $1 and tick_at = $2', params: [task, tickAt.getTime(), jobId] }),
+  lastCronTick: (task) => ({ sql: 'select max(tick_at) as t from lockstep_cron_ticks where task = $1', params: [task] }),
+  pruneJobs: (olderThanMs, batch, now) => ({
+    sql: `delete from lockstep_jobs where id in (
+      select id from lockstep_jobs where finished_at < $1 and state in ('succeeded', 'dead', 'cancelled') limit $2)`,
+    params: [now - olderThanMs, batch],
+  }),
+  pruneCronTicks: (olderThanMs, now) => ({ sql: 'delete from lockstep_cron_ticks where tick_at < $1', params: [now - olderThanMs] }),
+  pruneWorkers: (olderThanMs, now) => ({ sql: 'delete from lockstep_workers where heartbeat_at < $1', params: [now - olderThanMs] }),
+  getJob: (id) => ({ sql: `select ${JOB_COLUMNS} from lockstep_jobs where id = $1`, params: [id] }),
+  jobEvents: (id) => ({ sql: 'select at, attempt, kind, message, worker_id from lockstep_job_events where job_id = $1 order by id', params: [id] }),
+  listJobs: (filter) => {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const param = (value: unknown) => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    if (filter.state) where.push(`state in (select value from json_each(${param(json(Array.isArray(filter.state) ? filter.state : [filter.state]))}))`);
+    if (filter.task) where.push(`task = ${param(filter.task)}`);
+    if (filter.queue) where.push(`queue = ${param(filter.queue)}`);
+    if (filter.search) {
+      const exact = param(filter.search);
+      const like = param(likeContains(filter.search));
+      where.push(`(cast(id as text) = ${exact} or key like ${like} escape '\\' or task like ${like} escape '\\')`);
+    }
+    const sql = `select ${JOB_COLUMNS} from lockstep_jobs ${where.length ? `where ${where.join(' and ')}` : ''}
+      order by id desc limit ${param(filter.limit ?? 100)} offset ${param(filter.offset ?? 0)}`;
+    return { sql, params };
+  },
+  retryJob: (id, now) => ({
+    sql: `update lockstep_jobs set state = 'queued', run_at = $2, attempt = 0, finished_at = null, lease_token = null, lease_expires_at = null
+      where id = $1 and state in ('dead', 'cancelled', 'queued') returning ${JOB_COLUMNS}`,
+    params: [id, now],
+  }),
+  cancelJob: (id, now) => ({
+    sql: `update lockstep_jobs set state = 'cancelled', finished_at = $2, lease_token = null, lease_expires_at = null
+      where id = $1 and state in ('queued', 'running') returning ${JOB_COLUMNS}`,
+    params: [id, now],
+  }),
+  countsByState: () => ({ sql: 'select queue, state, count(*) as count from lockstep_jobs group by queue, state order by queue, state', params: [] }),
+  statsSummary: (now) => ({
+    sql: `select
+      (select $1 - min(run_at) from lockstep_jobs where state = 'queued' and run_at <= $1) as oldest,
+      (select count(*) from lockstep_jobs where state = 'running' and lease_expires_at < $1) as expired,
+      (select count(*) from lockstep_jobs where state = 'dead' and finished_at > $2) as dead_hour,
+      (select count(*) from lockstep_jobs where state = 'succeeded' and finished_at > $3) as ok_min,
+      (select count(*) from lockstep_jobs where state = 'dead' and finished_at > $3) as dead_min,
+      (select count(*) from lockstep_jobs where state = 'cancelled' and finished_at > $3) as cancel_min,
+      (select count(*) from lockstep_job_events where kind in ('failed', 'dead') and at > $3) as fail_min`,
+    params: [now, now - 3_600_000, now - 60_000],
+  }),
+  workers: (now) => ({
+    sql: `select w.*, $1 - w.heartbeat_at as age, (select count(*) from lockstep_jobs j where j.state = 'running' and j.worker_id = w.id) as running
+      from lockstep_workers w order by w.started_at, w.id`,
+    params: [now],
+  }),
+  maintenance: null,
+};

@@ -1,0 +1,402 @@
+import { randomUUID } from 'node:crypto';
+import { LockstepError } from '../core/errors.js';
+import type { Database, Queryable } from '../dialects/database.js';
+import { matchInserted, rowToEvent, rowToJob, toDate } from './job-rows.js';
+import type {
+  ClaimedJob,
+  Completion,
+  EnqueuedJob,
+  Failure,
+  JobEvent,
+  JobRecord,
+  JobState,
+  JobStore,
+  JobStoreOptions,
+  Lease,
+  ListJobsFilter,
+  NewJob,
+  ProgressWrite,
+  QueueStats,
+  TransactionHandle,
+  WorkerInfo,
+  WorkerRegistration,
+} from './job-store.js';
+import type { JobPlans, NewEvent, Sql } from './plans/job-plans.js';
+import { jobPlansFor } from './plans/index.js';
+
+/** Channels of the queue's wake-ups (PostgreSQL NOTIFY; in-process on SQLite). */
+export const JOBS_CHANNEL = 'lockstep_jobs';
+export const CANCEL_CHANNEL = 'lockstep_cancel';
+
+const PRUNE_BATCH = 5000;
+
+/**
+ * The jobs queue's one store: every rule of the state machine lives here, once, over the
+ * `Database` seam; the SQL of each dialect lives in `plans/<dialect>.ts`. So the queue
+ * works wherever a `Database` does, `sqlite::memory:` included, and both dialects wake
+ * workers on the same events: an enqueue, a retry or rescue put back in the queue, a
+ * release, a hand retry (channel `lockstep_jobs`) and a cancel (`lockstep_cancel`).
+ *
+ * @example
+ * const store = createJobStore(await connect('sqlite::memory:'));
+ * await store.install();
+ * await store.enqueue([{ task: 'hello', queue: 'default', payload: {}, key: null, runAt: null, priority: 0, maxAttempts: 5 }]);
+ */
+export function createJobStore(db: Database, options: JobStoreOptions = {}): JobStore {
+  return new SqlJobStore(db, jobPlansFor(db.dialect), options);
+}
+
+type Row = Record<string, unknown>;
+
+class SqlJobStore implements JobStore {
+  readonly dialect;
+  readonly jobsTable: string;
+  readonly defaultPollIntervalMs: number;
+  readonly connectionBudget: number;
+
+  constructor(
+    private readonly db: Database,
+    private readonly plans: JobPlans,
+    options: JobStoreOptions,
+  ) {
+    this.dialect = plans.dialect;
+    this.jobsTable = plans.jobsTable;
+    this.defaultPollIntervalMs = plans.defaultPollIntervalMs;
+    // The pool, plus the LISTEN connection on PostgreSQL; SQLite has one connection.
+    this.connectionBudget = plans.dialect === 'postgres' ? (options.maxConnections ?? 10) + 1 : 1;
+  }
+
+  private async run(sql: Sql, on: Queryable = this.db): Promise<Row[]> {
+    return (await on.query<Row>(sql.sql, sql.params)).rows;
+  }
+
+  private wake(channel = JOBS_CHANNEL, payload = ''): Promise<void> {
+    return this.db.notify(channel, payload);
+  }
+
+  async install(): Promise<{ from: number; to: number }> {
+    return this.db.transaction(
+      async (tx) => {
+        if (this.plans.installLock) await tx.query(this.plans.installLock);
+        await tx.exec(this.plans.createHistory);
+        const from = await this.version(tx);
+        for (const migration of this.plans.migrations) {
+          if (migration.version <= from) continue;
+          await tx.exec(migration.sql);
+          await this.run(this.plans.recordMigration(migration, Date.now()), tx);
+        }
+        return { from, to: Math.max(from, ...this.plans.migrations.map((m) => m.version)) };
+      },
+      { immediate: true },
+    );
+  }
+
+  private async version(on: Queryable): Promise<number> {
+    const { rows } = await on.query<{ v: number | string | null }>(this.plans.installedVersion);
+    return Number(rows[0]?.v ?? 0);
+  }
+
+  async installedVersion(): Promise<number> {
+    const { rows } = await this.db.query<{ present: number | string | boolean }>(this.plans.historyPresent);
+    return Number(rows[0]?.present ?? 0) > 0 ? this.version(this.db) : 0;
+  }
+
+  async enqueue(jobs: NewJob[], tx?: TransactionHandle): Promise<EnqueuedJob[]> {
+    if (jobs.length === 0) return [];
+    const on = tx ? asQueryable(tx, this.plans.dialect) : this.db;
+    const rows = await this.run(this.plans.enqueue(jobs, Date.now()), on);
+    const { ids, missingKeys } = matchInserted(jobs, rows.map((r) => ({ id: Number(r.id), key: (r.key as string | null) ?? null })));
+    const existing = new Map<string, number>();
+    if (missingKeys.length > 0) {
+      for (const row of await this.run(this.plans.existingKeys(missingKeys), on)) existing.set(String(row.key), Number(row.id));
+    }
+    const result = jobs.map((job, i) => {
+      if (ids[i] !== null) return { id: ids[i]!, created: true };
+      const id = existing.get(job.key!);
+      // The job holding the key finished between our insert and the lookup: rare, and the
+      // caller can simply enqueue again.
+      if (id === undefined) throw new LockstepError(`enqueue of key "${job.key}" raced with that job finishing`, { hint: 'Enqueue again.' });
+      return { id, created: false };
+    });
+    // Inside the caller's transaction on SQLite the wake-up may come before its commit;
+    // the woken worker then finds nothing and polls again shortly.
+    if (!this.plans.enqueueNotifies && result.some((r) => r.created)) await this.wake();
+    return result;
+  }
+
+  async claim(args: { workerId: string; queues: string[] | null; tasks: string[]; limit: number; leaseMs: number }): Promise<ClaimedJob[]> {
+    const now = Date.now();
+    // An idle poll must not take the write lock every time (SQLite).
+    const probe = this.plans.readyProbe(args, now);
+    if (probe && (await this.run(probe)).length === 0) return [];
+    const token = randomUUID();
+    const rows = await this.run(this.plans.claim(args, token, now));
+    return rows
+      .map((r) => ({
+        id: Number(r.id),
+        task: String(r.task),
+        queue: String(r.queue),
+        payload: this.plans.jsonAsText ? JSON.parse(String(r.payload)) : (r.payload ?? null),
+        attempt: Number(r.attempt),
+        maxAttempts: Number(r.max_attempts),
+        leaseToken: token,
+      }))
+      .sort((a, b) => a.id - b.id);
+  }
+
+  async heartbeat(args: { workerId: string; leases: Lease[]; leaseMs: number }): Promise<{ id: number; state: JobState | null }[]> {
+    const now = Date.now();
+    const kept = new Set(args.leases.length > 0 ? (await this.run(this.plans.renewLeases(args.leases, args.leaseMs, now))).map((r) => Number(r.id)) : []);
+    await this.run(this.plans.touchWorker(args.workerId, now));
+    const lost = args.leases.filter((l) => !kept.has(l.id)).map((l) => l.id);
+    if (lost.length === 0) return [];
+    const states = new Map((await this.run(this.plans.jobStates(lost))).map((r) => [Number(r.id), r.state as JobState]));
+    return lost.map((id) => ({ id, state: states.get(id) ?? null }));
+  }
+
+  async complete(items: Completion[]): Promise<number[]> {
+    if (items.length === 0) return [];
+    return (await this.run(this.plans.complete(items, Date.now()))).map((r) => Number(r.id));
+  }
+
+  async fail(f: Failure): Promise<boolean> {
+    const now = Date.now();
+    const written = await this.db.transaction(
+      async (tx) => {
+        const rows = await this.run(this.plans.fail(f, now), tx);
+        if (rows.length === 0) return false;
+        await this.events([{ jobId: f.id, attempt: f.attempt, kind: f.retryInMs === null ? 'dead' : 'failed', message: f.error, workerId: f.workerId }], now, tx);
+        return true;
+      },
+      { immediate: true },
+    );
+    // A retry wakes workers like any job put back in the queue (one due later is found by polling).
+    if (written && f.retryInMs !== null) await this.wake();
+    return written;
+  }
+
+  private async events(events: NewEvent[], now: number, on: Queryable): Promise<void> {
+    if (events.length > 0) await this.run(this.plans.insertEvents(events, now), on);
+  }
+
+  async release(leases: Lease[], workerId: string, reason: string): Promise<number> {
+    if (leases.length === 0) return 0;
+    const now = Date.now();
+    const count = await this.db.transaction(
+      async (tx) => {
+        const rows = await this.run(this.plans.release(leases, now), tx);
+        await this.events(rows.map((r) => ({ jobId: Number(r.id), attempt: Number(r.attempt) + 1, kind: 'released' as const, message: reason, workerId })), now, tx);
+        return rows.length;
+      },
+      { immediate: true },
+    );
+    if (count > 0) await this.wake();
+    return count;
+  }
+
+  async saveProgress(items: ProgressWrite[]): Promise<void> {
+    if (items.length > 0) await this.run(this.plans.saveProgress(items, Date.now()));
+  }
+
+  async rescueExpired(workerId: string): Promise<number> {
+    const now = Date.now();
+    const probe = this.plans.expiredProbe(now);
+    if (probe && (await this.run(probe)).length === 0) return 0;
+    const count = await this.db.transaction(
+      async (tx) => {
+        const rows = await this.run(this.plans.rescueExpired(now), tx);
+        await this.events(
+          rows.map((r) => ({ jobId: Number(r.id), attempt: Number(r.attempt), kind: r.state === 'dead' ? ('dead' as const) : ('rescued' as const), message: String(r.last_error), workerId })),
+          now,
+          tx,
+        );
+        return rows.length;
+      },
+      { immediate: true },
+    );
+    if (count > 0) await this.wake();
+    return count;
+  }
+
+  async registerWorker(worker: WorkerRegistration): Promise<void> {
+    await this.run(this.plans.registerWorker(worker, Date.now()));
+  }
+
+  async unregisterWorker(id: string): Promise<void> {
+    await this.run(this.plans.unregisterWorker(id));
+  }
+
+  async claimCronTick(task: string, tickAt: Date, job: NewJob): Promise<number | null> {
+    const now = Date.now();
+    const id = await this.db.transaction(
+      async (tx) => {
+        if ((await this.run(this.plans.insertCronTick(task, tickAt, now), tx)).length === 0) return null;
+        const [enqueued] = await this.enqueueOn(tx, job);
+        await this.run(this.plans.setCronTickJob(task, tickAt, enqueued!.id), tx);
+        return enqueued!.id;
+      },
+      { immediate: true },
+    );
+    if (id !== null && !this.plans.enqueueNotifies) await this.wake();
+    return id;
+  }
+
+  private async enqueueOn(tx: Queryable, job: NewJob): Promise<EnqueuedJob[]> {
+    const rows = await this.run(this.plans.enqueue([job], Date.now()), tx);
+    if (rows[0]) return [{ id: Number(rows[0].id), created: true }];
+    const existing = await this.run(this.plans.existingKeys([job.key!]), tx);
+    if (!existing[0]) throw new LockstepError(`enqueue of key "${job.key}" raced with that job finishing`, { hint: 'Enqueue again.' });
+    return [{ id: Number(existing[0].id), created: false }];
+  }
+
+  async lastCronTick(task: string): Promise<Date | null> {
+    const [row] = await this.run(this.plans.lastCronTick(task));
+    return row?.t === null || row?.t === undefined ? null : toDate(row.t);
+  }
+
+  async maintain(): Promise<void> {
+    const plan = this.plans.maintenance;
+    if (!plan) return;
+    const { rows } = await this.db.query<{ due: number | string | boolean }>(plan.check);
+    if (Number(rows[0]?.due ?? 0) > 0) await this.db.exec(plan.run);
+  }
+
+  async prune(olderThanMs: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const plan = this.plans.pruneJobs(olderThanMs, PRUNE_BATCH, Date.now());
+      const { rowCount } = await this.db.query(plan.sql, plan.params);
+      total += rowCount;
+      if (rowCount < PRUNE_BATCH) break;
+    }
+    await this.run(this.plans.pruneCronTicks(olderThanMs, Date.now()));
+    await this.run(this.plans.pruneWorkers(86_400_000, Date.now()));
+    return total;
+  }
+
+  async getJob(id: number): Promise<JobRecord | null> {
+    const [row] = await this.run(this.plans.getJob(id));
+    return row ? rowToJob(row, this.plans.jsonAsText) : null;
+  }
+
+  async jobEvents(id: number): Promise<JobEvent[]> {
+    return (await this.run(this.plans.jobEvents(id))).map(rowToEvent);
+  }
+
+  async listJobs(filter: ListJobsFilter): Promise<JobRecord[]> {
+    return (await this.run(this.plans.listJobs(filter))).map((r) => rowToJob(r, this.plans.jsonAsText));
+  }
+
+  async retryJob(id: number): Promise<JobRecord | null> {
+    const now = Date.now();
+    const row = await this.db.transaction(
+      async (tx) => {
+        const [r] = await this.run(this.plans.retryJob(id, now), tx);
+        if (r) await this.events([{ jobId: id, attempt: 0, kind: 'retried', message: 'retried by hand', workerId: null }], now, tx);
+        return r;
+      },
+      { immediate: true },
+    );
+    if (row) await this.wake();
+    return row ? rowToJob(row, this.plans.jsonAsText) : null;
+  }
+
+  async cancelJob(id: number): Promise<JobRecord | null> {
+    const now = Date.now();
+    const row = await this.db.transaction(
+      async (tx) => {
+        const [r] = await this.run(this.plans.cancelJob(id, now), tx);
+        if (r) await this.events([{ jobId: id, attempt: Number(r.attempt), kind: 'cancelled', message: 'cancelled by hand', workerId: (r.worker_id as string | null) ?? null }], now, tx);
+        return r;
+      },
+      { immediate: true },
+    );
+    // The worker running it renews its leases at once and aborts the handler.
+    if (row) await this.wake(CANCEL_CHANNEL, String(id));
+    return row ? rowToJob(row, this.plans.jsonAsText) : null;
+  }
+
+  async stats(): Promise<QueueStats> {
+    const now = Date.now();
+    const counts = await this.run(this.plans.countsByState());
+    const [s] = await this.run(this.plans.statsSummary(now));
+    return {
+      counts: counts.map((r) => ({ queue: String(r.queue), state: r.state as JobState, count: Number(r.count) })),
+      oldestReadyAgeMs: s!.oldest === null || s!.oldest === undefined ? null : Math.max(0, Math.round(Number(s!.oldest))),
+      expiredLeases: Number(s!.expired),
+      deadLastHour: Number(s!.dead_hour),
+      finishedLastMinute: { succeeded: Number(s!.ok_min), dead: Number(s!.dead_min), cancelled: Number(s!.cancel_min) },
+      failuresLastMinute: Number(s!.fail_min),
+    };
+  }
+
+  async workers(): Promise<WorkerInfo[]> {
+    const list = (value: unknown): string[] | null => (value === null || value === undefined ? null : typeof value === 'string' ? (JSON.parse(value) as string[]) : (value as string[]));
+    return (await this.run(this.plans.workers(Date.now()))).map((r) => ({
+      id: String(r.id),
+      hostname: String(r.hostname),
+      pid: Number(r.pid),
+      queues: list(r.queues),
+      tasks: list(r.tasks) ?? [],
+      concurrency: Number(r.concurrency),
+      startedAt: toDate(r.started_at),
+      heartbeatAt: toDate(r.heartbeat_at),
+      heartbeatAgeMs: Math.max(0, Math.round(Number(r.age))),
+      runningJobs: Number(r.running),
+    }));
+  }
+
+  async listen(onWake: (event: 'jobs' | 'cancel') => void, options: { onStatus?: (message: string) => void } = {}): Promise<() => Promise<void>> {
+    return this.db.listen(
+      [JOBS_CHANNEL, CANCEL_CHANNEL],
+      (channel) => onWake(channel === CANCEL_CHANNEL ? 'cancel' : 'jobs'),
+      {
+        onStatus: (status) => {
+          if (!options.onStatus) return;
+          if (status.state === 'lost') options.onStatus(`LISTEN connection lost (${status.error}); polling every ${this.defaultPollIntervalMs} ms meanwhile`);
+          else if (status.state === 'reconnecting') options.onStatus(`LISTEN reconnecting (attempt ${status.attempt}, in ${status.delayMs} ms)`);
+          else if (status.state === 'listening') options.onStatus('LISTEN connected');
+        },
+      },
+    );
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** The caller's own transaction: a `pg` client, lockstep's Queryable, or a better-sqlite3 handle. */
+function asQueryable(tx: TransactionHandle, dialect: string): Queryable {
+  if ('query' in tx && typeof tx.query === 'function') {
+    return {
+      query: async (sql, params) => {
+        const r = await (tx as { query(sql: string, params?: unknown[]): Promise<{ rows: any[]; rowCount?: number | null }> }).query(sql, params as unknown[]);
+        return { rows: r.rows, rowCount: r.rowCount ?? r.rows.length };
+      },
+      exec: async (sql) => {
+        await (tx as { query(sql: string): Promise<unknown> }).query(sql);
+      },
+    };
+  }
+  if ('prepare' in tx && typeof tx.prepare === 'function' && dialect === 'sqlite') {
+    // A better-sqlite3 Database inside the transaction the caller opened.
+    const handle = tx as unknown as { prepare(sql: string): { reader: boolean; all(...p: unknown[]): unknown[]; run(...p: unknown[]): { changes: number } } };
+    return {
+      query: async (sql, params = []) => {
+        const statement = handle.prepare(sql);
+        const bind = params.length > 0 ? [Object.fromEntries(params.map((v, i) => [i + 1, v]))] : [];
+        if (statement.reader) {
+          const rows = statement.all(...bind) as any[];
+          return { rows, rowCount: rows.length };
+        }
+        return { rows: [], rowCount: statement.run(...bind).changes };
+      },
+      exec: async (sql) => void handle.prepare(sql).run(),
+    };
+  }
+  throw new LockstepError(
+    dialect === 'postgres'
+      ? 'enqueue inside a transaction on PostgreSQL needs a pg Client/PoolClient or a lockstep Queryable'
+      : 'enqueue inside a transaction on SQLite needs a better-sqlite3 Database or a lockstep Queryable',
+    { hint: 'Pass the connection your transaction runs on: { tx }.' },
+  );
+}

@@ -1,0 +1,208 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { JobStore, NewJob } from '../../src/jobs/job-store.js';
+import { createJobStore } from '../../src/jobs/sql-job-store.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
+
+// Every behaviour of the one job store, on each database it runs on: a PostgreSQL server,
+// a SQLite file and a SQLite database in memory (one connection, one process).
+const TARGETS = [
+  { name: 'postgres', open: () => createTestDatabase('postgres') },
+  { name: 'sqlite file', open: () => createTestDatabase('sqlite') },
+  { name: 'sqlite::memory:', open: () => createTestDatabase('sqlite', { memory: true }) },
+] as const;
+
+const job = (task: string, extra: Partial<NewJob> = {}): NewJob => ({ task, queue: 'default', payload: { task }, key: null, runAt: null, priority: 0, maxAttempts: 3, ...extra });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const claimArgs = { workerId: 'w1', queues: null, tasks: ['a', 'b', 'c'], limit: 10, leaseMs: 30_000 };
+
+for (const target of TARGETS) {
+  describe(`job store conformance (${target.name})`, () => {
+    let t: TestDatabase;
+    let store: JobStore;
+    const wakes: string[] = [];
+    let unlisten: () => Promise<void>;
+
+    before(async () => {
+      t = await target.open();
+      store = createJobStore(t.db);
+      assert.deepEqual(await store.install(), { from: 0, to: 1 });
+      assert.deepEqual(await store.install(), { from: 1, to: 1 }, 'install is idempotent');
+      assert.equal(await store.installedVersion(), 1);
+      unlisten = await store.listen((event) => wakes.push(event));
+      await store.registerWorker({ id: 'w1', hostname: 'h', pid: 1, queues: null, tasks: ['a', 'b', 'c'], concurrency: 2 });
+    });
+    after(async () => {
+      await unlisten();
+      await store.close();
+      await t.dispose();
+    });
+
+    const reset = async () => {
+      await t.db.exec(`delete from ${store.jobsTable}`);
+      wakes.length = 0;
+    };
+    const waitForWake = async (event: string) => {
+      for (let i = 0; i < 100 && !wakes.includes(event); i++) await sleep(10);
+      return wakes.includes(event);
+    };
+
+    test('enqueue deduplicates by key while the keyed job is queued or running, and wakes workers', async () => {
+      await reset();
+      const [first, second, third] = await store.enqueue([job('a', { key: 'k1' }), job('a', { key: 'k1' }), job('b')]);
+      assert.equal(first!.created, true);
+      assert.deepEqual(second, { id: first!.id, created: false });
+      assert.equal(third!.created, true);
+      assert.ok(await waitForWake('jobs'));
+      const [again] = await store.enqueue([job('a', { key: 'k1' })]);
+      assert.deepEqual(again, { id: first!.id, created: false });
+    });
+
+    test('claims by priority, then run_at, then id; skips future jobs, other tasks and other queues', async () => {
+      await reset();
+      const [low, high, , , other] = await store.enqueue([
+        job('a'),
+        job('a', { priority: 5 }),
+        job('a', { runAt: new Date(Date.now() + 3_600_000) }),
+        job('x'),
+        job('a', { queue: 'other' }),
+      ]);
+      const claimed = await store.claim({ ...claimArgs, queues: ['default'] });
+      assert.deepEqual(claimed.map((c) => c.id).sort(), [low!.id, high!.id].sort());
+      assert.equal(claimed.every((c) => c.attempt === 1 && c.leaseToken.length > 0), true);
+      const rest = await store.claim({ ...claimArgs, limit: 1 });
+      assert.deepEqual(rest.map((c) => c.id), [other!.id]);
+      const ordered = await (async () => {
+        await reset();
+        const ids = await store.enqueue([job('a'), job('a', { priority: 1 }), job('a')]);
+        return { ids, first: await store.claim({ ...claimArgs, limit: 1 }) };
+      })();
+      assert.equal(ordered.first[0]!.id, ordered.ids[1]!.id, 'higher priority first');
+    });
+
+    test('complete and fail are fenced by the lease token; a failure records an event, a retry wakes workers', async () => {
+      await reset();
+      const [a, b, c] = await store.enqueue([job('a'), job('b'), job('c', { maxAttempts: 1 })]);
+      const claimed = await store.claim(claimArgs);
+      const lease = (id: number) => ({ id, token: claimed.find((x) => x.id === id)!.leaseToken });
+      assert.deepEqual(await store.complete([{ id: a!.id, token: 'not-mine', progress: null }]), []);
+      assert.deepEqual(await store.complete([{ ...lease(a!.id), progress: { done: 10, total: 10, percent: 100, etaSeconds: 0 } }]), [a!.id]);
+      assert.equal((await store.getJob(a!.id))!.state, 'succeeded');
+      assert.equal((await store.getJob(a!.id))!.progress?.done, 10);
+      wakes.length = 0;
+      assert.equal(await store.fail({ ...lease(b!.id), attempt: 1, error: 'boom', retryInMs: 0, progress: null, workerId: 'w1' }), true);
+      assert.ok(await waitForWake('jobs'), 'a retry wakes workers');
+      assert.equal((await store.getJob(b!.id))!.state, 'queued');
+      assert.equal(await store.fail({ ...lease(b!.id), attempt: 1, error: 'again', retryInMs: 0, progress: null, workerId: 'w1' }), false, 'the lease is gone');
+      assert.equal(await store.fail({ ...lease(c!.id), attempt: 1, error: 'fatal', retryInMs: null, progress: null, workerId: 'w1' }), true);
+      const dead = await store.getJob(c!.id);
+      assert.equal(dead!.state, 'dead');
+      assert.equal(dead!.lastError, 'fatal');
+      assert.deepEqual((await store.jobEvents(b!.id)).map((e) => e.kind), ['failed']);
+      assert.deepEqual((await store.jobEvents(c!.id)).map((e) => e.kind), ['dead']);
+    });
+
+    test('heartbeat renews held leases and reports lost ones with the job state', async () => {
+      await reset();
+      const [a, b] = await store.enqueue([job('a'), job('b')]);
+      const claimed = await store.claim(claimArgs);
+      const leases = claimed.map((c) => ({ id: c.id, token: c.leaseToken }));
+      const before = (await store.getJob(a!.id))!.leaseExpiresAt!.getTime();
+      await store.cancelJob(b!.id);
+      const lost = await store.heartbeat({ workerId: 'w1', leases, leaseMs: 60_000 });
+      assert.deepEqual(lost, [{ id: b!.id, state: 'cancelled' }]);
+      assert.ok((await store.getJob(a!.id))!.leaseExpiresAt!.getTime() > before);
+    });
+
+    test('release hands jobs back without counting the attempt, keeping their place, and wakes workers', async () => {
+      await reset();
+      const [a, b] = await store.enqueue([job('a'), job('b')]);
+      const [first] = await store.claim({ ...claimArgs, limit: 1 });
+      assert.equal(first!.id, a!.id);
+      wakes.length = 0;
+      assert.equal(await store.release([{ id: first!.id, token: first!.leaseToken }], 'w1', 'shutting down'), 1);
+      assert.ok(await waitForWake('jobs'));
+      const released = await store.getJob(a!.id);
+      assert.equal(released!.state, 'queued');
+      assert.equal(released!.attempt, 0);
+      assert.deepEqual((await store.jobEvents(a!.id)).map((e) => [e.kind, e.attempt]), [['released', 1]]);
+      const [next] = await store.claim({ ...claimArgs, limit: 1 });
+      assert.equal(next!.id, a!.id, `the released job comes before ${b!.id}`);
+    });
+
+    test('a rescued job keeps its place in claim order', async () => {
+      await reset();
+      const [a, b] = await store.enqueue([job('a'), job('b')]);
+      const [first] = await store.claim({ ...claimArgs, limit: 1, leaseMs: 1 });
+      assert.equal(first!.id, a!.id);
+      await sleep(20);
+      wakes.length = 0;
+      assert.equal(await store.rescueExpired('w2'), 1);
+      assert.ok(await waitForWake('jobs'));
+      const rescued = await store.getJob(a!.id);
+      assert.equal(rescued!.state, 'queued');
+      assert.match(rescued!.lastError!, /lease expired/);
+      assert.deepEqual((await store.jobEvents(a!.id)).map((e) => e.kind), ['rescued']);
+      const [next] = await store.claim({ ...claimArgs, limit: 1 });
+      assert.equal(next!.id, a!.id, `the rescued job is claimed before ${b!.id}, which was behind it`);
+    });
+
+    test('cancel sends a cancel wake-up; a hand retry puts a dead job back and wakes workers', async () => {
+      await reset();
+      const [a] = await store.enqueue([job('a', { maxAttempts: 1 })]);
+      wakes.length = 0;
+      assert.equal((await store.cancelJob(a!.id))!.state, 'cancelled');
+      assert.ok(await waitForWake('cancel'), 'cancel wakes the worker running it');
+      wakes.length = 0;
+      const retried = await store.retryJob(a!.id);
+      assert.equal(retried!.state, 'queued');
+      assert.equal(retried!.attempt, 0);
+      assert.ok(await waitForWake('jobs'));
+      assert.equal(await store.cancelJob(999_999), null);
+    });
+
+    test('search matches % and _ literally; lists filter by state, task and queue', async () => {
+      await reset();
+      await store.enqueue([job('a', { key: '100%_done' }), job('a', { key: '100x-done' }), job('b', { queue: 'q2' })]);
+      assert.deepEqual((await store.listJobs({ search: '100%_' })).map((j) => j.key), ['100%_done']);
+      assert.equal((await store.listJobs({ task: 'a' })).length, 2);
+      assert.equal((await store.listJobs({ queue: 'q2' })).length, 1);
+      assert.equal((await store.listJobs({ state: ['succeeded'] })).length, 0);
+      assert.equal((await store.listJobs({ limit: 1, offset: 1 })).length, 1);
+    });
+
+    test('stats count jobs per queue and state; workers report their running jobs', async () => {
+      await reset();
+      await store.enqueue([job('a'), job('a'), job('b', { queue: 'q2' })]);
+      await store.claim({ ...claimArgs, limit: 1 });
+      const stats = await store.stats();
+      const count = (queue: string, state: string) => stats.counts.find((c) => c.queue === queue && c.state === state)?.count ?? 0;
+      assert.equal(count('default', 'queued') + count('q2', 'queued'), 2);
+      assert.equal(count('default', 'running') + count('q2', 'running'), 1);
+      assert.ok(stats.oldestReadyAgeMs !== null && stats.oldestReadyAgeMs >= 0);
+      const [worker] = await store.workers();
+      assert.equal(worker!.id, 'w1');
+      assert.equal(worker!.runningJobs, 1);
+      assert.deepEqual(worker!.tasks, ['a', 'b', 'c']);
+    });
+
+    test('a cron tick is enqueued once however many workers claim it', async () => {
+      await reset();
+      const tick = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+      const ids = await Promise.all([store.claimCronTick('a', tick, job('a')), store.claimCronTick('a', tick, job('a'))]);
+      assert.equal(ids.filter((id) => id !== null).length, 1);
+      assert.equal((await store.lastCronTick('a'))!.getTime(), tick.getTime());
+    });
+
+    test('prune deletes finished jobs older than the retention and keeps the rest', async () => {
+      await reset();
+      const [a, b] = await store.enqueue([job('a'), job('b')]);
+      const claimed = await store.claim({ ...claimArgs, tasks: ['a'] });
+      await store.complete([{ id: a!.id, token: claimed[0]!.leaseToken, progress: null }]);
+      await sleep(20);
+      assert.equal(await store.prune(10), 1);
+      assert.equal(await store.getJob(a!.id), null);
+      assert.notEqual(await store.getJob(b!.id), null);
+    });
+  });
+}

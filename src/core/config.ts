@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { LockstepError } from './errors.js';
 import { EXPECTED_SCHEMA_FILE } from './expected-schema.js';
 
@@ -77,6 +77,12 @@ export function loadConfig(overrides: ConfigOverrides = {}): LockstepConfig {
       hint: `Create ${CONFIG_FILE} or drop --config.`,
     });
   }
+  if (overrides.config && statSync(configFile!).isDirectory()) {
+    const inside = resolve(configFile!, CONFIG_FILE);
+    throw new LockstepError(`--config expects a JSON file, found a directory: ${overrides.config}`, {
+      hint: existsSync(inside) ? `Pass --config ${join(overrides.config, CONFIG_FILE)}.` : `Pass the path of a ${CONFIG_FILE} file, or drop --config.`,
+    });
+  }
   const raw = configFile ? readConfigFile(configFile) : {};
   const root = configFile ? dirname(configFile) : cwd;
 
@@ -127,9 +133,18 @@ function findConfigFile(cwd: string): string | undefined {
 }
 
 function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new LockstepError(`cannot read the config file ${file}: ${(error as Error).message}`, {
+      hint: 'Check that it is a readable file, or pass another one with --config FILE.',
+      cause: error,
+    });
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
+    parsed = JSON.parse(text);
   } catch (error) {
     throw new LockstepError(`${file}: not valid JSON (${(error as Error).message})`, {
       hint: 'Fix the syntax; the file is a JSON object with keys url, devUrl, schema, schemaKind, migrations, src.',

@@ -2,6 +2,7 @@ import type { Database } from '../dialects/database.js';
 import { LockstepError } from '../core/errors.js';
 import type { JobEvent, JobRecord, JobState, JobStore } from '../jobs/job-store.js';
 import { JOB_STATES } from '../jobs/job-store.js';
+import { shownProgress, startedAttempt } from '../jobs/job-rows.js';
 import { openJobStore } from '../jobs/open-job-store.js';
 import type { DashboardJobs, JobAttemptView, JobDetailView, JobView } from './dashboard-data.js';
 
@@ -88,7 +89,7 @@ export function toView(job: JobRecord): JobView {
     state: job.state,
     attempt: job.attempt,
     maxAttempts: job.maxAttempts,
-    progress: job.progress,
+    progress: shownProgress(job),
     runAt: iso(job.runAt),
     createdAt: iso(job.createdAt),
     startedAt: iso(job.startedAt),
@@ -104,9 +105,12 @@ const OUTCOME: Record<string, string> = { failed: 'failed', 'retry-scheduled': '
 /** Attempts and a timeline from the job row and its events (creation, start and finish live on the row). */
 function toDetail(job: JobRecord, events: JobEvent[]): JobDetailView {
   const attempts: JobAttemptView[] = [];
-  for (let n = 1; n <= job.attempt; n++) {
+  // A released attempt is not counted on the row (attempt goes back down) but it did run.
+  const started = startedAttempt(job, events);
+  const last = Math.max(job.attempt, started);
+  for (let n = 1; n <= last; n++) {
     const ending = events.filter((e) => e.attempt === n && OUTCOME[e.kind]).at(-1);
-    const isCurrent = n === job.attempt;
+    const isCurrent = n === last;
     attempts.push({
       attempt: n,
       startedAt: isCurrent ? iso(job.startedAt) : null,
@@ -118,7 +122,7 @@ function toDetail(job: JobRecord, events: JobEvent[]): JobDetailView {
   }
   const timeline: JobDetailView['timeline'] = [{ at: job.createdAt.toISOString(), event: 'created', detail: job.key ? `key ${job.key}` : undefined }];
   for (const e of events) timeline.push({ at: e.at.toISOString(), event: e.kind, detail: [e.attempt ? `attempt ${e.attempt}` : '', e.message ?? ''].filter(Boolean).join(': ') || undefined });
-  if (job.startedAt) timeline.push({ at: job.startedAt.toISOString(), event: 'started', detail: `attempt ${job.attempt}${job.workerId ? ` on ${job.workerId}` : ''}` });
+  if (job.startedAt) timeline.push({ at: job.startedAt.toISOString(), event: 'started', detail: `attempt ${started}${job.workerId ? ` on ${job.workerId}` : ''}` });
   // A dead or cancelled job already has that event; the row's finish time would repeat it.
   const finishLogged = events.some((e) => e.kind === job.state && e.attempt === job.attempt);
   if (job.finishedAt && !finishLogged) timeline.push({ at: job.finishedAt.toISOString(), event: job.state });

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { errorMessage, isLockstepError, LockstepError } from '../core/errors.js';
+import { redactSecrets } from '../core/redact-secrets.js';
 import type { HealthChecker } from '../health/health-checker.js';
 import { createHealthHandler, sendJson } from '../http/health-handler.js';
 import { closeServer, isLoopback, listen } from '../http/listen.js';
@@ -20,8 +21,12 @@ export interface DashboardOptions {
 }
 
 export interface RunningDashboard {
-  /** Where to open it (with `?token=` when a token is set). */
+  /** Where to open it (with `?token=` when a token is set): print it only to a terminal. */
   url: string;
+  /** The same address without the token, safe for logs. */
+  publicUrl: string;
+  /** Whether requests need the token. */
+  tokenRequired: boolean;
   server: Server;
   close(): Promise<void>;
 }
@@ -53,7 +58,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     handle(req, res).catch((error) => {
       if (res.headersSent) return void res.end();
       const status = isLockstepError(error) ? 400 : 500;
-      sendJson(res, status, { error: errorMessage(error) });
+      sendJson(res, status, { error: redactSecrets(errorMessage(error)) });
     });
   });
 
@@ -119,6 +124,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   const url = await listen(server, options.port ?? DEFAULT_DASHBOARD_PORT, host);
   return {
     url: token ? `${url}/?token=${encodeURIComponent(token)}` : `${url}/`,
+    publicUrl: `${url}/`,
+    tokenRequired: Boolean(token),
     server,
     close: () => closeServer(server),
   };

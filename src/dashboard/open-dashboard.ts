@@ -27,6 +27,9 @@ export async function openDashboard(options: OpenDashboardOptions): Promise<Runn
   const checker = createHealthChecker({ config: options.config, settings: options.settings });
   const jobs = createDashboardJobs(() => checker.database());
   try {
+    // A malformed, unreachable or wrongly authenticated URL fails here, at start, as for
+    // every other command; a connection lost later is shown in the page and retried.
+    await checker.database();
     const running = await startDashboard({ checker, jobs, host: options.host, port: options.port, token: options.token, readOnly: options.readOnly });
     return {
       ...running,

@@ -1,5 +1,6 @@
 import { LockstepError } from '../core/errors.js';
 import type { DialectName } from '../core/model.js';
+import { redactSecrets, rememberSecretsIn } from '../core/redact-secrets.js';
 
 export interface ConnectionUrl {
   dialect: DialectName;
@@ -21,6 +22,12 @@ export interface ConnectionUrl {
  */
 export function parseConnectionUrl(url: string): ConnectionUrl {
   const trimmed = url.trim();
+  rememberSecretsIn(trimmed);
+  if (/^[a-z_]+\s*=/i.test(trimmed)) {
+    throw new LockstepError(`unsupported database URL: ${redactPassword(trimmed)} is a libpq keyword/value string`, {
+      hint: 'Write it as a URL, postgres://USER:PASSWORD@HOST:5432/DATABASE, with special characters of the password percent-encoded (%40 for an at sign, %2F for a slash).',
+    });
+  }
   if (/^postgres(ql)?:\/\//i.test(trimmed)) {
     let parsed: URL;
     try {
@@ -52,7 +59,10 @@ export function parseConnectionUrl(url: string): ConnectionUrl {
   });
 }
 
-/** Replaces the password of a URL-shaped string with `***`; leaves anything else alone. */
+/**
+ * Replaces every password in `text` with `***`: URL user info, `?password=`, libpq
+ * `password=` pairs, and any password lockstep has seen in a connection string.
+ */
 export function redactPassword(text: string): string {
-  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)([^@\s]*)(@)/gi, '$1***$3');
+  return redactSecrets(text);
 }

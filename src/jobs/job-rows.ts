@@ -102,3 +102,24 @@ export function matchInserted(
   }
   return { ids, missingKeys };
 }
+
+/**
+ * The attempt the row's `started_at` belongs to. A graceful-shutdown release hands the
+ * job back without counting the attempt (the row's attempt goes down by one) but keeps
+ * `started_at`; the `released` event after that start carries the attempt that ran.
+ *
+ * @example
+ * startedAttempt(releasedJob, events); // 1, not the row's 0
+ */
+export function startedAttempt(job: JobRecord, events: readonly JobEvent[]): number {
+  if (!job.startedAt || job.state === 'running') return job.attempt;
+  const started = job.startedAt.getTime();
+  const release = events.filter((e) => e.kind === 'released' && e.at.getTime() >= started).at(-1);
+  return release ? Math.max(release.attempt, job.attempt) : job.attempt;
+}
+
+/** Progress as shown to people: an ETA only while the job runs (a queued or cancelled job has none). */
+export function shownProgress(job: Pick<JobRecord, 'state' | 'progress'>): ProgressSnapshot | null {
+  if (!job.progress || job.state === 'running') return job.progress;
+  return { ...job.progress, etaSeconds: null };
+}

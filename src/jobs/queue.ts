@@ -11,6 +11,7 @@ import type {
   TransactionHandle,
   WorkerInfo,
 } from './job-store.js';
+import { shownProgress, startedAttempt } from './job-rows.js';
 import { JOBS_SCHEMA_VERSION } from './jobs-schema-version.js';
 import { openJobStore, type JobStoreTarget } from './open-job-store.js';
 import { validatePayload } from './standard-schema.js';
@@ -228,7 +229,7 @@ export class Queue {
 function timeline(job: JobRecord, events: JobEvent[]): TimelineEntry[] {
   const entries: TimelineEntry[] = [{ at: job.createdAt, kind: 'created', attempt: null, message: null, workerId: null }];
   for (const e of events) entries.push({ at: e.at, kind: e.kind, attempt: e.attempt, message: e.message, workerId: e.workerId });
-  if (job.startedAt) entries.push({ at: job.startedAt, kind: 'started', attempt: job.attempt, message: null, workerId: job.workerId });
+  if (job.startedAt) entries.push({ at: job.startedAt, kind: 'started', attempt: startedAttempt(job, events), message: null, workerId: job.workerId });
   if (job.finishedAt) entries.push({ at: job.finishedAt, kind: 'finished', attempt: job.attempt, message: job.state, workerId: job.workerId });
   // Same-millisecond entries keep their life order: created, events, started, finished.
   const rank = (e: TimelineEntry) => (e.kind === 'created' ? 0 : e.kind === 'started' ? 2 : e.kind === 'finished' ? 3 : 1);
@@ -244,7 +245,7 @@ export function jobJson(job: JobRecord): JobJson {
     state: job.state,
     attempt: job.attempt,
     maxAttempts: job.maxAttempts,
-    progress: job.progress,
+    progress: shownProgress(job),
     runAt: job.runAt.toISOString(),
     createdAt: job.createdAt.toISOString(),
     startedAt: job.startedAt?.toISOString() ?? null,

@@ -170,7 +170,7 @@ describe('lockstep check: bad input exits 2 with a message naming the problem', 
     ['malformed URL', ['check', '--url', 'postgres://app:s3cretpw@:99999/x'], /malformed database URL/],
     ['unsupported URL', ['check', '--url', 'mysql://app:s3cretpw@localhost/x'], /unsupported database URL/],
     ['missing schema file', ['check', '--schema', 'nope.sql'], /schema file not found: nope\.sql/],
-    ['unknown flag', ['check', '--frobnicate'], /unknown option '--frobnicate'/],
+    ['unknown flag', ['check', '--frobnicate'], /unknown option --frobnicate/],
     ['unknown format', ['check', '--format', 'xml'], /unknown --format xml/],
   ];
   for (const [what, args, message] of cases) {

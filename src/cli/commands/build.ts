@@ -5,11 +5,12 @@ import { formatExpectedSchema } from '../../core/expected-schema.js';
 import { readMigrationsFolder } from '../../migrations/migration-folder.js';
 import { displayPath } from '../../sources/display-path.js';
 import { loadSource } from '../../sources/load-source.js';
-import type { Command } from '../command.js';
+import { type Command, PROJECT_SETTINGS } from '../command.js';
 
 export const buildCommand: Command = {
   name: 'build',
   summary: 'write the expected schema and the migrations of this build to lockstep.expected.json (commit it: workers and probes read it)',
+  reads: PROJECT_SETTINGS,
   options: {
     out: { type: 'string', short: 'o', placeholder: 'FILE', description: 'file to write (default: "expected" of the config, else lockstep.expected.json)' },
     check: { type: 'boolean', description: 'write nothing; exit 1 when the file is missing or stale' },

@@ -4,7 +4,7 @@ import { checkSchema } from '../../check/check.js';
 import type { SchemaChange } from '../../core/schema-change.js';
 import { displayPath } from '../../sources/display-path.js';
 import { locateTable } from '../../sources/locate-in-script.js';
-import type { Command } from '../command.js';
+import { type Command, PROJECT_SETTINGS } from '../command.js';
 import { createStyle } from '../../report/style.js';
 import { type GithubLocation, renderCheckText, renderGithubAnnotations } from '../../report/render-check-report.js';
 import { reportFormat } from './check-format.js';
@@ -12,6 +12,7 @@ import { reportFormat } from './check-format.js';
 export const checkCommand: Command = {
   name: 'check',
   summary: 'compare the live database with schema.sql or the ORM models / the migrations (exit 0 in sync, 1 drift or broken models, 2 error)',
+  reads: PROJECT_SETTINGS,
   options: {
     json: { type: 'boolean', description: 'print the JSON report' },
     format: { type: 'string', placeholder: 'FORMAT', description: 'text (default), json or github (workflow annotations)' },

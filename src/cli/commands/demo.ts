@@ -7,6 +7,7 @@ import { createStyle } from '../../report/style.js';
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'see lockstep work: an inventory-sync app with migrations, two workers, live progress, the dashboard, lint and check',
+  reads: ['url', 'dev-url'],
   options: {
     'exit-when-done': { type: 'boolean', description: 'exit once every job has finished (0 when the results are as expected) instead of serving the dashboard until Ctrl-C' },
     port: { type: 'string', placeholder: 'P', description: 'dashboard port (default 4545, else a free one)' },

@@ -10,6 +10,7 @@ import { reportFormat } from './check-format.js';
 export const diffCommand: Command = {
   name: 'diff',
   summary: 'compare two schema sources (URL, .sql file, migrations folder, snapshot .json, ORM models); exit 1 when they differ',
+  reads: ['url', 'dev-url', 'config', 'schema-kind'],
   options: {
     from: { type: 'string', placeholder: 'SRC', description: 'the schema to start from (the "actual" side)' },
     to: { type: 'string', placeholder: 'SRC', description: 'the schema to reach (the "expected" side)' },

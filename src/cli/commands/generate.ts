@@ -8,12 +8,14 @@ import { generateMigration } from '../../migrations/generate.js';
 import type { RenameCandidate } from '../../migrations/rename-candidates.js';
 import { loadModelSource, sourceKind } from '../../sources/load-source.js';
 import { loadSchemaFile } from '../../sources/schema-file-source.js';
-import type { Command } from '../command.js';
+import { type Command, PROJECT_SETTINGS } from '../command.js';
 import { createStyle } from '../../report/style.js';
+import { JSON_OPTION, printJson } from './json-output.js';
 
 export const generateCommand: Command = {
   name: 'generate',
   summary: 'write the next migration (up.sql + down.sql) from schema.sql or the ORM models, proven on a scratch database',
+  reads: PROJECT_SETTINGS,
   args: 'NAME',
   allowPositionals: true,
   options: {
@@ -21,12 +23,15 @@ export const generateCommand: Command = {
     'drop-and-add': { type: 'boolean', description: 'treat every possible rename as a drop plus an add (the old data is lost)' },
     empty: { type: 'boolean', description: 'write blank up.sql and down.sql (for data changes)' },
     'expand-contract': { type: 'boolean', description: 'write a column rename as an expand migration (new column, sync triggers, backfill) and a later -- lockstep:contract migration' },
+    json: JSON_OPTION,
   },
   async run(args, ctx) {
     if (args.positionals.length !== 1) {
-      ctx.stderr.write('error: generate takes exactly one NAME, e.g. lockstep generate add_phone_number\n');
-      return 2;
+      throw new LockstepError(`generate takes exactly one NAME, found ${args.positionals.length === 0 ? 'none' : args.positionals.map((p) => `"${p}"`).join(' ')}`, {
+        hint: 'e.g. lockstep generate add_phone_number',
+      });
     }
+    const json = Boolean(args.values.json);
     const config = ctx.config();
     const migrationsDir = config.migrations ?? `${config.root}/migrations`;
     const dialect = getDialect(parseConnectionUrl(config.url).dialect);
@@ -49,7 +54,7 @@ export const generateCommand: Command = {
           return models.schema;
         }
       : () => loadSchemaFile(dialect, schemaFile!, { devUrl: config.devUrl });
-    const interactive = Boolean(process.stdin.isTTY && ctx.stdout.isTTY);
+    const interactive = !json && Boolean(process.stdin.isTTY && ctx.stdout.isTTY);
     const style = createStyle(ctx.color);
     const result = await generateMigration({
       name: args.positionals[0],
@@ -63,6 +68,18 @@ export const generateCommand: Command = {
       ask: interactive ? askOnTerminal : undefined,
       loadDeclared,
     });
+    if (json) {
+      printJson(ctx, {
+        status: result.status,
+        dir: result.dir ? relative(ctx.cwd, result.dir) || result.dir : null,
+        version: result.version ?? null,
+        files: result.dir ? [`${relative(ctx.cwd, result.dir) || result.dir}/up.sql`, `${relative(ctx.cwd, result.dir) || result.dir}/down.sql`] : [],
+        empty,
+        changes: result.changes.map((c) => ({ kind: c.kind, message: c.message })),
+        renames: result.renames.map((r) => ({ kind: r.kind, table: r.table, from: r.from, to: r.to })),
+      });
+      return 0;
+    }
     if (result.status === 'nothing-to-do') {
       ctx.stdout.write(`nothing to do: the migrations already reach ${relative(ctx.cwd, schemaFile!) || schemaFile}; no migration written\n`);
       return 0;

@@ -1,16 +1,20 @@
 import { DatabaseNotFoundError } from '../../dialects/index.js';
+import { parseConnectionUrl } from '../../dialects/connection-url.js';
 import { createHealthChecker } from '../../health/health-checker.js';
 import type { ProbeStatus } from '../../health/health-report.js';
-import type { Command } from '../command.js';
+import { type Command, PROJECT_SETTINGS } from '../command.js';
 import { createStyle, type Style } from '../../report/style.js';
 
 export const healthCommand: Command = {
   name: 'health',
   summary: 'probe the database, migrations, schema drift, workers and queues (exit 1 when not healthy)',
+  reads: PROJECT_SETTINGS,
   options: {
     json: { type: 'boolean', description: 'print the report as JSON (the same body /readyz returns)' },
   },
   async run(args, ctx) {
+    // A URL that cannot name a database is a usage error (exit 2), not an unhealthy database (exit 1).
+    parseConnectionUrl(ctx.config().url);
     const checker = createHealthChecker({ config: ctx.config() });
     try {
       // A database path that does not exist is a configuration error (exit 2), not an unhealthy database.

@@ -6,15 +6,21 @@ import type { Command } from '../command.js';
 import { createStyle } from '../../report/style.js';
 import { maybeLoadTasks, parseIntOption, parseJobId, withQueue } from './jobs-common.js';
 import { formatJobDetails, formatJobTable } from './jobs-format.js';
+import { JSON_OPTION, printJson } from './json-output.js';
 import { workerCommand } from './worker.js';
 
 export const jobsInstallCommand: Command = {
   name: 'jobs install',
   summary: "create or upgrade the jobs queue's tables (lockstep's own migrations)",
-  options: {},
-  async run(_args, ctx) {
+  reads: ['url', 'config'],
+  options: { json: JSON_OPTION },
+  async run(args, ctx) {
     return withQueue(ctx, { install: true }, async (queue) => {
       const { from, to } = await queue.install();
+      if (args.values.json) {
+        printJson(ctx, { from: from || null, to, changed: from !== to });
+        return 0;
+      }
       ctx.stdout.write(from === to ? `jobs tables already at version ${to}\n` : `jobs tables installed at version ${to}${from ? ` (were at ${from})` : ''}\n`);
       return 0;
     });
@@ -24,6 +30,7 @@ export const jobsInstallCommand: Command = {
 export const jobsEnqueueCommand: Command = {
   name: 'jobs enqueue',
   summary: 'enqueue a job and print its id',
+  reads: ['url', 'config'],
   args: 'NAME',
   allowPositionals: true,
   options: {
@@ -34,6 +41,7 @@ export const jobsEnqueueCommand: Command = {
     queue: { type: 'string', placeholder: 'Q', description: "queue name (default the task's, else default)" },
     'max-attempts': { type: 'string', placeholder: 'N', description: "attempts before the job is dead (default the task's, else 5)" },
     tasks: { type: 'string', placeholder: 'FILE', description: 'tasks module, to check the payload (default jobs.tasks of the config)' },
+    json: JSON_OPTION,
   },
   async run(args, ctx) {
     const [name, ...extra] = args.positionals;
@@ -58,6 +66,11 @@ export const jobsEnqueueCommand: Command = {
         queue: args.values.queue as string | undefined,
         maxAttempts: parseIntOption('max-attempts', args.values['max-attempts'], 1),
       });
+      if (args.values.json) {
+        const record = await queue.getJob(job.id);
+        printJson(ctx, { created: job.created, job: record ? jobJson(record) : { id: job.id } });
+        return 0;
+      }
       ctx.stdout.write(`${job.id}\n`);
       if (!job.created) ctx.stderr.write(`a job with key "${String(args.values.key)}" is already queued or running: ${job.id}\n`);
       return 0;
@@ -68,6 +81,7 @@ export const jobsEnqueueCommand: Command = {
 export const jobsListCommand: Command = {
   name: 'jobs list',
   summary: 'list jobs, newest first',
+  reads: ['url', 'config'],
   options: {
     state: { type: 'string', placeholder: 'S', description: `only jobs in this state (${JOB_STATES.join(', ')}); a comma list works` },
     task: { type: 'string', placeholder: 'NAME', description: 'only jobs of this task' },
@@ -99,11 +113,12 @@ export const jobsListCommand: Command = {
 export const jobsShowCommand: Command = {
   name: 'jobs show',
   summary: 'show one job: state, attempts, progress, errors and timeline',
+  reads: ['url', 'config'],
   args: 'ID',
   allowPositionals: true,
   options: { json: { type: 'boolean', description: 'print JSON' } },
   async run(args, ctx) {
-    const id = parseJobId(args.positionals[0]);
+    const id = parseJobId(args.positionals[0], args.positionals.slice(1));
     return withQueue(ctx, async (queue) => {
       const job = await queue.getJob(id);
       if (!job) throw new LockstepError(`job ${id} does not exist`, { hint: 'List jobs with `lockstep jobs list`.' });
@@ -117,13 +132,18 @@ export const jobsShowCommand: Command = {
 export const jobsRetryCommand: Command = {
   name: 'jobs retry',
   summary: 'run a dead, cancelled or waiting job again, now, with fresh attempts',
+  reads: ['url', 'config'],
   args: 'ID',
   allowPositionals: true,
-  options: {},
+  options: { json: JSON_OPTION },
   async run(args, ctx) {
-    const id = parseJobId(args.positionals[0]);
+    const id = parseJobId(args.positionals[0], args.positionals.slice(1));
     return withQueue(ctx, async (queue) => {
       const job = await queue.retryJob(id);
+      if (args.values.json) {
+        printJson(ctx, jobJson(job));
+        return 0;
+      }
       ctx.stdout.write(`job ${job.id} (${job.task}) is queued again\n`);
       return 0;
     });
@@ -133,13 +153,18 @@ export const jobsRetryCommand: Command = {
 export const jobsCancelCommand: Command = {
   name: 'jobs cancel',
   summary: 'cancel a queued or running job (a running one is told through its signal)',
+  reads: ['url', 'config'],
   args: 'ID',
   allowPositionals: true,
-  options: {},
+  options: { json: JSON_OPTION },
   async run(args, ctx) {
-    const id = parseJobId(args.positionals[0]);
+    const id = parseJobId(args.positionals[0], args.positionals.slice(1));
     return withQueue(ctx, async (queue) => {
       const job = await queue.cancelJob(id);
+      if (args.values.json) {
+        printJson(ctx, jobJson(job));
+        return 0;
+      }
       ctx.stdout.write(`job ${job.id} (${job.task}) is cancelled\n`);
       return 0;
     });

@@ -77,7 +77,10 @@ export async function maybeLoadTasks(ctx: CommandContext, file: string | undefin
   return loadTasks(path, file ? ctx.cwd : ctx.config().root);
 }
 
-export function parseJobId(text: string | undefined): number {
+export function parseJobId(text: string | undefined, extra: readonly string[] = []): number {
+  if (extra.length > 0) {
+    throw new LockstepError(`expected one job id, found ${extra.length + 1}: ${[text, ...extra].join(' ')}`, { hint: 'Pass one id at a time.' });
+  }
   if (!text || !/^\d+$/.test(text)) {
     throw new LockstepError(`expected a job id (a number), found ${text === undefined ? 'nothing' : `"${text}"`}`, {
       hint: 'Find ids with `lockstep jobs list`.',

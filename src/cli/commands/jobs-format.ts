@@ -1,3 +1,4 @@
+import { shownProgress } from '../../jobs/job-rows.js';
 import type { JobRecord } from '../../jobs/job-store.js';
 import type { JobDetails } from '../../jobs/queue.js';
 import type { Style } from '../../report/style.js';
@@ -6,8 +7,9 @@ const stateColour = (style: Style, state: string) =>
   state === 'succeeded' ? style.green(state) : state === 'dead' ? style.red(state) : state === 'running' ? style.cyan(state) : state === 'cancelled' ? style.dim(state) : style.yellow(state);
 
 function progressText(job: JobRecord): string {
-  if (!job.progress) return '';
-  const p = job.progress;
+  // No ETA unless the job runs: a queued, released or cancelled job is not finishing.
+  const p = shownProgress(job);
+  if (!p) return '';
   const of = p.total === null ? `${p.done}` : `${p.done}/${p.total}`;
   return `${of}${p.percent === null ? '' : ` ${p.percent}%`}${p.etaSeconds ? ` eta ${p.etaSeconds}s` : ''}`;
 }

@@ -18,6 +18,7 @@ const FORMATS = ['text', 'json', 'github', 'sarif'] as const;
 export const lintCommand: Command = {
   name: 'lint',
   summary: 'check migrations for unsafe changes and for code in src/ that still uses what they drop (exit 1 on errors)',
+  reads: ['url', 'dev-url', 'config', 'migrations'],
   args: '[MIGRATION...]',
   allowPositionals: true,
   options: {

@@ -58,7 +58,7 @@ export function printProblems(ctx: CommandContext, problems: MigrationProblem[],
  * Progress lines for `migrate up/down`: one line per migration with its duration; on a
  * TTY a migration that runs longer than a second shows its elapsed time while it runs.
  */
-export function progressPrinter(ctx: CommandContext): { onProgress: (event: MigrationProgress) => void; stop(): void } {
+export function progressPrinter(ctx: CommandContext, options: { quiet?: boolean } = {}): { onProgress: (event: MigrationProgress) => void; stop(): void } {
   const style = createStyle(ctx.color);
   const tty = Boolean(ctx.stdout.isTTY);
   let timer: NodeJS.Timeout | undefined;
@@ -73,6 +73,8 @@ export function progressPrinter(ctx: CommandContext): { onProgress: (event: Migr
     onProgress(event) {
       if (event.type === 'waiting-for-lock') {
         ctx.stderr.write(`waiting for the migration lock, held by ${event.holder ? describeLockHolder(event.holder) : 'another migrate run'}…\n`);
+      } else if (options.quiet) {
+        // --json: the result lines are in the JSON
       } else if (event.type === 'start') {
         if (!tty) return;
         const started = Date.now();

@@ -7,6 +7,7 @@ import { openMigrations } from './migrate-common.js';
 
 export const migrateRepairCommand: Command = {
   name: 'migrate repair',
+  reads: ['url', 'config', 'migrations'],
   summary: 'accept intentional edits of applied migrations (up.sql or down.sql) and old version strings: update the history, run nothing',
   options: {
     yes: { type: 'boolean', short: 'y', description: 'accept every edit without asking (required when not on a terminal)' },

@@ -7,6 +7,7 @@ import { formatMs, openMigrations, printProblems } from './migrate-common.js';
 export const migrateStatusCommand: Command = {
   name: 'migrate status',
   summary: 'list applied and pending migrations, with checksum state',
+  reads: ['url', 'config', 'migrations'],
   options: {
     json: { type: 'boolean', description: 'print JSON' },
   },

@@ -12,6 +12,7 @@ import { createStyle } from '../../report/style.js';
 export const rehearseCommand: Command = {
   name: 'rehearse',
   summary: 'apply the pending migrations to the live database and roll back, reporting failures in data terms (exit 1 if one fails)',
+  reads: ['url', 'config', 'migrations'],
   args: '[MIGRATION...]',
   allowPositionals: true,
   options: {
@@ -41,16 +42,22 @@ export const rehearseCommand: Command = {
 
 /**
  * `lockstep migrate up --rehearse`: rehearses the migrations `migrate up` is about to
- * apply (pending, up to `to`) and prints the report. Returns false when one would fail,
- * in which case the caller applies nothing.
+ * apply (pending, up to `to`) and prints the report. Returns `ok: false` when one would fail,
+ * in which case the caller applies nothing. `print: false` (for --json) leaves the report to the caller.
  */
-export async function rehearseBeforeMigrate(ctx: CommandContext, db: Database, migrations: Migration[], to: string | undefined): Promise<boolean> {
+export async function rehearseBeforeMigrate(
+  ctx: CommandContext,
+  db: Database,
+  migrations: Migration[],
+  to: string | undefined,
+  options: { print?: boolean } = {},
+): Promise<{ ok: boolean; report?: Awaited<ReturnType<typeof rehearse>> }> {
   const config = ctx.config();
   const timeouts = rehearsalTimeouts(config, {});
   const pending = (await pendingMigrations(config.url, migrations, { db, suggestAll: false })).filter((m) => to === undefined || compareVersions(m.version, to) <= 0);
-  if (pending.length === 0) return true;
+  if (pending.length === 0) return { ok: true };
   const report = await rehearse({ db, url: config.url, migrations: pending, timeouts, cwd: ctx.cwd });
-  ctx.stdout.write(formatRehearsalText(report, createStyle(ctx.color)));
+  if (options.print !== false) ctx.stdout.write(formatRehearsalText(report, createStyle(ctx.color)));
   if (!report.ok) ctx.stderr.write('rehearsal failed: nothing was applied\n');
-  return report.ok;
+  return { ok: report.ok, report };
 }

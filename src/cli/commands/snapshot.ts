@@ -10,6 +10,7 @@ import type { Command } from '../command.js';
 export const snapshotCommand: Command = {
   name: 'snapshot',
   summary: 'write a schema source (default: the configured database) as a JSON snapshot',
+  reads: ['url', 'dev-url', 'config', 'schema-kind'],
   args: '[SRC]',
   allowPositionals: true,
   options: {

@@ -4,12 +4,13 @@ import { SCHEMA_GUARD_EXIT_CODE } from '../../jobs/schema-guard.js';
 import { runWorker } from '../../jobs/worker.js';
 import { parsePort } from '../../http/listen.js';
 import { startWorkerHealth } from '../../http/worker-health.js';
-import type { Command } from '../command.js';
+import { type Command, PROJECT_SETTINGS } from '../command.js';
 import { jobsConfig, maybeLoadTasks, parseIntOption } from './jobs-common.js';
 
 export const workerCommand: Command = {
   name: 'worker',
   summary: 'run jobs: claims, leases, retries, cron; stops gracefully on SIGTERM/SIGINT',
+  reads: PROJECT_SETTINGS,
   options: {
     tasks: { type: 'string', placeholder: 'FILE', description: 'module exporting the tasks (.js, or .ts through tsx); default jobs.tasks of the config' },
     queue: { type: 'string', placeholder: 'A,B', description: 'only these queues (default every queue)' },

@@ -331,6 +331,12 @@ export function translatePgError(error: unknown, url: string): unknown {
       cause: error,
     });
   }
+  if (/\bSSL\b|certificate|self[- ]signed/i.test(reason)) {
+    return new LockstepError(`cannot connect to PostgreSQL at ${address} (${display}) over TLS: ${reason}`, {
+      hint: 'Match sslmode in the URL to the server: sslmode=disable for a server without TLS, or sslmode=no-verify for a self-signed certificate.',
+      cause: error,
+    });
+  }
   if (isConnectionError(error)) {
     return new LockstepError(`cannot connect to PostgreSQL at ${address} (${display}): ${reason || code}, is the server running?`, {
       hint: 'Start the server or fix the host and port in the database URL (--url, DATABASE_URL or lockstep.config.json).',

@@ -197,11 +197,22 @@ class JobWorker implements Worker {
     const fenceTimer = setInterval(() => this.fenceIfStale(fenceAfterMs), Math.max(10, Math.floor(heartbeatMs / 2)));
     this.timers.push(fenceTimer);
     // Jitter spreads the rescue scans of many workers started together.
-    every(Math.max(50, Math.floor((this.options.rescueIntervalMs ?? this.leaseMs / 2) * (0.8 + Math.random() * 0.4))), () => this.rescue());
+    // Maintenance (rescue, planner statistics, pruning) is done by one elected worker per
+    // interval, not by all: the oldest worker whose heartbeat is fresh (see isMaintainer).
+    // Jitter spreads the checks of many workers started together.
+    every(Math.max(50, Math.floor((this.options.rescueIntervalMs ?? this.leaseMs / 2) * (0.8 + Math.random() * 0.4))), async () => {
+      if (await this.isMaintainer()) await this.rescue();
+    });
     every(this.options.progressIntervalMs ?? 500, () => this.flushProgress());
-    every(5000, () => this.store.maintain());
+    every(5000, async () => {
+      if (await this.isMaintainer()) await this.store.maintain();
+    });
     const retentionMs = this.options.retentionMs ?? 7 * 86_400_000;
-    if (retentionMs > 0) every(this.options.pruneIntervalMs ?? 600_000, () => this.store.prune(retentionMs));
+    if (retentionMs > 0) {
+      every(this.options.pruneIntervalMs ?? 600_000, async () => {
+        if (await this.isMaintainer()) await this.store.prune(retentionMs);
+      });
+    }
     await this.cron.start();
     if (this.options.handleSignals) this.installSignalHandlers();
     await this.rescue().catch(() => {});
@@ -479,6 +490,22 @@ class JobWorker implements Worker {
       this.heartbeatRunning = false;
     }
   }
+
+  /**
+   * Whether this worker does the queue's maintenance now: the oldest registered worker
+   * whose heartbeat is younger than a lease. When it dies, its heartbeat ages past the
+   * lease (the moment its jobs' leases expire too) and the next oldest takes over.
+   */
+  private async isMaintainer(): Promise<boolean> {
+    const now = Date.now();
+    if (this.maintainerCache && now - this.maintainerCache.at < Math.min(1000, this.leaseMs / 4)) return this.maintainerCache.me;
+    const live = (await this.store.workers()).filter((w) => w.heartbeatAgeMs < this.leaseMs);
+    const me = live.length === 0 || live[0]!.id === this.id;
+    this.maintainerCache = { at: now, me };
+    return me;
+  }
+
+  private maintainerCache: { at: number; me: boolean } | undefined;
 
   private fenceIfStale(fenceAfterMs: number): void {
     const since = Date.now() - this.lastRenewal;

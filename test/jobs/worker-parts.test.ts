@@ -82,4 +82,30 @@ describe('worker parts', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test('maintenance is done by one elected worker: the oldest live one rescues, the others do not', async () => {
+    const db = await connect('sqlite::memory:');
+    const queue = await createQueue({ db });
+    await queue.install();
+    const idle = task('idle', { run: async () => {} });
+    const first = await runWorker({ db, tasks: [idle], workerId: 'w-old', leaseMs: 2000, rescueIntervalMs: 50, pollIntervalMs: 20, logger: silentLogger });
+    await sleep(20);
+    const second = await runWorker({ db, tasks: [idle], workerId: 'w-new', leaseMs: 2000, rescueIntervalMs: 50, pollIntervalMs: 20, logger: silentLogger });
+    try {
+      // Three jobs whose (other) worker died: running, with a lease that has expired.
+      const { store } = queue;
+      await queue.enqueueMany([{ task: 'orphan', payload: {} }, { task: 'orphan', payload: {} }, { task: 'orphan', payload: {} }]);
+      const claimed = await store.claim({ workerId: 'w-dead', queues: null, tasks: ['orphan'], limit: 3, leaseMs: 1 });
+      assert.equal(claimed.length, 3);
+      await waitFor('the rescues', async () => (await Promise.all(claimed.map((c) => queue.getJob(c.id)))).every((j) => j!.state === 'queued'), 5000, 20);
+      const rescuers = new Set<string | null>();
+      for (const c of claimed) for (const e of await store.jobEvents(c.id)) if (e.kind === 'rescued') rescuers.add(e.workerId);
+      assert.deepEqual([...rescuers], ['w-old']);
+    } finally {
+      await second.stop();
+      await first.stop();
+      await queue.close();
+      await db.close();
+    }
+  });
 });

@@ -41,7 +41,7 @@ describe('group help and help per command', () => {
     assert.equal(bare.code, 2);
     const r = await run(['migrate']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /lockstep migrate needs a command: up, down, status or verify/);
+    assert.match(r.stderr, /lockstep migrate needs a command: up, down, status, verify or repair/);
     assert.match(r.stdout, /^ {2}migrate status /m);
     const flagOnly = await run(['jobs', '--json']);
     assert.equal(flagOnly.code, 2);

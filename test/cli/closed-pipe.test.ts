@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import BetterSqlite3 from 'better-sqlite3';
 
 const BIN = fileURLToPath(new URL('../../src/cli/bin.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
@@ -17,6 +18,8 @@ for (let i = 1; i <= 600; i++) {
   mkdirSync(folder, { recursive: true });
   writeFileSync(join(folder, 'up.sql'), `create table t${i} (id integer);\n`);
 }
+// `migrate status` reads an existing database and creates none: give it an empty one.
+new BetterSqlite3(join(dir, 'app.db')).close();
 
 /** `lockstep ARGS | head -1`: reads the first chunk of stdout, then closes the pipe. */
 function runIntoClosedPipe(args: string[]): Promise<{ code: number | null; signal: string | null; stderr: string; first: string }> {

@@ -1,3 +1,4 @@
+import BetterSqlite3 from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -149,6 +150,7 @@ describe('the dashboard token', () => {
   test('is printed in the URL only when stdout is a terminal; else the URL alone and where the token comes from', { timeout: 60_000 }, async () => {
     const dir = project();
     const url = `sqlite:${join(dir, 'app.db')}`;
+    new BetterSqlite3(join(dir, 'app.db')).close(); // the dashboard reads an existing database and creates none
     const token = 'T0kenValue-9f8e7d';
     const untilStarted = async (tty: boolean) => {
       // The dashboard runs until a signal: send one as soon as it has printed its address.

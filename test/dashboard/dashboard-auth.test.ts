@@ -1,3 +1,4 @@
+import BetterSqlite3 from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -112,6 +113,7 @@ describe('dashboard access control', () => {
 test('a database without the jobs tables still gets a working dashboard', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lockstep-dash-empty-'));
   writeFileSync(join(dir, 'lockstep.config.json'), JSON.stringify({ url: `sqlite:${join(dir, 'empty.db')}` }));
+  new BetterSqlite3(join(dir, 'empty.db')).close(); // an empty database (the dashboard creates none)
   const dashboard = await openDashboard({ config: loadConfig({ cwd: dir, env: {} }), port: 0 });
   try {
     const origin = new URL(dashboard.url).origin;

@@ -75,7 +75,12 @@ export async function generateExpandContract(input: ExpandContractInput): Promis
     const expanded = await dialect.introspect(db);
     // The contract step removes the sync triggers itself; plan it from the schema without them.
     const syncTriggers = new Set(renames.flatMap((r) => step.triggerNames(r)));
-    const expandedClean: Schema = { ...expanded, tables: expanded.tables.map((t) => ({ ...t, triggers: t.triggers.filter((tr) => !syncTriggers.has(tr.name)) })) };
+    // The sync function is the expand step's too (PostgreSQL): left out the same way.
+    const expandedClean: Schema = {
+      ...expanded,
+      tables: expanded.tables.map((t) => ({ ...t, triggers: t.triggers.filter((tr) => !syncTriggers.has(tr.name)) })),
+      ...(expanded.functions ? { functions: expanded.functions.filter((f) => !f.name.startsWith('lockstep_sync_')) } : {}),
+    };
     const upPlan = usable(dialect.planMigration(expandedClean, declared), 'the contract up.sql');
     // Down: the old column comes back nullable, is filled from the new one, then gets its constraints.
     const renamedFrom = new Set(renames.map((r) => `${r.table}.${r.from}`));

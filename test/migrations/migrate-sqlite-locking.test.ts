@@ -89,7 +89,7 @@ describe('migrate up on SQLite: one commit per migration, lock waits off the eve
       const outcome = await migrateUp(t.db, readMigrationsFolder(join(project.dir, 'migrations')));
       assert.deepEqual(outcome.results.map((r) => `${r.version} ${r.status}`), ['001 applied', '002 failed', '003 not-run']);
       const tables = await t.db.query<{ name: string }>("select name from sqlite_master where type = 'table' order by name");
-      assert.deepEqual(tables.rows.map((r) => r.name), ['accounts', 'lockstep_migrations']);
+      assert.deepEqual(tables.rows.map((r) => r.name), ['accounts', 'lockstep_migration_lock', 'lockstep_migrations']);
       const history = await t.db.query<{ version: string }>('select version from lockstep_migrations');
       assert.deepEqual(history.rows.map((r) => r.version), ['001']);
     } finally {

@@ -179,11 +179,15 @@ class JobWorker implements Worker {
       tasks: [...this.tasks.keys()],
       concurrency: this.concurrency,
     });
-    this.unlisten = await this.store.listen((event) => {
-      // A cancellation: renew now, which finds the cancelled job and aborts its signal.
-      if (event === 'cancel') void this.heartbeat().catch((e) => this.log.error(`worker ${this.id}: ${errorMessage(e)}`));
-      else this.wake();
-    });
+    this.unlisten = await this.store.listen(
+      (event) => {
+        // A cancellation: renew now, which finds the cancelled job and aborts its signal.
+        if (event === 'cancel') void this.heartbeat().catch((e) => this.log.error(`worker ${this.id}: ${errorMessage(e)}`));
+        else this.wake();
+      },
+      // The LISTEN connection says when it drops and comes back (it retries for as long as the worker runs).
+      { onStatus: (message) => (/connected$/.test(message) ? this.log.info(`worker ${this.id}: ${message}`) : this.log.warn(`worker ${this.id}: ${message}`)) },
+    );
     const every = (ms: number, fn: () => Promise<unknown>) => {
       const timer = setInterval(() => void fn().catch((e) => this.log.error(`worker ${this.id}: ${errorMessage(e)}`)), ms);
       this.timers.push(timer);

@@ -347,15 +347,21 @@ class SqlJobStore implements JobStore {
   }
 
   async listen(onWake: (event: 'jobs' | 'cancel') => void, options: { onStatus?: (message: string) => void } = {}): Promise<() => Promise<void>> {
+    let lost = false;
     return this.db.listen(
       [JOBS_CHANNEL, CANCEL_CHANNEL],
       (channel) => onWake(channel === CANCEL_CHANNEL ? 'cancel' : 'jobs'),
       {
         onStatus: (status) => {
           if (!options.onStatus) return;
-          if (status.state === 'lost') options.onStatus(`LISTEN connection lost (${status.error}); polling every ${this.defaultPollIntervalMs} ms meanwhile`);
-          else if (status.state === 'reconnecting') options.onStatus(`LISTEN reconnecting (attempt ${status.attempt}, in ${status.delayMs} ms)`);
-          else if (status.state === 'listening') options.onStatus('LISTEN connected');
+          if (status.state === 'lost') {
+            lost = true;
+            options.onStatus(`LISTEN connection lost (${status.error}); polling every ${this.defaultPollIntervalMs} ms meanwhile`);
+          } else if (status.state === 'reconnecting') options.onStatus(`LISTEN reconnecting (attempt ${status.attempt}, in ${status.delayMs} ms)`);
+          else if (status.state === 'listening' && lost) {
+            lost = false;
+            options.onStatus('LISTEN connection back: connected');
+          }
         },
       },
     );

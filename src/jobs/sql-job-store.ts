@@ -21,12 +21,9 @@ import type {
   WorkerInfo,
   WorkerRegistration,
 } from './job-store.js';
-import type { JobPlans, NewEvent, Sql } from './plans/job-plans.js';
+import { CANCEL_CHANNEL, JOBS_CHANNEL, type JobPlans, type NewEvent, type Sql } from './plans/job-plans.js';
 import { jobPlansFor } from './plans/index.js';
 
-/** Channels of the queue's wake-ups (PostgreSQL NOTIFY; in-process on SQLite). */
-export const JOBS_CHANNEL = 'lockstep_jobs';
-export const CANCEL_CHANNEL = 'lockstep_cancel';
 
 const PRUNE_BATCH = 5000;
 
@@ -62,8 +59,8 @@ class SqlJobStore implements JobStore {
     this.dialect = plans.dialect;
     this.jobsTable = plans.jobsTable;
     this.defaultPollIntervalMs = plans.defaultPollIntervalMs;
-    // The pool, plus the LISTEN connection on PostgreSQL; SQLite has one connection.
-    this.connectionBudget = plans.dialect === 'postgres' ? (options.maxConnections ?? 10) + 1 : 1;
+    // The pool (one connection on SQLite), plus what the store opens itself (LISTEN).
+    this.connectionBudget = (plans.dialect === 'sqlite' ? 1 : (options.maxConnections ?? 10)) + plans.extraConnections;
   }
 
   private async run(sql: Sql, on: Queryable = this.db): Promise<Row[]> {

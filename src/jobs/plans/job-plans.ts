@@ -8,6 +8,10 @@ import type { Completion, Failure, JobEventKind, Lease, ListJobsFilter, NewJob, 
  * PostgreSQL plans use the server's clock (`now()`, so workers on skewed hosts agree on
  * lease expiry) and ignore `now`; the SQLite plans store epoch milliseconds from `now`.
  */
+/** Channels of the queue's wake-ups (PostgreSQL NOTIFY; in-process on SQLite). */
+export const JOBS_CHANNEL = 'lockstep_jobs';
+export const CANCEL_CHANNEL = 'lockstep_cancel';
+
 export interface Sql {
   sql: string;
   params: unknown[];
@@ -43,6 +47,8 @@ export interface JobPlans {
   readonly defaultPollIntervalMs: number;
   /** true when JSON comes back as text and times as epoch ms (SQLite). */
   readonly jsonAsText: boolean;
+  /** Connections the store opens besides the database's own pool (PostgreSQL: the LISTEN one). */
+  readonly extraConnections: number;
   /** true when `enqueue` sends the wake-up itself (in the same statement). */
   readonly enqueueNotifies: boolean;
   readonly migrations: readonly JobsMigration[];

@@ -1,4 +1,4 @@
-import { JOB_COLUMNS, type JobPlans, type JobsMigration, likeContains } from './job-plans.js';
+import { JOB_COLUMNS, JOBS_CHANNEL, type JobPlans, type JobsMigration, likeContains } from './job-plans.js';
 
 /**
  * The jobs queue on PostgreSQL: tables in the `lockstep` schema, claims with
@@ -6,8 +6,6 @@ import { JOB_COLUMNS, type JobPlans, type JobsMigration, likeContains } from './
  * every time taken from the server's clock (so workers on hosts with skewed clocks agree
  * on lease expiry): these plans ignore the `now` they are given.
  */
-export const JOBS_CHANNEL = 'lockstep_jobs';
-export const CANCEL_CHANNEL = 'lockstep_cancel';
 /** Key of the advisory lock that serializes `jobs install` across processes. */
 const INSTALL_LOCK = 7_368_273_104;
 
@@ -94,6 +92,7 @@ export const postgresPlans: JobPlans = {
   jobsTable: 'lockstep.jobs',
   defaultPollIntervalMs: 1000,
   jsonAsText: false,
+  extraConnections: 1,
   enqueueNotifies: true,
   migrations: POSTGRES_JOBS_MIGRATIONS,
   installLock: `select pg_advisory_xact_lock(${INSTALL_LOCK})`,

@@ -89,6 +89,7 @@ export const sqlitePlans: JobPlans = {
   jobsTable: 'lockstep_jobs',
   defaultPollIntervalMs: 200,
   jsonAsText: true,
+  extraConnections: 0,
   enqueueNotifies: false,
   migrations: SQLITE_JOBS_MIGRATIONS,
   installLock: null,

@@ -186,28 +186,6 @@ async function unclaim(conn: Queryable, token: string, busyTimeout: number): Pro
   await conn.query(`delete from "${LOCK_TABLE}" where token = $1`, [token]).catch(() => undefined);
 }
 
-/** `BEGIN IMMEDIATE`, first without waiting (to report a wait), then on the busy timeout. */
-async function lock(conn: Queryable, options: LockOptions, timeoutMs: number): Promise<void> {
-  await conn.exec('pragma busy_timeout = 0');
-  try {
-    await conn.exec('begin immediate');
-    return;
-  } catch (error) {
-    if (!/locked|busy/i.test(errorMessage(error))) throw error;
-  } finally {
-    await conn.exec(`pragma busy_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
-  }
-  options.onWait?.(null);
-  try {
-    await conn.exec('begin immediate');
-  } catch (error) {
-    throw new LockstepError(`the database stayed locked by another writer for more than ${Math.round(timeoutMs / 1000)} s`, {
-      cause: error,
-      hint: 'Another migrate run (or a long write) holds the SQLite write lock; wait for it, then run the command again.',
-    });
-  }
-}
-
 /**
  * `BEGIN IMMEDIATE`: the first time without waiting, to tell the caller once that another
  * writer holds the lock, then waiting up to the lock timeout (asynchronously: the SQLite

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { JobStore, NewJob } from '../../src/jobs/job-store.js';
+import { JOBS_SCHEMA_VERSION } from '../../src/jobs/jobs-schema-version.js';
 import { createJobStore } from '../../src/jobs/sql-job-store.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 
@@ -26,9 +27,9 @@ for (const target of TARGETS) {
     before(async () => {
       t = await target.open();
       store = createJobStore(t.db);
-      assert.deepEqual(await store.install(), { from: 0, to: 1 });
-      assert.deepEqual(await store.install(), { from: 1, to: 1 }, 'install is idempotent');
-      assert.equal(await store.installedVersion(), 1);
+      assert.deepEqual(await store.install(), { from: 0, to: JOBS_SCHEMA_VERSION });
+      assert.deepEqual(await store.install(), { from: JOBS_SCHEMA_VERSION, to: JOBS_SCHEMA_VERSION }, 'install is idempotent');
+      assert.equal(await store.installedVersion(), JOBS_SCHEMA_VERSION);
       unlisten = await store.listen((event) => wakes.push(event));
       await store.registerWorker({ id: 'w1', hostname: 'h', pid: 1, queues: null, tasks: ['a', 'b', 'c'], concurrency: 2 });
     });
@@ -184,6 +185,25 @@ for (const target of TARGETS) {
       assert.equal(worker!.id, 'w1');
       assert.equal(worker!.runningJobs, 1);
       assert.deepEqual(worker!.tasks, ['a', 'b', 'c']);
+    });
+
+    test('cached stats: the refreshed copy is served while it is fresh enough, counted afresh otherwise', async () => {
+      await reset();
+      const queued = (s: { counts: { state: string; count: number }[] }) => s.counts.filter((c) => c.state === 'queued').reduce((n, c) => n + c.count, 0);
+      await store.enqueue([job('a'), job('b')]);
+      // No copy yet: even with maxAgeMs the figures are counted now.
+      await t.db.exec(`delete from ${store.jobsTable.replace(/jobs$/, 'queue_stats')}`);
+      assert.equal((await store.stats({ maxAgeMs: 60_000 })).ageMs, 0);
+      const refreshed = await store.refreshStats();
+      assert.equal(queued(refreshed), 2);
+      await store.enqueue([job('a'), job('c')]);
+      await sleep(20);
+      const cached = await store.stats({ maxAgeMs: 60_000 });
+      assert.equal(queued(cached), 2, 'the cached copy does not see the two newer jobs');
+      assert.ok(cached.ageMs >= 10 && cached.ageMs < 60_000, `ageMs ${cached.ageMs}`);
+      assert.deepEqual(cached.finishedLastMinute, refreshed.finishedLastMinute);
+      assert.equal(queued(await store.stats({ maxAgeMs: 5 })), 4, 'a copy older than maxAgeMs is not used');
+      assert.equal(queued(await store.stats()), 4, 'without maxAgeMs the figures are always counted');
     });
 
     test('a cron tick is enqueued once however many workers claim it', async () => {

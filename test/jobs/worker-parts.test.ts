@@ -108,4 +108,28 @@ describe('worker parts', () => {
       await db.close();
     }
   });
+
+  test('the elected worker keeps the cached queue statistics fresh; probes read them without counting', async () => {
+    const db = await connect('sqlite::memory:');
+    const queue = await createQueue({ db });
+    await queue.install();
+    const idle = task('idle', { run: async () => {} });
+    await queue.enqueueMany([{ task: 'later', payload: {}, options: { runAt: new Date(Date.now() + 3_600_000) } }]);
+    const worker = await runWorker({ db, tasks: [idle], workerId: 'w-stats', statsIntervalMs: 50, pollIntervalMs: 20, logger: silentLogger });
+    try {
+      await waitFor('a cached copy', async () => (await queue.stats({ maxAgeMs: 10_000 })).ageMs > 0, 5000, 20);
+      const first = await queue.stats({ maxAgeMs: 10_000 });
+      assert.equal(first.counts.find((c) => c.state === 'queued')?.count, 1);
+      await queue.enqueueMany([{ task: 'later', payload: {}, options: { runAt: new Date(Date.now() + 3_600_000) } }]);
+      // The next refresh (every 50 ms) sees the second job.
+      await waitFor('the refreshed copy', async () => {
+        const s = await queue.stats({ maxAgeMs: 10_000 });
+        return s.ageMs > 0 && s.counts.find((c) => c.state === 'queued')?.count === 2;
+      }, 5000, 20);
+    } finally {
+      await worker.stop();
+      await queue.close();
+      await db.close();
+    }
+  });
 });

@@ -70,6 +70,17 @@ create table lockstep_cron_ticks (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'queue statistics cache',
+    sql: `
+create table lockstep_queue_stats (
+  id integer primary key check (id = 1),
+  computed_at integer not null,
+  stats text not null
+);
+`,
+  },
 ];
 
 const json = (value: unknown) => JSON.stringify(value);
@@ -261,5 +272,11 @@ export const sqlitePlans: JobPlans = {
       from lockstep_workers w order by w.started_at, w.id`,
     params: [now],
   }),
+  saveStats: (stats, now) => ({
+    sql: `insert into lockstep_queue_stats (id, computed_at, stats) values (1, $1, $2)
+      on conflict (id) do update set computed_at = excluded.computed_at, stats = excluded.stats`,
+    params: [now, stats],
+  }),
+  readStats: (now) => ({ sql: 'select stats, $1 - computed_at as age from lockstep_queue_stats where id = 1', params: [now] }),
   maintenance: null,
 };

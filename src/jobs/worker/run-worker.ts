@@ -141,6 +141,8 @@ class JobWorker implements Worker {
     every(Math.max(50, Math.floor((this.options.rescueIntervalMs ?? this.leaseMs / 2) * (0.8 + Math.random() * 0.4))), () => this.maintenance.ifMaintainer(() => this.rescue()));
     every(this.options.progressIntervalMs ?? 500, () => this.runner.flushProgress());
     every(5000, () => this.maintenance.ifMaintainer(() => this.store.maintain()));
+    const statsMs = this.options.statsIntervalMs ?? 5000;
+    if (statsMs > 0) every(statsMs, () => this.maintenance.ifMaintainer(() => this.store.refreshStats()));
     const retentionMs = this.options.retentionMs ?? 7 * 86_400_000;
     if (retentionMs > 0) every(this.options.pruneIntervalMs ?? 600_000, () => this.maintenance.ifMaintainer(() => this.store.prune(retentionMs)));
     await this.cron.start();

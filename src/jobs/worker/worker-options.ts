@@ -24,6 +24,8 @@ export interface WorkerOptions extends JobStoreTarget {
   /** Finished jobs older than this are deleted. Default 7 days; 0 turns pruning off. */
   retentionMs?: number;
   pruneIntervalMs?: number;
+  /** How often the elected worker refreshes the cached queue statistics that health probes and the dashboard read. Default 5 s; 0 turns it off. */
+  statsIntervalMs?: number;
   workerId?: string;
   /** Stop gracefully on SIGTERM/SIGINT (a second signal stops at once). Default false. */
   handleSignals?: boolean;

@@ -161,11 +161,15 @@ async function throughput(system: System, url: string | undefined): Promise<numb
   let resolveAll!: () => void;
   const all = new Promise<void>((r) => (resolveAll = r));
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   await system.start(() => {
     if (++done === JOBS) resolveAll();
   });
   await all;
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  // The worker's own CPU (this process), per 1,000 jobs: what the client side costs.
+  console.log(`  ${system.name}: ${(((cpu.user + cpu.system) / 1000 / JOBS) * 1000).toFixed(0)} ms of this process's CPU per 1,000 jobs`);
   return JOBS / seconds;
 }
 

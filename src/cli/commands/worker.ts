@@ -3,7 +3,6 @@ import { consoleLogger } from '../../jobs/job-logger.js';
 import { SCHEMA_GUARD_EXIT_CODE } from '../../jobs/schema-guard.js';
 import { runWorker } from '../../jobs/worker/run-worker.js';
 import { parsePort } from '../../http/listen.js';
-import { startWorkerHealth } from '../../http/worker-health.js';
 import { type Command, PROJECT_SETTINGS } from '../command.js';
 import { jobsConfig, maybeLoadTasks, parseIntOption } from './jobs-common.js';
 
@@ -52,8 +51,9 @@ export const workerCommand: Command = {
       appSchema: { url: config.url, expected: config.expected, schema: config.schema, migrations: config.migrations, devUrl: config.devUrl, allow: config.guardAllow },
       onDrift,
     });
+    // The health endpoints (and the probes behind them) are loaded only when asked for.
     const health = args.values['health-port']
-      ? await startWorkerHealth({ config, port: parsePort(args.values['health-port'] as string, 0, '--health-port'), host: args.values['health-host'] as string | undefined, done: worker.done, ready: () => worker.readiness() }).catch(async (error) => {
+      ? await (await import('../../http/worker-health.js')).startWorkerHealth({ config, port: parsePort(args.values['health-port'] as string, 0, '--health-port'), host: args.values['health-host'] as string | undefined, done: worker.done, ready: () => worker.readiness() }).catch(async (error) => {
           await worker.stop();
           throw error;
         })

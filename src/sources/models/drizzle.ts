@@ -2,7 +2,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage, LockstepError } from '../../core/errors.js';
 import { emptySchema, type DialectName, type EnumType, type ForeignKey, type Index, type ReferentialAction, type Schema, type Table } from '../../core/model.js';
-import { importFromProject, loadModelModule } from './load-model-module.js';
+import { loadModelModule } from './load-model-module.js';
+import { loadProjectPackage } from './project-package.js';
 import { DeclarationFinder, escapeRegExp, type FoundDeclaration, projectPath, sortIssues } from './model-locations.js';
 import type { LoadedModels, LoadModelsOptions, ModelIssue, ModelLocation } from './model-source.js';
 import { emptyTable, neutralColumn, quoteLiteral, serialBase, serialDefault, sortTable } from './neutral-columns.js';
@@ -90,7 +91,7 @@ const MODULE_FILE = /\.(ts|mts|cts|js|mjs|cjs)$/;
  */
 export async function readDrizzleModels(path: string, options: LoadModelsOptions): Promise<LoadedModels> {
   const cwd = options.cwd;
-  const orm = await importFromProject<DrizzleOrm>('drizzle-orm', cwd);
+  const orm = loadProjectPackage<DrizzleOrm>('drizzle-orm', cwd);
   const entries = modelFiles(path);
   const exported = new Map<string, unknown>();
   const files: string[] = [];
@@ -99,8 +100,8 @@ export async function readDrizzleModels(path: string, options: LoadModelsOptions
     for (const f of loaded.files) if (!files.includes(f)) files.push(f);
     for (const [key, value] of Object.entries(loaded.exports)) if (!exported.has(key)) exported.set(key, value);
   }
-  const pg = await importFromProject<Record<string, unknown>>('drizzle-orm/pg-core', cwd);
-  const sqlite = await importFromProject<Record<string, unknown>>('drizzle-orm/sqlite-core', cwd);
+  const pg = loadProjectPackage<Record<string, unknown>>('drizzle-orm/pg-core', cwd);
+  const sqlite = loadProjectPackage<Record<string, unknown>>('drizzle-orm/sqlite-core', cwd);
   const values = [...exported.values()];
   const pgTables = values.filter((v) => orm.is(v, pg.PgTable)) as object[];
   const sqliteTables = values.filter((v) => orm.is(v, sqlite.SQLiteTable)) as object[];

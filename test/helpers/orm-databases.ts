@@ -9,11 +9,11 @@ import type { TestDatabase } from './databases.js';
 import { REPO_ROOT } from './model-fixtures.js';
 
 /** The SQL drizzle-kit itself generates for a schema module (what `drizzle-kit generate` writes). */
-export async function drizzleKitSql(dialect: DialectName, file: string): Promise<string[]> {
+export async function drizzleKitSql(dialect: DialectName, file: string, casing?: 'snake_case' | 'camelCase'): Promise<string[]> {
   const kit = await import('drizzle-kit/api');
   const schema = (await import(file)) as Record<string, unknown>;
-  if (dialect === 'postgres') return kit.generateMigration(await kit.generateDrizzleJson({}), await kit.generateDrizzleJson(schema));
-  return kit.generateSQLiteMigration(await kit.generateSQLiteDrizzleJson({}), await kit.generateSQLiteDrizzleJson(schema));
+  if (dialect === 'postgres') return kit.generateMigration(await kit.generateDrizzleJson({}, undefined, undefined, casing), await kit.generateDrizzleJson(schema, undefined, undefined, casing));
+  return kit.generateSQLiteMigration(await kit.generateSQLiteDrizzleJson({}, undefined, casing), await kit.generateSQLiteDrizzleJson(schema, undefined, casing));
 }
 
 interface DataSourceLike {

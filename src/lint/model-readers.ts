@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { DialectName } from '../core/model.js';
 import { errorMessage, LockstepError } from '../core/errors.js';
@@ -60,8 +60,10 @@ export async function loadModelReaders(options: ModelReadersOptions): Promise<Mo
   const modelsAtRef = [...files.keys()].some((file) => file === resolve(options.path) || file.startsWith(resolve(options.path) + '/'));
   if (!modelsAtRef || !inProject(resolve(options.path))) return () => [];
   // Inside the project, so that `import … from 'typeorm'` resolves to the project's copy.
-  mkdirSync(join(options.cwd, '.lockstep'), { recursive: true });
-  const mirror = mkdtempSync(join(options.cwd, '.lockstep', `deployed-${commit}-`));
+  const scratchRoot = join(options.cwd, '.lockstep');
+  const created = !existsSync(scratchRoot);
+  mkdirSync(scratchRoot, { recursive: true });
+  const mirror = mkdtempSync(join(scratchRoot, `deployed-${commit}-`));
   try {
     for (const [file, text] of files) {
       if (!inProject(file)) continue;
@@ -74,6 +76,8 @@ export async function loadModelReaders(options: ModelReadersOptions): Promise<Mo
     return readersOf(models, options.cwd, (file) => files.get(file) ?? '');
   } finally {
     rmSync(mirror, { recursive: true, force: true });
+    // Only the folder made for this copy, and only when empty (something else may have written there meanwhile).
+    if (created && readdirSync(scratchRoot).length === 0) rmdirSync(scratchRoot);
   }
 }
 

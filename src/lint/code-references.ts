@@ -43,9 +43,10 @@ export interface CodeReference {
   /**
    * How it was found: SQL in a literal, a member of a row-typed value, or a string naming
    * it; or through an ORM (a Prisma client call, a Drizzle table column, a TypeORM entity
-   * property or QueryBuilder string).
+   * property or QueryBuilder string); or the model itself (`model`: a Prisma field, a Drizzle
+   * column or a TypeORM entity column still declares it, so the ORM selects it).
    */
-  via: 'sql' | 'row-type' | 'table-context' | 'string' | 'prisma' | 'drizzle' | 'typeorm';
+  via: 'sql' | 'row-type' | 'table-context' | 'string' | 'prisma' | 'drizzle' | 'typeorm' | 'model';
   /** `write`: SQL that inserts, updates or deletes it, or an object literal that sets the column; else `read`. */
   access: 'read' | 'write';
 }

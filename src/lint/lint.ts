@@ -5,10 +5,12 @@ import type { Migration } from '../migrations/migration-folder.js';
 import { findTransactionControl } from '../migrations/transaction-control.js';
 import { diffSchemas } from '../core/diff-schemas.js';
 import type { Schema } from '../core/model.js';
+import type { ModelKind } from '../sources/models/model-source.js';
 import { describeScriptError } from '../dialects/run-script.js';
 import { CodeIndex, type CodeReference, loadCodeTools, type ReferenceTarget } from './code-references.js';
 import { type FindingReference, type LintContext, type LintFinding, ruleApplies, type StatementFailure } from './lint-rule.js';
 import { readGitSnapshot } from './git-snapshot.js';
+import { loadModelReaders, type ModelReaders } from './model-readers.js';
 import { withColumnRenames } from './renamed-columns.js';
 import { INVALID_IGNORE, RULES } from './rules/index.js';
 import { extractStatementFacts, type MigrationFacts, statementAt } from './statement-facts.js';
@@ -31,6 +33,12 @@ export interface LintOptions {
   deployedRef?: string;
   /** The project's tsconfig.json: the code scan uses its compiler options (path aliases). */
   tsconfig?: string;
+  /**
+   * The ORM models (`schema` when it is a Prisma schema, a Drizzle schema module or a
+   * TypeORM DataSource): a model that still declares a column reads it (the ORM selects
+   * every declared column), in the working tree and at `deployedRef`.
+   */
+  models?: { path: string; kind?: ModelKind; /** The project root, where the ORM package resolves from. Default: cwd. */ root?: string };
   /** Reuse a scanner across runs (benchmarks, watch mode). */
   codeIndex?: CodeIndex;
   /** Paths in findings are relative to this folder. Default: process.cwd(). */
@@ -72,6 +80,9 @@ export async function lintMigrations(options: LintOptions): Promise<LintReport> 
   const codeIndex = options.codeIndex ?? (options.srcDir ? new CodeIndex(options.srcDir, { dialect: dialect.name, tsconfig: options.tsconfig }) : undefined);
   await codeIndex?.load();
   const deployed = options.deployedRef === undefined ? undefined : await deployedCode(options, cwd);
+  const models = options.models && { path: options.models.path, ...(options.models.kind ? { kind: options.models.kind } : {}), cwd: options.models.root ?? cwd, dialect: dialect.name, srcDir: options.srcDir };
+  const modelReaders = models && (await loadModelReaders(models));
+  const deployedModelReaders = models && deployed && (await loadModelReaders({ ...models, ref: deployed.ref }));
 
   let scratch: ScratchDatabase;
   try {
@@ -100,7 +111,7 @@ export async function lintMigrations(options: LintOptions): Promise<LintReport> 
       const facts = extractStatementFacts(dialect, migration.up);
       const failures = await applyStatements(scratch, dialect, migration, file, facts);
       const after = await dialect.introspect(scratch.db);
-      const references = memoReferences(codeIndex, before, cwd);
+      const references = memoReferences(codeIndex, modelReaders, before, cwd);
       const ctx: LintContext = {
         dialect,
         migration,
@@ -110,7 +121,7 @@ export async function lintMigrations(options: LintOptions): Promise<LintReport> 
         facts,
         failures,
         references,
-        ...(deployed ? { deployed: { ref: deployed.ref, references: memoReferences(deployed.index, before, cwd) } } : {}),
+        ...(deployed ? { deployed: { ref: deployed.ref, references: memoReferences(deployed.index, deployedModelReaders, before, cwd) } } : {}),
       };
       const { findings, ignored } = runRules(ctx, file);
       report.findings.push(...findings);
@@ -177,15 +188,17 @@ async function applyStatements(scratch: ScratchDatabase, dialect: Dialect, migra
   return failures;
 }
 
-function memoReferences(index: CodeIndex | undefined, before: Schema, cwd: string): (target: ReferenceTarget) => CodeReference[] {
+function memoReferences(index: CodeIndex | undefined, models: ModelReaders | undefined, before: Schema, cwd: string): (target: ReferenceTarget) => CodeReference[] {
   const cache = new Map<string, CodeReference[]>();
   const columnsOf = (table: string) => before.tables.find((t) => t.name === table)?.columns.map((c) => c.name);
   return (target) => {
-    if (!index) return [];
+    if (!index && !models) return [];
     const key = `${target.table}.${target.column ?? ''}`;
     let refs = cache.get(key);
     if (!refs) {
-      refs = index.find(target, columnsOf).map((r) => ({ ...r, file: displayPath(r.file, cwd) }));
+      const declared = models?.(target) ?? [];
+      const used = (index?.find(target, columnsOf) ?? []).filter((r) => !declared.some((d) => d.file === r.file && d.line === r.line));
+      refs = [...declared, ...used].map((r) => ({ ...r, file: displayPath(r.file, cwd) }));
       cache.set(key, refs);
     }
     return refs;

@@ -31,7 +31,7 @@ export interface GenerateOptions {
   /** Write blank up.sql and down.sql (for data changes). */
   empty?: boolean;
   /**
-   * Column renames as an expand step (new column, sync triggers, backfill) and a later
+   * Column renames and column type changes as an expand step (new column, sync triggers, backfill) and a later
    * contract step marked `-- lockstep:contract`, instead of one RENAME COLUMN.
    */
   expandContract?: boolean;

@@ -22,7 +22,7 @@ export const generateCommand: Command = {
     rename: { type: 'string', multiple: true, placeholder: 'T.OLD=NEW', description: 'confirm a rename (table.old_column=new_column or old_table=new_table); repeatable' },
     'drop-and-add': { type: 'boolean', description: 'treat every possible rename as a drop plus an add (the old data is lost)' },
     empty: { type: 'boolean', description: 'write blank up.sql and down.sql (for data changes)' },
-    'expand-contract': { type: 'boolean', description: 'write a column rename as an expand migration (new column, sync triggers, backfill) and a later -- lockstep:contract migration' },
+    'expand-contract': { type: 'boolean', description: 'write a column rename or type change as an expand migration (new column, sync triggers, batched backfill) and a later -- lockstep:contract migration' },
     json: JSON_OPTION,
   },
   async run(args, ctx) {

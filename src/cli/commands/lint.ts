@@ -11,6 +11,9 @@ import { lintMigrations } from '../../lint/lint.js';
 import { migrationsNamed, pendingMigrations } from '../../lint/select-migrations.js';
 import { readMigrationsFolder } from '../../migrations/migration-folder.js';
 import type { Command } from '../command.js';
+import type { LockstepConfig } from '../../core/config.js';
+import { detectModelKind } from '../../sources/models/index.js';
+import type { ModelKind } from '../../sources/models/model-source.js';
 import { createStyle } from '../../report/style.js';
 
 const FORMATS = ['text', 'json', 'github', 'sarif'] as const;
@@ -18,7 +21,7 @@ const FORMATS = ['text', 'json', 'github', 'sarif'] as const;
 export const lintCommand: Command = {
   name: 'lint',
   summary: 'check migrations for unsafe changes and for code in src/ that still uses what they drop (exit 1 on errors)',
-  reads: ['url', 'dev-url', 'config', 'migrations'],
+  reads: ['url', 'dev-url', 'config', 'schema', 'schema-kind', 'migrations'],
   args: '[MIGRATION...]',
   allowPositionals: true,
   options: {
@@ -51,6 +54,7 @@ export const lintCommand: Command = {
       srcDir: config.src,
       tsconfig: projectTsconfig(config.root),
       deployedRef: deployedRef(args.values.deployed as string | undefined, ctx.env),
+      ...(modelSchema(config) ? { models: modelSchema(config) } : {}),
       cwd: ctx.cwd,
     });
     if (format === 'json') ctx.stdout.write(formatLintJson(report, { includeIgnored: all }));
@@ -67,6 +71,13 @@ function deployedRef(flag: string | undefined, env: NodeJS.ProcessEnv): string |
   if (value === undefined) return undefined;
   if (value.trim() === '') throw new LockstepError(`${source} is empty`, { hint: 'Give the git ref of the release running in production, e.g. --deployed v1.4.0 or --deployed origin/production; unset LOCKSTEP_DEPLOYED_REF to lint without it.' });
   return value.trim();
+}
+
+/** The configured schema when it is ORM models: their fields count as readers of what a migration drops. */
+function modelSchema(config: LockstepConfig): { path: string; kind?: ModelKind; root: string } | undefined {
+  if (!config.schema || config.schemaKind === 'sql' || /^(postgres(ql)?:|sqlite:)/i.test(config.schema)) return undefined;
+  const kind = config.schemaKind ?? detectModelKind(config.schema);
+  return kind ? { path: config.schema, kind, root: config.root } : undefined;
 }
 
 /** The project's tsconfig.json, beside lockstep.config.json (or in the working directory). */

@@ -7,7 +7,8 @@ export const codeReference: LintRule = {
   severity: 'error',
   summary: 'A table or column the migration drops or renames is still used by the code in src/.',
   check(ctx) {
-    return removedObjects(ctx).flatMap((removed) => {
+    // A retyped column keeps its name: the working tree ships with (or before) the contract step and reads the new type.
+    return removedObjects(ctx).filter((removed) => removed.how !== 'retyped').flatMap((removed) => {
       const references = ctx.references(removed);
       if (references.length === 0) return [];
       const name = objectName(removed);

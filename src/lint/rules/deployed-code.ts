@@ -23,6 +23,10 @@ export const deployedCode: LintRule = {
       const references = deployed.references(removed);
       if (references.length === 0) continue;
       const name = objectName(removed);
+      if (removed.how === 'retyped') {
+        findings.push(finding(deployed, removed, removed.line, references, `${verb(references)} ${name} at ${where(references)} (this migration replaces it with a column of type ${removed.toType}; it is ${removed.fromType} now); ${contract ? 'hold this contract migration back ' : 'apply it '}until the deployed release reads ${name} as ${removed.toType}, then say so with -- lockstep:ignore deployed-code <why the running release copes>.`));
+        continue;
+      }
       const what = removed.how === 'dropped' ? 'drop it' : `rename it to ${removed.newName}`;
       findings.push(finding(deployed, removed, removed.line, references, `${verb(references)} ${name} at ${where(references)}${removed.how === 'renamed' ? ` (this migration renames it to ${removed.newName})` : ' (this migration drops it)'}; ${contract ? 'hold this contract migration back: ' : ''}${what} in a later release, once no deployed code uses ${name}${removed.how === 'renamed' ? ' (lockstep generate --expand-contract writes the steps)' : ''}.`));
     }

@@ -1,6 +1,5 @@
-import type { ColumnRename } from '../../core/rename-columns.js';
 import { NO_TRANSACTION_HEADER } from '../migration-folder.js';
-import { type ExpandStep, syncName } from './expand-step.js';
+import { castTo, type ExpandStep, syncName } from './expand-step.js';
 
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
@@ -9,7 +8,7 @@ export const BACKFILL_BATCH = 5000;
 
 /**
  * PostgreSQL: one BEFORE trigger keeps both columns in step (an insert or update that
- * sets either one sets the other; NOT NULL on the old column is checked after it, so new
+ * sets either one sets the other, cast to the other's type for a type change; NOT NULL on the old column is checked after it, so new
  * code may write only the new name). The backfill commits every batch, so the expand
  * migration runs outside a transaction and every statement can run again.
  */
@@ -25,7 +24,7 @@ DECLARE
   moved bigint;
 BEGIN
   LOOP
-    UPDATE ${t} SET ${q(rename.to)} = ${q(rename.from)}
+    UPDATE ${t} SET ${q(rename.to)} = ${castTo(q(rename.from), rename.castTo)}
      WHERE ctid IN (SELECT ctid FROM ${t} WHERE ${q(rename.to)} IS NULL AND ${q(rename.from)} IS NOT NULL LIMIT ${BACKFILL_BATCH});
     GET DIAGNOSTICS moved = ROW_COUNT;
     COMMIT;
@@ -41,11 +40,11 @@ END $$`,
       `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
-    IF NEW.${to} IS NULL THEN NEW.${to} := NEW.${from}; ELSIF NEW.${from} IS NULL THEN NEW.${from} := NEW.${to}; END IF;
+    IF NEW.${to} IS NULL THEN NEW.${to} := ${castTo(`NEW.${from}`, rename.castTo)}; ELSIF NEW.${from} IS NULL THEN NEW.${from} := ${castTo(`NEW.${to}`, rename.castFrom)}; END IF;
   ELSIF NEW.${to} IS DISTINCT FROM OLD.${to} THEN
-    NEW.${from} := NEW.${to};
+    NEW.${from} := ${castTo(`NEW.${to}`, rename.castFrom)};
   ELSIF NEW.${from} IS DISTINCT FROM OLD.${from} THEN
-    NEW.${to} := NEW.${from};
+    NEW.${to} := ${castTo(`NEW.${from}`, rename.castTo)};
   END IF;
   RETURN NEW;
 END $$`,
@@ -57,7 +56,7 @@ END $$`,
     const fn = q(syncName(rename));
     return [`DROP TRIGGER IF EXISTS ${fn} ON ${q(rename.table)}`, `DROP FUNCTION IF EXISTS ${fn}()`];
   },
-  triggerNames(rename: ColumnRename) {
+  triggerNames(rename) {
     return [syncName(rename)];
   },
 };

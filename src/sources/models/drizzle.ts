@@ -1,8 +1,9 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage, LockstepError } from '../../core/errors.js';
 import { emptySchema, type DialectName, type EnumType, type ForeignKey, type Index, type ReferentialAction, type Schema, type Table } from '../../core/model.js';
-import { importFromProject, loadModelModule } from './load-model-module.js';
+import { loadModelModule } from './load-model-module.js';
+import { loadProjectPackage } from './project-package.js';
 import { DeclarationFinder, escapeRegExp, type FoundDeclaration, projectPath, sortIssues } from './model-locations.js';
 import type { LoadedModels, LoadModelsOptions, ModelIssue, ModelLocation } from './model-source.js';
 import { emptyTable, neutralColumn, quoteLiteral, serialBase, serialDefault, sortTable } from './neutral-columns.js';
@@ -21,6 +22,8 @@ interface DrizzleDialect {
 }
 interface DrizzleColumn {
   name: string;
+  /** Declared without a name: `name` is the key, converted by `casing`. */
+  keyAsName?: boolean;
   notNull: boolean;
   primary: boolean;
   isUnique: boolean;
@@ -90,7 +93,8 @@ const MODULE_FILE = /\.(ts|mts|cts|js|mjs|cjs)$/;
  */
 export async function readDrizzleModels(path: string, options: LoadModelsOptions): Promise<LoadedModels> {
   const cwd = options.cwd;
-  const orm = await importFromProject<DrizzleOrm>('drizzle-orm', cwd);
+  const casing = options.casing ?? drizzleKitCasing(cwd);
+  const orm = loadProjectPackage<DrizzleOrm>('drizzle-orm', cwd);
   const entries = modelFiles(path);
   const exported = new Map<string, unknown>();
   const files: string[] = [];
@@ -99,8 +103,8 @@ export async function readDrizzleModels(path: string, options: LoadModelsOptions
     for (const f of loaded.files) if (!files.includes(f)) files.push(f);
     for (const [key, value] of Object.entries(loaded.exports)) if (!exported.has(key)) exported.set(key, value);
   }
-  const pg = await importFromProject<Record<string, unknown>>('drizzle-orm/pg-core', cwd);
-  const sqlite = await importFromProject<Record<string, unknown>>('drizzle-orm/sqlite-core', cwd);
+  const pg = loadProjectPackage<Record<string, unknown>>('drizzle-orm/pg-core', cwd);
+  const sqlite = loadProjectPackage<Record<string, unknown>>('drizzle-orm/sqlite-core', cwd);
   const values = [...exported.values()];
   const pgTables = values.filter((v) => orm.is(v, pg.PgTable)) as object[];
   const sqliteTables = values.filter((v) => orm.is(v, sqlite.SQLiteTable)) as object[];
@@ -117,15 +121,19 @@ export async function readDrizzleModels(path: string, options: LoadModelsOptions
   }
   const core: DrizzleCore =
     dialect === 'postgres'
-      ? { getTableConfig: pg.getTableConfig as DrizzleCore['getTableConfig'], dialect: new (pg.PgDialect as new () => DrizzleDialect)(), tableClass: pg.PgTable }
+      ? { getTableConfig: pg.getTableConfig as DrizzleCore['getTableConfig'], dialect: new (pg.PgDialect as new (config: object) => DrizzleDialect)({ casing }), tableClass: pg.PgTable }
       : {
           getTableConfig: sqlite.getTableConfig as DrizzleCore['getTableConfig'],
-          dialect: new (sqlite.SQLiteSyncDialect as new () => DrizzleDialect)(),
+          dialect: new (sqlite.SQLiteSyncDialect as new (config: object) => DrizzleDialect)({ casing }),
           tableClass: sqlite.SQLiteTable,
           integerClass: sqlite.SQLiteBaseInteger,
         };
   const exportNames = new Map<unknown, string>([...exported].map(([key, value]) => [value, key]));
-  const reader = new DrizzleReader(orm, core, dialect, new DeclarationFinder(files, cwd), exportNames);
+  // drizzle-kit's rule (also for index columns, which carry no table): a column named by its key is converted.
+  const { toCamelCase, toSnakeCase } = loadProjectPackage<Record<'toCamelCase' | 'toSnakeCase', (name: string) => string>>('drizzle-orm/casing', cwd);
+  const convert = casing === 'snake_case' ? toSnakeCase : casing === 'camelCase' ? toCamelCase : undefined;
+  const nameOf = (column: DrizzleColumn) => (convert && column.keyAsName ? convert(column.name) : column.name);
+  const reader = new DrizzleReader(orm, core, dialect, new DeclarationFinder(files, cwd), exportNames, nameOf, convert !== undefined);
   const tables = dialect === 'postgres' ? pgTables : sqliteTables;
   for (const table of tables) reader.addTable(table);
   if (dialect === 'postgres') {
@@ -174,6 +182,10 @@ class DrizzleReader {
     private readonly finder: DeclarationFinder,
     /** Export name of each exported value, to find its declaration. */
     private readonly exportNames: Map<unknown, string>,
+    /** The database name of a column: its own, or its key under `casing` (`createdAt: timestamp()` → `created_at`). */
+    private readonly nameOf: (column: DrizzleColumn) => string,
+    /** A casing is set: default constraint names drizzle-kit derives from keys use the cased names. */
+    private readonly cased: boolean,
   ) {
     this.schema = emptySchema(dialect);
   }
@@ -189,29 +201,29 @@ class DrizzleReader {
     const soleKey = config.columns.filter((c) => c.primary).length === 1 && config.primaryKeys.length === 0;
     for (const col of config.columns) {
       table.columns.push(this.column(table, col, soleKey && col.primary));
+      const name = this.nameOf(col);
       const key = keyOf.get(col) ?? col.name;
       const at = declared ? this.finder.find(new RegExp(`(?:\\b${escapeRegExp(key)}\\s*:|['"\`]${escapeRegExp(col.name)}['"\`])`), declared) : undefined;
       const found = at ?? declared;
-      this.locations.set(`${namespace}.${config.name}.${col.name}`, found ? location(found) : this.finder.fallback());
+      this.locations.set(`${namespace}.${config.name}.${name}`, found ? location(found) : this.finder.fallback());
       if (col.defaultFn !== undefined || col.onUpdateFn !== undefined) {
         const what = col.defaultFn !== undefined ? '$defaultFn' : '$onUpdate';
-        this.notes.push(`${config.name}.${col.name}: ${what} runs in the application, not in the database; it is not compared`);
+        this.notes.push(`${config.name}.${name}: ${what} runs in the application, not in the database; it is not compared`);
       }
       if (col.enum && this.dialect === 'postgres') this.addEnum(col.enum);
       if (col.isUnique) {
-        const name = col.uniqueName ?? `${config.name}_${col.name}_unique`;
-        this.addUnique(table, name, [col.name]);
+        this.addUnique(table, col.uniqueName ?? `${config.name}_${name}_unique`, [name]);
       }
     }
 
     const primary = config.columns.filter((c) => c.primary);
     if (config.primaryKeys.length > 0) {
       const pk = config.primaryKeys[0]!;
-      table.primaryKey = { name: this.dialect === 'postgres' ? pk.getName() : null, columns: pk.columns.map((c) => c.name) };
+      table.primaryKey = { name: this.dialect === 'postgres' ? this.casedName(pk.getName(), pk.columns) : null, columns: pk.columns.map(this.nameOf) };
     } else if (primary.length > 0) {
-      table.primaryKey = { name: this.dialect === 'postgres' ? `${config.name}_pkey`.slice(0, 63) : null, columns: primary.map((c) => c.name) };
+      table.primaryKey = { name: this.dialect === 'postgres' ? `${config.name}_pkey`.slice(0, 63) : null, columns: primary.map(this.nameOf) };
     }
-    for (const unique of config.uniqueConstraints) this.addUnique(table, unique.name ?? unique.getName(), unique.columns.map((c) => c.name));
+    for (const unique of config.uniqueConstraints) this.addUnique(table, unique.name ?? this.casedName(unique.getName(), unique.columns), unique.columns.map(this.nameOf));
     for (const index of config.indexes) table.indexes.push(this.index(config.name, index));
     for (const fk of config.foreignKeys) table.foreignKeys.push(this.foreignKey(fk));
     for (const check of config.checks) table.checks.push({ name: check.name, expression: this.tableExpression(config.name, check.value) });
@@ -233,7 +245,7 @@ class DrizzleReader {
         const reference = fk.reference();
         if (exported.has(reference.foreignTable)) continue;
         const target = this.orm.getTableName(reference.foreignTable);
-        const column = reference.columns[0]?.name ?? '';
+        const column = reference.columns[0] ? this.nameOf(reference.columns[0]) : '';
         const namespace = this.dialect === 'sqlite' ? 'main' : config.schema ?? 'public';
         this.issues.push({
           kind: 'model.unregistered',
@@ -321,7 +333,7 @@ class DrizzleReader {
       const serial = serialBase(type);
       if (serial) {
         type = serial;
-        defaultValue = serialDefault(table, col.name);
+        defaultValue = serialDefault(table, this.nameOf(col));
       }
       if (col.enum) type = col.enum.schema && col.enum.schema !== 'public' ? `${col.enum.schema}.${col.enum.enumName}` : col.enum.enumName;
       if (col.columnType === 'PgArray' && col.enum) type += '[]';
@@ -330,7 +342,7 @@ class DrizzleReader {
     const identity = col.generatedIdentity ? (col.generatedIdentity.type === 'always' ? 'always' : 'by default') : null;
     const autoincrement = this.core.integerClass !== undefined && this.orm.is(col, this.core.integerClass) && col.autoIncrement === true;
     return neutralColumn(this.dialect, {
-      name: col.name,
+      name: this.nameOf(col),
       type,
       nullable: !col.notNull && !col.primary,
       default: generated === null ? defaultValue : null,
@@ -365,7 +377,7 @@ class DrizzleReader {
   private index(table: string, index: DrizzleIndex): Index {
     const keys = index.config.columns.map((c) => {
       if (this.orm.is(c, this.orm.SQL)) return { column: null, expression: this.tableExpression(table, c as unknown as DrizzleSql), descending: false };
-      return { column: c.name, expression: null, descending: c.indexConfig?.order === 'desc' };
+      return { column: this.nameOf(c), expression: null, descending: c.indexConfig?.order === 'desc' };
     });
     const name = index.config.name ?? `${table}_${keys.map((k) => k.column ?? k.expression).join('_')}_index`;
     return {
@@ -381,14 +393,22 @@ class DrizzleReader {
     const reference = fk.reference();
     const target = this.core.getTableConfig(reference.foreignTable);
     return {
-      name: fk.getName(),
-      columns: reference.columns.map((c) => c.name),
+      name: this.casedName(fk.getName(), [...reference.columns, ...reference.foreignColumns]),
+      columns: reference.columns.map(this.nameOf),
       referencedSchema: this.dialect === 'sqlite' ? 'main' : target.schema ?? 'public',
       referencedTable: target.name,
-      referencedColumns: reference.foreignColumns.map((c) => c.name),
+      referencedColumns: reference.foreignColumns.map(this.nameOf),
       onDelete: action(fk.onDelete),
       onUpdate: action(fk.onUpdate),
     };
+  }
+
+  /** A default name drizzle built from column keys, with the cased names as drizzle-kit writes it. */
+  private casedName(name: string, columns: DrizzleColumn[]): string {
+    if (!this.cased) return name;
+    let out = name;
+    for (const column of columns) out = out.split(column.name).join(this.nameOf(column));
+    return out;
   }
 
   private addUnique(table: Table, name: string, columns: string[]): void {
@@ -420,6 +440,32 @@ class DrizzleReader {
       return typeof param === 'string' ? quoteLiteral(param) : String(param);
     });
   }
+}
+
+export type DrizzleCasing = 'snake_case' | 'camelCase';
+
+/**
+ * The `casing` of the project's drizzle-kit config (`drizzle.config.ts`, …), which
+ * drizzle-kit names columns with and the app passes to `drizzle()`; read as text, the
+ * config is not run (it usually loads secrets).
+ */
+function drizzleKitCasing(cwd: string): DrizzleCasing | undefined {
+  for (const name of ['drizzle.config.ts', 'drizzle.config.mts', 'drizzle.config.js', 'drizzle.config.mjs', 'drizzle.config.cjs', 'drizzle.config.json']) {
+    const file = join(cwd, name);
+    if (!existsSync(file)) continue;
+    const text = readFileSync(file, 'utf8');
+    const literal = /["']?\bcasing["']?\s*:\s*["'`](snake_case|camelCase)["'`]/.exec(text);
+    if (literal) return literal[1] as DrizzleCasing;
+    const other = /["']?\bcasing["']?\s*:\s*([^,\n}]+)/.exec(text);
+    if (other) {
+      const line = text.slice(0, other.index).split('\n').length;
+      throw new LockstepError(`${name}:${line} sets casing to ${other[1]!.trim()}, which lockstep cannot read without running the config`, {
+        hint: "Write it as a literal (casing: 'snake_case' or 'camelCase'), as drizzle-kit accepts.",
+      });
+    }
+    return undefined;
+  }
+  return undefined;
 }
 
 function location(found: ModelLocation): ModelLocation {

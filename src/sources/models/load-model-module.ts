@@ -3,7 +3,9 @@ import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { errorMessage, LockstepError } from '../../core/errors.js';
+import { addDecoratorMetadata } from './decorator-metadata.js';
 import { projectPath } from './model-locations.js';
+import { packageName } from './project-package.js';
 
 /** A model module as loaded: its exports and every project file it pulled in. */
 export interface LoadedModule {
@@ -27,8 +29,18 @@ const TS_EXTENSIONS = ['.ts', '.cts', '.mts', '.tsx'];
 const DECORATOR = /^\s*@[A-Za-z_$]/m;
 
 interface Esbuild {
-  transformSync(source: string, options: { loader: 'ts' | 'tsx'; format: 'cjs'; target: string; sourcefile: string }): { code: string };
+  transformSync(
+    source: string,
+    options: { loader: 'ts' | 'tsx'; format: 'cjs'; target: string; sourcefile: string; tsconfigRaw?: { compilerOptions: { experimentalDecorators?: boolean; useDefineForClassFields?: boolean } } },
+  ): { code: string };
 }
+
+/**
+ * Compiled output by file, reused while the file's text is the same (a watch loop, a
+ * benchmark, `check` then `lint` in one process): an edited model is compiled again.
+ */
+const compiled = new Map<string, { source: string; code: string }>();
+const MAX_COMPILED = 5000;
 
 /** The project's esbuild, else one lockstep can resolve (tsx brings it), else none. */
 async function loadEsbuild(cwd: string): Promise<Esbuild | undefined> {
@@ -45,12 +57,14 @@ async function loadEsbuild(cwd: string): Promise<Esbuild | undefined> {
 
 /**
  * Loads a user's model module (Drizzle schema, TypeORM DataSource) from its own project.
- * JavaScript is imported as it is. TypeScript is compiled file by file to CommonJS and
- * required: files with decorators by the TypeScript compiler (loaded lazily), because
- * esbuild-based loaders (tsx) cannot emit the `design:type` metadata TypeORM needs for
- * every `@Column()` without an explicit type; other files by esbuild when it is there.
- * Relative imports written as `./user.js` or `./user` find `./user.ts`; files are compiled
- * fresh on every call, so a changed model is read again.
+ * JavaScript is imported as it is. TypeScript is compiled file by file to CommonJS (no
+ * type check) and required, by esbuild when the project has it (tsx brings it): esbuild
+ * cannot emit the `design:type` metadata TypeORM needs for every `@Column()` without an
+ * explicit type, so for files with decorators the metadata is first written into the
+ * source from TypeScript's parse (`addDecoratorMetadata`, TypeScript's own serialization
+ * rules). Without esbuild, TypeScript's `transpileModule` compiles (several times slower).
+ * Relative imports written as `./user.js` or `./user` find `./user.ts`; a file is compiled
+ * again whenever its text changed, so an edited model is read again.
  *
  * @example
  * const { exports, files } = await loadModelModule('/app/src/schema.ts', '/app');
@@ -80,13 +94,24 @@ export async function withModelModules<T>(cwd: string, body: (load: (file: strin
     if (!own(filename)) return (previous.get(extname(filename)) ?? previous.get('.ts'))?.(module, filename);
     loaded.push(filename);
     const source = readFileSync(filename, 'utf8');
-    // esbuild is ~20x faster but cannot emit decorator metadata: only files with decorators need TypeScript.
-    if (esbuild && !DECORATOR.test(source)) {
-      module._compile(esbuild.transformSync(source, { loader: extname(filename) === '.tsx' ? 'tsx' : 'ts', format: 'cjs', target: 'es2022', sourcefile: filename }).code, filename);
-      return;
+    const cached = compiled.get(filename);
+    if (cached?.source === source) return module._compile(cached.code, filename);
+    const code = compileTypeScript(source, filename);
+    if (compiled.size >= MAX_COMPILED) compiled.clear();
+    compiled.set(filename, { source, code });
+    module._compile(code, filename);
+  };
+  const compileTypeScript = (source: string, filename: string): string => {
+    const decorated = DECORATOR.test(source);
+    // esbuild is ~20x faster than TypeScript's emitter; decorator metadata comes from TypeScript's parser.
+    if (decorated) ts ??= createRequire(import.meta.url)('typescript') as typeof import('typescript');
+    if (esbuild) {
+      const input = decorated ? addDecoratorMetadata(ts!, source, filename) : source;
+      const tsconfigRaw = decorated ? { compilerOptions: { experimentalDecorators: true, useDefineForClassFields: false } } : undefined;
+      return esbuild.transformSync(input, { loader: extname(filename) === '.tsx' ? 'tsx' : 'ts', format: 'cjs', target: 'es2022', sourcefile: filename, ...(tsconfigRaw ? { tsconfigRaw } : {}) }).code;
     }
     ts ??= createRequire(import.meta.url)('typescript') as typeof import('typescript');
-    const output = ts.transpileModule(source, {
+    return ts.transpileModule(source, {
       fileName: filename,
       compilerOptions: {
         module: ts.ModuleKind.CommonJS,
@@ -98,8 +123,7 @@ export async function withModelModules<T>(cwd: string, body: (load: (file: strin
         jsx: ts.JsxEmit.React,
         sourceMap: false,
       },
-    });
-    module._compile(output.outputText, filename);
+    }).outputText;
   };
   for (const ext of TS_EXTENSIONS) Module._extensions[ext] = compile;
   // `import { User } from './user.js'` in TypeScript means ./user.ts.
@@ -154,31 +178,4 @@ function loadError(file: string, cwd: string, error: unknown): LockstepError {
     hint: 'Fix the error in the model module (run it with node or tsx to see the full error), then run lockstep again.',
     cause: error,
   });
-}
-
-/** `drizzle-orm/pg-core` → `drizzle-orm`; `@scope/pkg/x` → `@scope/pkg`. */
-export function packageName(specifier: string): string {
-  const parts = specifier.split('/');
-  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
-}
-
-/**
- * Imports a package the way the user's project resolves it (from `cwd`), so lockstep reads
- * models with the same ORM version that wrote them. A clear error names the package when
- * the project does not have it.
- *
- * @example
- * const pgCore = await importFromProject('drizzle-orm/pg-core', '/app');
- */
-export async function importFromProject<T>(specifier: string, cwd: string): Promise<T> {
-  let resolved: string;
-  try {
-    resolved = createRequire(join(cwd, 'package.json')).resolve(specifier);
-  } catch (error) {
-    throw new LockstepError(`${packageName(specifier)} is not installed in ${cwd}: lockstep reads the models with the project's own copy`, {
-      hint: `Install it there (npm install ${packageName(specifier)}), or run lockstep from the folder whose node_modules has it.`,
-      cause: error,
-    });
-  }
-  return createRequire(join(cwd, 'package.json'))(resolved) as T;
 }

@@ -67,4 +67,10 @@ export interface LoadModelsOptions {
   cwd: string;
   /** The database the models are compared with, when the models do not say (Drizzle, TypeORM entity globs). */
   dialect?: DialectName;
+  /**
+   * Drizzle's `casing` (`snake_case` | `camelCase`): the database names of columns declared
+   * without one (`createdAt: timestamp()`). Default: the `casing` of the project's
+   * drizzle-kit config (`drizzle.config.ts` in `cwd`), else none.
+   */
+  casing?: 'snake_case' | 'camelCase';
 }

@@ -2,7 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import { errorMessage, LockstepError } from '../../core/errors.js';
 import { emptySchema, type Column, type DialectName, type EnumType, type ReferentialAction, type Schema, type Table } from '../../core/model.js';
 import { expandGlob } from './expand-glob.js';
-import { importFromProject, withModelModules } from './load-model-module.js';
+import { withModelModules } from './load-model-module.js';
+import { loadProjectPackage } from './project-package.js';
 import { DeclarationFinder, escapeRegExp, type FoundDeclaration, projectPath, sortIssues } from './model-locations.js';
 import type { LoadedModels, LoadModelsOptions, ModelIssue, ModelLocation } from './model-source.js';
 import { emptyTable, neutralColumn, serialBase, serialDefault, sortTable } from './neutral-columns.js';
@@ -93,17 +94,17 @@ const SQLITE_TYPES = new Set(['better-sqlite3', 'sqlite', 'sqljs', 'capacitor', 
 export async function readTypeormModels(path: string, options: LoadModelsOptions): Promise<LoadedModels> {
   const cwd = options.cwd;
   // Decorators write design:type metadata through Reflect.metadata, which needs the polyfill first.
-  await importFromProject('reflect-metadata', cwd);
-  const typeorm = await importFromProject<{ DataSource: new (options: object) => DataSourceLike; getMetadataArgsStorage(): MetadataArgsStorage }>('typeorm', cwd);
-  const { ConnectionMetadataBuilder } = await importFromProject<{ ConnectionMetadataBuilder: new (ds: DataSourceLike) => { buildEntityMetadatas(entities: unknown[]): Promise<EntityMetadataLike[]> } }>(
+  loadProjectPackage('reflect-metadata', cwd);
+  const typeorm = loadProjectPackage<{ DataSource: new (options: object) => DataSourceLike; getMetadataArgsStorage(): MetadataArgsStorage }>('typeorm', cwd);
+  const { ConnectionMetadataBuilder } = loadProjectPackage<{ ConnectionMetadataBuilder: new (ds: DataSourceLike) => { buildEntityMetadatas(entities: unknown[]): Promise<EntityMetadataLike[]> } }>(
     'typeorm/connection/ConnectionMetadataBuilder.js',
     cwd,
   );
-  const { EntityMetadataValidator } = await importFromProject<{ EntityMetadataValidator: new () => { validateMany(m: EntityMetadataLike[], driver: DriverLike): void } }>(
+  const { EntityMetadataValidator } = loadProjectPackage<{ EntityMetadataValidator: new () => { validateMany(m: EntityMetadataLike[], driver: DriverLike): void } }>(
     'typeorm/metadata-builder/EntityMetadataValidator.js',
     cwd,
   );
-  const { TableUtils } = await importFromProject<{ TableUtils: { createTableColumnOptions(column: ColumnMetadataLike, driver: DriverLike): TableColumnOptions } }>(
+  const { TableUtils } = loadProjectPackage<{ TableUtils: { createTableColumnOptions(column: ColumnMetadataLike, driver: DriverLike): TableColumnOptions } }>(
     'typeorm/schema-builder/util/TableUtils.js',
     cwd,
   );

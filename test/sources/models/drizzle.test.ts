@@ -8,18 +8,11 @@ import type { DialectName } from '../../../src/core/model.js';
 import { getDialect } from '../../../src/dialects/index.js';
 import { loadModels } from '../../../src/sources/models/index.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../../helpers/databases.js';
+import { drizzleKitSql } from '../../helpers/orm-databases.js';
 import { changeKeys, MODEL_FIXTURES, REPO_ROOT, SEVEN_MISSING, staleJobsSql } from '../../helpers/model-fixtures.js';
 
 const fixture = (name: string) => join(MODEL_FIXTURES, 'drizzle', name);
 const suffix = (dialect: DialectName) => (dialect === 'postgres' ? 'pg' : 'sqlite');
-
-/** The SQL drizzle-kit itself generates for a schema module (what `drizzle-kit generate` writes). */
-async function drizzleKitSql(dialect: DialectName, file: string): Promise<string[]> {
-  const kit = await import('drizzle-kit/api');
-  const schema = (await import(file)) as Record<string, unknown>;
-  if (dialect === 'postgres') return kit.generateMigration(await kit.generateDrizzleJson({}), await kit.generateDrizzleJson(schema));
-  return kit.generateSQLiteMigration(await kit.generateSQLiteDrizzleJson({}), await kit.generateSQLiteDrizzleJson(schema));
-}
 
 async function withDatabase<T>(dialect: DialectName, statements: string[], body: (t: TestDatabase) => Promise<T>): Promise<T> {
   const t = await createTestDatabase(dialect);

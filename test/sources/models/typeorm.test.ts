@@ -6,43 +6,13 @@ import { diffSchemas } from '../../../src/core/diff-schemas.js';
 import { isLockstepError } from '../../../src/core/errors.js';
 import type { DialectName } from '../../../src/core/model.js';
 import { getDialect } from '../../../src/dialects/index.js';
-import { expandGlob } from '../../../src/sources/models/expand-glob.js';
 import { loadModels } from '../../../src/sources/models/index.js';
-import { withModelModules } from '../../../src/sources/models/load-model-module.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../../helpers/databases.js';
+import { synchronizeWithTypeorm } from '../../helpers/orm-databases.js';
 import { changeKeys, MODEL_FIXTURES, REPO_ROOT, SEVEN_MISSING, staleJobsSql } from '../../helpers/model-fixtures.js';
 
 const fixture = (name: string) => join(MODEL_FIXTURES, 'typeorm', name);
 const suffix = (dialect: DialectName) => (dialect === 'postgres' ? 'pg' : 'sqlite');
-
-interface DataSourceLike {
-  options: { entities?: unknown[] };
-  initialize(): Promise<unknown>;
-  synchronize(): Promise<void>;
-  destroy(): Promise<void>;
-}
-
-/** Builds `t`'s database with TypeORM's own schema builder (`synchronize()`), from the DataSource module. */
-async function synchronizeWithTypeorm(t: TestDatabase, file: string): Promise<void> {
-  await withModelModules(REPO_ROOT, async (load) => {
-    const exports = await load(file);
-    const source = Object.values(exports).find((v) => typeof (v as DataSourceLike | null)?.synchronize === 'function') as DataSourceLike;
-    const entities: unknown[] = [];
-    for (const entry of source.options.entities ?? []) {
-      if (typeof entry !== 'string') entities.push(entry);
-      else for (const f of expandGlob(entry, REPO_ROOT)) entities.push(...Object.values(await load(f)).filter((v) => typeof v === 'function'));
-    }
-    const { DataSource } = (await import('typeorm')) as unknown as { DataSource: new (o: object) => DataSourceLike };
-    const target = t.dialect === 'postgres' ? { url: t.url } : { database: t.url.slice('sqlite:'.length) };
-    const real = new DataSource({ ...source.options, ...target, entities });
-    await real.initialize();
-    try {
-      await real.synchronize();
-    } finally {
-      await real.destroy();
-    }
-  });
-}
 
 async function withDatabase<T>(dialect: DialectName, body: (t: TestDatabase) => Promise<T>): Promise<T> {
   const t = await createTestDatabase(dialect);

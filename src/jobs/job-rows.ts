@@ -1,4 +1,4 @@
-import type { JobEvent, JobEventKind, JobRecord, JobState, ProgressSnapshot } from './job-store.js';
+import type { JobEvent, JobEventKind, JobRecord, JobState, LogLine, ProgressSnapshot, StepRecord, StepStatus, StepWait } from './job-store.js';
 
 /**
  * Row → record mapping shared by both job stores. Column names are the same on both
@@ -18,7 +18,7 @@ function numOrNull(value: unknown): number | null {
   return value === null || value === undefined ? null : Number(value);
 }
 
-function parseJson(value: unknown): unknown {
+export function parseJson(value: unknown): unknown {
   if (typeof value !== 'string') return value ?? null;
   try {
     return JSON.parse(value);
@@ -58,6 +58,31 @@ export function rowToJob(row: Record<string, unknown>, jsonAsText: boolean): Job
     progress,
     progressUpdatedAt: toDateOrNull(row.progress_updated_at),
     progressWrites: Number(row.progress_writes ?? 0),
+    result: jsonAsText ? parseJson(row.result) : (row.result ?? null),
+    parentId: numOrNull(row.parent_id),
+  };
+}
+
+export function rowToStep(row: Record<string, unknown>, jsonAsText: boolean): StepRecord {
+  const wait = jsonAsText ? parseJson(row.wait) : row.wait;
+  return {
+    name: String(row.name),
+    attempt: Number(row.attempt),
+    status: row.status as StepStatus,
+    result: jsonAsText ? parseJson(row.result) : (row.result ?? null),
+    wait: (wait ?? null) as StepWait | null,
+    startedAt: toDate(row.started_at),
+    finishedAt: toDateOrNull(row.finished_at),
+  };
+}
+
+export function rowToLog(row: Record<string, unknown>): LogLine {
+  return {
+    jobId: Number(row.job_id),
+    attempt: Number(row.attempt),
+    at: toDate(row.at),
+    level: row.level as LogLine['level'],
+    message: String(row.message),
   };
 }
 

@@ -256,6 +256,8 @@ export interface JobStore {
   sendEvent(event: string, data: unknown, tx?: TransactionHandle): Promise<number>;
   /** The jobs a job spawned, oldest first. */
   childJobs(parentId: number): Promise<JobRecord[]>;
+  /** Forgets steps of a running job (fenced by the lease): a children step whose child failed spawns anew on the retry. */
+  deleteSteps(lease: Lease, names: string[]): Promise<void>;
   /** Calls `onFinished` when jobs finish (ids, or null = some jobs, check yours). PostgreSQL: LISTEN; SQLite: in this process only. */
   listenFinished(onFinished: (ids: number[] | null) => void): Promise<() => Promise<void>>;
 }
@@ -300,12 +302,11 @@ export interface LogLine {
 }
 
 export interface Suspension extends Lease {
-  /** Steps not written yet; the waiting step is among them. */
-  steps: StepWrite[];
+  /** The waiting step (written unless it is already recorded). */
+  step: StepWrite;
   /** Wake-up time; null = only an event or the children wake it. */
   runAt: Date | null;
   kind: 'sleep' | 'event' | 'children';
-  /** Children to enqueue (their parent set to this job); their ids go into the step named `childStep`. */
+  /** Children to enqueue (their parent set to this job); their ids go into the waiting step's `wait`. */
   children?: NewJob[];
-  childStep?: string;
 }

@@ -55,8 +55,6 @@ export interface QueueOptions<T extends TaskList = TaskList> extends JobStoreTar
   tasks?: T;
 }
 
-/** The largest result (a handler's return value, a step's result), as JSON: 1 MB. */
-export const MAX_RESULT_BYTES = 1_048_576;
 
 /** A moment in a job's life, for timelines (dashboard, `jobs show`). */
 export interface TimelineEntry {

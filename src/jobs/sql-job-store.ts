@@ -422,20 +422,20 @@ class SqlJobStore implements JobStore {
     const now = Date.now();
     const result = await this.db.transaction(
       async (tx) => {
-        const steps = s.steps.filter((step) => step.name !== s.childStep);
-        if (steps.length > 0) await this.run(this.plans.saveSteps(steps, now), tx);
         let childIds: number[] = [];
+        let step = s.step;
         if (s.children && s.children.length > 0) {
           const rows = await this.run(this.plans.enqueue(s.children.map((c) => ({ ...c, parentId: s.id })), now), tx);
-          childIds = rows.map((r) => Number(r.id));
+          // Identity order is insertion order: the ids, sorted, are the children in the order given.
+          childIds = rows.map((r) => Number(r.id)).sort((a, b) => a - b);
           if (childIds.length !== s.children.length) {
             throw new LockstepError(`job ${s.id}: ${s.children.length - childIds.length} child job(s) were not created (their key is held by another queued or running job)`, {
               hint: 'Children cannot take an idempotency key another job holds; drop the key or make it unique.',
             });
           }
+          step = { ...step, wait: { kind: 'children', ids: childIds } };
         }
-        const childStep = s.steps.find((step) => step.name === s.childStep);
-        if (childStep) await this.run(this.plans.saveSteps([{ ...childStep, wait: { kind: 'children', ids: childIds } }], now), tx);
+        await this.run(this.plans.saveSteps([step], now), tx);
         const rows = await this.run(this.plans.suspend(s, now), tx);
         if (rows.length === 0) throw new LeaseLost();
         return childIds;
@@ -446,7 +446,6 @@ class SqlJobStore implements JobStore {
       throw error;
     });
     if (result && result.length > 0) await this.wake();
-    // Its wake-up may already have come (a sleep of 0 ms): the polling workers find it.
     return result;
   }
 

@@ -32,10 +32,10 @@ for (const dialect of DIALECTS) {
         assert.equal(before.code, 2);
         assert.match(before.stderr, /not installed/);
         assert.match(before.stderr, /lockstep jobs install/);
-        if (dialect === 'sqlite') await d.db.exec('drop table lockstep_jobs; drop table lockstep_job_events; drop table lockstep_workers; drop table lockstep_cron_ticks');
+        if (dialect === 'sqlite') await d.db.exec('drop table lockstep_job_steps; drop table lockstep_job_logs; drop table lockstep_jobs; drop table lockstep_job_events; drop table lockstep_workers; drop table lockstep_cron_ticks');
         const install = await cli('jobs', 'install');
         assert.equal(install.code, 0, install.stderr);
-        assert.match(install.stdout, /installed at version 1/);
+        assert.match(install.stdout, /installed at version 2/);
 
         const first = await cli('jobs', 'enqueue', 'record', '--payload', '{"ms":1}', '--key', 'k1', '--priority', '2');
         assert.equal(first.code, 0, first.stderr);
@@ -54,7 +54,10 @@ for (const dialect of DIALECTS) {
         const show = await cli('jobs', 'show', id, '--json');
         assert.equal(show.code, 0, show.stderr);
         const json = JSON.parse(show.stdout);
-        assert.deepEqual(Object.keys(json), ['id', 'task', 'queue', 'state', 'attempt', 'maxAttempts', 'progress', 'runAt', 'createdAt', 'startedAt', 'finishedAt', 'lastError', 'key']);
+        assert.deepEqual(Object.keys(json), [
+          'id', 'task', 'queue', 'state', 'attempt', 'maxAttempts', 'progress', 'runAt', 'createdAt', 'startedAt', 'finishedAt', 'lastError', 'key',
+          'result', 'parentId', 'logs', 'steps', 'children',
+        ]);
         assert.equal(json.id, Number(id));
         assert.equal(json.state, 'queued');
         assert.equal(json.maxAttempts, 50);

@@ -370,12 +370,17 @@ export const postgresPlans: JobPlans = {
   }),
   jobLogs: (jobId) => ({ sql: 'select job_id, attempt, at, level, message from lockstep.job_logs where job_id = $1 order by id', params: [jobId] }),
   suspend: (s) => ({
-    sql: `update lockstep.jobs
-      set state = 'queued', attempt = greatest(attempt - 1, 0), run_at = coalesce($3::timestamptz, $4::timestamptz), wait_kind = $5,
-          lease_token = null, lease_expires_at = null
-      where id = $1 and lease_token = $2 and state = 'running'
-      returning id`,
-    params: [s.id, s.token, s.runAt, FAR_FUTURE, s.kind],
+    // Due at once when the wait ended before this commit (the event came, the last child
+    // finished while the job was still running): no later wake-up would come.
+    sql: `update lockstep.jobs j
+      set state = 'queued', attempt = greatest(j.attempt - 1, 0), wait_kind = $5, lease_token = null, lease_expires_at = null,
+          run_at = case
+            when exists (select 1 from lockstep.job_steps s where s.job_id = j.id and s.name = $6 and s.status = 'done') then now()
+            when $5 = 'children' and not exists (select 1 from lockstep.jobs c where c.parent_id = j.id and c.state in ('queued', 'running')) then now()
+            else coalesce($3::timestamptz, $4::timestamptz) end
+      where j.id = $1 and j.lease_token = $2 and j.state = 'running'
+      returning j.id`,
+    params: [s.id, s.token, s.runAt, FAR_FUTURE, s.kind, s.step.name],
   }),
   resolveStep: (jobId, name, result) => ({
     sql: `update lockstep.job_steps set status = 'done', result = $3::jsonb, finished_at = now()

@@ -107,7 +107,7 @@ create index lockstep_job_logs_job_idx on lockstep_job_logs (job_id, id);
 ];
 
 /** Now in epoch ms by SQLite's own clock, for the shown state of reads that take no `now`. */
-const NOW_MS = `(cast((julianday('now') - 2440587.5) * 86400000 as integer))`;
+const NOW_MS = `(cast(round((julianday('now') - 2440587.5) * 86400000) as integer))`;
 const COLUMNS = jobColumns(NOW_MS);
 const SHOWN_STATE = shownState(NOW_MS);
 
@@ -324,12 +324,17 @@ export const sqlitePlans: JobPlans = {
     params: [json(lines.map((l) => ({ job_id: l.jobId, attempt: l.attempt, at: l.at.getTime(), level: l.level, message: l.message })))],
   }),
   jobLogs: (jobId) => ({ sql: 'select job_id, attempt, at, level, message from lockstep_job_logs where job_id = $1 order by id', params: [jobId] }),
-  suspend: (s) => ({
+  suspend: (s, now) => ({
+    // Due at once when the wait ended before this commit: no later wake-up would come.
     sql: `update lockstep_jobs
-      set state = 'queued', attempt = max(attempt - 1, 0), run_at = $3, wait_kind = $4, lease_token = null, lease_expires_at = null
+      set state = 'queued', attempt = max(attempt - 1, 0), wait_kind = $4, lease_token = null, lease_expires_at = null,
+          run_at = case
+            when exists (select 1 from lockstep_job_steps s where s.job_id = lockstep_jobs.id and s.name = $5 and s.status = 'done') then $6
+            when $4 = 'children' and not exists (select 1 from lockstep_jobs c where c.parent_id = lockstep_jobs.id and c.state in ('queued', 'running')) then $6
+            else $3 end
       where id = $1 and lease_token = $2 and state = 'running'
       returning id`,
-    params: [s.id, s.token, (s.runAt ?? FAR_FUTURE).getTime(), s.kind],
+    params: [s.id, s.token, (s.runAt ?? FAR_FUTURE).getTime(), s.kind, s.step.name, now],
   }),
   resolveStep: (jobId, name, result, now) => ({
     sql: `update lockstep_job_steps set status = 'done', result = $3, finished_at = $4

@@ -10,6 +10,7 @@ import { assertAppSchema, assertJobsSchema, evaluateAppSchema } from '../schema-
 import { type Task, taskMap } from '../task.js';
 import { CompletionBatcher } from './completion-batcher.js';
 import { AbortReason, JobRunner } from './job-runner.js';
+import { JournalWriter } from './journal-writer.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { Maintenance } from './maintenance.js';
 import { sleep, WakeSignal } from './wake-signal.js';
@@ -96,6 +97,7 @@ class JobWorker implements Worker {
       log: this.log,
       workerId: this.id,
       completions: this.completions,
+      journal: new JournalWriter(store),
       onSlotFreed: () => {
         if (this.saturated || this.stopping) this.wakeSignal.ring();
       },

@@ -1,5 +1,6 @@
 import { LockstepError } from '../../core/errors.js';
 import type { WorkerLogger } from '../job-logger.js';
+import { PermanentError } from '../permanent-error.js';
 import type { JobStore, LogLine, NewJob, StepRecord, StepWait, StepWrite } from '../job-store.js';
 import { itemStepName } from '../step-summary.js';
 import { validatePayload } from '../standard-schema.js';
@@ -106,7 +107,10 @@ export class JobJournal {
   private claimName(name: string, what: string): void {
     if (typeof name !== 'string' || name.length === 0 || name.length > 200) throw new LockstepError(`${what} needs a name (1 to 200 characters), found ${JSON.stringify(name)}`);
     if (this.used.has(name)) {
-      throw new LockstepError(`job ${this.entry.job.id}: the step name "${name}" is used twice in one run`, { hint: 'Give every ctx.step, ctx.steps, ctx.sleep, ctx.waitForEvent and ctx.spawn of a task its own name.' });
+      // A bug in the task: no retry fixes it, so the job is dead at once.
+      throw new PermanentError(
+        `job ${this.entry.job.id}: the step name "${name}" is used twice in one run; give every ctx.step, ctx.steps, ctx.sleep, ctx.waitForEvent and ctx.spawn of a task its own name`,
+      );
     }
     this.used.add(name);
   }

@@ -1,7 +1,7 @@
 import { LockstepError } from '../../core/errors.js';
 import type { WorkerLogger } from '../job-logger.js';
-import { PermanentError } from '../permanent-error.js';
 import type { JobStore, LogLine, NewJob, StepRecord, StepWait, StepWrite } from '../job-store.js';
+import { PermanentError } from '../permanent-error.js';
 import { itemStepName } from '../step-summary.js';
 import { validatePayload } from '../standard-schema.js';
 import { type AnyTask, DEFAULT_MAX_ATTEMPTS, DEFAULT_QUEUE, isTask, type JobLog, type SpawnItem, type TaskContext, type WaitForEventOptions } from '../task.js';

@@ -129,8 +129,8 @@ export function matchInserted(
 }
 
 /**
- * The attempt the row's `started_at` belongs to. A graceful-shutdown release hands the
- * job back without counting the attempt (the row's attempt goes down by one) but keeps
+ * The attempt the row's `started_at` belongs to. A graceful-shutdown release (or a wait)
+ * hands the job back without counting the attempt (the row's attempt goes down by one) but keeps
  * `started_at`; the `released` event after that start carries the attempt that ran.
  *
  * @example
@@ -139,7 +139,8 @@ export function matchInserted(
 export function startedAttempt(job: JobRecord, events: readonly JobEvent[]): number {
   if (!job.startedAt || job.state === 'running') return job.attempt;
   const started = job.startedAt.getTime();
-  const release = events.filter((e) => e.kind === 'released' && e.at.getTime() >= started).at(-1);
+  // A job that went to wait (ctx.sleep, waitForEvent, spawn) is handed back the same way.
+  const release = events.filter((e) => (e.kind === 'released' || e.kind === 'waiting') && e.at.getTime() >= started).at(-1);
   return release ? Math.max(release.attempt, job.attempt) : job.attempt;
 }
 

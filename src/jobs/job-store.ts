@@ -71,7 +71,7 @@ export interface JobRecord {
   parentId: number | null;
 }
 
-export type JobEventKind = 'failed' | 'retry-scheduled' | 'dead' | 'rescued' | 'released' | 'cancelled' | 'retried' | 'fenced';
+export type JobEventKind = 'failed' | 'retry-scheduled' | 'dead' | 'rescued' | 'released' | 'cancelled' | 'retried' | 'fenced' | 'waiting';
 
 /** A row of a job's timeline besides creation, start and finish (which live on the job). */
 export interface JobEvent {
@@ -309,4 +309,7 @@ export interface Suspension extends Lease {
   kind: 'sleep' | 'event' | 'children';
   /** Children to enqueue (their parent set to this job); their ids go into the waiting step's `wait`. */
   children?: NewJob[];
+  /** For the `waiting` event of the timeline: what it waits for. */
+  message?: string;
+  workerId?: string;
 }

@@ -438,6 +438,7 @@ class SqlJobStore implements JobStore {
         await this.run(this.plans.saveSteps([step], now), tx);
         const rows = await this.run(this.plans.suspend(s, now), tx);
         if (rows.length === 0) throw new LeaseLost();
+        await this.events([{ jobId: s.id, attempt: s.step.attempt, kind: 'waiting', message: s.message ?? null, workerId: s.workerId ?? null }], now, tx);
         return childIds;
       },
       { immediate: true },

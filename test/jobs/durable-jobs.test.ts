@@ -144,7 +144,10 @@ for (const dialect of DIALECTS) {
         await waitFor('napping', async () => (await d.queue.getJob(nap.id))?.state === 'waiting');
         const other = await d.queue.waitFor((await d.queue.enqueue(quick)).id, { timeoutMs: 1500 });
         assert.equal(other.state, 'succeeded');
-        assert.equal((await d.queue.getJob(nap.id))!.state, 'waiting', 'still asleep when the other job finished');
+        const asleep = (await d.queue.getJob(nap.id))!;
+        assert.equal(asleep.state, 'waiting', 'still asleep when the other job finished');
+        assert.match(asleep.events.at(-1)!.message!, /^step "nap" sleeps until \d{4}-/);
+        assert.deepEqual(asleep.timeline.map((e) => [e.kind, e.attempt]).slice(1), [['started', 1], ['waiting', 1]]);
         const woke = await d.queue.waitFor(nap.id, { timeoutMs: 10_000 });
         assert.equal(woke.state, 'succeeded');
         assert.ok((woke.result as { slept: number }).slept >= 2000, `slept ${(woke.result as { slept: number }).slept} ms`);

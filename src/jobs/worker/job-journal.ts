@@ -44,7 +44,7 @@ export class JobJournal {
 
   constructor(
     private readonly entry: RunningJob,
-    private readonly deps: { store: JobStore; writer: JournalWriter; tasks: Map<string, AnyTask>; log: WorkerLogger },
+    private readonly deps: { store: JobStore; writer: JournalWriter; tasks: Map<string, AnyTask>; log: WorkerLogger; workerId: string },
   ) {}
 
   /** The `ctx` members this journal provides. */
@@ -126,6 +126,7 @@ export class JobJournal {
     const recorded = (await this.load()).get(name);
     if (recorded?.status === 'done') return recorded.result as T;
     await this.flush();
+    if (this.entry.controller.signal.aborted) throw this.entry.controller.signal.reason;
     const startedAt = new Date();
     const result = jsonResult(await fn(), `step "${name}" of job ${this.entry.job.id}`);
     void this.write({ name, status: 'done', result, startedAt, finishedAt: new Date() });
@@ -263,18 +264,19 @@ export class JobJournal {
     await this.flush();
     const step: StepWrite = { ...this.entry.lease, name, attempt: this.entry.job.attempt, status: 'waiting', result: null, wait, startedAt, finishedAt: null };
     const kind = wait.kind;
-    const ids = await this.deps.store.suspend({ ...this.entry.lease, step, runAt, kind, children });
+    const description = describeWait(wait, runAt, children?.length ?? 0);
+    const ids = await this.deps.store.suspend({ ...this.entry.lease, step, runAt, kind, children, message: `step "${name}" ${description}`, workerId: this.deps.workerId });
     if (ids === null) throw new LockstepError(`job ${this.entry.job.id}: the lease was lost before it could wait`);
     this.suspended = true;
-    this.deps.log.info(`job ${this.entry.job.id} (${this.entry.job.task}) waits: ${describeWait(wait, runAt, ids)}`);
+    this.deps.log.info(`job ${this.entry.job.id} (${this.entry.job.task}) waits: step "${name}" ${description}`);
     throw new JobSuspended(kind);
   }
 }
 
-function describeWait(wait: StepWait, runAt: Date | null, ids: number[]): string {
+function describeWait(wait: StepWait, runAt: Date | null, spawned: number): string {
   if (wait.kind === 'sleep') return `sleeps until ${wait.until}`;
-  if (wait.kind === 'event') return `for event ${wait.event}${runAt ? ` until ${runAt.toISOString()}` : ''}`;
-  return `for ${ids.length || wait.ids.length} child job(s)`;
+  if (wait.kind === 'event') return `waits for event ${wait.event}${runAt ? ` until ${runAt.toISOString()}` : ''}`;
+  return `waits for ${spawned || wait.ids.length} child job(s)`;
 }
 
 /**

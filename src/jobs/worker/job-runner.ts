@@ -173,7 +173,7 @@ export class JobRunner {
     onHandler: (h: Promise<unknown>) => void,
   ): Promise<{ result: unknown } | { error: unknown; permanent: boolean }> {
     const { job } = entry;
-    const journal = new JobJournal(entry, { store: this.deps.store, writer: this.deps.journal, tasks: this.deps.tasks, log: this.deps.log });
+    const journal = new JobJournal(entry, { store: this.deps.store, writer: this.deps.journal, tasks: this.deps.tasks, log: this.deps.log, workerId: this.deps.workerId });
     entry.journal = journal;
     const ctx: TaskContext = {
       job: { id: job.id, attempt: job.attempt, maxAttempts: job.maxAttempts, task: job.task, queue: job.queue },

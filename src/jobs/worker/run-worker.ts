@@ -276,6 +276,9 @@ class JobWorker implements Worker {
       );
     }
     if (handBack.length > 0) {
+      // Step results and log lines already produced are written while the lease is still
+      // held (the writes are fenced by it), so the next run resumes after them.
+      await Promise.all(handBack.map((e) => e.journal?.flush().catch(() => {})));
       try {
         const n = await this.store.release(handBack.map((e) => e.lease), this.id, `worker ${this.id} shut down before the job finished`);
         this.log.warn(`worker ${this.id}: handed ${n} unfinished job(s) back to the queue`);

@@ -201,9 +201,15 @@ export class Queue<T extends AnyTask = AnyTask> {
   private finishedListener: Promise<() => Promise<void>> | undefined;
 
   private listenFinished(): Promise<unknown> {
-    this.finishedListener ??= this.store.listenFinished((ids) => {
-      for (const w of this.waiters) if (ids === null || ids.includes(w.id)) w.wake();
-    });
+    this.finishedListener ??= this.store
+      .listenFinished((ids) => {
+        for (const w of this.waiters) if (ids === null || ids.includes(w.id)) w.wake();
+      })
+      .catch((error: unknown) => {
+        // The next waitFor tries again rather than failing for ever.
+        this.finishedListener = undefined;
+        throw error;
+      });
     return this.finishedListener;
   }
 

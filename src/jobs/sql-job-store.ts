@@ -349,7 +349,26 @@ class SqlJobStore implements JobStore {
     return row ? rowToJob(row, this.plans.jsonAsText) : null;
   }
 
-  async stats(): Promise<QueueStats> {
+  async stats(options: { maxAgeMs?: number } = {}): Promise<QueueStats> {
+    if (options.maxAgeMs !== undefined && options.maxAgeMs > 0) {
+      const [cached] = await this.run(this.plans.readStats(Date.now()));
+      const ageMs = cached ? Math.max(0, Math.round(Number(cached.age))) : Infinity;
+      if (cached && ageMs <= options.maxAgeMs) {
+        const stats = (typeof cached.stats === 'string' ? JSON.parse(cached.stats) : cached.stats) as Omit<QueueStats, 'ageMs'>;
+        return { ...stats, ageMs };
+      }
+    }
+    return this.readStatsNow();
+  }
+
+  async refreshStats(): Promise<QueueStats> {
+    const stats = await this.readStatsNow();
+    const { ageMs: _, ...figures } = stats;
+    await this.run(this.plans.saveStats(JSON.stringify(figures), Date.now()));
+    return stats;
+  }
+
+  private async readStatsNow(): Promise<QueueStats> {
     const now = Date.now();
     const counts = await this.run(this.plans.countsByState());
     const [s] = await this.run(this.plans.statsSummary(now));
@@ -360,6 +379,7 @@ class SqlJobStore implements JobStore {
       deadLastHour: Number(s!.dead_hour),
       finishedLastMinute: { succeeded: Number(s!.ok_min), dead: Number(s!.dead_min), cancelled: Number(s!.cancel_min) },
       failuresLastMinute: Number(s!.fail_min),
+      ageMs: 0,
     };
   }
 

@@ -77,8 +77,19 @@ create table lockstep.cron_ticks (
   },
   {
     version: 2,
+    name: 'queue statistics cache',
+    sql: `
+create table lockstep.queue_stats (
+  id smallint primary key default 1 check (id = 1),
+  computed_at timestamptz not null,
+  stats jsonb not null
+);
+`,
+  },
+  {
+    version: 3,
     name: 'job results, logs, durable steps, waiting jobs and children',
-    // Issue 12 (results, steps, waiting): separate statements, so other version-2 changes merge beside them.
+    // Issue 12 (results, steps, waiting).
     sql: `
 alter table lockstep.jobs add column result jsonb;
 alter table lockstep.jobs add column parent_id bigint;
@@ -336,6 +347,12 @@ export const postgresPlans: JobPlans = {
       from lockstep.workers w order by w.started_at, w.id`,
     params: [],
   }),
+  saveStats: (stats) => ({
+    sql: `insert into lockstep.queue_stats (id, computed_at, stats) values (1, now(), $1::jsonb)
+      on conflict (id) do update set computed_at = excluded.computed_at, stats = excluded.stats`,
+    params: [stats],
+  }),
+  readStats: () => ({ sql: 'select stats, extract(epoch from now() - computed_at) * 1000 as age from lockstep.queue_stats where id = 1', params: [] }),
   maintenance: {
     // A table that was never analyzed, or grew a lot since, makes the planner estimate a
     // handful of ready rows and pick a bitmap scan plus a sort of every ready job for each

@@ -73,8 +73,19 @@ create table lockstep_cron_ticks (
   },
   {
     version: 2,
+    name: 'queue statistics cache',
+    sql: `
+create table lockstep_queue_stats (
+  id integer primary key check (id = 1),
+  computed_at integer not null,
+  stats text not null
+);
+`,
+  },
+  {
+    version: 3,
     name: 'job results, logs, durable steps, waiting jobs and children',
-    // Issue 12 (results, steps, waiting): separate statements, so other version-2 changes merge beside them.
+    // Issue 12 (results, steps, waiting).
     sql: `
 alter table lockstep_jobs add column result text;
 alter table lockstep_jobs add column parent_id integer;
@@ -300,6 +311,12 @@ export const sqlitePlans: JobPlans = {
       from lockstep_workers w order by w.started_at, w.id`,
     params: [now],
   }),
+  saveStats: (stats, now) => ({
+    sql: `insert into lockstep_queue_stats (id, computed_at, stats) values (1, $1, $2)
+      on conflict (id) do update set computed_at = excluded.computed_at, stats = excluded.stats`,
+    params: [now, stats],
+  }),
+  readStats: (now) => ({ sql: 'select stats, $1 - computed_at as age from lockstep_queue_stats where id = 1', params: [now] }),
   maintenance: null,
 
   // --- jobs schema v2: results, logs, steps, waiting ------------------------------------

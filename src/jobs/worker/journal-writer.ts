@@ -1,4 +1,5 @@
 import type { JobStore, LogLine, StepWrite } from '../job-store.js';
+import { sleep } from './wake-signal.js';
 
 /**
  * Writes step results and `ctx.log` lines for every job of a worker, group-committed:
@@ -34,12 +35,26 @@ export class JournalWriter {
       this.logs = [];
       this.waiters = [];
       try {
-        // Chunks keep one statement's parameter reasonable when 10,000 items finish at once.
-        for (let i = 0; i < steps.length; i += 2000) await this.store.saveSteps(steps.slice(i, i + 2000));
-        if (logs.length > 0) await this.store.appendLogs(logs);
+        await this.writeBatch(steps, logs);
         for (const w of waiters) w.resolve();
       } catch (error) {
         for (const w of waiters) w.reject(error);
+      }
+    }
+  }
+
+  /** One batch, tried three times: a blip of the connection should not fail every stepping job. */
+  private async writeBatch(steps: StepWrite[], logs: LogLine[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // Chunks keep one statement's parameter reasonable when 10,000 items finish at once.
+        // Rewriting a chunk that did commit is harmless: a done step is never changed.
+        for (let i = 0; i < steps.length; i += 2000) await this.store.saveSteps(steps.slice(i, i + 2000));
+        if (logs.length > 0) await this.store.appendLogs(logs);
+        return;
+      } catch (error) {
+        if (attempt >= 3) throw error;
+        await sleep(100 * attempt);
       }
     }
   }

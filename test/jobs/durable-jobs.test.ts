@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { z } from 'zod';
-import { jobJson, MAX_LOG_LINES, runWorker, silentLogger, task, type Worker } from '../../src/jobs/index.js';
+import type { Database } from '../../src/dialects/database.js';
+import { createQueue, jobJson, MAX_LOG_LINES, runWorker, silentLogger, task, type Worker } from '../../src/jobs/index.js';
 import { DIALECTS } from '../helpers/databases.js';
 import { createJobsTestDb, type JobsTestDb, waitFor } from './helpers.js';
 
@@ -56,6 +57,31 @@ for (const dialect of DIALECTS) {
         assert.equal(big.state, 'dead', 'a result over the limit fails the job at once');
         assert.match(big.lastError!, /is 1\.0 MB as JSON; results are limited to 1 MB/);
         assert.equal(big.result, null);
+      });
+    });
+
+    test(dialect === 'postgres' ? 'waitFor is woken by NOTIFY: it reads the job once before and once after, no polling' : 'waitFor re-reads the job every 250 ms (other processes cannot wake it on SQLite)', async () => {
+      await withDb(async (d, start) => {
+        const slow = task('slow', { run: () => new Promise((r) => setTimeout(() => r('late'), 1500)) });
+        await start([slow]);
+        // The real database, with its reads of the jobs table counted.
+        let reads = 0;
+        const counted: Database = Object.assign(Object.create(d.db) as Database, {
+          query: (sql: string, params?: unknown[]) => {
+            if (/from lockstep[._]jobs where id = \$1/.test(sql)) reads++;
+            return d.db.query(sql, params);
+          },
+        });
+        const queue = await createQueue({ db: counted });
+        try {
+          const { id } = await queue.enqueue(slow);
+          const job = await queue.waitFor(id, { timeoutMs: 10_000 });
+          assert.equal(job.result, 'late');
+          if (dialect === 'postgres') assert.ok(reads <= 3, `${reads} reads of the job while waiting 1.5 s`);
+          else assert.ok(reads >= 4, `${reads} reads: SQLite polls`);
+        } finally {
+          await queue.close();
+        }
       });
     });
 

@@ -244,7 +244,7 @@ export interface JobStore {
   /** Connections this store opens at most (pool + listener), for the docs and tests. */
   readonly connectionBudget: number;
   close(): Promise<void>;
-  // --- results, logs, durable steps and waiting (jobs schema v2) ------------------------
+  // --- results, logs, durable steps and waiting (jobs schema v3) ------------------------
   /** Writes step results (fenced by the lease: nothing is written for a lease that was lost). */
   saveSteps(items: StepWrite[]): Promise<void>;
   /** Every recorded step of a job, in the order they were first recorded. */
@@ -253,10 +253,10 @@ export interface JobStore {
   appendLogs(lines: LogLine[]): Promise<void>;
   jobLogs(id: number): Promise<LogLine[]>;
   /**
-   * Puts a running job to wait without holding a slot: writes its pending steps, enqueues
-   * its children, records the waiting step and hands the job back (`queued`, `run_at` =
-   * the wake-up, the attempt not counted), all in one transaction, fenced by the lease.
-   * Returns the children's ids, or null when the lease was lost.
+   * Puts a running job to wait without holding a slot: enqueues its children, records the
+   * waiting step and hands the job back (`queued`, `run_at` = the wake-up, or now when the
+   * wait already ended; the attempt not counted), all in one transaction, fenced by the
+   * lease. Returns the children's ids, or null when the lease was lost.
    */
   suspend(s: Suspension): Promise<number[] | null>;
   /** Resolves a waiting step (a timed-out event wait) unless something resolved it first; returns the step as stored. */

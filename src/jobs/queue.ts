@@ -55,7 +55,6 @@ export interface QueueOptions<T extends TaskList = TaskList> extends JobStoreTar
   tasks?: T;
 }
 
-
 /** A moment in a job's life, for timelines (dashboard, `jobs show`). */
 export interface TimelineEntry {
   at: Date;

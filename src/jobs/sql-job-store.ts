@@ -420,7 +420,7 @@ class SqlJobStore implements JobStore {
     );
   }
 
-  // --- results, logs, durable steps and waiting (jobs schema v2) ------------------------
+  // --- results, logs, durable steps and waiting (jobs schema v3) ------------------------
 
   async saveSteps(items: StepWrite[]): Promise<void> {
     if (items.length > 0) await this.run(this.plans.saveSteps(items, Date.now()));

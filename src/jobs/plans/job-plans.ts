@@ -119,7 +119,7 @@ export interface JobPlans {
   /** Statements for the elected worker's housekeeping (PostgreSQL: planner statistics), or none. */
   readonly maintenance: MaintenancePlan | null;
 
-  // --- jobs schema v2: results, logs, steps, waiting ------------------------------------
+  // --- jobs schema v3: results, logs, steps, waiting ------------------------------------
   /** true when `complete` sends the finished wake-up itself (PostgreSQL NOTIFY in the statement). */
   readonly completeNotifies: boolean;
   /** Fenced upsert of step rows: a `waiting` step may become `done`, a `done` one never changes. */
@@ -172,7 +172,7 @@ export function shownState(now: string): string {
   return `(case when state <> 'queued' or run_at <= ${now} then state when wait_kind is not null then 'waiting' when attempt > 0 then 'retrying' else 'scheduled' end)`;
 }
 
-/** JOB_COLUMNS with the shown state, the result and the parent (jobs schema v2). */
+/** JOB_COLUMNS with the shown state, the result and the parent (jobs schema v3). */
 export function jobColumns(now: string): string {
   return `${JOB_COLUMNS.replace('payload, state,', `payload, ${shownState(now)} as state,`)}, result, parent_id`;
 }

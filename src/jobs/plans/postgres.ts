@@ -364,7 +364,7 @@ export const postgresPlans: JobPlans = {
     run: 'analyze lockstep.jobs',
   },
 
-  // --- jobs schema v2: results, logs, steps, waiting ------------------------------------
+  // --- jobs schema v3: results, logs, steps, waiting ------------------------------------
   completeNotifies: true,
   saveSteps: (items) => ({
     sql: `insert into lockstep.job_steps (job_id, name, attempt, status, result, wait, event, started_at, finished_at)

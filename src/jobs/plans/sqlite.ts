@@ -319,7 +319,7 @@ export const sqlitePlans: JobPlans = {
   readStats: (now) => ({ sql: 'select stats, $1 - computed_at as age from lockstep_queue_stats where id = 1', params: [now] }),
   maintenance: null,
 
-  // --- jobs schema v2: results, logs, steps, waiting ------------------------------------
+  // --- jobs schema v3: results, logs, steps, waiting ------------------------------------
   completeNotifies: false,
   saveSteps: (items) => ({
     sql: `insert into lockstep_job_steps (job_id, name, attempt, status, result, wait, event, started_at, finished_at)

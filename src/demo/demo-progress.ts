@@ -45,7 +45,7 @@ export class ProgressDisplay {
     const p = job.progress;
     const fraction = p && p.total ? Math.min(1, p.done / p.total) : job.state === 'succeeded' ? 1 : 0;
     const filled = Math.round(fraction * width);
-    const colour = job.state === 'succeeded' ? s.green : job.state === 'dead' ? s.red : job.state === 'queued' && job.attempt > 0 ? s.yellow : s.cyan;
+    const colour = job.state === 'succeeded' ? s.green : job.state === 'dead' ? s.red : job.state === 'retrying' || (job.state === 'queued' && job.attempt > 0) ? s.yellow : s.cyan;
     const bar = colour('█'.repeat(filled)) + s.dim('░'.repeat(width - filled));
     const pct = `${Math.floor(fraction * 100)}%`.padStart(4);
     const counts = p && p.total ? `${p.done.toLocaleString('en-US').padStart(6)}/${p.total.toLocaleString('en-US')}` : ''.padStart(12);
@@ -67,6 +67,8 @@ function describe(job: JobRecord, s?: Style, room = 70): string {
   switch (job.state) {
     case 'running':
       return `running ${dim(`(attempt ${job.attempt}/${job.maxAttempts})`)}`;
+    case 'retrying':
+      return yellow(shorten(`retrying after: ${job.lastError ?? ''}`, room));
     case 'queued':
       return job.attempt > 0 ? yellow(shorten(`retrying after: ${job.lastError ?? ''}`, room)) : dim('queued');
     case 'succeeded':

@@ -3,7 +3,7 @@ import type { OpsFacts } from '../health/ops-facts.js';
 import type { MetricFamily, Sample } from './prometheus.js';
 
 /** Every job state, so a state with no jobs is exported as 0 instead of vanishing. */
-export const JOB_STATES = ['queued', 'running', 'succeeded', 'dead', 'cancelled'] as const;
+export const JOB_STATES = ['queued', 'scheduled', 'retrying', 'waiting', 'running', 'succeeded', 'dead', 'cancelled'] as const;
 
 const STATUS_VALUE = { ok: 0, skipped: 0, degraded: 1, failing: 2 } as const;
 

@@ -15,12 +15,3 @@ export function consoleLogger(stream: { write(text: string): unknown } = process
 }
 
 export const silentLogger: WorkerLogger = { info() {}, warn() {}, error() {} };
-
-/** A task's `ctx.log`: the worker's logger with the job named in every line. */
-export function jobLogger(base: WorkerLogger, label: string): TaskLogger {
-  return {
-    info: (m, d) => base.info(`${label}: ${m}`, d),
-    warn: (m, d) => base.warn(`${label}: ${m}`, d),
-    error: (m, d) => base.error(`${label}: ${m}`, d),
-  };
-}

@@ -1,4 +1,4 @@
-import type { JobEvent, JobEventKind, JobRecord, JobState, ProgressSnapshot } from './job-store.js';
+import type { JobEvent, JobEventKind, JobRecord, JobState, LogLine, ProgressSnapshot, StepRecord, StepStatus, StepWait } from './job-store.js';
 
 /**
  * Row → record mapping shared by both job stores. Column names are the same on both
@@ -18,7 +18,7 @@ function numOrNull(value: unknown): number | null {
   return value === null || value === undefined ? null : Number(value);
 }
 
-function parseJson(value: unknown): unknown {
+export function parseJson(value: unknown): unknown {
   if (typeof value !== 'string') return value ?? null;
   try {
     return JSON.parse(value);
@@ -58,6 +58,31 @@ export function rowToJob(row: Record<string, unknown>, jsonAsText: boolean): Job
     progress,
     progressUpdatedAt: toDateOrNull(row.progress_updated_at),
     progressWrites: Number(row.progress_writes ?? 0),
+    result: jsonAsText ? parseJson(row.result) : (row.result ?? null),
+    parentId: numOrNull(row.parent_id),
+  };
+}
+
+export function rowToStep(row: Record<string, unknown>, jsonAsText: boolean): StepRecord {
+  const wait = jsonAsText ? parseJson(row.wait) : row.wait;
+  return {
+    name: String(row.name),
+    attempt: Number(row.attempt),
+    status: row.status as StepStatus,
+    result: jsonAsText ? parseJson(row.result) : (row.result ?? null),
+    wait: (wait ?? null) as StepWait | null,
+    startedAt: toDate(row.started_at),
+    finishedAt: toDateOrNull(row.finished_at),
+  };
+}
+
+export function rowToLog(row: Record<string, unknown>): LogLine {
+  return {
+    jobId: Number(row.job_id),
+    attempt: Number(row.attempt),
+    at: toDate(row.at),
+    level: row.level as LogLine['level'],
+    message: String(row.message),
   };
 }
 
@@ -104,8 +129,8 @@ export function matchInserted(
 }
 
 /**
- * The attempt the row's `started_at` belongs to. A graceful-shutdown release hands the
- * job back without counting the attempt (the row's attempt goes down by one) but keeps
+ * The attempt the row's `started_at` belongs to. A graceful-shutdown release (or a wait)
+ * hands the job back without counting the attempt (the row's attempt goes down by one) but keeps
  * `started_at`; the `released` event after that start carries the attempt that ran.
  *
  * @example
@@ -114,7 +139,8 @@ export function matchInserted(
 export function startedAttempt(job: JobRecord, events: readonly JobEvent[]): number {
   if (!job.startedAt || job.state === 'running') return job.attempt;
   const started = job.startedAt.getTime();
-  const release = events.filter((e) => e.kind === 'released' && e.at.getTime() >= started).at(-1);
+  // A job that went to wait (ctx.sleep, waitForEvent, spawn) is handed back the same way.
+  const release = events.filter((e) => (e.kind === 'released' || e.kind === 'waiting') && e.at.getTime() >= started).at(-1);
   return release ? Math.max(release.attempt, job.attempt) : job.attempt;
 }
 

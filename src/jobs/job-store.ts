@@ -6,8 +6,15 @@ import type { DialectName } from '../core/model.js';
  * API and the CLI only speak these types.
  */
 
-export type JobState = 'queued' | 'running' | 'succeeded' | 'dead' | 'cancelled';
-export const JOB_STATES: readonly JobState[] = ['queued', 'running', 'succeeded', 'dead', 'cancelled'];
+/**
+ * A job's state as shown. Stored are `queued`, `running`, `succeeded`, `dead` and
+ * `cancelled`; `scheduled` (queued, first attempt, run_at in the future), `retrying`
+ * (queued after a failure, waiting out the backoff) and `waiting` (queued by `ctx.sleep`,
+ * `ctx.waitForEvent` or `ctx.spawn`, until its wake-up) are read from a queued job's
+ * columns, so claiming stays one index scan over `queued`.
+ */
+export type JobState = 'queued' | 'scheduled' | 'retrying' | 'waiting' | 'running' | 'succeeded' | 'dead' | 'cancelled';
+export const JOB_STATES: readonly JobState[] = ['queued', 'scheduled', 'retrying', 'waiting', 'running', 'succeeded', 'dead', 'cancelled'];
 export const FINISHED_STATES: readonly JobState[] = ['succeeded', 'dead', 'cancelled'];
 
 export interface NewJob {
@@ -20,6 +27,8 @@ export interface NewJob {
   runAt: Date | null;
   priority: number;
   maxAttempts: number;
+  /** The job that spawned this one (`ctx.spawn`); absent or null for top-level jobs. */
+  parentId?: number | null;
 }
 
 export interface EnqueuedJob {
@@ -56,9 +65,13 @@ export interface JobRecord {
   progressUpdatedAt: Date | null;
   /** How many times progress was written while the job ran (the final write excluded). */
   progressWrites: number;
+  /** What the handler returned (JSON), once the job succeeded; null before. */
+  result: unknown;
+  /** The job that spawned this one (`ctx.spawn`), or null. */
+  parentId: number | null;
 }
 
-export type JobEventKind = 'failed' | 'retry-scheduled' | 'dead' | 'rescued' | 'released' | 'cancelled' | 'retried' | 'fenced';
+export type JobEventKind = 'failed' | 'retry-scheduled' | 'dead' | 'rescued' | 'released' | 'cancelled' | 'retried' | 'fenced' | 'waiting';
 
 /** A row of a job's timeline besides creation, start and finish (which live on the job). */
 export interface JobEvent {
@@ -87,6 +100,8 @@ export interface Lease {
 
 export interface Completion extends Lease {
   progress: ProgressSnapshot | null;
+  /** The handler's return value (JSON-safe, size checked by the worker); undefined = null. */
+  result?: unknown;
 }
 
 export interface Failure extends Lease {
@@ -229,4 +244,81 @@ export interface JobStore {
   /** Connections this store opens at most (pool + listener), for the docs and tests. */
   readonly connectionBudget: number;
   close(): Promise<void>;
+  // --- results, logs, durable steps and waiting (jobs schema v3) ------------------------
+  /** Writes step results (fenced by the lease: nothing is written for a lease that was lost). */
+  saveSteps(items: StepWrite[]): Promise<void>;
+  /** Every recorded step of a job, in the order they were first recorded. */
+  jobSteps(id: number): Promise<StepRecord[]>;
+  /** Appends `ctx.log` lines (bounded per attempt by the worker). */
+  appendLogs(lines: LogLine[]): Promise<void>;
+  jobLogs(id: number): Promise<LogLine[]>;
+  /**
+   * Puts a running job to wait without holding a slot: enqueues its children, records the
+   * waiting step and hands the job back (`queued`, `run_at` = the wake-up, or now when the
+   * wait already ended; the attempt not counted), all in one transaction, fenced by the
+   * lease. Returns the children's ids, or null when the lease was lost.
+   */
+  suspend(s: Suspension): Promise<number[] | null>;
+  /** Resolves a waiting step (a timed-out event wait) unless something resolved it first; returns the step as stored. */
+  resolveStep(jobId: number, name: string, result: unknown): Promise<StepRecord | null>;
+  /** Resolves every step waiting for `event` whose `match` the data contains and wakes their jobs. Returns how many. */
+  sendEvent(event: string, data: unknown, tx?: TransactionHandle): Promise<number>;
+  /** The jobs a job spawned, oldest first. */
+  childJobs(parentId: number): Promise<JobRecord[]>;
+  /** Forgets steps of a running job (fenced by the lease): a children step whose child failed spawns anew on the retry. */
+  deleteSteps(lease: Lease, names: string[]): Promise<void>;
+  /** Calls `onFinished` when jobs finish (ids, or null = some jobs, check yours). PostgreSQL: LISTEN; SQLite: in this process only. */
+  listenFinished(onFinished: (ids: number[] | null) => void): Promise<() => Promise<void>>;
+}
+
+/** A durable step result (`ctx.step`), an item outcome (`ctx.steps`) or a wait. */
+export interface StepWrite extends Lease {
+  name: string;
+  attempt: number;
+  status: StepStatus;
+  /** JSON. */
+  result: unknown;
+  startedAt: Date;
+  finishedAt: Date | null;
+  /** A wait's details: the event and match, the wake-up time, or the children. */
+  wait?: StepWait | null;
+}
+
+/** `done`: fn returned (or the wait is over); `waiting`: a sleep, event or children wait not over yet. */
+export type StepStatus = 'done' | 'waiting';
+
+export type StepWait =
+  | { kind: 'sleep'; until: string }
+  | { kind: 'event'; event: string; match: unknown; until: string | null }
+  | { kind: 'children'; ids: number[] };
+
+export interface StepRecord {
+  name: string;
+  attempt: number;
+  status: StepStatus;
+  result: unknown;
+  wait: StepWait | null;
+  startedAt: Date;
+  finishedAt: Date | null;
+}
+
+export interface LogLine {
+  jobId: number;
+  attempt: number;
+  at: Date;
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+
+export interface Suspension extends Lease {
+  /** The waiting step (written unless it is already recorded). */
+  step: StepWrite;
+  /** Wake-up time; null = only an event or the children wake it. */
+  runAt: Date | null;
+  kind: 'sleep' | 'event' | 'children';
+  /** Children to enqueue (their parent set to this job); their ids go into the waiting step's `wait`. */
+  children?: NewJob[];
+  /** For the `waiting` event of the timeline: what it waits for. */
+  message?: string;
+  workerId?: string;
 }

@@ -1,21 +1,25 @@
 import { LockstepError } from '../core/errors.js';
-import type {
-  EnqueuedJob,
-  JobEvent,
-  JobRecord,
-  JobState,
-  JobStore,
-  ListJobsFilter,
-  NewJob,
-  QueueStats,
-  TransactionHandle,
-  WorkerInfo,
+import {
+  type EnqueuedJob,
+  FINISHED_STATES,
+  type JobEvent,
+  type JobRecord,
+  type JobState,
+  type JobStore,
+  type ListJobsFilter,
+  type LogLine,
+  type NewJob,
+  type QueueStats,
+  type StepRecord,
+  type TransactionHandle,
+  type WorkerInfo,
 } from './job-store.js';
 import { shownProgress, startedAttempt } from './job-rows.js';
 import { JOBS_SCHEMA_VERSION } from './jobs-schema-version.js';
 import { openJobStore, type JobStoreTarget } from './open-job-store.js';
 import { validatePayload } from './standard-schema.js';
-import { DEFAULT_MAX_ATTEMPTS, DEFAULT_QUEUE, isTask, type Task, taskMap } from './task.js';
+import { type StepSummary, summarizeSteps } from './step-summary.js';
+import { type AnyTask, DEFAULT_MAX_ATTEMPTS, DEFAULT_QUEUE, isTask, type PayloadArgs, type PayloadOf, type Task, type TaskList, type TasksOf, taskMap } from './task.js';
 
 export interface EnqueueOptions {
   /** Idempotency key: while a job with this key is queued or running, enqueue returns it instead. */
@@ -37,14 +41,18 @@ export interface EnqueueOptions {
 }
 
 export interface EnqueueItem {
-  task: Task<any> | string;
+  task: AnyTask | string;
   payload?: unknown;
   options?: Omit<EnqueueOptions, 'tx'>;
 }
 
-export interface QueueOptions extends JobStoreTarget {
-  /** Tasks whose payload validators apply when a job is enqueued by name. */
-  tasks?: Iterable<Task<any>> | Record<string, Task<any>>;
+export interface QueueOptions<T extends TaskList = TaskList> extends JobStoreTarget {
+  /**
+   * Tasks whose payload validators and settings apply when a job is enqueued by name. They
+   * also type the queue: `enqueue('name', payload)` accepts only these names, each with its
+   * task's payload type.
+   */
+  tasks?: T;
 }
 
 /** A moment in a job's life, for timelines (dashboard, `jobs show`). */
@@ -59,6 +67,12 @@ export interface TimelineEntry {
 export interface JobDetails extends JobRecord {
   events: JobEvent[];
   timeline: TimelineEntry[];
+  /** `ctx.log` lines, oldest first, with their attempt. */
+  logs: LogLine[];
+  /** Durable steps, in the order they were first recorded. */
+  steps: StepRecord[];
+  /** The jobs it spawned. */
+  children: JobRecord[];
 }
 
 /** The exact shape of `lockstep jobs show --json`. */
@@ -76,6 +90,15 @@ export interface JobJson {
   finishedAt: string | null;
   lastError: string | null;
   key: string | null;
+  /** What the handler returned (null until the job succeeded). */
+  result: unknown;
+  parentId: number | null;
+  /** `jobs show --json` only: the `ctx.log` lines. */
+  logs?: { attempt: number; at: string; level: string; message: string }[];
+  /** `jobs show --json` only: the steps, the items of one `ctx.steps` as one entry. */
+  steps?: StepSummary[];
+  /** `jobs show --json` only: the children (`ctx.spawn`). */
+  children?: { id: number; task: string; state: JobState; result: unknown; lastError: string | null }[];
 }
 
 /**
@@ -87,19 +110,23 @@ export interface JobJson {
  * const { id } = await queue.enqueue(syncItem, { sku: 'A-1' }, { key: 'sync:A-1' });
  * await queue.close();
  */
-export async function createQueue(options: QueueOptions): Promise<Queue> {
+export async function createQueue<const T extends TaskList = AnyTask[]>(options: QueueOptions<T>): Promise<Queue<TasksOf<T>>> {
   const opened = await openJobStore({ ...options, applicationName: options.applicationName ?? 'lockstep-queue' });
-  return new Queue(opened.store, options.tasks ? taskMap(options.tasks) : new Map(), opened.close);
+  return new Queue<TasksOf<T>>(opened.store, options.tasks ? taskMap(options.tasks) : new Map(), opened.close);
 }
 
-export class Queue {
+/**
+ * The queue of one database. `T` is the union of its tasks (from `createQueue({ tasks })`):
+ * enqueueing by name is type-checked against them; without tasks any name goes.
+ */
+export class Queue<T extends AnyTask = AnyTask> {
   /** The jobs-tables version this code expects (compare with `installedVersion()`). */
   readonly expectedVersion = JOBS_SCHEMA_VERSION;
 
   constructor(
     /** The storage seam, for tools that need more than this class offers. */
     readonly store: JobStore,
-    private readonly tasks: Map<string, Task<any>>,
+    private readonly tasks: Map<string, AnyTask>,
     private readonly closeStore: () => Promise<void>,
   ) {}
 
@@ -123,9 +150,81 @@ export class Queue {
    * @example
    * const { id, created } = await queue.enqueue('send-email', { to: 'a@b.c' }, { key: 'welcome:42' });
    */
-  async enqueue(task: Task<any> | string, payload?: unknown, options: EnqueueOptions = {}): Promise<EnqueuedJob> {
+  enqueue<P>(task: Task<P, string>, ...args: PayloadArgs<NoInfer<P>, EnqueueOptions>): Promise<EnqueuedJob>;
+  enqueue<N extends T['name']>(task: N, ...args: PayloadArgs<PayloadOf<T, N>, EnqueueOptions>): Promise<EnqueuedJob>;
+  async enqueue(task: AnyTask | string, payload?: unknown, options: EnqueueOptions = {}): Promise<EnqueuedJob> {
     const [job] = await this.store.enqueue([await this.prepare({ task, payload, options })], options.tx);
-    return job;
+    return job!;
+  }
+
+  /**
+   * Resolves with the job once it finished (succeeded, dead or cancelled), with its result.
+   * PostgreSQL: woken by NOTIFY on one LISTEN connection the queue opens on first use;
+   * SQLite: woken in this process, and re-checks every 250 ms for other processes.
+   * Rejects when `timeoutMs` (default 60 s) passes first.
+   *
+   * @example
+   * const { id } = await queue.enqueue(resize, { image: 'a.png' });
+   * const job = await queue.waitFor(id, { timeoutMs: 30_000 });
+   * console.log(job.state, job.result);
+   */
+  async waitFor(id: number, options: { timeoutMs?: number } = {}): Promise<JobDetails> {
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const deadline = Date.now() + timeoutMs;
+    const waiter = { id, wake: () => {} };
+    this.waiters.add(waiter);
+    try {
+      await this.listenFinished();
+      for (;;) {
+        const job = await this.store.getJob(id);
+        if (!job) throw new LockstepError(`job ${id} does not exist`, { hint: 'List jobs with `lockstep jobs list`.' });
+        if (FINISHED_STATES.includes(job.state)) return (await this.getJob(id))!;
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          throw new LockstepError(`job ${id} did not finish within ${timeoutMs} ms (it is ${job.state})`, { hint: 'Wait longer (timeoutMs), or look at it with `lockstep jobs show`.' });
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.store.dialect === 'sqlite' ? Math.min(left, 250) : left);
+          waiter.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+    } finally {
+      this.waiters.delete(waiter);
+    }
+  }
+
+  private readonly waiters = new Set<{ id: number; wake: () => void }>();
+  private finishedListener: Promise<() => Promise<void>> | undefined;
+
+  private listenFinished(): Promise<unknown> {
+    this.finishedListener ??= this.store
+      .listenFinished((ids) => {
+        for (const w of this.waiters) if (ids === null || ids.includes(w.id)) w.wake();
+      })
+      .catch((error: unknown) => {
+        // The next waitFor tries again rather than failing for ever.
+        this.finishedListener = undefined;
+        throw error;
+      });
+    return this.finishedListener;
+  }
+
+  /**
+   * Sends an event: every job waiting in `ctx.waitForEvent` for `event` whose `match` the
+   * data contains gets the data and continues. With `{ tx }` it is part of the caller's
+   * transaction (delivered at its commit). Returns how many jobs it woke.
+   *
+   * @example
+   * await queue.sendEvent('order.paid', { orderId: 7 });
+   */
+  sendEvent(event: string, data: unknown = null, options: { tx?: TransactionHandle } = {}): Promise<number> {
+    if (!/^[\w.:-]{1,200}$/.test(event)) {
+      throw new LockstepError(`event name "${event}" is not allowed`, { hint: 'Use letters, digits and _ . : - (at most 200 characters).' });
+    }
+    return this.store.sendEvent(event, JSON.parse(JSON.stringify(data ?? null)), options.tx);
   }
 
   /** Enqueues several jobs in one statement (one transaction); all are validated first. */
@@ -157,6 +256,9 @@ export class Queue {
     if (runAt && Number.isNaN(runAt.getTime())) {
       throw new LockstepError(`runAt "${String(options.runAt)}" is not a date`, { hint: 'Use a Date or an ISO 8601 string, e.g. 2030-01-01T09:00:00Z.' });
     }
+    if (!definition && this.tasks.size > 0) {
+      throw new LockstepError(`no task named "${name}" among this queue's tasks`, { hint: `Known tasks: ${[...this.tasks.keys()].join(', ')}.` });
+    }
     const maxAttempts = options.maxAttempts ?? definition?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new LockstepError(`maxAttempts must be a positive integer, found ${maxAttempts}`);
     const priority = options.priority ?? definition?.priority ?? 0;
@@ -177,8 +279,8 @@ export class Queue {
   async getJob(id: number): Promise<JobDetails | null> {
     const job = await this.store.getJob(id);
     if (!job) return null;
-    const events = await this.store.jobEvents(id);
-    return { ...job, events, timeline: timeline(job, events) };
+    const [events, logs, steps, children] = await Promise.all([this.store.jobEvents(id), this.store.jobLogs(id), this.store.jobSteps(id), this.store.childJobs(id)]);
+    return { ...job, events, timeline: timeline(job, events), logs, steps, children };
   }
 
   /** Newest first. */
@@ -221,7 +323,10 @@ export class Queue {
     return this.store.prune(olderThanMs);
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    const listener = this.finishedListener;
+    this.finishedListener = undefined;
+    if (listener) await (await listener.catch(() => async () => {}))();
     return this.closeStore();
   }
 }
@@ -237,7 +342,8 @@ function timeline(job: JobRecord, events: JobEvent[]): TimelineEntry[] {
 }
 
 /** The `jobs show --json` shape of a job. */
-export function jobJson(job: JobRecord): JobJson {
+export function jobJson(job: JobRecord | JobDetails): JobJson {
+  const details = 'steps' in job ? job : undefined;
   return {
     id: job.id,
     task: job.task,
@@ -252,5 +358,12 @@ export function jobJson(job: JobRecord): JobJson {
     finishedAt: job.finishedAt?.toISOString() ?? null,
     lastError: job.lastError,
     key: job.key,
+    result: job.result,
+    parentId: job.parentId,
+    ...(details && {
+      logs: details.logs.map((l) => ({ attempt: l.attempt, at: l.at.toISOString(), level: l.level, message: l.message })),
+      steps: summarizeSteps(details.steps),
+      children: details.children.map((c) => ({ id: c.id, task: c.task, state: c.state, result: c.result, lastError: c.lastError })),
+    }),
   };
 }

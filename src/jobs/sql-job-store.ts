@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LockstepError } from '../core/errors.js';
 import type { Database, Queryable } from '../dialects/database.js';
-import { matchInserted, rowToEvent, rowToJob, toDate } from './job-rows.js';
+import { matchInserted, parseJson, rowToEvent, rowToJob, rowToLog, rowToStep, toDate } from './job-rows.js';
 import type {
   ClaimedJob,
   Completion,
@@ -14,14 +14,19 @@ import type {
   JobStoreOptions,
   Lease,
   ListJobsFilter,
+  LogLine,
   NewJob,
   ProgressWrite,
   QueueStats,
+  StepRecord,
+  StepWrite,
+  Suspension,
   TransactionHandle,
   WorkerInfo,
   WorkerRegistration,
 } from './job-store.js';
-import { CANCEL_CHANNEL, JOBS_CHANNEL, type JobPlans, type NewEvent, type Sql } from './plans/job-plans.js';
+import { CANCEL_CHANNEL, FINISHED_CHANNEL, JOBS_CHANNEL, type JobPlans, type NewEvent, type Sql } from './plans/job-plans.js';
+import { jsonContains } from './json-match.js';
 import { jobPlansFor } from './plans/index.js';
 
 
@@ -153,7 +158,26 @@ class SqlJobStore implements JobStore {
 
   async complete(items: Completion[]): Promise<number[]> {
     if (items.length === 0) return [];
-    return (await this.run(this.plans.complete(items, Date.now()))).map((r) => Number(r.id));
+    const rows = await this.run(this.plans.complete(items, Date.now()));
+    const ids = rows.map((r) => Number(r.id));
+    if (ids.length > 0 && !this.plans.completeNotifies) await this.wake(FINISHED_CHANNEL, ids.join(','));
+    const parents = [...new Set(rows.filter((r) => r.parent_id !== null && r.parent_id !== undefined).map((r) => Number(r.parent_id)))];
+    if (parents.length > 0) await this.wakeParents(parents);
+    return ids;
+  }
+
+  /** Parents waiting for children whose last child just finished become due now. */
+  private async wakeParents(parentIds: number[], on: Queryable = this.db): Promise<void> {
+    const woken = await this.run(this.plans.wakeParents(parentIds, Date.now()), on);
+    if (woken.length > 0 && on === this.db) await this.wake();
+  }
+
+  /** After a job ends other than by completion: its waiters and its waiting parent hear of it. */
+  private async finished(ids: number[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.wake(FINISHED_CHANNEL, ids.join(','));
+    const parents = (await this.run(this.plans.parentsOf(ids))).map((r) => Number(r.parent_id));
+    if (parents.length > 0) await this.wakeParents(parents);
   }
 
   async fail(f: Failure): Promise<boolean> {
@@ -169,6 +193,7 @@ class SqlJobStore implements JobStore {
     );
     // A retry wakes workers like any job put back in the queue (one due later is found by polling).
     if (written && f.retryInMs !== null) await this.wake();
+    if (written && f.retryInMs === null) await this.finished([f.id]);
     return written;
   }
 
@@ -199,9 +224,11 @@ class SqlJobStore implements JobStore {
     const now = Date.now();
     const probe = this.plans.expiredProbe(now);
     if (probe && (await this.run(probe)).length === 0) return 0;
+    const dead: number[] = [];
     const count = await this.db.transaction(
       async (tx) => {
         const rows = await this.run(this.plans.rescueExpired(now), tx);
+        dead.push(...rows.filter((r) => r.state === 'dead').map((r) => Number(r.id)));
         await this.events(
           rows.map((r) => ({ jobId: Number(r.id), attempt: Number(r.attempt), kind: r.state === 'dead' ? ('dead' as const) : ('rescued' as const), message: String(r.last_error), workerId })),
           now,
@@ -212,6 +239,7 @@ class SqlJobStore implements JobStore {
       { immediate: true },
     );
     if (count > 0) await this.wake();
+    if (dead.length > 0) await this.finished(dead);
     return count;
   }
 
@@ -300,16 +328,24 @@ class SqlJobStore implements JobStore {
 
   async cancelJob(id: number): Promise<JobRecord | null> {
     const now = Date.now();
+    const children: number[] = [];
     const row = await this.db.transaction(
       async (tx) => {
         const [r] = await this.run(this.plans.cancelJob(id, now), tx);
         if (r) await this.events([{ jobId: id, attempt: Number(r.attempt), kind: 'cancelled', message: 'cancelled by hand', workerId: (r.worker_id as string | null) ?? null }], now, tx);
+        // Cancelling a parent cancels its unfinished children (one level: theirs are cancelled when they are).
+        if (r) children.push(...(await this.run(this.plans.cancelChildren(id, now), tx)).map((c) => Number(c.id)));
+        if (children.length > 0) {
+          await this.events(children.map((c) => ({ jobId: c, attempt: 0, kind: 'cancelled' as const, message: `parent job ${id} was cancelled`, workerId: null })), now, tx);
+        }
         return r;
       },
       { immediate: true },
     );
     // The worker running it renews its leases at once and aborts the handler.
     if (row) await this.wake(CANCEL_CHANNEL, String(id));
+    for (const child of children) await this.wake(CANCEL_CHANNEL, String(child));
+    if (row) await this.finished([id, ...children]);
     return row ? rowToJob(row, this.plans.jsonAsText) : null;
   }
 
@@ -384,8 +420,96 @@ class SqlJobStore implements JobStore {
     );
   }
 
+  // --- results, logs, durable steps and waiting (jobs schema v3) ------------------------
+
+  async saveSteps(items: StepWrite[]): Promise<void> {
+    if (items.length > 0) await this.run(this.plans.saveSteps(items, Date.now()));
+  }
+
+  async jobSteps(id: number): Promise<StepRecord[]> {
+    return (await this.run(this.plans.jobSteps(id))).map((r) => rowToStep(r, this.plans.jsonAsText));
+  }
+
+  async appendLogs(lines: LogLine[]): Promise<void> {
+    if (lines.length > 0) await this.run(this.plans.insertLogs(lines));
+  }
+
+  async jobLogs(id: number): Promise<LogLine[]> {
+    return (await this.run(this.plans.jobLogs(id))).map(rowToLog);
+  }
+
+  async suspend(s: Suspension): Promise<number[] | null> {
+    const now = Date.now();
+    const result = await this.db.transaction(
+      async (tx) => {
+        let childIds: number[] = [];
+        let step = s.step;
+        if (s.children && s.children.length > 0) {
+          const rows = await this.run(this.plans.enqueue(s.children.map((c) => ({ ...c, parentId: s.id })), now), tx);
+          // Identity order is insertion order: the ids, sorted, are the children in the order given.
+          childIds = rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+          if (childIds.length !== s.children.length) {
+            throw new LockstepError(`job ${s.id}: ${s.children.length - childIds.length} child job(s) were not created (their key is held by another queued or running job)`, {
+              hint: 'Children cannot take an idempotency key another job holds; drop the key or make it unique.',
+            });
+          }
+          step = { ...step, wait: { kind: 'children', ids: childIds } };
+        }
+        await this.run(this.plans.saveSteps([step], now), tx);
+        const rows = await this.run(this.plans.suspend(s, now), tx);
+        if (rows.length === 0) throw new LeaseLost();
+        await this.events([{ jobId: s.id, attempt: s.step.attempt, kind: 'waiting', message: s.message ?? null, workerId: s.workerId ?? null }], now, tx);
+        return childIds;
+      },
+      { immediate: true },
+    ).catch((error) => {
+      if (error instanceof LeaseLost) return null;
+      throw error;
+    });
+    if (result && result.length > 0) await this.wake();
+    return result;
+  }
+
+  async resolveStep(jobId: number, name: string, result: unknown): Promise<StepRecord | null> {
+    const [row] = await this.run(this.plans.resolveStep(jobId, name, result, Date.now()));
+    if (row) return rowToStep(row, this.plans.jsonAsText);
+    return (await this.jobSteps(jobId)).find((step) => step.name === name) ?? null;
+  }
+
+  async sendEvent(event: string, data: unknown, tx?: TransactionHandle): Promise<number> {
+    const work = async (on: Queryable): Promise<number> => {
+      const now = Date.now();
+      const waits = (await this.run(this.plans.eventWaits(event), on)).filter((w) => jsonContains(data, this.plans.jsonAsText ? parseJson(w.match) : (w.match ?? null)));
+      if (waits.length === 0) return 0;
+      const resolved = await this.run(this.plans.resolveEventWaits(waits.map((w) => ({ jobId: Number(w.job_id), name: String(w.name) })), data, now), on);
+      const ids = [...new Set(resolved.map((r) => Number(r.job_id)))];
+      if (ids.length > 0) await this.run(this.plans.wakeJobs(ids, now), on);
+      return ids.length;
+    };
+    const count = tx ? await work(asQueryable(tx, this.plans.dialect)) : await this.db.transaction(work, { immediate: true });
+    // Inside the caller's transaction the woken job becomes visible at its commit; workers poll.
+    if (count > 0) await this.wake();
+    return count;
+  }
+
+  async childJobs(parentId: number): Promise<JobRecord[]> {
+    return (await this.run(this.plans.childJobs(parentId))).map((r) => rowToJob(r, this.plans.jsonAsText));
+  }
+
+  async deleteSteps(lease: Lease, names: string[]): Promise<void> {
+    if (names.length > 0) await this.run(this.plans.deleteSteps(lease, names));
+  }
+
+  async listenFinished(onFinished: (ids: number[] | null) => void): Promise<() => Promise<void>> {
+    return this.db.listen([FINISHED_CHANNEL], (_channel, payload) => {
+      onFinished(payload ? payload.split(',').map(Number) : null);
+    });
+  }
+
   async close(): Promise<void> {}
 }
+
+class LeaseLost extends Error {}
 
 /** The caller's own transaction: a `pg` client, lockstep's Queryable, or a better-sqlite3 handle. */
 function asQueryable(tx: TransactionHandle, dialect: string): Queryable {

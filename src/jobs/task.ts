@@ -19,13 +19,71 @@ export interface TaskContext {
   progress(done: number, total?: number): void;
   /** Aborted on cancel, timeout, worker shutdown or a lost lease; `signal.reason` says which. */
   signal: AbortSignal;
-  log: TaskLogger;
+  /**
+   * `ctx.log('synced', { sku })` (or `.info`, `.warn`, `.error`): goes to the worker's log
+   * and is kept with the job, per attempt (the first 200 lines of each; `jobs show`).
+   */
+  log: JobLog;
+  /**
+   * A durable step: runs `fn` once per job. Its result (JSON, at most 1 MB) is recorded, and
+   * when the job runs again (a retry, or a rescue after a crash) the step returns the
+   * recorded result without calling `fn`. Every earlier step's result is durable before a
+   * later step starts (docs/jobs.md, "Durable steps"). Names are unique within a job.
+   */
+  step<T>(name: string, fn: () => Promise<T> | T): Promise<T>;
+  /**
+   * A durable step per item: runs `fn` for each item not done yet, in order, and records each
+   * item's result, so a job killed at item 6,000 resumes at 6,001. Progress (`done` of
+   * `items.length`) is reported as items finish and never goes back. Returns every result.
+   */
+  steps<I, T>(name: string, items: readonly I[], fn: (item: I, index: number) => Promise<T> | T): Promise<T[]>;
+  /** Waits `ms` without holding a worker slot (the job is `waiting`; another worker may continue it). */
+  sleep(name: string, ms: number): Promise<void>;
+  /**
+   * Waits, without holding a slot, for `queue.sendEvent(event, data)` with `data` containing
+   * `match` (every key of `match` equal in `data`, recursively). Returns the data, or null when
+   * `timeoutMs` passes first. Events sent before the job started waiting are not seen.
+   */
+  waitForEvent<T = unknown>(name: string, options: WaitForEventOptions): Promise<T | null>;
+  /**
+   * Enqueues a child job and waits (holding no slot) until it finished; returns its result.
+   * A child that ends dead or cancelled fails this step (the parent's attempt fails and is
+   * retried by its policy, which spawns the child anew).
+   */
+  spawn<R = unknown, P = unknown>(name: string, task: Task<P, string> | string, payload?: P, options?: SpawnOptions): Promise<R>;
+  /** `spawn` for many children at once: returns their results in order. */
+  spawnAll<R = unknown>(name: string, children: readonly SpawnItem[]): Promise<R[]>;
+}
+
+export interface WaitForEventOptions {
+  event: string;
+  /** A JSON value the event's data must contain (objects: by key, recursively). */
+  match?: unknown;
+  /** Give up after this long: the wait returns null. Default: wait for ever. */
+  timeoutMs?: number;
+}
+
+export interface SpawnOptions {
+  queue?: string;
+  priority?: number;
+  maxAttempts?: number;
+}
+
+export interface SpawnItem {
+  task: Task<any, string> | string;
+  payload?: unknown;
+  options?: SpawnOptions;
 }
 
 export interface TaskLogger {
   info(message: string, data?: Record<string, unknown>): void;
   warn(message: string, data?: Record<string, unknown>): void;
   error(message: string, data?: Record<string, unknown>): void;
+}
+
+/** `ctx.log`: callable (level info) and a TaskLogger. */
+export interface JobLog extends TaskLogger {
+  (message: string, data?: Record<string, unknown>): void;
 }
 
 /** A cron schedule: a pattern (5 or 6 fields, UTC) or the pattern with options. */
@@ -57,8 +115,9 @@ export interface TaskOptions<P> {
   priority?: number;
 }
 
-export interface Task<P = unknown> extends Readonly<Omit<TaskOptions<P>, 'queue' | 'maxAttempts'>> {
-  readonly name: string;
+/** A task; `N` is its name as a literal type, so a typed queue knows its tasks by name. */
+export interface Task<P = unknown, N extends string = string> extends Readonly<Omit<TaskOptions<P>, 'queue' | 'maxAttempts'>> {
+  readonly name: N;
   readonly queue: string;
   readonly maxAttempts: number;
   /** Brand so task modules can be scanned for tasks. */
@@ -82,7 +141,7 @@ export const DEFAULT_MAX_ATTEMPTS = 5;
  *   },
  * });
  */
-export function task<P = unknown>(name: string, options: TaskOptions<P>): Task<P> {
+export function task<P = unknown, const N extends string = string>(name: N, options: TaskOptions<P>): Task<P, N> {
   if (!/^[\w.:-]{1,200}$/.test(name)) {
     throw new LockstepError(`task name "${name}" is not allowed`, {
       hint: 'Use letters, digits and _ . : - (at most 200 characters).',
@@ -95,6 +154,21 @@ export function task<P = unknown>(name: string, options: TaskOptions<P>): Task<P
   }
   return Object.freeze({ ...options, name, queue: options.queue ?? DEFAULT_QUEUE, maxAttempts, kind: 'lockstep.task' as const });
 }
+
+/** Any task, whatever its payload and name. */
+export type AnyTask = Task<any, string>;
+
+/** Tasks as `createQueue` and `runWorker` take them: a list or an object of tasks. */
+export type TaskList = Iterable<AnyTask> | Record<string, AnyTask>;
+
+/** The union of the tasks in a task list (a tuple, an array or an object). */
+export type TasksOf<T> = T extends readonly (infer U)[] ? Extract<U, AnyTask> : T extends Iterable<infer U> ? Extract<U, AnyTask> : T extends Record<string, infer U> ? Extract<U, AnyTask> : never;
+
+/** The payload type of the task named `N` among the tasks `T`. */
+export type PayloadOf<T extends AnyTask, N extends string> = T extends Task<infer P, infer M> ? (N extends M ? P : never) : never;
+
+/** `enqueue`'s arguments after the task: the payload may be left out when the task takes none. */
+export type PayloadArgs<P, O> = undefined extends P ? [payload?: P, options?: O] : [payload: P, options?: O];
 
 export function isTask(value: unknown): value is Task {
   return typeof value === 'object' && value !== null && (value as Task).kind === 'lockstep.task';

@@ -103,12 +103,12 @@ for (const dialect of DIALECTS) {
       assert.equal(typeof installed.to, 'number');
       assert.deepEqual(await json(['jobs', 'install'], p.dir), { from: installed.to, to: installed.to, changed: false });
 
-      const enqueued = await json(['jobs', 'enqueue', 'sync', '--payload', '{"sku":"A-1"}', '--key', 'k1'], p.dir);
+      const enqueued = await json(['jobs', 'enqueue', 'sync', '--unchecked', '--payload', '{"sku":"A-1"}', '--key', 'k1'], p.dir);
       assert.equal(enqueued.created, true);
       assert.equal(enqueued.job.task, 'sync');
       assert.equal(enqueued.job.state, 'queued');
       assert.equal(enqueued.job.key, 'k1');
-      const duplicate = await json(['jobs', 'enqueue', 'sync', '--key', 'k1'], p.dir);
+      const duplicate = await json(['jobs', 'enqueue', 'sync', '--unchecked', '--key', 'k1'], p.dir);
       assert.deepEqual([duplicate.created, duplicate.job.id], [false, enqueued.job.id]);
 
       const cancelled = await json(['jobs', 'cancel', String(enqueued.job.id)], p.dir);

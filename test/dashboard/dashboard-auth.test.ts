@@ -71,7 +71,7 @@ describe('dashboard access control', () => {
     assert.match((await res.json()).error, /x-lockstep-request/);
     res = await fetch(`${origin}/api/jobs/${jobId}/cancel`, { method: 'POST', headers: { ...auth, 'x-lockstep-request': '1', origin: 'https://evil.example' } });
     assert.equal(res.status, 403);
-    assert.equal((await queue.store.getJob(jobId))?.state, 'queued');
+    assert.equal((await queue.store.getJob(jobId))?.state, 'scheduled');
     res = await fetch(`${origin}/api/jobs/${jobId}/cancel`, { method: 'POST', headers: { ...auth, 'x-lockstep-request': '1', origin } });
     assert.equal(res.status, 200);
     assert.equal((await queue.store.getJob(jobId))?.state, 'cancelled');

@@ -132,7 +132,7 @@ describe('dashboard in a real browser', () => {
     const events = await queue.store.jobEvents(ids.dead);
     assert.ok(events.some((e) => e.kind === 'retried'), JSON.stringify(events));
 
-    await page.goto(`${dashboard.url}#/jobs?state=queued`);
+    await page.goto(`${dashboard.url}#/jobs?state=scheduled`);
     await page.locator(`#jobs button[data-action=cancel][data-id="${ids.later}"]`).click();
     await waitFor(async () => (await queue.store.getJob(ids.later))?.state === 'cancelled', 'the job to be cancelled');
     await page.locator(`#jobs tr[data-job-id="${ids.later}"]`).waitFor({ state: 'detached' });

@@ -131,7 +131,8 @@ describe('health HTTP endpoints', () => {
       assert.equal(types.get(family), 'gauge', family);
     }
     assert.equal(find(samples, 'lockstep_jobs', { queue: 'mail "quoted"', state: 'queued' })?.value, 2);
-    assert.equal(find(samples, 'lockstep_jobs', { queue: 'default', state: 'queued' })?.value, 1);
+    assert.equal(find(samples, 'lockstep_jobs', { queue: 'default', state: 'scheduled' })?.value, 1, 'a job due in a minute is scheduled');
+    assert.equal(find(samples, 'lockstep_jobs', { queue: 'default', state: 'queued' })?.value, 0);
     assert.equal(find(samples, 'lockstep_jobs', { queue: 'default', state: 'dead' })?.value, 0);
     assert.equal(find(samples, 'lockstep_migrations_pending')?.value, 0);
     assert.equal(find(samples, 'lockstep_schema_drift_changes')?.value, 0);

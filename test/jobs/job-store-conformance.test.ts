@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { JobStore, NewJob } from '../../src/jobs/job-store.js';
+import type { JobStore, NewJob, StepWrite } from '../../src/jobs/job-store.js';
 import { JOBS_SCHEMA_VERSION } from '../../src/jobs/jobs-schema-version.js';
 import { createJobStore } from '../../src/jobs/sql-job-store.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
@@ -223,6 +223,118 @@ for (const target of TARGETS) {
       assert.equal(await store.prune(10), 1);
       assert.equal(await store.getJob(a!.id), null);
       assert.notEqual(await store.getJob(b!.id), null);
+    });
+
+    // --- jobs schema v2: results, shown states, steps, waiting, children ---------------------
+
+    const claimOne = async (task = 'a') => (await store.claim({ ...claimArgs, tasks: [task], limit: 1 }))[0]!;
+    const lease = (c: { id: number; leaseToken: string }) => ({ id: c.id, token: c.leaseToken });
+    const step = (c: { id: number; leaseToken: string }, name: string, extra: Partial<StepWrite> = {}): StepWrite => ({
+      ...lease(c), name, attempt: 1, status: 'done', result: null, startedAt: new Date(), finishedAt: new Date(), ...extra,
+    });
+
+    test('complete stores the result and sends a finished wake-up with the ids', async () => {
+      await reset();
+      const finished: (number[] | null)[] = [];
+      const stop = await store.listenFinished((ids) => finished.push(ids));
+      try {
+        const [a] = await store.enqueue([job('a')]);
+        const c = await claimOne();
+        assert.deepEqual(await store.complete([{ ...lease(c), progress: null, result: { ok: [1, 'x', null] } }]), [a!.id]);
+        for (let i = 0; i < 100 && !finished.some((f) => f?.includes(a!.id)); i++) await sleep(10);
+        assert.ok(finished.some((f) => f?.includes(a!.id)), `finished wake-ups: ${JSON.stringify(finished)}`);
+        const done = (await store.getJob(a!.id))!;
+        assert.equal(done.state, 'succeeded');
+        assert.deepEqual(done.result, { ok: [1, 'x', null] });
+        assert.equal(done.parentId, null);
+      } finally {
+        await stop();
+      }
+    });
+
+    test('shown states: scheduled, retrying, waiting; lists and counts filter on them', async () => {
+      await reset();
+      const [later, failing, sleeping] = await store.enqueue([job('a', { runAt: new Date(Date.now() + 3_600_000) }), job('b'), job('c')]);
+      const f = await claimOne('b');
+      assert.equal(await store.fail({ ...lease(f), attempt: 1, error: 'boom', retryInMs: 60_000, progress: null, workerId: 'w1' }), true);
+      const s = await claimOne('c');
+      const until = new Date(Date.now() + 60_000);
+      assert.deepEqual(await store.suspend({ ...lease(s), step: step(s, 'nap', { status: 'waiting', wait: { kind: 'sleep', until: until.toISOString() }, finishedAt: null }), runAt: until, kind: 'sleep' }), []);
+      assert.equal((await store.getJob(later!.id))!.state, 'scheduled');
+      assert.equal((await store.getJob(failing!.id))!.state, 'retrying');
+      const waiting = (await store.getJob(sleeping!.id))!;
+      assert.equal(waiting.state, 'waiting');
+      assert.equal(waiting.attempt, 0, 'waiting does not count as an attempt');
+      assert.deepEqual((await store.listJobs({ state: ['waiting', 'scheduled'] })).map((j) => j.id), [sleeping!.id, later!.id]);
+      assert.deepEqual((await store.stats()).counts.map((c) => [c.state, c.count]), [['retrying', 1], ['scheduled', 1], ['waiting', 1]]);
+      assert.equal((await store.claim(claimArgs)).length, 0, 'none of them is due');
+    });
+
+    test('steps are fenced by the lease; a done step never changes, a waiting one becomes done', async () => {
+      await reset();
+      const [a] = await store.enqueue([job('a')]);
+      const c = await claimOne();
+      await store.saveSteps([step(c, 'one', { result: { n: 1 } }), step(c, 'two', { status: 'waiting', result: null, finishedAt: null, wait: { kind: 'sleep', until: new Date().toISOString() } })]);
+      await store.saveSteps([step(c, 'one', { result: { n: 2 } }), step(c, 'two', { result: 'woke' })]);
+      await store.saveSteps([{ ...step(c, 'stale'), token: 'not-the-lease' }]);
+      const steps = await store.jobSteps(a!.id);
+      assert.deepEqual(steps.map((x) => [x.name, x.status, x.result]), [['one', 'done', { n: 1 }], ['two', 'done', 'woke']]);
+      assert.equal(steps[0]!.attempt, 1);
+      await store.appendLogs([{ jobId: a!.id, attempt: 1, at: new Date(), level: 'warn', message: 'careful' }]);
+      assert.deepEqual((await store.jobLogs(a!.id)).map((l) => [l.attempt, l.level, l.message]), [[1, 'warn', 'careful']]);
+      await store.deleteSteps(lease(c), ['one']);
+      assert.deepEqual((await store.jobSteps(a!.id)).map((x) => x.name), ['two']);
+    });
+
+    test('suspend waits for an event; sendEvent resolves matching waits only and makes the job due', async () => {
+      await reset();
+      const [a] = await store.enqueue([job('a')]);
+      const c = await claimOne();
+      const wait = { kind: 'event' as const, event: 'order.paid', match: { order: { id: 7 } }, until: null };
+      assert.deepEqual(await store.suspend({ ...lease(c), step: step(c, 'paid', { status: 'waiting', wait, finishedAt: null }), runAt: null, kind: 'event' }), []);
+      assert.equal(await store.suspend({ ...lease(c), step: step(c, 'paid', { status: 'waiting', wait, finishedAt: null }), runAt: null, kind: 'event' }), null, 'the lease is gone');
+      assert.equal((await store.getJob(a!.id))!.state, 'waiting');
+      assert.equal(await store.sendEvent('order.paid', { order: { id: 8 } }), 0);
+      assert.equal(await store.sendEvent('order.shipped', { order: { id: 7 } }), 0);
+      assert.equal(await store.sendEvent('order.paid', { order: { id: 7, total: 3 }, by: 'card' }), 1);
+      assert.equal(await store.sendEvent('order.paid', { order: { id: 7 } }), 0, 'a resolved wait stays resolved');
+      assert.equal((await store.getJob(a!.id))!.state, 'queued');
+      assert.deepEqual((await store.jobSteps(a!.id)).map((x) => [x.status, x.result]), [['done', { order: { id: 7, total: 3 }, by: 'card' }]]);
+      assert.equal((await claimOne()).id, a!.id, 'due again');
+      assert.equal((await store.resolveStep(a!.id, 'paid', null))!.result !== null, true, 'a timeout does not undo the event');
+    });
+
+    test('a wait that ended before the suspend committed makes the job due at once', async () => {
+      await reset();
+      const [a] = await store.enqueue([job('a')]);
+      const c = await claimOne();
+      await store.saveSteps([step(c, 'paid', { result: { early: true } })]);
+      await store.suspend({ ...lease(c), step: step(c, 'paid', { status: 'waiting', wait: { kind: 'event', event: 'e', match: null, until: null }, finishedAt: null }), runAt: null, kind: 'event' });
+      assert.equal((await store.getJob(a!.id))!.state, 'queued');
+      assert.deepEqual((await store.jobSteps(a!.id))[0]!.result, { early: true });
+    });
+
+    test('children: enqueued with the suspend; the parent is due when the last finishes; cancelling a parent cancels the rest', async () => {
+      await reset();
+      const [parent] = await store.enqueue([job('a')]);
+      const p = await claimOne();
+      const ids = await store.suspend({ ...lease(p), step: step(p, 'kids', { status: 'waiting', wait: { kind: 'children', ids: [] }, finishedAt: null }), runAt: null, kind: 'children', children: [job('b'), job('b')] });
+      assert.equal(ids!.length, 2);
+      assert.deepEqual((await store.jobSteps(parent!.id))[0]!.wait, { kind: 'children', ids });
+      const kids = await store.childJobs(parent!.id);
+      assert.deepEqual(kids.map((k) => [k.id, k.parentId]), ids!.map((id) => [id, parent!.id]));
+      const [k1, k2] = await store.claim({ ...claimArgs, tasks: ['b'] });
+      await store.complete([{ ...lease(k1!), progress: null, result: 1 }]);
+      assert.equal((await store.getJob(parent!.id))!.state, 'waiting', 'one child still runs');
+      assert.equal(await store.fail({ ...lease(k2!), attempt: 1, error: 'child broke', retryInMs: null, progress: null, workerId: 'w1' }), true);
+      assert.equal((await store.getJob(parent!.id))!.state, 'queued', 'due once every child finished (one dead)');
+
+      const [other] = await store.enqueue([job('c')]);
+      const o = await claimOne('c');
+      const [child] = (await store.suspend({ ...lease(o), step: step(o, 'kid', { status: 'waiting', wait: { kind: 'children', ids: [] }, finishedAt: null }), runAt: null, kind: 'children', children: [job('x')] }))!;
+      await store.cancelJob(other!.id);
+      assert.equal((await store.getJob(child!))!.state, 'cancelled');
+      assert.match((await store.jobEvents(child!)).at(-1)!.message!, new RegExp(`parent job ${other!.id} was cancelled`));
     });
   });
 }

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import { REPO_ROOT, runCli } from '../helpers/cli.js';
 import { DIALECTS, testPgUrl } from '../helpers/databases.js';
+import { runWorker, silentLogger, task } from '../../src/jobs/index.js';
 import { JOBS_SCHEMA_VERSION } from '../../src/jobs/jobs-schema-version.js';
 import { createJobsTestDb, waitFor } from './helpers.js';
 
@@ -33,7 +34,11 @@ for (const dialect of DIALECTS) {
         assert.equal(before.code, 2);
         assert.match(before.stderr, /not installed/);
         assert.match(before.stderr, /lockstep jobs install/);
-        if (dialect === 'sqlite') await d.db.exec('drop table lockstep_jobs; drop table lockstep_job_events; drop table lockstep_workers; drop table lockstep_cron_ticks; drop table if exists lockstep_queue_stats');
+        if (dialect === 'sqlite') {
+          await d.db.exec(
+            'drop table lockstep_job_steps; drop table lockstep_job_logs; drop table lockstep_jobs; drop table lockstep_job_events; drop table lockstep_workers; drop table lockstep_cron_ticks; drop table if exists lockstep_queue_stats',
+          );
+        }
         const install = await cli('jobs', 'install');
         assert.equal(install.code, 0, install.stderr);
         assert.match(install.stdout, new RegExp(`installed at version ${JOBS_SCHEMA_VERSION}`));
@@ -55,7 +60,10 @@ for (const dialect of DIALECTS) {
         const show = await cli('jobs', 'show', id, '--json');
         assert.equal(show.code, 0, show.stderr);
         const json = JSON.parse(show.stdout);
-        assert.deepEqual(Object.keys(json), ['id', 'task', 'queue', 'state', 'attempt', 'maxAttempts', 'progress', 'runAt', 'createdAt', 'startedAt', 'finishedAt', 'lastError', 'key']);
+        assert.deepEqual(Object.keys(json), [
+          'id', 'task', 'queue', 'state', 'attempt', 'maxAttempts', 'progress', 'runAt', 'createdAt', 'startedAt', 'finishedAt', 'lastError', 'key',
+          'result', 'parentId', 'logs', 'steps', 'children',
+        ]);
         assert.equal(json.id, Number(id));
         assert.equal(json.state, 'queued');
         assert.equal(json.maxAttempts, 50);
@@ -81,6 +89,57 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    test('jobs enqueue takes the task from the tasks module or refuses; jobs show prints result, steps and logs', async () => {
+      const d = await createJobsTestDb(dialect);
+      const withTasks = project({ url: d.t.url, jobs: { tasks: TASKS } });
+      const bare = project({ url: d.t.url });
+      try {
+        const cli = (dir: string, ...args: string[]) => runCli(args, { cwd: dir, env: { LOCKSTEP_TEST_URL: d.t.url } });
+        const unknown = await cli(withTasks.dir, 'jobs', 'enqueue', 'recrod');
+        assert.equal(unknown.code, 2);
+        assert.match(unknown.stderr, /no task named "recrod" in the tasks module \(jobs\.tasks of the config\)/);
+        assert.match(unknown.stderr, /Known tasks: record, items, fail, permanent, three-steps, many-items/);
+        assert.doesNotMatch(unknown.stderr, /\n\s+at /, 'no stack trace');
+
+        const unchecked = await cli(bare.dir, 'jobs', 'enqueue', 'record');
+        assert.equal(unchecked.code, 2);
+        assert.match(unchecked.stderr, /cannot check task "record": no tasks module/);
+        assert.match(unchecked.stderr, /--tasks FILE/);
+        const byFlag = await cli(bare.dir, 'jobs', 'enqueue', 'fail', '--tasks', TASKS, '--json');
+        assert.equal(byFlag.code, 0, byFlag.stderr);
+        assert.equal(JSON.parse(byFlag.stdout).job.maxAttempts, 3, "the task's declared attempts");
+        const forced = await cli(bare.dir, 'jobs', 'enqueue', 'fail', '--unchecked', '--json');
+        assert.equal(forced.code, 0, forced.stderr);
+        assert.equal(JSON.parse(forced.stdout).job.maxAttempts, 5, 'the defaults, as asked');
+
+        const answer = task('answer', {
+          async run(_p, ctx) {
+            const n = await ctx.step('compute', () => 41);
+            await ctx.steps('items', [1, 2, 3], (i) => i);
+            ctx.log('computed', { n });
+            return { answer: n + 1 };
+          },
+        });
+        const worker = await runWorker({ url: d.t.url, tasks: [answer], pollIntervalMs: 30, logger: silentLogger });
+        const { id } = await d.queue.enqueue(answer);
+        await d.queue.waitFor(id, { timeoutMs: 10_000 });
+        await worker.stop();
+        const show = await cli(bare.dir, 'jobs', 'show', String(id));
+        assert.equal(show.code, 0, show.stderr);
+        assert.match(show.stdout, /result\s+\{"answer":42\}/);
+        assert.match(show.stdout, /steps\n\s+compute\s+done in \d+ ms, attempt 1\n\s+items \(3 items\)\s+done/);
+        assert.match(show.stdout, /logs\n.*\(attempt 1\) info\s+computed \{"n":41\}/);
+        const json = JSON.parse((await cli(bare.dir, 'jobs', 'show', String(id), '--json')).stdout);
+        assert.deepEqual(json.result, { answer: 42 });
+        assert.deepEqual(json.steps.map((s: { name: string; items?: number }) => [s.name, s.items ?? null]), [['compute', null], ['items', 3]]);
+        assert.equal(json.logs[0].message, 'computed {"n":41}');
+      } finally {
+        withTasks.dispose();
+        bare.dispose();
+        await d.dispose();
+      }
+    });
+
     test('worker runs jobs from a TypeScript tasks file and exits 0 on SIGTERM', async () => {
       const d = await createJobsTestDb(dialect);
       const p = project({ url: d.t.url });
@@ -95,7 +154,7 @@ for (const dialect of DIALECTS) {
         child.stderr.on('data', (x) => (stderr += x));
         const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
         await waitFor('job succeeded', async () => (await d.queue.getJob(id))?.state === 'succeeded', 30_000);
-        assert.match(stderr, /started: tasks record, items, fail, permanent; queues all; concurrency 3; lease 2000 ms; at most \d+ connections/);
+        assert.match(stderr, /started: tasks record, items, fail, permanent, three-steps, many-items; queues all; concurrency 3; lease 2000 ms; at most \d+ connections/);
         child.kill('SIGTERM');
         assert.equal(await exited, 0, stderr);
       } finally {

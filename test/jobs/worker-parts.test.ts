@@ -119,12 +119,12 @@ describe('worker parts', () => {
     try {
       await waitFor('a cached copy', async () => (await queue.stats({ maxAgeMs: 10_000 })).ageMs > 0, 5000, 20);
       const first = await queue.stats({ maxAgeMs: 10_000 });
-      assert.equal(first.counts.find((c) => c.state === 'queued')?.count, 1);
+      assert.equal(first.counts.find((c) => c.state === 'scheduled')?.count, 1);
       await queue.enqueueMany([{ task: 'later', payload: {}, options: { runAt: new Date(Date.now() + 3_600_000) } }]);
       // The next refresh (every 50 ms) sees the second job.
       await waitFor('the refreshed copy', async () => {
         const s = await queue.stats({ maxAgeMs: 10_000 });
-        return s.ageMs > 0 && s.counts.find((c) => c.state === 'queued')?.count === 2;
+        return s.ageMs > 0 && s.counts.find((c) => c.state === 'scheduled')?.count === 2;
       }, 5000, 20);
     } finally {
       await worker.stop();

@@ -162,5 +162,66 @@ export function workerProcessSuite(dialect: DialectName): void {
       assert.ok(back.events.some((e) => e.kind === 'released'));
       assert.equal((await queue.workers()).length, 0, 'the worker unregistered');
     });
+
+    test('durable steps: a 3-step job SIGKILLed during step 3 runs steps 1 and 2 once in total and finishes', async () => {
+      const { t, queue, db } = await fresh();
+      await db.exec('create table step_runs (job_id bigint not null, step text not null, pid integer not null)');
+      const a = start(t.url, { WORKER_LEASE_MS: '2000' });
+      await a.ready;
+      const { id } = await queue.enqueue('three-steps', null);
+      await waitFor('step three running', async () => (await count(db, "select count(*) as n from step_runs where step = 'three'")) === 1);
+      a.child.kill('SIGKILL');
+      await a.exited;
+      const b = start(t.url, { WORKER_LEASE_MS: '2000' });
+      await b.ready;
+      const done = await waitFor('job succeeded', async () => {
+        const job = await queue.getJob(id);
+        return job?.state === 'succeeded' ? job : undefined;
+      }, 15_000, 25);
+      const runs = async (step: string) => count(db, 'select count(*) as n from step_runs where job_id = $1 and step = $2', [id, step]);
+      assert.equal(await runs('one'), 1, 'step one ran once in total');
+      assert.equal(await runs('two'), 1, 'step two ran once in total');
+      assert.equal(await runs('three'), 2, 'step three ran again after the kill');
+      assert.equal(done.attempt, 2);
+      assert.deepEqual(done.result, { a: 'a', b: 'ab', c: 'abc' });
+      assert.deepEqual(done.steps.map((s) => [s.name, s.status, s.attempt]), [['one', 'done', 1], ['two', 'done', 1], ['three', 'done', 2]]);
+      await stopAll([b]);
+    });
+
+    test('durable steps: a 10,000-item job killed mid-way resumes where it stopped; its progress never goes back', async () => {
+      const { t, queue } = await fresh();
+      const a = start(t.url, { WORKER_LEASE_MS: '2000' });
+      await a.ready;
+      const { id } = await queue.enqueue('many-items', { n: 10_000 });
+      const seen: number[] = [];
+      let watching = true;
+      const watcher = (async () => {
+        while (watching) {
+          const p = (await queue.getJob(id))?.progress;
+          if (p) seen.push(p.done);
+          await sleep(20);
+        }
+      })();
+      await waitFor('3,000 items done', async () => ((await queue.getJob(id))?.progress?.done ?? 0) >= 3000, 30_000, 20);
+      a.child.kill('SIGKILL');
+      await a.exited;
+      const atKill = (await queue.getJob(id))!.progress!.done;
+      assert.ok(atKill < 10_000, `killed mid-way (at ${atKill})`);
+      const b = start(t.url, { WORKER_LEASE_MS: '2000' });
+      await b.ready;
+      const done = await queue.waitFor(id, { timeoutMs: 30_000 });
+      watching = false;
+      await watcher;
+      assert.equal(done.state, 'succeeded', `${done.lastError}; ${JSON.stringify(done.events)}`);
+      const result = done.result as { first: number; ran: number; sum: number; attempt: number };
+      assert.equal(result.attempt, 2);
+      assert.equal(result.sum, 10_000 * 9_999, 'every item result is there, replayed or run');
+      assert.ok(result.first >= atKill, `the second attempt started at item ${result.first}, not before the ${atKill} shown done at the kill`);
+      assert.equal(result.ran, 10_000 - result.first, 'it ran only the items not recorded');
+      for (let i = 1; i < seen.length; i++) assert.ok(seen[i]! >= seen[i - 1]!, `progress went back from ${seen[i - 1]} to ${seen[i]}`);
+      assert.equal(done.progress?.done, 10_000);
+      assert.deepEqual(done.steps.length, 10_000);
+      await stopAll([b]);
+    });
   });
 }

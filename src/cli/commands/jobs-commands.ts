@@ -40,7 +40,8 @@ export const jobsEnqueueCommand: Command = {
     priority: { type: 'string', placeholder: 'N', description: 'higher runs first (default 0)' },
     queue: { type: 'string', placeholder: 'Q', description: "queue name (default the task's, else default)" },
     'max-attempts': { type: 'string', placeholder: 'N', description: "attempts before the job is dead (default the task's, else 5)" },
-    tasks: { type: 'string', placeholder: 'FILE', description: 'tasks module, to check the payload (default jobs.tasks of the config)' },
+    tasks: { type: 'string', placeholder: 'FILE', description: "tasks module: the task's payload check, queue, attempts and priority (default jobs.tasks of the config)" },
+    unchecked: { type: 'boolean', description: 'without a tasks module: enqueue any name with the defaults (queue default, 5 attempts)' },
     json: JSON_OPTION,
   },
   async run(args, ctx) {
@@ -56,7 +57,14 @@ export const jobsEnqueueCommand: Command = {
     }
     const tasks = await maybeLoadTasks(ctx, args.values.tasks as string | undefined);
     if (tasks && !tasks.some((t) => t.name === name)) {
-      throw new LockstepError(`no task named "${name}" in the tasks module`, { hint: `Known tasks: ${tasks.map((t) => t.name).join(', ')}.` });
+      const file = (args.values.tasks as string | undefined) ?? 'jobs.tasks of the config';
+      throw new LockstepError(`no task named "${name}" in the tasks module (${file})`, { hint: `Known tasks: ${tasks.map((t) => t.name).join(', ')}.` });
+    }
+    // Without its definition a job would silently get the default queue and attempts.
+    if (!tasks && !args.values.unchecked) {
+      throw new LockstepError(`cannot check task "${name}": no tasks module to read its queue, attempts and payload from`, {
+        hint: 'Pass --tasks FILE or set "jobs": { "tasks": "./src/tasks.ts" } in the config; --unchecked enqueues it with the defaults.',
+      });
     }
     return withQueue(ctx, { tasks }, async (queue) => {
       const job = await queue.enqueue(name, payload, {

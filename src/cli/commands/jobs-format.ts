@@ -1,6 +1,7 @@
 import { shownProgress } from '../../jobs/job-rows.js';
 import type { JobRecord } from '../../jobs/job-store.js';
 import type { JobDetails } from '../../jobs/queue.js';
+import { summarizeSteps } from '../../jobs/step-summary.js';
 import type { Style } from '../../report/style.js';
 
 const stateColour = (style: Style, state: string) =>
@@ -57,11 +58,34 @@ export function formatJobDetails(job: JobDetails, style: Style): string {
     ['worker', job.workerId ?? '-'],
     ['last error', job.lastError ?? '-'],
     ['payload', JSON.stringify(job.payload)],
+    ['result', job.state === 'succeeded' ? clip(JSON.stringify(job.result)) : '-'],
+    ...(job.parentId === null ? [] : [['parent', `job ${job.parentId}`] as [string, string]]),
   ];
   const out = [`${style.bold(`job ${job.id}`)}`, ...fields.map(([k, v]) => `  ${k.padEnd(10)}  ${v}`), '', style.bold('timeline')];
   for (const e of job.timeline) {
     const attempt = e.attempt === null ? '' : ` (attempt ${e.attempt})`;
     out.push(`  ${e.at.toISOString()}  ${e.kind}${attempt}${e.message ? `: ${e.message}` : ''}${e.workerId ? style.dim(`  ${e.workerId}`) : ''}`);
   }
+  if (job.steps.length > 0) {
+    out.push('', style.bold('steps'));
+    for (const s of summarizeSteps(job.steps)) {
+      const items = s.items === undefined ? '' : ` (${s.items} items)`;
+      const took = s.durationMs === null ? '' : ` in ${s.durationMs} ms`;
+      out.push(`  ${s.name}${items}  ${s.status === 'done' ? style.green('done') : style.yellow('waiting')}${took}, attempt ${s.attempt}`);
+    }
+  }
+  if (job.children.length > 0) {
+    out.push('', style.bold('children'));
+    for (const c of job.children) out.push(`  ${c.id}  ${c.task}  ${stateColour(style, c.state)}${c.lastError ? `: ${c.lastError}` : ''}`);
+  }
+  if (job.logs.length > 0) {
+    out.push('', style.bold('logs'));
+    for (const l of job.logs) out.push(`  ${l.at.toISOString()}  (attempt ${l.attempt}) ${l.level === 'info' ? 'info' : l.level === 'warn' ? style.yellow(l.level) : style.red(l.level)}  ${l.message}`);
+  }
   return `${out.join('\n')}\n`;
+}
+
+/** A long JSON value cut for the terminal (`--json` has it whole). */
+function clip(text: string, max = 400): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters; --json shows all)`;
 }

@@ -2,7 +2,7 @@
 // updates in place (rows are keyed, so focus, scroll and selection survive each refresh).
 
 const POLL_MS = 1000;
-const STATES = ['queued', 'running', 'succeeded', 'dead', 'cancelled'];
+const STATES = ['queued', 'scheduled', 'retrying', 'waiting', 'running', 'succeeded', 'dead', 'cancelled'];
 const $ = (selector, root = document) => root.querySelector(selector);
 
 const state = {
@@ -74,7 +74,7 @@ function actions(job) {
   if (job.state === 'dead' || job.state === 'cancelled' || (job.state === 'running' && job.leaseExpired)) {
     buttons.push(`<button class="act" data-action="retry" data-id="${esc(job.id)}">Retry</button>`);
   }
-  if (job.state === 'queued' || job.state === 'running') {
+  if (['queued', 'scheduled', 'retrying', 'waiting', 'running'].includes(job.state)) {
     buttons.push(`<button class="act danger" data-action="cancel" data-id="${esc(job.id)}">Cancel</button>`);
   }
   return `<span class="actions">${buttons.join('')}</span>`;

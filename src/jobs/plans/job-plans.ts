@@ -1,5 +1,5 @@
 import type { DialectName } from '../../core/model.js';
-import type { Completion, Failure, JobEventKind, Lease, ListJobsFilter, NewJob, ProgressWrite, WorkerRegistration } from '../job-store.js';
+import type { Completion, Failure, JobEventKind, Lease, ListJobsFilter, LogLine, NewJob, ProgressWrite, StepWrite, Suspension, WorkerRegistration } from '../job-store.js';
 
 /**
  * The jobs queue's SQL for one dialect, as pure plan functions (pg-boss's `plans.ts`):
@@ -11,6 +11,8 @@ import type { Completion, Failure, JobEventKind, Lease, ListJobsFilter, NewJob, 
 /** Channels of the queue's wake-ups (PostgreSQL NOTIFY; in-process on SQLite). */
 export const JOBS_CHANNEL = 'lockstep_jobs';
 export const CANCEL_CHANNEL = 'lockstep_cancel';
+/** Jobs finished (payload: their ids, comma-separated, or empty = some jobs), for `queue.waitFor`. */
+export const FINISHED_CHANNEL = 'lockstep_finished';
 
 export interface Sql {
   sql: string;
@@ -116,6 +118,37 @@ export interface JobPlans {
   readStats(now: number): Sql;
   /** Statements for the elected worker's housekeeping (PostgreSQL: planner statistics), or none. */
   readonly maintenance: MaintenancePlan | null;
+
+  // --- jobs schema v3: results, logs, steps, waiting ------------------------------------
+  /** true when `complete` sends the finished wake-up itself (PostgreSQL NOTIFY in the statement). */
+  readonly completeNotifies: boolean;
+  /** Fenced upsert of step rows: a `waiting` step may become `done`, a `done` one never changes. */
+  saveSteps(items: StepWrite[], now: number): Sql;
+  /** Rows `name, attempt, status, result, wait, started_at, finished_at` in recording order. */
+  jobSteps(jobId: number): Sql;
+  insertLogs(lines: LogLine[]): Sql;
+  /** Rows `job_id, attempt, at, level, message`. */
+  jobLogs(jobId: number): Sql;
+  /** Rows `id` when the running job was handed back to wait (fenced by token). */
+  suspend(s: Suspension, now: number): Sql;
+  /** Rows: the step, when it was still waiting and is now done. */
+  resolveStep(jobId: number, name: string, result: unknown, now: number): Sql;
+  /** Rows `job_id, name, match` of the steps waiting for this event. */
+  eventWaits(event: string): Sql;
+  /** Marks these waiting steps done with the event's data; rows `job_id` of those it resolved. */
+  resolveEventWaits(steps: { jobId: number; name: string }[], data: unknown, now: number): Sql;
+  /** Makes waiting jobs ready now (an event came, children finished). */
+  wakeJobs(ids: number[], now: number): Sql;
+  /** Wakes the parents among these ids that wait for children and have none unfinished left. */
+  wakeParents(parentIds: number[], now: number): Sql;
+  /** Rows: the children (JOB_COLUMNS), oldest first. */
+  childJobs(parentId: number): Sql;
+  /** Cancels the unfinished children of a cancelled parent; rows `id`. */
+  cancelChildren(parentId: number, now: number): Sql;
+  /** Rows `parent_id` of these jobs. */
+  parentsOf(ids: number[]): Sql;
+  /** Forgets steps of a running job (fenced): a children step whose child failed spawns anew on the retry. */
+  deleteSteps(lease: Lease, names: string[]): Sql;
 }
 
 export interface MaintenancePlan {
@@ -124,10 +157,28 @@ export interface MaintenancePlan {
   run: string;
 }
 
-/** The columns of a job record, in both dialects. */
+/** The columns of a job record, in both dialects (`state` as stored; see jobColumns for the shown one). */
 export const JOB_COLUMNS = `id, task, queue, payload, state, priority, attempt, max_attempts, key, run_at, created_at, started_at,
   finished_at, last_error, worker_id, lease_expires_at, progress_done, progress_total, progress_percent,
   progress_eta_seconds, progress_updated_at, progress_writes`;
+
+/**
+ * A queued job's shown state: `waiting` (woken by a timer, an event or its children),
+ * `retrying` (after a failure, waiting out the backoff) or `scheduled` (first attempt, not
+ * yet due) while its run_at is in the future; else the stored state. `now` is the
+ * dialect's SQL for the current time in the unit of run_at.
+ */
+export function shownState(now: string): string {
+  return `(case when state <> 'queued' or run_at <= ${now} then state when wait_kind is not null then 'waiting' when attempt > 0 then 'retrying' else 'scheduled' end)`;
+}
+
+/** JOB_COLUMNS with the shown state, the result and the parent (jobs schema v3). */
+export function jobColumns(now: string): string {
+  return `${JOB_COLUMNS.replace('payload, state,', `payload, ${shownState(now)} as state,`)}, result, parent_id`;
+}
+
+/** run_at of a job waiting for an event without a timeout, or for its children: only a wake-up makes it due. */
+export const FAR_FUTURE = new Date('9999-12-31T00:00:00Z');
 
 /** `%` and `_` match themselves in a search (LIKE with `\` as the escape character). */
 export function likeContains(text: string): string {

@@ -1,4 +1,5 @@
-import { JOB_COLUMNS, JOBS_CHANNEL, type JobPlans, type JobsMigration, likeContains } from './job-plans.js';
+import type { StepWrite } from '../job-store.js';
+import { FAR_FUTURE, FINISHED_CHANNEL, jobColumns, JOBS_CHANNEL, type JobPlans, type JobsMigration, likeContains, shownState } from './job-plans.js';
 
 /**
  * The jobs queue on PostgreSQL: tables in the `lockstep` schema, claims with
@@ -85,7 +86,45 @@ create table lockstep.queue_stats (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'job results, logs, durable steps, waiting jobs and children',
+    // Issue 12 (results, steps, waiting).
+    sql: `
+alter table lockstep.jobs add column result jsonb;
+alter table lockstep.jobs add column parent_id bigint;
+alter table lockstep.jobs add column wait_kind text check (wait_kind in ('sleep', 'event', 'children'));
+create index jobs_parent_idx on lockstep.jobs (parent_id) where parent_id is not null;
+create table lockstep.job_steps (
+  job_id bigint not null references lockstep.jobs (id) on delete cascade,
+  name text not null,
+  seq bigint generated always as identity,
+  attempt integer not null,
+  status text not null check (status in ('done', 'waiting')),
+  result jsonb,
+  wait jsonb,
+  event text,
+  started_at timestamptz not null,
+  finished_at timestamptz,
+  primary key (job_id, name)
+);
+create index job_steps_event_idx on lockstep.job_steps (event) where status = 'waiting' and event is not null;
+create table lockstep.job_logs (
+  id bigint generated always as identity primary key,
+  job_id bigint not null references lockstep.jobs (id) on delete cascade,
+  attempt integer not null,
+  at timestamptz not null,
+  level text not null,
+  message text not null
+);
+create index job_logs_job_idx on lockstep.job_logs (job_id, id);
+`,
+  },
 ];
+
+/** Columns of a job as shown (state, result, parent), by the server's clock. */
+const COLUMNS = jobColumns('now()');
+const SHOWN_STATE = shownState('now()');
 
 /**
  * Joined into the worker's claim and completion statements: their commit does not wait
@@ -118,9 +157,9 @@ export const postgresPlans: JobPlans = {
     sql: `with input as (
         select e.doc, e.ord from jsonb_array_elements($1::jsonb) with ordinality as e(doc, ord)
       ), ins as (
-        insert into lockstep.jobs (task, queue, payload, key, run_at, priority, max_attempts)
+        insert into lockstep.jobs (task, queue, payload, key, run_at, priority, max_attempts, parent_id)
         select doc->>'task', doc->>'queue', coalesce(doc->'payload', 'null'::jsonb), doc->>'key',
-               coalesce((doc->>'run_at')::timestamptz, now()), (doc->>'priority')::int, (doc->>'max_attempts')::int
+               coalesce((doc->>'run_at')::timestamptz, now()), (doc->>'priority')::int, (doc->>'max_attempts')::int, (doc->>'parent_id')::bigint
         from input order by ord
         on conflict (key) where key is not null and state in ('queued', 'running') do nothing
         returning id, key
@@ -128,7 +167,7 @@ export const postgresPlans: JobPlans = {
       select ins.id, ins.key from ins cross join (select pg_notify('${JOBS_CHANNEL}', '')) as wake`,
     params: [
       JSON.stringify(
-        jobs.map((j) => ({ task: j.task, queue: j.queue, payload: j.payload === undefined ? null : j.payload, key: j.key, run_at: j.runAt ? j.runAt.toISOString() : null, priority: j.priority, max_attempts: j.maxAttempts })),
+        jobs.map((j) => ({ task: j.task, queue: j.queue, payload: j.payload === undefined ? null : j.payload, key: j.key, run_at: j.runAt ? j.runAt.toISOString() : null, priority: j.priority, max_attempts: j.maxAttempts, parent_id: j.parentId ?? null })),
       ),
     ],
   }),
@@ -160,21 +199,29 @@ export const postgresPlans: JobPlans = {
   touchWorker: (workerId) => ({ sql: 'update lockstep.workers set heartbeat_at = now() where id = $1', params: [workerId] }),
   jobStates: (ids) => ({ sql: 'select id, state from lockstep.jobs where id = any($1::bigint[])', params: [ids] }),
   complete: (items) => ({
-    sql: `update lockstep.jobs j
-      set state = 'succeeded', finished_at = now(), lease_token = null, lease_expires_at = null,
+    // The finished wake-up (for queue.waitFor) rides in the same statement: ids, or '' when
+    // they do not fit a NOTIFY payload (listeners then check their own jobs).
+    sql: `with done as (
+      update lockstep.jobs j
+      set state = 'succeeded', finished_at = now(), lease_token = null, lease_expires_at = null, result = c.result,
           progress_done = coalesce(c.done, j.progress_done), progress_total = coalesce(c.total, j.progress_total),
           progress_percent = coalesce(c.percent, j.progress_percent),
           progress_eta_seconds = case when c.done is null then j.progress_eta_seconds else 0 end,
           progress_updated_at = case when c.done is null then j.progress_updated_at else now() end
-      from unnest($1::bigint[], $2::text[], $3::float8[], $4::float8[], $5::float8[]) as c(id, token, done, total, percent), ${RELAXED_COMMIT}
+      from unnest($1::bigint[], $2::text[], $3::float8[], $4::float8[], $5::float8[], $6::jsonb[]) as c(id, token, done, total, percent, result), ${RELAXED_COMMIT}
       where j.id = c.id and j.lease_token = c.token and j.state = 'running'
-      returning j.id`,
+      returning j.id, j.parent_id
+    ), wake as (
+      select pg_notify('${FINISHED_CHANNEL}', case when length(s) <= 7900 then s else '' end) from (select string_agg(id::text, ',') as s from done) ids where s is not null
+    )
+    select done.id, done.parent_id from done, (select count(*) from wake) as woken`,
     params: [
       items.map((i) => i.id),
       items.map((i) => i.token),
       items.map((i) => i.progress?.done ?? null),
       items.map((i) => i.progress?.total ?? null),
       items.map((i) => i.progress?.percent ?? null),
+      items.map((i) => JSON.stringify(i.result ?? null)),
     ],
   }),
   fail: (f) => ({
@@ -182,7 +229,7 @@ export const postgresPlans: JobPlans = {
       set state = case when $3::float8 is null then 'dead' else 'queued' end,
           run_at = case when $3::float8 is null then run_at else now() + ${interval('$3')} end,
           finished_at = case when $3::float8 is null then now() else null end,
-          last_error = $4, lease_token = null, lease_expires_at = null,
+          last_error = $4, lease_token = null, lease_expires_at = null, wait_kind = null,
           progress_done = coalesce($5::float8, progress_done), progress_total = coalesce($6::float8, progress_total),
           progress_percent = coalesce($7::float8, progress_percent)
       where id = $1 and lease_token = $2 and state = 'running'
@@ -251,7 +298,7 @@ export const postgresPlans: JobPlans = {
   }),
   pruneCronTicks: (olderThanMs) => ({ sql: `delete from lockstep.cron_ticks where tick_at < now() - ${interval('$1')}`, params: [olderThanMs] }),
   pruneWorkers: (olderThanMs) => ({ sql: `delete from lockstep.workers where heartbeat_at < now() - ${interval('$1')}`, params: [olderThanMs] }),
-  getJob: (id) => ({ sql: `select ${JOB_COLUMNS} from lockstep.jobs where id = $1`, params: [id] }),
+  getJob: (id) => ({ sql: `select ${COLUMNS} from lockstep.jobs where id = $1`, params: [id] }),
   jobEvents: (id) => ({ sql: 'select at, attempt, kind, message, worker_id from lockstep.job_events where job_id = $1 order by id', params: [id] }),
   listJobs: (filter) => {
     const where: string[] = [];
@@ -260,7 +307,7 @@ export const postgresPlans: JobPlans = {
       params.push(value);
       return `$${params.length}`;
     };
-    if (filter.state) where.push(`state = any(${param(Array.isArray(filter.state) ? filter.state : [filter.state])}::text[])`);
+    if (filter.state) where.push(`${SHOWN_STATE} = any(${param(Array.isArray(filter.state) ? filter.state : [filter.state])}::text[])`);
     if (filter.task) where.push(`task = ${param(filter.task)}`);
     if (filter.queue) where.push(`queue = ${param(filter.queue)}`);
     if (filter.search) {
@@ -268,21 +315,21 @@ export const postgresPlans: JobPlans = {
       const like = param(likeContains(filter.search));
       where.push(`(id::text = ${exact} or key ilike ${like} or task ilike ${like})`);
     }
-    const sql = `select ${JOB_COLUMNS} from lockstep.jobs ${where.length ? `where ${where.join(' and ')}` : ''}
+    const sql = `select ${COLUMNS} from lockstep.jobs ${where.length ? `where ${where.join(' and ')}` : ''}
       order by id desc limit ${param(filter.limit ?? 100)} offset ${param(filter.offset ?? 0)}`;
     return { sql, params };
   },
   retryJob: (id) => ({
-    sql: `update lockstep.jobs set state = 'queued', run_at = now(), attempt = 0, finished_at = null, lease_token = null, lease_expires_at = null
-      where id = $1 and state in ('dead', 'cancelled', 'queued') returning ${JOB_COLUMNS}`,
+    sql: `update lockstep.jobs set state = 'queued', run_at = now(), attempt = 0, finished_at = null, lease_token = null, lease_expires_at = null, wait_kind = null
+      where id = $1 and state in ('dead', 'cancelled', 'queued') returning ${COLUMNS}`,
     params: [id],
   }),
   cancelJob: (id) => ({
     sql: `update lockstep.jobs set state = 'cancelled', finished_at = now(), lease_token = null, lease_expires_at = null
-      where id = $1 and state in ('queued', 'running') returning ${JOB_COLUMNS}`,
+      where id = $1 and state in ('queued', 'running') returning ${COLUMNS}`,
     params: [id],
   }),
-  countsByState: () => ({ sql: 'select queue, state, count(*)::int as count from lockstep.jobs group by queue, state order by queue, state', params: [] }),
+  countsByState: () => ({ sql: `select queue, ${SHOWN_STATE} as state, count(*)::int as count from lockstep.jobs group by 1, 2 order by 1, 2`, params: [] }),
   statsSummary: () => ({
     sql: `select
       (select extract(epoch from now() - min(run_at)) * 1000 from lockstep.jobs where state = 'queued' and run_at <= now()) as oldest,
@@ -316,4 +363,92 @@ export const postgresPlans: JobPlans = {
       from pg_stat_user_tables where relid = 'lockstep.jobs'::regclass`,
     run: 'analyze lockstep.jobs',
   },
+
+  // --- jobs schema v3: results, logs, steps, waiting ------------------------------------
+  completeNotifies: true,
+  saveSteps: (items) => ({
+    sql: `insert into lockstep.job_steps (job_id, name, attempt, status, result, wait, event, started_at, finished_at)
+      select (doc->>'job_id')::bigint, doc->>'name', (doc->>'attempt')::int, doc->>'status', doc->'result', nullif(doc->'wait', 'null'::jsonb),
+             doc->'wait'->>'event', (doc->>'started_at')::timestamptz, (doc->>'finished_at')::timestamptz
+      from jsonb_array_elements($1::jsonb) with ordinality as e(doc, ord)
+      join lockstep.jobs j on j.id = (doc->>'job_id')::bigint and j.lease_token = doc->>'token' and j.state = 'running'
+      order by ord
+      on conflict (job_id, name) do update
+      set status = excluded.status, result = excluded.result, wait = excluded.wait, event = excluded.event,
+          attempt = excluded.attempt, finished_at = excluded.finished_at
+      where lockstep.job_steps.status = 'waiting'`,
+    params: [JSON.stringify(items.map(stepDoc))],
+  }),
+  jobSteps: (jobId) => ({ sql: 'select name, attempt, status, result, wait, started_at, finished_at from lockstep.job_steps where job_id = $1 order by seq', params: [jobId] }),
+  insertLogs: (lines) => ({
+    sql: `insert into lockstep.job_logs (job_id, attempt, at, level, message)
+      select * from unnest($1::bigint[], $2::int[], $3::timestamptz[], $4::text[], $5::text[])`,
+    params: [lines.map((l) => l.jobId), lines.map((l) => l.attempt), lines.map((l) => l.at), lines.map((l) => l.level), lines.map((l) => l.message)],
+  }),
+  jobLogs: (jobId) => ({ sql: 'select job_id, attempt, at, level, message from lockstep.job_logs where job_id = $1 order by id', params: [jobId] }),
+  suspend: (s) => ({
+    // Due at once when the wait ended before this commit (the event came, the last child
+    // finished while the job was still running): no later wake-up would come.
+    sql: `update lockstep.jobs j
+      set state = 'queued', attempt = greatest(j.attempt - 1, 0), wait_kind = $5, lease_token = null, lease_expires_at = null,
+          run_at = case
+            when exists (select 1 from lockstep.job_steps s where s.job_id = j.id and s.name = $6 and s.status = 'done') then now()
+            when $5 = 'children' and not exists (select 1 from lockstep.jobs c where c.parent_id = j.id and c.state in ('queued', 'running')) then now()
+            else coalesce($3::timestamptz, $4::timestamptz) end
+      where j.id = $1 and j.lease_token = $2 and j.state = 'running'
+      returning j.id`,
+    params: [s.id, s.token, s.runAt, FAR_FUTURE, s.kind, s.step.name],
+  }),
+  resolveStep: (jobId, name, result) => ({
+    sql: `update lockstep.job_steps set status = 'done', result = $3::jsonb, finished_at = now()
+      where job_id = $1 and name = $2 and status = 'waiting'
+      returning name, attempt, status, result, wait, started_at, finished_at`,
+    params: [jobId, name, JSON.stringify(result ?? null)],
+  }),
+  eventWaits: (event) => ({ sql: `select job_id, name, wait->'match' as match from lockstep.job_steps where event = $1 and status = 'waiting'`, params: [event] }),
+  resolveEventWaits: (steps, data) => ({
+    sql: `update lockstep.job_steps s set status = 'done', result = $3::jsonb, finished_at = now()
+      from unnest($1::bigint[], $2::text[]) as w(job_id, name)
+      where s.job_id = w.job_id and s.name = w.name and s.status = 'waiting'
+      returning s.job_id`,
+    params: [steps.map((s) => s.jobId), steps.map((s) => s.name), JSON.stringify(data ?? null)],
+  }),
+  wakeJobs: (ids) => ({
+    sql: `update lockstep.jobs set run_at = now() where id = any($1::bigint[]) and state = 'queued' and wait_kind is not null and run_at > now()`,
+    params: [ids],
+  }),
+  wakeParents: (parentIds) => ({
+    sql: `update lockstep.jobs p set run_at = now()
+      where p.id = any($1::bigint[]) and p.state = 'queued' and p.wait_kind = 'children' and p.run_at > now()
+        and not exists (select 1 from lockstep.jobs c where c.parent_id = p.id and c.state in ('queued', 'running'))
+      returning p.id`,
+    params: [parentIds],
+  }),
+  childJobs: (parentId) => ({ sql: `select ${COLUMNS} from lockstep.jobs where parent_id = $1 order by id`, params: [parentId] }),
+  cancelChildren: (parentId) => ({
+    sql: `update lockstep.jobs set state = 'cancelled', finished_at = now(), lease_token = null, lease_expires_at = null
+      where parent_id = $1 and state in ('queued', 'running') returning id`,
+    params: [parentId],
+  }),
+  parentsOf: (ids) => ({ sql: 'select distinct parent_id from lockstep.jobs where id = any($1::bigint[]) and parent_id is not null', params: [ids] }),
+  deleteSteps: (lease, names) => ({
+    sql: `delete from lockstep.job_steps s using lockstep.jobs j
+      where s.job_id = $1 and s.name = any($3::text[]) and j.id = s.job_id and j.lease_token = $2 and j.state = 'running'`,
+    params: [lease.id, lease.token, names],
+  }),
 };
+
+/** A step as one JSON document of the batch. */
+function stepDoc(s: StepWrite): Record<string, unknown> {
+  return {
+    job_id: s.id,
+    token: s.token,
+    name: s.name,
+    attempt: s.attempt,
+    status: s.status,
+    result: s.result ?? null,
+    wait: s.wait ?? null,
+    started_at: s.startedAt.toISOString(),
+    finished_at: s.finishedAt?.toISOString() ?? null,
+  };
+}

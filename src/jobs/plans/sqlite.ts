@@ -1,4 +1,5 @@
-import { JOB_COLUMNS, type JobPlans, type JobsMigration, likeContains } from './job-plans.js';
+import type { StepWrite } from '../job-store.js';
+import { FAR_FUTURE, jobColumns, type JobPlans, type JobsMigration, likeContains, shownState } from './job-plans.js';
 
 /**
  * The jobs queue on SQLite: `lockstep_`-prefixed tables, times in epoch milliseconds,
@@ -81,7 +82,45 @@ create table lockstep_queue_stats (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'job results, logs, durable steps, waiting jobs and children',
+    // Issue 12 (results, steps, waiting).
+    sql: `
+alter table lockstep_jobs add column result text;
+alter table lockstep_jobs add column parent_id integer;
+alter table lockstep_jobs add column wait_kind text check (wait_kind in ('sleep', 'event', 'children'));
+create index lockstep_jobs_parent_idx on lockstep_jobs (parent_id) where parent_id is not null;
+create table lockstep_job_steps (
+  job_id integer not null references lockstep_jobs (id) on delete cascade,
+  name text not null,
+  attempt integer not null,
+  status text not null check (status in ('done', 'waiting')),
+  result text,
+  wait text,
+  event text,
+  started_at integer not null,
+  finished_at integer,
+  primary key (job_id, name)
+);
+create index lockstep_job_steps_event_idx on lockstep_job_steps (event) where status = 'waiting' and event is not null;
+create table lockstep_job_logs (
+  id integer primary key autoincrement,
+  job_id integer not null references lockstep_jobs (id) on delete cascade,
+  attempt integer not null,
+  at integer not null,
+  level text not null,
+  message text not null
+);
+create index lockstep_job_logs_job_idx on lockstep_job_logs (job_id, id);
+`,
+  },
 ];
+
+/** Now in epoch ms by SQLite's own clock, for the shown state of reads that take no `now`. */
+const NOW_MS = `(cast(round((julianday('now') - 2440587.5) * 86400000) as integer))`;
+const COLUMNS = jobColumns(NOW_MS);
+const SHOWN_STATE = shownState(NOW_MS);
 
 const json = (value: unknown) => JSON.stringify(value);
 
@@ -111,14 +150,14 @@ export const sqlitePlans: JobPlans = {
 
   enqueue: (jobs, now) => ({
     // `where true` keeps SQLite from reading ON CONFLICT as a join constraint.
-    sql: `insert into lockstep_jobs (task, queue, payload, key, run_at, priority, max_attempts, created_at)
+    sql: `insert into lockstep_jobs (task, queue, payload, key, run_at, priority, max_attempts, created_at, parent_id)
       select j.value ->> 'task', j.value ->> 'queue', j.value ->> 'payload', j.value ->> 'key',
-             coalesce(j.value ->> 'run_at', $2), j.value ->> 'priority', j.value ->> 'max_attempts', $2
+             coalesce(j.value ->> 'run_at', $2), j.value ->> 'priority', j.value ->> 'max_attempts', $2, j.value ->> 'parent_id'
       from json_each($1) j where true order by j.key
       on conflict do nothing
       returning id, key`,
     params: [
-      json(jobs.map((j) => ({ task: j.task, queue: j.queue, payload: json(j.payload === undefined ? null : j.payload), key: j.key, run_at: j.runAt ? j.runAt.getTime() : null, priority: j.priority, max_attempts: j.maxAttempts }))),
+      json(jobs.map((j) => ({ task: j.task, queue: j.queue, payload: json(j.payload === undefined ? null : j.payload), key: j.key, run_at: j.runAt ? j.runAt.getTime() : null, priority: j.priority, max_attempts: j.maxAttempts, parent_id: j.parentId ?? null }))),
       now,
     ],
   }),
@@ -150,22 +189,22 @@ export const sqlitePlans: JobPlans = {
   jobStates: (ids) => ({ sql: 'select id, state from lockstep_jobs where id in (select value from json_each($1))', params: [json(ids)] }),
   complete: (items, now) => ({
     sql: `update lockstep_jobs
-      set state = 'succeeded', finished_at = $1, lease_token = null, lease_expires_at = null,
+      set state = 'succeeded', finished_at = $1, lease_token = null, lease_expires_at = null, result = c.value ->> 'result',
           progress_done = coalesce(c.value ->> 'done', progress_done), progress_total = coalesce(c.value ->> 'total', progress_total),
           progress_percent = coalesce(c.value ->> 'percent', progress_percent),
           progress_eta_seconds = case when c.value ->> 'done' is null then progress_eta_seconds else 0 end,
           progress_updated_at = case when c.value ->> 'done' is null then progress_updated_at else $1 end
       from json_each($2) c
       where lockstep_jobs.id = c.value ->> 'id' and lockstep_jobs.lease_token = c.value ->> 'token' and lockstep_jobs.state = 'running'
-      returning lockstep_jobs.id`,
-    params: [now, json(items.map((i) => ({ id: i.id, token: i.token, done: i.progress?.done ?? null, total: i.progress?.total ?? null, percent: i.progress?.percent ?? null })))],
+      returning lockstep_jobs.id, lockstep_jobs.parent_id`,
+    params: [now, json(items.map((i) => ({ id: i.id, token: i.token, done: i.progress?.done ?? null, total: i.progress?.total ?? null, percent: i.progress?.percent ?? null, result: json(i.result ?? null) })))],
   }),
   fail: (f, now) => {
     const dead = f.retryInMs === null;
     return {
       sql: `update lockstep_jobs
         set state = $1, run_at = case when $2 then run_at else $3 end, finished_at = $4, last_error = $5,
-            lease_token = null, lease_expires_at = null,
+            lease_token = null, lease_expires_at = null, wait_kind = null,
             progress_done = coalesce($6, progress_done), progress_total = coalesce($7, progress_total),
             progress_percent = coalesce($8, progress_percent)
         where id = $9 and lease_token = $10 and state = 'running'
@@ -224,7 +263,7 @@ export const sqlitePlans: JobPlans = {
   }),
   pruneCronTicks: (olderThanMs, now) => ({ sql: 'delete from lockstep_cron_ticks where tick_at < $1', params: [now - olderThanMs] }),
   pruneWorkers: (olderThanMs, now) => ({ sql: 'delete from lockstep_workers where heartbeat_at < $1', params: [now - olderThanMs] }),
-  getJob: (id) => ({ sql: `select ${JOB_COLUMNS} from lockstep_jobs where id = $1`, params: [id] }),
+  getJob: (id) => ({ sql: `select ${COLUMNS} from lockstep_jobs where id = $1`, params: [id] }),
   jobEvents: (id) => ({ sql: 'select at, attempt, kind, message, worker_id from lockstep_job_events where job_id = $1 order by id', params: [id] }),
   listJobs: (filter) => {
     const where: string[] = [];
@@ -233,7 +272,7 @@ export const sqlitePlans: JobPlans = {
       params.push(value);
       return `$${params.length}`;
     };
-    if (filter.state) where.push(`state in (select value from json_each(${param(json(Array.isArray(filter.state) ? filter.state : [filter.state]))}))`);
+    if (filter.state) where.push(`${SHOWN_STATE} in (select value from json_each(${param(json(Array.isArray(filter.state) ? filter.state : [filter.state]))}))`);
     if (filter.task) where.push(`task = ${param(filter.task)}`);
     if (filter.queue) where.push(`queue = ${param(filter.queue)}`);
     if (filter.search) {
@@ -241,21 +280,21 @@ export const sqlitePlans: JobPlans = {
       const like = param(likeContains(filter.search));
       where.push(`(cast(id as text) = ${exact} or key like ${like} escape '\\' or task like ${like} escape '\\')`);
     }
-    const sql = `select ${JOB_COLUMNS} from lockstep_jobs ${where.length ? `where ${where.join(' and ')}` : ''}
+    const sql = `select ${COLUMNS} from lockstep_jobs ${where.length ? `where ${where.join(' and ')}` : ''}
       order by id desc limit ${param(filter.limit ?? 100)} offset ${param(filter.offset ?? 0)}`;
     return { sql, params };
   },
   retryJob: (id, now) => ({
-    sql: `update lockstep_jobs set state = 'queued', run_at = $2, attempt = 0, finished_at = null, lease_token = null, lease_expires_at = null
-      where id = $1 and state in ('dead', 'cancelled', 'queued') returning ${JOB_COLUMNS}`,
+    sql: `update lockstep_jobs set state = 'queued', run_at = $2, attempt = 0, finished_at = null, lease_token = null, lease_expires_at = null, wait_kind = null
+      where id = $1 and state in ('dead', 'cancelled', 'queued') returning ${COLUMNS}`,
     params: [id, now],
   }),
   cancelJob: (id, now) => ({
     sql: `update lockstep_jobs set state = 'cancelled', finished_at = $2, lease_token = null, lease_expires_at = null
-      where id = $1 and state in ('queued', 'running') returning ${JOB_COLUMNS}`,
+      where id = $1 and state in ('queued', 'running') returning ${COLUMNS}`,
     params: [id, now],
   }),
-  countsByState: () => ({ sql: 'select queue, state, count(*) as count from lockstep_jobs group by queue, state order by queue, state', params: [] }),
+  countsByState: () => ({ sql: `select queue, ${SHOWN_STATE} as state, count(*) as count from lockstep_jobs group by 1, 2 order by 1, 2`, params: [] }),
   statsSummary: (now) => ({
     sql: `select
       (select $1 - min(run_at) from lockstep_jobs where state = 'queued' and run_at <= $1) as oldest,
@@ -279,4 +318,92 @@ export const sqlitePlans: JobPlans = {
   }),
   readStats: (now) => ({ sql: 'select stats, $1 - computed_at as age from lockstep_queue_stats where id = 1', params: [now] }),
   maintenance: null,
+
+  // --- jobs schema v3: results, logs, steps, waiting ------------------------------------
+  completeNotifies: false,
+  saveSteps: (items) => ({
+    sql: `insert into lockstep_job_steps (job_id, name, attempt, status, result, wait, event, started_at, finished_at)
+      select s.value ->> 'job_id', s.value ->> 'name', s.value ->> 'attempt', s.value ->> 'status', s.value ->> 'result',
+             s.value ->> 'wait', s.value ->> 'event', s.value ->> 'started_at', s.value ->> 'finished_at'
+      from json_each($1) s
+      join lockstep_jobs j on j.id = s.value ->> 'job_id' and j.lease_token = s.value ->> 'token' and j.state = 'running'
+      where true order by s.key
+      on conflict (job_id, name) do update
+      set status = excluded.status, result = excluded.result, wait = excluded.wait, event = excluded.event,
+          attempt = excluded.attempt, finished_at = excluded.finished_at
+      where lockstep_job_steps.status = 'waiting'`,
+    params: [json(items.map(stepDoc))],
+  }),
+  jobSteps: (jobId) => ({ sql: 'select name, attempt, status, result, wait, started_at, finished_at from lockstep_job_steps where job_id = $1 order by rowid', params: [jobId] }),
+  insertLogs: (lines) => ({
+    sql: `insert into lockstep_job_logs (job_id, attempt, at, level, message)
+      select l.value ->> 'job_id', l.value ->> 'attempt', l.value ->> 'at', l.value ->> 'level', l.value ->> 'message' from json_each($1) l order by l.key`,
+    params: [json(lines.map((l) => ({ job_id: l.jobId, attempt: l.attempt, at: l.at.getTime(), level: l.level, message: l.message })))],
+  }),
+  jobLogs: (jobId) => ({ sql: 'select job_id, attempt, at, level, message from lockstep_job_logs where job_id = $1 order by id', params: [jobId] }),
+  suspend: (s, now) => ({
+    // Due at once when the wait ended before this commit: no later wake-up would come.
+    sql: `update lockstep_jobs
+      set state = 'queued', attempt = max(attempt - 1, 0), wait_kind = $4, lease_token = null, lease_expires_at = null,
+          run_at = case
+            when exists (select 1 from lockstep_job_steps s where s.job_id = lockstep_jobs.id and s.name = $5 and s.status = 'done') then $6
+            when $4 = 'children' and not exists (select 1 from lockstep_jobs c where c.parent_id = lockstep_jobs.id and c.state in ('queued', 'running')) then $6
+            else $3 end
+      where id = $1 and lease_token = $2 and state = 'running'
+      returning id`,
+    params: [s.id, s.token, (s.runAt ?? FAR_FUTURE).getTime(), s.kind, s.step.name, now],
+  }),
+  resolveStep: (jobId, name, result, now) => ({
+    sql: `update lockstep_job_steps set status = 'done', result = $3, finished_at = $4
+      where job_id = $1 and name = $2 and status = 'waiting'
+      returning name, attempt, status, result, wait, started_at, finished_at`,
+    params: [jobId, name, json(result ?? null), now],
+  }),
+  eventWaits: (event) => ({ sql: `select job_id, name, wait ->> '$.match' as match from lockstep_job_steps where event = $1 and status = 'waiting'`, params: [event] }),
+  resolveEventWaits: (steps, data, now) => ({
+    sql: `update lockstep_job_steps set status = 'done', result = $2, finished_at = $3
+      from json_each($1) w
+      where lockstep_job_steps.job_id = w.value ->> 'job_id' and lockstep_job_steps.name = w.value ->> 'name' and lockstep_job_steps.status = 'waiting'
+      returning lockstep_job_steps.job_id`,
+    params: [json(steps.map((s) => ({ job_id: s.jobId, name: s.name }))), json(data ?? null), now],
+  }),
+  wakeJobs: (ids, now) => ({
+    sql: `update lockstep_jobs set run_at = $2 where id in (select value from json_each($1)) and state = 'queued' and wait_kind is not null and run_at > $2`,
+    params: [json(ids), now],
+  }),
+  wakeParents: (parentIds, now) => ({
+    sql: `update lockstep_jobs set run_at = $2
+      where id in (select value from json_each($1)) and state = 'queued' and wait_kind = 'children' and run_at > $2
+        and not exists (select 1 from lockstep_jobs c where c.parent_id = lockstep_jobs.id and c.state in ('queued', 'running'))
+      returning id`,
+    params: [json(parentIds), now],
+  }),
+  childJobs: (parentId) => ({ sql: `select ${COLUMNS} from lockstep_jobs where parent_id = $1 order by id`, params: [parentId] }),
+  cancelChildren: (parentId, now) => ({
+    sql: `update lockstep_jobs set state = 'cancelled', finished_at = $2, lease_token = null, lease_expires_at = null
+      where parent_id = $1 and state in ('queued', 'running') returning id`,
+    params: [parentId, now],
+  }),
+  parentsOf: (ids) => ({ sql: 'select distinct parent_id from lockstep_jobs where id in (select value from json_each($1)) and parent_id is not null', params: [json(ids)] }),
+  deleteSteps: (lease, names) => ({
+    sql: `delete from lockstep_job_steps where job_id = $1 and name in (select value from json_each($3))
+      and exists (select 1 from lockstep_jobs j where j.id = $1 and j.lease_token = $2 and j.state = 'running')`,
+    params: [lease.id, lease.token, json(names)],
+  }),
 };
+
+/** A step as one JSON document of the batch: JSON values as text, times in epoch ms. */
+function stepDoc(s: StepWrite): Record<string, unknown> {
+  return {
+    job_id: s.id,
+    token: s.token,
+    name: s.name,
+    attempt: s.attempt,
+    status: s.status,
+    result: json(s.result ?? null),
+    wait: s.wait ? json(s.wait) : null,
+    event: s.wait?.kind === 'event' ? s.wait.event : null,
+    started_at: s.startedAt.getTime(),
+    finished_at: s.finishedAt?.getTime() ?? null,
+  };
+}

@@ -1,12 +1,14 @@
 import { errorMessage } from '../../core/errors.js';
 import { retryDelayMs } from '../backoff.js';
-import { jobLogger, type WorkerLogger } from '../job-logger.js';
+import type { WorkerLogger } from '../job-logger.js';
 import type { ClaimedJob, JobStore, Lease } from '../job-store.js';
 import { isPermanentError } from '../permanent-error.js';
 import { ProgressTracker } from '../progress-tracker.js';
 import { validatePayload } from '../standard-schema.js';
 import type { Task, TaskContext } from '../task.js';
 import type { CompletionBatcher } from './completion-batcher.js';
+import { JobJournal, JobSuspended, jsonResult } from './job-journal.js';
+import type { JournalWriter } from './journal-writer.js';
 
 /** A claimed job while this worker holds it. */
 export interface RunningJob {
@@ -20,6 +22,8 @@ export interface RunningJob {
   settled: boolean;
   /** Lease lost, job cancelled or handed back: nothing more may be written for this claim. */
   abandoned: boolean;
+  /** Steps, waits and `ctx.log` lines of this attempt. */
+  journal?: JobJournal;
 }
 
 /** Why a handler's signal was aborted. */
@@ -52,6 +56,7 @@ export class JobRunner {
       log: WorkerLogger;
       workerId: string;
       completions: CompletionBatcher;
+      journal: JournalWriter;
       /** A slot was freed. */
       onSlotFreed: () => void;
     },
@@ -97,6 +102,7 @@ export class JobRunner {
       if (progress) writes.push({ ...entry.lease, progress });
     }
     if (writes.length > 0) await this.deps.store.saveProgress(writes);
+    for (const entry of this.running.values()) if (!entry.settled && !entry.abandoned) entry.journal?.flushLogs();
   }
 
   private async execute(entry: RunningJob): Promise<void> {
@@ -123,14 +129,25 @@ export class JobRunner {
       // A payload that does not validate now never will: dead at once, not retried.
       else failure = { error: new Error(`invalid payload: ${check.message}`), permanent: true };
     }
-    if (!failure) failure = await this.callHandler(entry, task, payload, onHandler);
+    let result: unknown = null;
+    if (!failure) {
+      const outcome = await this.callHandler(entry, task, payload, onHandler);
+      if ('error' in outcome) failure = outcome;
+      else result = outcome.result;
+    }
     entry.returned = true;
-    if (entry.abandoned) {
+    if (entry.abandoned || entry.journal?.suspended) {
       this.running.delete(job.id);
       return;
     }
+    // Steps and log lines are written before the outcome: they are fenced by the lease it ends.
+    const unwritten = await entry.journal?.flush().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    if (!failure && unwritten !== undefined) failure = { error: new Error(`writing its steps failed: ${errorMessage(unwritten)}`), permanent: false };
     if (!failure) {
-      void this.deps.completions.complete({ ...entry.lease, progress: entry.progress.final() }).finally(() => this.running.delete(job.id));
+      void this.deps.completions.complete({ ...entry.lease, progress: entry.progress.final(), result }).finally(() => this.running.delete(job.id));
       return;
     }
     try {
@@ -148,22 +165,35 @@ export class JobRunner {
     }
   }
 
-  /** Runs the handler until it settles or its signal is aborted; the failure, if any. */
-  private async callHandler(entry: RunningJob, task: Task<any>, payload: unknown, onHandler: (h: Promise<unknown>) => void): Promise<{ error: unknown; permanent: boolean } | undefined> {
+  /** Runs the handler until it settles or its signal is aborted: its result (as stored), or the failure. */
+  private async callHandler(
+    entry: RunningJob,
+    task: Task<any>,
+    payload: unknown,
+    onHandler: (h: Promise<unknown>) => void,
+  ): Promise<{ result: unknown } | { error: unknown; permanent: boolean }> {
     const { job } = entry;
+    const journal = new JobJournal(entry, { store: this.deps.store, writer: this.deps.journal, tasks: this.deps.tasks, log: this.deps.log, workerId: this.deps.workerId });
+    entry.journal = journal;
     const ctx: TaskContext = {
       job: { id: job.id, attempt: job.attempt, maxAttempts: job.maxAttempts, task: job.task, queue: job.queue },
       progress: (done, total) => entry.progress.update(done, total),
       signal: entry.controller.signal,
-      log: jobLogger(this.deps.log, `job ${job.id} (${job.task})`),
+      ...journal.context(`job ${job.id} (${job.task})`),
     };
     const timer = task.timeoutMs ? setTimeout(() => this.abort(entry, new AbortReason('timeout', `timed out after ${task.timeoutMs} ms`)), task.timeoutMs) : undefined;
     const handler = Promise.resolve().then(() => task.run(payload, ctx));
     onHandler(handler);
     try {
-      await Promise.race([handler, abortedPromise(entry.controller.signal)]);
-      return undefined;
+      const value = await Promise.race([handler, abortedPromise(entry.controller.signal)]);
+      try {
+        return { result: jsonResult(value, `the result of job ${job.id} (${job.task})`) };
+      } catch (error) {
+        // Too big or not JSON: no retry makes it fit.
+        return { error, permanent: true };
+      }
     } catch (error) {
+      if (error instanceof JobSuspended && journal.suspended) return { result: null };
       const reason = entry.controller.signal.aborted ? entry.controller.signal.reason : undefined;
       return { error: reason instanceof AbortReason && reason.kind === 'timeout' ? reason : error, permanent: isPermanentError(error) };
     } finally {

@@ -10,6 +10,7 @@ import { assertAppSchema, assertJobsSchema, evaluateAppSchema } from '../schema-
 import { type Task, taskMap } from '../task.js';
 import { CompletionBatcher } from './completion-batcher.js';
 import { AbortReason, JobRunner } from './job-runner.js';
+import { JournalWriter } from './journal-writer.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { Maintenance } from './maintenance.js';
 import { sleep, WakeSignal } from './wake-signal.js';
@@ -100,6 +101,7 @@ class JobWorker implements Worker {
       log: this.log,
       workerId: this.id,
       completions: this.completions,
+      journal: new JournalWriter(store),
       onSlotFreed: () => {
         this.startBuffered();
         // Refill when the buffer ran half empty (claims in batches, not one per freed slot).
@@ -297,6 +299,9 @@ class JobWorker implements Worker {
       );
     }
     if (handBack.length > 0) {
+      // Step results and log lines already produced are written while the lease is still
+      // held (the writes are fenced by it), so the next run resumes after them.
+      await Promise.all(left.map((e) => e.journal?.flush().catch(() => {})));
       try {
         const n = await this.store.release(handBack, this.id, `worker ${this.id} shut down before the job finished`);
         this.log.warn(`worker ${this.id}: handed ${n} unfinished job(s) back to the queue`);

@@ -52,7 +52,59 @@ export interface DemoResult {
   jobs: number;
   retried: number;
   itemsSynced: number;
+  /** The recount job whose worker was killed half-way (step 5). */
+  recount: RecountOutcome;
   dashboardUrl: string | undefined;
+}
+
+export interface RecountOutcome {
+  ok: boolean;
+  chunks: number;
+  /** Chunks recorded before the kill: not run again. */
+  doneBeforeKill: number;
+  /** Chunks that ran twice (in flight when the worker was killed: at least once). */
+  ranTwice: number;
+}
+
+const RECOUNT_CHUNK = 250;
+
+/**
+ * Step 5: a job of durable steps (`ctx.steps` over 44 chunks) whose worker is SIGKILLed
+ * half-way. Its lease runs out, another worker rescues it, and it resumes at the first
+ * chunk that was not recorded; the recount log shows which worker ran each chunk.
+ */
+async function killMidJob(c: { queue: Queue; db: Database; dir: string; url: string; workers: DemoWorker[]; paceMs: number; say: (text?: string) => void; style: Style }): Promise<RecountOutcome> {
+  const chunks = Math.ceil(DEMO_ITEMS / RECOUNT_CHUNK);
+  const [{ id }] = await c.queue.enqueueMany([{ task: 'recount-stock', payload: { items: DEMO_ITEMS, chunkSize: RECOUNT_CHUNK, paceMs: Math.max(c.paceMs, 40) }, options: { queue: DEMO_QUEUE, key: 'recount-stock' } }]);
+  c.say(`   job ${id}: recount stock in ${chunks} chunks, each a durable step (ctx.steps)`);
+  // Kill its worker once a third of the chunks are recorded (the worker writes progress every 500 ms).
+  let job: JobRecord | null = null;
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+    job = await c.queue.store.getJob(id);
+    if (!job || FINISHED_STATES.includes(job.state) || (job.state === 'running' && (job.progress?.done ?? 0) >= chunks / 3)) break;
+  }
+  const victim = c.workers.find((w) => job?.workerId?.split(':')[1] === String(w.pid));
+  if (!job || job.state !== 'running' || !victim) throw new LockstepError(`the recount job did not run half-way on a demo worker (state ${job?.state ?? 'missing'})`);
+  victim.child.kill('SIGKILL');
+  await victim.exited;
+  const { rows: before } = await c.db.query<{ n: number | string }>('select count(*) as n from inventory_recount_log where worker_pid = $1', [victim.pid]);
+  c.say(`   ${victim.name} (pid ${victim.pid}) killed with SIGKILL after ${Number(before[0]!.n)} of ${chunks} chunks: no shutdown, no hand-back`);
+  const replacement = startDemoWorker({ name: 'worker-3', dir: c.dir, url: c.url, concurrency: 2 });
+  c.workers.push(replacement);
+  c.say(`   worker-3 started (pid ${replacement.pid}); the job's 5 s lease runs out and a live worker rescues it…`);
+  const finished = await c.queue.waitFor(id, { timeoutMs: 90_000 });
+  const { rows } = await c.db.query<{ chunk_no: number | string; runs: number | string; first_pid: number | string }>(
+    'select chunk_no, count(*) as runs, min(worker_pid) as first_pid from inventory_recount_log group by chunk_no order by chunk_no',
+  );
+  const ranTwice = rows.filter((r) => Number(r.runs) > 1).length;
+  const byVictim = rows.filter((r) => Number(r.runs) === 1 && Number(r.first_pid) === victim.pid).length;
+  const resumedAt = rows.find((r) => Number(r.runs) > 1 || Number(r.first_pid) !== victim.pid);
+  const ok = finished.state === 'succeeded' && rows.length === chunks && rows.every((r) => Number(r.runs) <= 2) && ranTwice <= 1 && byVictim > 0;
+  c.say(
+    `   ${finished.state === 'succeeded' ? c.style.green('succeeded') : c.style.red(finished.state)} on attempt ${finished.attempt}: resumed at chunk ${resumedAt ? Number(resumedAt.chunk_no) : '?'} of ${chunks}; ` +
+      `the ${byVictim} chunks recorded before the kill did not run again, ${ranTwice} in flight at the kill ran twice (at least once)`,
+  );
+  return { ok, chunks, doneBeforeKill: byVictim, ranTwice };
 }
 
 /**
@@ -130,11 +182,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const { rows } = await db.query<{ n: number | string }>('select count(*) as n from inventory_items where synced_at is not null');
     const itemsSynced = Number(rows[0].n);
     const allFinal = final.every((j) => FINISHED_STATES.includes(j.state));
-    const ok = allFinal && counts.succeeded === items.length - 1 && counts.dead === 1 && itemsSynced === DEMO_ITEMS;
+    const batchesOk = allFinal && counts.succeeded === items.length - 1 && counts.dead === 1 && itemsSynced === DEMO_ITEMS;
     say();
     say(`   ${style.bold('result:')} ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ')}; ${retried} succeeded after a retry; ${itemsSynced.toLocaleString('en-US')} of ${DEMO_ITEMS.toLocaleString('en-US')} items synced`);
 
-    step(5, 'A migration that drops a column the code still reads: lockstep lint');
+    step(5, 'Kill a worker in the middle of a job: its durable steps resume on another worker');
+    const recount = await killMidJob({ queue, db, dir, url, workers, paceMs, say, style });
+
+    step(6, 'A migration that drops a column the code still reads: lockstep lint');
     say(style.dim('   proposed: alter table inventory_items drop column bin_location;'));
     const proposed = readMigrationsFolder(demoFile('app/proposed'));
     const lint = await lintMigrations({
@@ -147,7 +202,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     });
     say(indent(formatLintText(lint, style)));
 
-    step(6, 'The database altered behind lockstep\'s back: lockstep check');
+    step(7, 'The database altered behind lockstep\'s back: lockstep check');
     say(style.dim('   someone runs: alter table inventory_items add column legacy_flag integer; drop index inventory_items_warehouse_idx;'));
     await db.exec('alter table inventory_items add column legacy_flag integer');
     await db.exec('drop index inventory_items_warehouse_idx');
@@ -159,8 +214,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       say(`\n${style.bold('Dashboard:')} ${style.cyan(dashboard.url)}  ${style.dim('(Ctrl-C to stop)')}`);
       await options.stopSignal;
     }
+    const ok = batchesOk && recount.ok;
     say(`\n${ok ? style.green('demo finished') : style.red('demo finished with unexpected results')}; stopping workers…`);
-    return { ok, counts, jobs: final.length, retried, itemsSynced, dashboardUrl: dashboard.url };
+    return { ok, counts, jobs: final.length, retried, itemsSynced, recount, dashboardUrl: dashboard.url };
   } finally {
     await Promise.all(workers.map((w) => stopDemoWorker(w)));
     await dashboard?.close();
@@ -208,7 +264,7 @@ async function seed(db: Database): Promise<void> {
 /** On a PostgreSQL URL the demo only runs on a database that holds nothing but (an earlier run of) itself. */
 async function ensureDemoDatabase(db: Database): Promise<void> {
   const introspected = await getDialect(db.dialect).introspect(db);
-  const own = new Set(['warehouses', 'inventory_items', 'inventory_sync_log']);
+  const own = new Set(['warehouses', 'inventory_items', 'inventory_sync_log', 'inventory_recount_log']);
   const foreign = introspected.tables.filter((t) => !own.has(t.name));
   if (foreign.length > 0) {
     throw new LockstepError(`the demo needs an empty database, but ${db.displayUrl} has tables (${foreign.slice(0, 5).map((t) => t.name).join(', ')})`, {
@@ -217,7 +273,7 @@ async function ensureDemoDatabase(db: Database): Promise<void> {
   }
   if (introspected.tables.length > 0) {
     // An earlier demo run: start from scratch.
-    await db.exec('drop table if exists inventory_sync_log; drop table if exists inventory_items; drop table if exists warehouses; drop table if exists lockstep_migrations; drop schema if exists lockstep cascade');
+    await db.exec('drop table if exists inventory_recount_log; drop table if exists inventory_sync_log; drop table if exists inventory_items; drop table if exists warehouses; drop table if exists lockstep_migrations; drop schema if exists lockstep cascade');
   }
 }
 

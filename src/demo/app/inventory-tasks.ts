@@ -95,6 +95,41 @@ export const syncInventoryBatch = task('sync-inventory-batch', {
   },
 });
 
+export interface RecountStock {
+  items: number;
+  chunkSize: number;
+  /** Pause after each chunk (ms), so there is time to kill the worker half-way. */
+  paceMs: number;
+}
+
+/**
+ * Recounts every item's stock in chunks, each chunk a durable step (`ctx.steps`): when the
+ * worker running it is killed, the job is rescued and resumes at the first chunk that was
+ * not recorded, instead of starting again from the first. Each run of a chunk is logged in
+ * inventory_recount_log with the worker's pid, so the demo can show what ran where.
+ */
+export const recountStock = task('recount-stock', {
+  queue: 'inventory',
+  maxAttempts: 3,
+  async run(job: RecountStock, ctx) {
+    const db = await appDatabase();
+    try {
+      const chunks = Array.from({ length: Math.ceil(job.items / job.chunkSize) }, (_, i) => i + 1);
+      await ctx.steps('recount', chunks, async (chunk) => {
+        const from = (chunk - 1) * job.chunkSize + 1;
+        const to = Math.min(chunk * job.chunkSize, job.items);
+        const { rows } = await db.query<{ n: number | string }>('select count(*) as n from inventory_items where id between $1 and $2', [from, to]);
+        await db.query('insert into inventory_recount_log (chunk_no, worker_pid, ran_at) values ($1, $2, $3)', [chunk, process.pid, new Date().toISOString()]);
+        await sleep(job.paceMs, ctx.signal);
+        return Number(rows[0]!.n);
+      });
+      return { chunks: chunks.length };
+    } finally {
+      await db.close();
+    }
+  },
+});
+
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (ms <= 0) return resolve();

@@ -1,0 +1,1 @@
+drop table inventory_recount_log;

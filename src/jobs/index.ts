@@ -7,7 +7,9 @@
  * export const hello = task('hello', { run: (p: { name: string }, ctx) => ctx.log.info(`hi ${p.name}`) });
  */
 export { task, isTask, DEFAULT_QUEUE, DEFAULT_MAX_ATTEMPTS } from './task.js';
-export type { Task, TaskOptions, TaskContext, TaskLogger, CronSchedule } from './task.js';
+export type { Task, TaskOptions, TaskContext, TaskLogger, CronSchedule, ConcurrencyLimit, RateLimit } from './task.js';
+export { flowLimits, flowKeys } from './flow-control.js';
+export type { FlowLimit } from './flow-control.js';
 export { PermanentError, isPermanentError } from './permanent-error.js';
 export type { StandardSchemaV1 } from './standard-schema.js';
 export { validatePayload } from './standard-schema.js';
@@ -36,4 +38,9 @@ export type {
   ProgressSnapshot,
   TransactionHandle,
   JobStore,
+  JobAttempt,
+  QueueHistoryPoint,
+  QueueInfo,
+  BulkAction,
+  ClaimRequest,
 } from './job-store.js';

@@ -1,12 +1,16 @@
 import { LockstepError } from '../core/errors.js';
 import type {
   EnqueuedJob,
+  BulkAction,
+  JobAttempt,
   JobEvent,
   JobRecord,
   JobState,
   JobStore,
   ListJobsFilter,
   NewJob,
+  QueueHistoryPoint,
+  QueueInfo,
   QueueStats,
   TransactionHandle,
   WorkerInfo,
@@ -14,6 +18,7 @@ import type {
 import { shownProgress, startedAttempt } from './job-rows.js';
 import { JOBS_SCHEMA_VERSION } from './jobs-schema-version.js';
 import { openJobStore, type JobStoreTarget } from './open-job-store.js';
+import { flowKeys } from './flow-control.js';
 import { validatePayload } from './standard-schema.js';
 import { DEFAULT_MAX_ATTEMPTS, DEFAULT_QUEUE, isTask, type Task, taskMap } from './task.js';
 
@@ -163,6 +168,7 @@ export class Queue {
     if (!Number.isInteger(priority)) throw new LockstepError(`priority must be an integer, found ${priority}`);
     payload = JSON.parse(JSON.stringify(payload) ?? 'null');
     return {
+      ...flowKeys(definition, payload),
       task: name,
       queue: options.queue ?? definition?.queue ?? DEFAULT_QUEUE,
       payload,
@@ -216,6 +222,53 @@ export class Queue {
     return this.store.workers();
   }
 
+  /**
+   * Pauses a queue: no worker claims its jobs (checked in the claim itself) until
+   * `resumeQueue`. Running jobs finish; enqueues still go in.
+   *
+   * @example
+   * await queue.pauseQueue('emails');
+   */
+  pauseQueue(name: string): Promise<void> {
+    return this.store.pauseQueue(checkQueueName(name));
+  }
+
+  /** Resumes a paused queue and wakes the workers. */
+  resumeQueue(name: string): Promise<void> {
+    return this.store.resumeQueue(checkQueueName(name));
+  }
+
+  /** Queues that have jobs or are paused, with their pause state. */
+  queues(): Promise<QueueInfo[]> {
+    return this.store.queues();
+  }
+
+  /** Per-minute succeeded/failed/dead counts per queue since `since` (default the last hour). */
+  history(since: Date = new Date(Date.now() - 3_600_000)): Promise<QueueHistoryPoint[]> {
+    return this.store.history(since);
+  }
+
+  /** Every attempt of a job, with its start, end and outcome, oldest first. */
+  jobAttempts(id: number): Promise<JobAttempt[]> {
+    return this.store.jobAttempts(id);
+  }
+
+  /** How many jobs match a filter (for pagination). */
+  countJobs(filter: ListJobsFilter = {}): Promise<number> {
+    return this.store.countJobs(filter);
+  }
+
+  /**
+   * Retries, cancels or deletes every job matching the filter that allows it (`ids` for
+   * a selection). Returns the ids acted on.
+   *
+   * @example
+   * await queue.bulk('retry', { state: 'dead', task: 'sync-item' });
+   */
+  bulk(action: BulkAction, filter: ListJobsFilter): Promise<number[]> {
+    return this.store.bulk(action, filter);
+  }
+
   /** Deletes finished jobs older than `olderThanMs` (default 7 days). */
   prune(olderThanMs = 7 * 86_400_000): Promise<number> {
     return this.store.prune(olderThanMs);
@@ -224,6 +277,11 @@ export class Queue {
   close(): Promise<void> {
     return this.closeStore();
   }
+}
+
+function checkQueueName(name: string): string {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 200) throw new LockstepError(`"${String(name)}" is not a queue name`, { hint: 'Queue names are 1 to 200 characters, e.g. default.' });
+  return name;
 }
 
 function timeline(job: JobRecord, events: JobEvent[]): TimelineEntry[] {

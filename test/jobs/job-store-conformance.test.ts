@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { JobStore, NewJob } from '../../src/jobs/job-store.js';
+import { JOBS_SCHEMA_VERSION } from '../../src/jobs/jobs-schema-version.js';
 import { createJobStore } from '../../src/jobs/sql-job-store.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 
@@ -26,9 +27,9 @@ for (const target of TARGETS) {
     before(async () => {
       t = await target.open();
       store = createJobStore(t.db);
-      assert.deepEqual(await store.install(), { from: 0, to: 1 });
-      assert.deepEqual(await store.install(), { from: 1, to: 1 }, 'install is idempotent');
-      assert.equal(await store.installedVersion(), 1);
+      assert.deepEqual(await store.install(), { from: 0, to: JOBS_SCHEMA_VERSION });
+      assert.deepEqual(await store.install(), { from: JOBS_SCHEMA_VERSION, to: JOBS_SCHEMA_VERSION }, 'install is idempotent');
+      assert.equal(await store.installedVersion(), JOBS_SCHEMA_VERSION);
       unlisten = await store.listen((event) => wakes.push(event));
       await store.registerWorker({ id: 'w1', hostname: 'h', pid: 1, queues: null, tasks: ['a', 'b', 'c'], concurrency: 2 });
     });

@@ -35,7 +35,7 @@ for (const dialect of DIALECTS) {
         if (dialect === 'sqlite') await d.db.exec('drop table lockstep_jobs; drop table lockstep_job_events; drop table lockstep_workers; drop table lockstep_cron_ticks');
         const install = await cli('jobs', 'install');
         assert.equal(install.code, 0, install.stderr);
-        assert.match(install.stdout, /installed at version 1/);
+        assert.match(install.stdout, /installed at version 2/);
 
         const first = await cli('jobs', 'enqueue', 'record', '--payload', '{"ms":1}', '--key', 'k1', '--priority', '2');
         assert.equal(first.code, 0, first.stderr);

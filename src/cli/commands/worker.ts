@@ -1,7 +1,7 @@
 import { LockstepError } from '../../core/errors.js';
 import { consoleLogger } from '../../jobs/job-logger.js';
 import { SCHEMA_GUARD_EXIT_CODE } from '../../jobs/schema-guard.js';
-import { runWorker } from '../../jobs/worker.js';
+import { runWorker } from '../../jobs/worker/run-worker.js';
 import { parsePort } from '../../http/listen.js';
 import { startWorkerHealth } from '../../http/worker-health.js';
 import { type Command, PROJECT_SETTINGS } from '../command.js';

@@ -258,7 +258,7 @@ class SqlJobStore implements JobStore {
         const rows = await this.run(this.plans.fail(f, now), tx);
         if (rows.length === 0) return null;
         await this.events([{ jobId: f.id, attempt: f.attempt, kind: f.retryInMs === null ? 'dead' : 'failed', message: f.error, workerId: f.workerId }], now, tx);
-        await this.attempts([{ jobId: f.id, attempt: f.attempt, startedAt: rows[0]!.started_at, outcome: f.retryInMs === null ? 'dead' : 'failed', error: f.error, workerId: f.workerId }], now, tx);
+        await this.attempts([{ jobId: f.id, attempt: f.attempt, outcome: f.retryInMs === null ? 'dead' : 'failed', error: f.error, workerId: f.workerId }], now, tx);
         return rows[0]!;
       },
       { immediate: true },
@@ -279,8 +279,7 @@ class SqlJobStore implements JobStore {
 
   /** Keeps ended attempts (their start and end) so a retry does not overwrite them. */
   private async attempts(attempts: NewAttempt[], now: number, on: Queryable): Promise<void> {
-    const started = attempts.filter((a) => a.startedAt !== null && a.startedAt !== undefined);
-    if (started.length > 0) await this.run(this.plans.insertAttempts(started, now), on);
+    if (attempts.length > 0) await this.run(this.plans.insertAttempts(attempts, now), on);
   }
 
   async release(leases: Lease[], workerId: string, reason: string): Promise<number> {
@@ -290,7 +289,7 @@ class SqlJobStore implements JobStore {
       async (tx) => {
         const rows = await this.run(this.plans.release(leases, now), tx);
         await this.events(rows.map((r) => ({ jobId: Number(r.id), attempt: Number(r.attempt) + 1, kind: 'released' as const, message: reason, workerId })), now, tx);
-        await this.attempts(rows.map((r) => ({ jobId: Number(r.id), attempt: Number(r.attempt) + 1, startedAt: r.started_at, outcome: 'released', error: reason, workerId })), now, tx);
+        await this.attempts(rows.map((r) => ({ jobId: Number(r.id), attempt: Number(r.attempt) + 1, outcome: 'released', error: reason, workerId })), now, tx);
         return rows.length;
       },
       { immediate: true },
@@ -316,7 +315,7 @@ class SqlJobStore implements JobStore {
           tx,
         );
         await this.attempts(
-          rows.map((r) => ({ jobId: Number(r.id), attempt: Number(r.attempt), startedAt: r.started_at, outcome: 'lost', error: String(r.last_error), workerId: (r.worker_id as string | null) ?? null })),
+          rows.map((r) => ({ jobId: Number(r.id), attempt: Number(r.attempt), outcome: 'lost', error: String(r.last_error), workerId: (r.worker_id as string | null) ?? null })),
           now,
           tx,
         );
@@ -530,7 +529,7 @@ class SqlJobStore implements JobStore {
         if (record) done.push(id);
       }
     }
-    return done;
+    return done.sort((a, b) => a - b);
   }
 
   async listen(onWake: (event: 'jobs' | 'cancel') => void, options: { onStatus?: (message: string) => void } = {}): Promise<() => Promise<void>> {

@@ -167,7 +167,6 @@ export interface HistoryDelta {
 export interface NewAttempt {
   jobId: number;
   attempt: number;
-  startedAt: unknown;
   outcome: string;
   error: string | null;
   workerId: string | null;

@@ -434,18 +434,15 @@ export const postgresPlans: JobPlans = {
   }),
   pruneHistory: (olderThanMs) => ({ sql: `delete from lockstep.job_history where minute < now() - ${interval('$1')}`, params: [olderThanMs] }),
   insertAttempts: (attempts) => ({
+    // The start comes from the row (same transaction, unchanged by the update before):
+    // passing it through JavaScript would lose its microseconds.
     sql: `insert into lockstep.job_attempts (job_id, attempt, started_at, ended_at, outcome, error, worker_id)
-      select a.job_id, a.attempt, a.started_at, now(), a.outcome, a.error, a.worker_id
-      from unnest($1::bigint[], $2::int[], $3::timestamptz[], $4::text[], $5::text[], $6::text[]) as a(job_id, attempt, started_at, outcome, error, worker_id)
-      where a.started_at is not null`,
-    params: [
-      attempts.map((a) => a.jobId),
-      attempts.map((a) => a.attempt),
-      attempts.map((a) => a.startedAt ?? null),
-      attempts.map((a) => a.outcome),
-      attempts.map((a) => a.error),
-      attempts.map((a) => a.workerId),
-    ],
+      select a.job_id, a.attempt, j.started_at, now(), a.outcome, a.error, a.worker_id
+      from unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[]) with ordinality as a(job_id, attempt, outcome, error, worker_id, ord)
+      join lockstep.jobs j on j.id = a.job_id
+      where j.started_at is not null
+      order by a.ord`,
+    params: [attempts.map((a) => a.jobId), attempts.map((a) => a.attempt), attempts.map((a) => a.outcome), attempts.map((a) => a.error), attempts.map((a) => a.workerId)],
   }),
   archiveAttempts: (ids) => ({
     sql: `insert into lockstep.job_attempts (job_id, attempt, started_at, ended_at, outcome, error, worker_id)

@@ -387,9 +387,10 @@ export const sqlitePlans: JobPlans = {
   pruneHistory: (olderThanMs, now) => ({ sql: 'delete from lockstep_job_history where minute < $1', params: [now - olderThanMs] }),
   insertAttempts: (attempts, now) => ({
     sql: `insert into lockstep_job_attempts (job_id, attempt, started_at, ended_at, outcome, error, worker_id)
-      select a.value ->> 'job_id', a.value ->> 'attempt', a.value ->> 'started_at', $2, a.value ->> 'outcome', a.value ->> 'error', a.value ->> 'worker_id'
-      from json_each($1) a where a.value ->> 'started_at' is not null order by a.key`,
-    params: [json(attempts.map((a) => ({ job_id: a.jobId, attempt: a.attempt, started_at: a.startedAt ?? null, outcome: a.outcome, error: a.error, worker_id: a.workerId }))), now],
+      select a.value ->> 'job_id', a.value ->> 'attempt', j.started_at, $2, a.value ->> 'outcome', a.value ->> 'error', a.value ->> 'worker_id'
+      from json_each($1) a join lockstep_jobs j on j.id = a.value ->> 'job_id'
+      where j.started_at is not null order by a.key`,
+    params: [json(attempts.map((a) => ({ job_id: a.jobId, attempt: a.attempt, outcome: a.outcome, error: a.error, worker_id: a.workerId }))), now],
   }),
   archiveAttempts: (ids) => ({
     sql: `insert into lockstep_job_attempts (job_id, attempt, started_at, ended_at, outcome, error, worker_id)

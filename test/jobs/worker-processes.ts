@@ -134,7 +134,7 @@ export function workerProcessSuite(dialect: DialectName): void {
           ? 'create table flow_running (job_id bigint primary key, attempt integer not null, shop text not null); create table flow_max (shop text primary key, n integer not null)'
           : 'create table flow_running (job_id integer primary key, attempt integer not null, shop text not null); create table flow_max (shop text primary key, n integer not null)',
       );
-      const { limited } = await import('./fixtures/tasks.js');
+      const limited = (await import('./fixtures/tasks.js')).limitedTask();
       const ids = (await queue.enqueueMany(Array.from({ length: 36 }, (_, i) => ({ task: limited, payload: { shop: ['A', 'B', 'C'][i % 3], ms: 150 + (i % 4) * 50 } })))).map((j) => j.id);
       const env = { TEST_FLOW: '1', WORKER_LEASE_MS: '1000', WORKER_CONCURRENCY: '5', WORKER_POLL_MS: '50' };
       const live: WorkerProcess[] = [start(t.url, env), start(t.url, env), start(t.url, env)];

@@ -171,6 +171,37 @@ export const jobsCancelCommand: Command = {
   },
 };
 
+function queueCommand(verb: 'pause' | 'resume'): Command {
+  return {
+    name: `jobs ${verb}`,
+    summary: verb === 'pause' ? 'pause a queue: workers claim none of its jobs (running ones finish) until it is resumed' : 'resume a paused queue and wake the workers',
+    reads: ['url', 'config'],
+    args: 'QUEUE',
+    allowPositionals: true,
+    options: { json: JSON_OPTION },
+    async run(args, ctx) {
+      const [name, ...extra] = args.positionals;
+      if (!name || extra.length > 0) throw new LockstepError(`expected exactly one queue name, found ${args.positionals.length}`, { hint: `lockstep jobs ${verb} QUEUE (e.g. lockstep jobs ${verb} default)` });
+      return withQueue(ctx, async (queue) => {
+        if (verb === 'pause') await queue.pauseQueue(name);
+        else await queue.resumeQueue(name);
+        const info = (await queue.queues()).find((q) => q.queue === name) ?? { queue: name, paused: false, pausedAt: null };
+        if (args.values.json) {
+          printJson(ctx, { queue: info.queue, paused: info.paused, pausedAt: info.pausedAt?.toISOString() ?? null });
+          return 0;
+        }
+        ctx.stdout.write(
+          verb === 'pause' ? `queue ${name} is paused: workers claim none of its jobs until \`lockstep jobs resume ${name}\`\n` : `queue ${name} is running: workers claim its jobs again\n`,
+        );
+        return 0;
+      });
+    },
+  };
+}
+
+export const jobsPauseCommand = queueCommand('pause');
+export const jobsResumeCommand = queueCommand('resume');
+
 /** `worker` and the `jobs …` commands, in help order. */
 export const JOBS_COMMANDS: Command[] = [
   workerCommand,
@@ -180,4 +211,6 @@ export const JOBS_COMMANDS: Command[] = [
   jobsShowCommand,
   jobsRetryCommand,
   jobsCancelCommand,
+  jobsPauseCommand,
+  jobsResumeCommand,
 ];

@@ -128,7 +128,7 @@ export interface ListJobsFilter {
   state?: JobState | JobState[];
   task?: string;
   queue?: string;
-  /** Matches a job id exactly, or a key or task by substring. */
+  /** Matches a job id exactly, or a key, task or the payload's JSON text by substring. */
   search?: string;
   /** Default 100. */
   limit?: number;

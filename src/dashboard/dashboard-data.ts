@@ -60,7 +60,9 @@ export interface JobFilter {
 export interface JobPage {
   jobs: JobView[];
   tasks: string[];
+  /** Jobs matching the filter, counted up to 10,000 (`totalCapped` then says there are more). */
   total: number;
+  totalCapped: boolean;
   offset: number;
   limit: number;
 }

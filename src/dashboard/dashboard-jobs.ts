@@ -54,11 +54,13 @@ export function createDashboardJobs(database: () => Promise<Database>): Dashboar
       const limit = filter.limit ?? 50;
       const offset = filter.offset ?? 0;
       const s = await installed();
-      if (!s) return { jobs: [], tasks: [], total: 0, offset, limit };
+      if (!s) return { jobs: [], tasks: [], total: 0, totalCapped: false, offset, limit };
       const where = storeFilter(filter);
-      const [records, total, workers] = await Promise.all([s.listJobs({ ...where, limit, offset }), s.countJobs(where), s.workers()]);
+      // The page polls every second: count past the current page only up to a cap.
+      const cap = Math.max(COUNT_CAP, offset + limit) + 1;
+      const [records, counted, workers] = await Promise.all([s.listJobs({ ...where, limit, offset }), s.countJobs(where, cap), s.workers()]);
       const tasks = [...new Set([...records.map((r) => r.task), ...workers.flatMap((w) => w.tasks), ...(filter.task ? [filter.task] : [])])].sort();
-      return { jobs: records.map(toView), tasks, total, offset, limit };
+      return { jobs: records.map(toView), tasks, total: Math.min(counted, cap - 1), totalCapped: counted >= cap, offset, limit };
     },
     async get(id) {
       const s = await installed();
@@ -112,6 +114,9 @@ export function createDashboardJobs(database: () => Promise<Database>): Dashboar
     },
   };
 }
+
+/** Totals above this show as "10,000+". */
+const COUNT_CAP = 10_000;
 
 function storeFilter(filter: JobFilter): ListJobsFilter {
   const state = filter.state && (JOB_STATES as readonly string[]).includes(filter.state) ? (filter.state as JobState) : undefined;

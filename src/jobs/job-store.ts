@@ -274,8 +274,8 @@ export interface JobStore {
   flushHistory(): Promise<void>;
   /** Every attempt of a job, oldest first (ended ones from the attempts record, the current one from the row). */
   jobAttempts(id: number): Promise<JobAttempt[]>;
-  /** How many jobs match the filter (limit and offset ignored), for pagination. */
-  countJobs(filter: ListJobsFilter): Promise<number>;
+  /** How many jobs match the filter (limit and offset ignored), for pagination; counts at most `cap` (default unlimited). */
+  countJobs(filter: ListJobsFilter, cap?: number): Promise<number>;
   /**
    * Retries, cancels or deletes every job that matches the filter (ids, state, task,
    * queue, search; limit and offset ignored) and allows it; returns the ids acted on.

@@ -509,8 +509,8 @@ class SqlJobStore implements JobStore {
     return kept.sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
   }
 
-  async countJobs(filter: ListJobsFilter): Promise<number> {
-    const [row] = await this.run(this.plans.countJobs(filter));
+  async countJobs(filter: ListJobsFilter, cap = Number.MAX_SAFE_INTEGER): Promise<number> {
+    const [row] = await this.run(this.plans.countJobs(filter, cap));
     return Number(row?.n ?? 0);
   }
 
@@ -524,10 +524,28 @@ class SqlJobStore implements JobStore {
         done.push(...(await this.run(this.plans.deleteJobs(chunk))).map((r) => Number(r.id)));
         continue;
       }
-      for (const id of chunk) {
-        const record = action === 'retry' ? await this.retryJob(id) : await this.cancelJob(id);
-        if (record) done.push(id);
-      }
+      const now = Date.now();
+      // One transaction per chunk, with the same events and kept attempts as one by one.
+      const acted = await this.db.transaction(
+        async (tx) => {
+          if (action === 'retry') {
+            await this.run(this.plans.archiveAttempts(chunk), tx);
+            const rows = await this.run(this.plans.retryJobs(chunk, now), tx);
+            await this.events(rows.map((r) => ({ jobId: Number(r.id), attempt: 0, kind: 'retried' as const, message: 'retried by hand (bulk)', workerId: null })), now, tx);
+            return rows;
+          }
+          const rows = await this.run(this.plans.cancelJobs(chunk, now), tx);
+          await this.events(
+            rows.map((r) => ({ jobId: Number(r.id), attempt: Number(r.attempt), kind: 'cancelled' as const, message: 'cancelled by hand (bulk)', workerId: (r.worker_id as string | null) ?? null })),
+            now,
+            tx,
+          );
+          return rows;
+        },
+        { immediate: true },
+      );
+      if (acted.length > 0) await (action === 'retry' ? this.wake() : this.wake(CANCEL_CHANNEL, ''));
+      done.push(...acted.map((r) => Number(r.id)));
     }
     return done.sort((a, b) => a - b);
   }

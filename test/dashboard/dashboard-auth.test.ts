@@ -119,7 +119,7 @@ test('a database without the jobs tables still gets a working dashboard', async 
     const origin = new URL(dashboard.url).origin;
     const jobs = await fetch(`${origin}/api/jobs`);
     assert.equal(jobs.status, 200);
-    assert.deepEqual(await jobs.json(), { jobs: [], tasks: [], total: 0, offset: 0, limit: 50 });
+    assert.deepEqual(await jobs.json(), { jobs: [], tasks: [], total: 0, totalCapped: false, offset: 0, limit: 50 });
     assert.deepEqual(await (await fetch(`${origin}/api/queues`)).json(), { queues: [] });
     const crossSite = await fetch(`${origin}/api/jobs/bulk`, { method: 'POST', body: JSON.stringify({ action: 'delete', filter: {} }) });
     assert.equal(crossSite.status, 403, 'bulk actions need the same-origin header like every mutation');

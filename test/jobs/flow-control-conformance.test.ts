@@ -186,11 +186,16 @@ for (const target of TARGETS) {
       await reset();
       const ids = (await store.enqueue([job('plain', { order: 'ord-7731' }), job('plain', { order: 'ord-1' }), job('plain', { order: 'ord-2' }), job('single')])).map((j) => j.id);
       assert.equal(await store.countJobs({}), 4);
+      assert.equal(await store.countJobs({}, 2), 2, 'counted up to the cap');
       assert.deepEqual((await store.listJobs({ search: '7731' })).map((j) => j.id), [ids[0]]);
       assert.equal(await store.countJobs({ search: 'ord-' }), 3);
       assert.deepEqual(await store.bulk('cancel', { ids: [ids[0]!, ids[1]!] }), [ids[0], ids[1]]);
       assert.equal(await store.countJobs({ state: 'cancelled' }), 2);
       assert.deepEqual(await store.bulk('retry', { state: 'cancelled' }), [ids[0], ids[1]]);
+      assert.deepEqual((await store.jobEvents(ids[0]!)).map((e) => [e.kind, e.message]), [
+        ['cancelled', 'cancelled by hand (bulk)'],
+        ['retried', 'retried by hand (bulk)'],
+      ]);
       assert.equal(await store.countJobs({ state: 'queued' }), 4);
       const [held] = await store.claim({ ...claimArgs, tasks: ['single'] });
       assert.deepEqual(await store.bulk('delete', {}), [ids[0], ids[1], ids[2]], 'running jobs are never deleted');

@@ -387,15 +387,16 @@ function renderJobs() {
   $('#jobs-empty').hidden = jobs.length > 0;
   const first = jobs.length ? list.offset + 1 : 0;
   const last = list.offset + jobs.length;
-  $('#jobs-count').textContent = `${list.total.toLocaleString()} matching`;
-  $('#page-info').textContent = jobs.length ? `${first.toLocaleString()}–${last.toLocaleString()} of ${list.total.toLocaleString()}` : '';
+  const total = `${list.total.toLocaleString()}${list.totalCapped ? '+' : ''}`;
+  $('#jobs-count').textContent = `${total} matching`;
+  $('#page-info').textContent = jobs.length ? `${first.toLocaleString()}–${last.toLocaleString()} of ${total}` : '';
   $('#page-prev').disabled = list.offset === 0;
-  $('#page-next').disabled = last >= list.total;
+  $('#page-next').disabled = last >= list.total && !list.totalCapped;
   const pageBox = $('#select-page');
   pageBox.checked = jobs.length > 0 && jobs.every((j) => state.selected.has(j.id));
   $('#bulk-selected').textContent = state.selected.size ? `${state.selected.size.toLocaleString()} selected` : 'None selected';
   for (const b of document.querySelectorAll('#bulk [data-scope=selected]')) b.disabled = state.selected.size === 0;
-  $('#bulk-all-label').textContent = `All ${list.total.toLocaleString()} matching:`;
+  $('#bulk-all-label').textContent = `All ${total} matching:`;
 }
 
 function jobFilterQuery(p) {

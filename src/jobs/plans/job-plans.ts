@@ -147,8 +147,12 @@ export interface JobPlans {
   archiveAttempts(ids: number[]): Sql;
   /** Rows `attempt, started_at, ended_at, outcome, error, worker_id`, oldest first. */
   jobAttempts(id: number): Sql;
-  /** Row `n`. */
-  countJobs(filter: ListJobsFilter): Sql;
+  /** Row `n`: the jobs matching the filter, counted up to `cap` (a dashboard polls this every second). */
+  countJobs(filter: ListJobsFilter, cap: number): Sql;
+  /** Rows `id` of the jobs put back to run now with fresh attempts (dead, cancelled or queued ones). */
+  retryJobs(ids: number[], now: number): Sql;
+  /** Rows `id, attempt, worker_id` of the queued or running jobs cancelled. */
+  cancelJobs(ids: number[], now: number): Sql;
   /** Rows `id` of the jobs matching the filter (no limit), for bulk actions. */
   matchingIds(filter: ListJobsFilter): Sql;
   /** Rows `id` deleted (never running ones). */

@@ -455,10 +455,21 @@ export const postgresPlans: JobPlans = {
     sql: 'select attempt, started_at, ended_at, outcome, error, worker_id from lockstep.job_attempts where job_id = $1 order by started_at, id',
     params: [id],
   }),
-  countJobs: (filter) => {
+  countJobs: (filter, cap) => {
     const p = params();
-    return { sql: `select count(*)::int as n from lockstep.jobs ${jobWhere(filter, p.param)}`, params: p.list };
+    const where = jobWhere(filter, p.param);
+    return { sql: `select count(*)::int as n from (select 1 from lockstep.jobs ${where} limit ${p.param(cap)}) as capped`, params: p.list };
   },
+  retryJobs: (ids) => ({
+    sql: `update lockstep.jobs set state = 'queued', run_at = now(), attempt = 0, finished_at = null, lease_token = null, lease_expires_at = null
+      where id = any($1::bigint[]) and state in ('dead', 'cancelled', 'queued') returning id`,
+    params: [ids],
+  }),
+  cancelJobs: (ids) => ({
+    sql: `update lockstep.jobs set state = 'cancelled', finished_at = now(), lease_token = null, lease_expires_at = null
+      where id = any($1::bigint[]) and state in ('queued', 'running') returning id, attempt, worker_id`,
+    params: [ids],
+  }),
   matchingIds: (filter) => {
     const p = params();
     return { sql: `select id from lockstep.jobs ${jobWhere(filter, p.param)} order by id`, params: p.list };

@@ -403,10 +403,21 @@ export const sqlitePlans: JobPlans = {
     sql: 'select attempt, started_at, ended_at, outcome, error, worker_id from lockstep_job_attempts where job_id = $1 order by started_at, id',
     params: [id],
   }),
-  countJobs: (filter) => {
+  countJobs: (filter, cap) => {
     const p = params();
-    return { sql: `select count(*) as n from lockstep_jobs ${jobWhere(filter, p.param)}`, params: p.list };
+    const where = jobWhere(filter, p.param);
+    return { sql: `select count(*) as n from (select 1 from lockstep_jobs ${where} limit ${p.param(cap)})`, params: p.list };
   },
+  retryJobs: (ids, now) => ({
+    sql: `update lockstep_jobs set state = 'queued', run_at = $2, attempt = 0, finished_at = null, lease_token = null, lease_expires_at = null
+      where id in (select value from json_each($1)) and state in ('dead', 'cancelled', 'queued') returning id`,
+    params: [json(ids), now],
+  }),
+  cancelJobs: (ids, now) => ({
+    sql: `update lockstep_jobs set state = 'cancelled', finished_at = $2, lease_token = null, lease_expires_at = null
+      where id in (select value from json_each($1)) and state in ('queued', 'running') returning id, attempt, worker_id`,
+    params: [json(ids), now],
+  }),
   matchingIds: (filter) => {
     const p = params();
     return { sql: `select id from lockstep_jobs ${jobWhere(filter, p.param)} order by id`, params: p.list };

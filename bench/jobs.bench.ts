@@ -4,7 +4,7 @@
 //
 //   BENCH_JOBS=50000 BENCH_CONCURRENCY=10 BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:jobs
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Logger as GraphileLogger, makeWorkerUtils, run as runGraphile } from 'graphile-worker';
@@ -15,6 +15,8 @@ import { createQueue, runWorker, silentLogger, task } from '../src/jobs/index.js
 const JOBS = Number(process.env.BENCH_JOBS ?? 50_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 10);
 const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 200);
+/** BENCH_ONLY=lockstep,pg-boss: only these systems (for profiling one). */
+const ONLY = process.env.BENCH_ONLY?.split(',');
 const SERVER = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 interface System {
@@ -54,7 +56,8 @@ async function analyze(url: string): Promise<void> {
   await c.end();
 }
 
-function lockstepSystem(url: string, name = 'lockstep'): System {
+/** lockstep at its defaults, or with `prefetch` (jobs claimed ahead into a local buffer, like graphile-worker's local queue). */
+function lockstepSystem(url: string, name = 'lockstep', prefetch = 0): System {
   let onStart = () => {};
   const noop = task('noop', { run: () => onStart() });
   let queue: Awaited<ReturnType<typeof createQueue>>;
@@ -68,7 +71,7 @@ function lockstepSystem(url: string, name = 'lockstep'): System {
     },
     async start(fn) {
       onStart = fn;
-      worker = await runWorker({ url, tasks: [noop], concurrency: CONCURRENCY, logger: silentLogger, retentionMs: 0 });
+      worker = await runWorker({ url, tasks: [noop], concurrency: CONCURRENCY, prefetch, logger: silentLogger, retentionMs: 0 });
     },
     enqueueOne: async () => void (await queue.enqueue(noop)),
     async stop() {
@@ -80,7 +83,12 @@ function lockstepSystem(url: string, name = 'lockstep'): System {
 
 const quietGraphileLogger = () => new GraphileLogger(() => () => {});
 
-function graphileSystem(url: string): System {
+/**
+ * graphile-worker at its default (each concurrency slot fetches its own job), or in the
+ * fastest configuration of its performance documentation (worker.graphile.org/docs/performance):
+ * a local queue that fetches jobs in batches, and batched completions and failures.
+ */
+function graphileSystem(url: string, fastest = false): System {
   let onStart = () => {};
   let runner: Awaited<ReturnType<typeof runGraphile>> | undefined;
   let utils: Awaited<ReturnType<typeof makeWorkerUtils>>;
@@ -88,7 +96,7 @@ function graphileSystem(url: string): System {
   const pool = new pg.Pool({ connectionString: url, max: CONCURRENCY + 2 });
   pool.on('error', () => {});
   return {
-    name: 'graphile-worker',
+    name: fastest ? 'graphile-worker (fastest)' : 'graphile-worker',
     async enqueue(n) {
       utils ??= await makeWorkerUtils({ pgPool: pool, logger: quietGraphileLogger() });
       await utils.migrate();
@@ -103,6 +111,7 @@ function graphileSystem(url: string): System {
         pollInterval: 1000,
         taskList: { noop: async () => onStart() },
         logger: quietGraphileLogger(),
+        ...(fastest ? { preset: { worker: { localQueue: { size: 500 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } } } : {}),
       });
     },
     enqueueOne: async () => void (await utils.addJob('noop', {})),
@@ -152,11 +161,15 @@ async function throughput(system: System, url: string | undefined): Promise<numb
   let resolveAll!: () => void;
   const all = new Promise<void>((r) => (resolveAll = r));
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   await system.start(() => {
     if (++done === JOBS) resolveAll();
   });
   await all;
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  // The worker's own CPU (this process), per 1,000 jobs: what the client side costs.
+  console.log(`  ${system.name}: ${(((cpu.user + cpu.system) / 1000 / JOBS) * 1000).toFixed(0)} ms of this process's CPU per 1,000 jobs`);
   return JOBS / seconds;
 }
 
@@ -189,20 +202,26 @@ async function bench(name: string, make: (url: string) => System): Promise<{ rat
 }
 
 const fmt = (n: number) => n.toFixed(n >= 100 ? 0 : 1);
-console.log(`# jobs benchmark: ${JOBS} no-op jobs, concurrency ${CONCURRENCY}, ${cpus().length} cores, PostgreSQL ${SERVER.replace(/:[^:@/]*@/, ':***@')}`);
+console.log(`# jobs benchmark: ${JOBS} no-op jobs, concurrency ${CONCURRENCY}, ${cpus().length} cores (load average ${loadavg()[0]!.toFixed(1)}), PostgreSQL ${SERVER.replace(/:[^:@/]*@/, ':***@')}`);
 const results: Record<string, { rate: number; p50: number; p99: number }> = {};
 for (const [name, make] of [
   ['lockstep', (u: string) => lockstepSystem(u)],
-  ['graphile-worker', graphileSystem],
+  ['lockstep (prefetch 500)', (u: string) => lockstepSystem(u, 'lockstep (prefetch 500)', 500)],
+  ['graphile-worker', (u: string) => graphileSystem(u)],
+  ['graphile-worker (fastest)', (u: string) => graphileSystem(u, true)],
   ['pg-boss', pgBossSystem],
 ] as const) {
+  if (ONLY && !ONLY.includes(name)) continue;
   const r = await bench(name, make);
   results[name] = r;
   console.log(`${name.padEnd(16)} ${fmt(r.rate).padStart(7)} jobs/s   enqueue-to-start p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms`);
 }
-const ls = results.lockstep.rate;
-console.log(`lockstep / graphile-worker: ${(ls / results['graphile-worker'].rate).toFixed(2)}x`);
-console.log(`lockstep / pg-boss:         ${(ls / results['pg-boss'].rate).toFixed(2)}x`);
+const ratio = (a: string, b: string, label: string) => {
+  if (results[a] && results[b]) console.log(`${label.padEnd(58)} ${(results[a].rate / results[b].rate).toFixed(2)}x`);
+};
+ratio('lockstep', 'graphile-worker', 'lockstep / graphile-worker (defaults):');
+ratio('lockstep (prefetch 500)', 'graphile-worker (fastest)', 'lockstep (prefetch 500) / graphile-worker (fastest):');
+ratio('lockstep', 'pg-boss', 'lockstep / pg-boss:');
 
 const dir = mkdtempSync(join(tmpdir(), 'lockstep-bench-'));
 try {

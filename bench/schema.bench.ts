@@ -2,10 +2,13 @@
 // key per table; on PostgreSQL also a trigger function, a trigger, row-level security and
 // a policy per 10 tables) on PostgreSQL and SQLite, then times introspection of the live database
 // and the pure diff of two such schemas. Targets on the 2-core machine, PostgreSQL:
-// introspection ≤ 1 s, diff ≤ 100 ms for 1,000 tables.
-import { mkdtempSync, rmSync } from 'node:fs';
+// introspection ≤ 1 s, diff ≤ 100 ms for 1,000 tables. Then the same comparison side by side with
+// @pgkit/migra and drizzle-kit pull (BENCH_PEERS=0 skips it; BENCH_CMP_RUNS runs, default 3).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Database } from '../src/dialects/database.js';
 import { connect, getDialect } from '../src/dialects/index.js';
 import { diffSchemas } from '../src/core/diff-schemas.js';
@@ -80,6 +83,59 @@ async function bench(dialectName: DialectName, db: Database): Promise<void> {
   );
 }
 
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CMP_RUNS = Number(process.env.BENCH_CMP_RUNS ?? 3);
+
+/** Wall time of a whole command (ms), as a user runs it; fails loudly if the command does. */
+function command(file: string, args: string[]): number {
+  const start = performance.now();
+  const run = spawnSync(file, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  if (run.status !== 0 && run.status !== 1) throw new Error(`${file} ${args.join(' ')} failed (${run.status}): ${run.stderr.slice(0, 2000)}`);
+  return performance.now() - start;
+}
+
+/**
+ * Side by side on the same two PostgreSQL databases (the 1,000-table schema in both):
+ * comparing them (`lockstep diff --from A --to B` against `migra A B`, @pgkit/migra) and
+ * reading one into a file (`lockstep snapshot A` against `drizzle-kit pull`), each as the
+ * command a user runs (process start included), and lockstep's and migra's library calls
+ * in this process.
+ */
+async function compareWithPeers(urlA: string): Promise<void> {
+  if (!existsSync(join(ROOT, 'dist/src/cli/bin.js'))) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  const urlB = await createPgDatabase('lockstep_bench_b');
+  const out = mkdtempSync(join(tmpdir(), 'lockstep-bench-peers-'));
+  try {
+    const dbB = await connect(urlB);
+    await dbB.exec(schemaSql('postgres'));
+    const dialect = getDialect('postgres');
+    const dbA = await connect(urlA);
+    const { run: migra } = await import('@pgkit/migra');
+    const lib = { lockstep: [] as number[], migra: [] as number[] };
+    const cli = { lockstep: [] as number[], migra: [] as number[], snapshot: [] as number[], pull: [] as number[] };
+    const bin = join(ROOT, 'bin/lockstep.js');
+    for (let i = 0; i < CMP_RUNS; i++) {
+      lib.lockstep.push((await timed(async () => diffSchemas(await dialect.introspect(dbA), await dialect.introspect(dbB))))[1]);
+      lib.migra.push((await timed(() => migra(urlA, urlB, { unsafe: true })))[1]);
+      cli.lockstep.push(command(process.execPath, [bin, 'diff', '--from', urlA, '--to', urlB]));
+      cli.migra.push(command(join(ROOT, 'node_modules/.bin/migra'), [urlA, urlB, '--unsafe']));
+      cli.snapshot.push(command(process.execPath, [bin, 'snapshot', urlA, '--out', join(out, 'snapshot.json')]));
+      cli.pull.push(command(join(ROOT, 'node_modules/.bin/drizzle-kit'), ['pull', '--dialect', 'postgresql', '--url', urlA, '--out', join(out, 'drizzle')]));
+    }
+    await dbA.close();
+    await dbB.close();
+    const row = (what: string, ours: number[], theirs: number[], peer: string) =>
+      console.log(`${what.padEnd(44)} lockstep ${ms(median(ours)).padStart(9)}   ${peer.padEnd(18)} ${ms(median(theirs)).padStart(9)}   ${(median(theirs) / median(ours)).toFixed(1)}x`);
+    console.log(`# peers, median of ${CMP_RUNS}: the same two ${TABLES}-table PostgreSQL databases`);
+    row('compare two databases, library call', lib.lockstep, lib.migra, '@pgkit/migra');
+    row('compare two databases, command', cli.lockstep, cli.migra, 'migra');
+    row('read one database into a file, command', cli.snapshot, cli.pull, 'drizzle-kit pull');
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+    await dropPgDatabase(urlB);
+  }
+}
+
 const postgres = await resolveTestPostgres();
 console.log(`# ${TABLES} tables × 10 columns, 2 indexes, 1 foreign key each (PostgreSQL: a function, trigger and policy per 10 tables); median of ${RUNS} runs. PostgreSQL: ${postgres.display} (${postgres.origin})`);
 process.env.LOCKSTEP_TEST_PG_URL = postgres.url;
@@ -88,6 +144,7 @@ try {
   const db = await connect(pgUrl);
   try {
     await bench('postgres', db);
+    if (process.env.BENCH_PEERS !== '0') await compareWithPeers(pgUrl);
   } finally {
     await db.close();
   }

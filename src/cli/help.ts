@@ -1,13 +1,19 @@
 import { type Command, commandOptions, type OptionSpec } from './command.js';
 
+/** What the command lists need of a command. */
+export interface CommandSummary {
+  name: string;
+  summary: string;
+}
+
 /**
  * Help texts and "did you mean" suggestions. A group is the first word of the two-word
  * commands (`migrate`, `jobs`): `lockstep migrate --help` lists its subcommands.
  */
 
 /** The groups of two-word commands, e.g. `migrate` → [migrate up, migrate down, …]. */
-export function commandGroups(commands: readonly Command[]): Map<string, Command[]> {
-  const groups = new Map<string, Command[]>();
+export function commandGroups<C extends CommandSummary>(commands: readonly C[]): Map<string, C[]> {
+  const groups = new Map<string, C[]>();
   for (const command of commands) {
     const [first, second] = command.name.split(' ');
     if (!second) continue;
@@ -16,11 +22,11 @@ export function commandGroups(commands: readonly Command[]): Map<string, Command
   return groups;
 }
 
-export function generalHelp(commands: readonly Command[]): string {
+export function generalHelp(commands: readonly CommandSummary[]): string {
   return `lockstep: keep code, database schema and background workers in lockstep\n\nUsage: lockstep <command> [options]\n\nCommands:\n${commandList(commands)}\n\nRun lockstep <command> --help (or lockstep help <command>) for a command's options.\n`;
 }
 
-export function groupHelp(group: string, members: readonly Command[]): string {
+export function groupHelp(group: string, members: readonly CommandSummary[]): string {
   return `Usage: lockstep ${group} <command> [options]\n\nCommands:\n${commandList(members)}\n\nRun lockstep ${group} <command> --help for a command's options.\n`;
 }
 
@@ -33,7 +39,7 @@ export function commandHelp(command: Command): string {
   return `Usage: lockstep ${command.name}${command.args ? ` ${command.args}` : ''} [options]\n\n${command.summary}\n\nOptions:\n${lines.join('\n')}\n`;
 }
 
-function commandList(commands: readonly Command[]): string {
+function commandList(commands: readonly CommandSummary[]): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n');
 }

@@ -3,7 +3,7 @@ import { loadConfig, type LockstepConfig } from '../core/config.js';
 import { redactPassword } from '../dialects/connection-url.js';
 import { errorMessage, isLockstepError } from '../core/errors.js';
 import { type Command, type CommandIO, commandOptions, type OptionSpec } from './command.js';
-import { COMMANDS } from './commands/index.js';
+import { type CommandEntry, COMMANDS } from './commands/index.js';
 import { commandGroups, commandHelp, generalHelp, groupHelp, suggest } from './help.js';
 import { processIO, redactingIO, rememberInvocationSecrets } from './output.js';
 import { createStyle, wantsColor } from '../report/style.js';
@@ -38,11 +38,11 @@ export async function main(argv: string[], rawIO: CommandIO = processIO()): Prom
       io.stdout.write(`${await packageVersion()}\n`);
       return 0;
     }
-    if (argv[0] === 'help') return help(argv.slice(1), io, usageError);
+    if (argv[0] === 'help') return await help(argv.slice(1), io, usageError);
 
     const groups = commandGroups(COMMANDS);
-    const [command, rest] = findCommand(argv);
-    if (!command) {
+    const [entry, rest] = findCommand(argv);
+    if (!entry) {
       const members = groups.get(argv[0]);
       if (members) {
         const next = argv[1];
@@ -61,6 +61,7 @@ export async function main(argv: string[], rawIO: CommandIO = processIO()): Prom
       }
       return unknownCommand(argv, usageError);
     }
+    const command = await entry.load();
     const options = commandOptions(command);
     let parsed;
     try {
@@ -116,14 +117,14 @@ export async function main(argv: string[], rawIO: CommandIO = processIO()): Prom
 }
 
 /** `lockstep help`, `lockstep help check`, `lockstep help migrate`, `lockstep help migrate up`. */
-function help(topic: string[], io: CommandIO, usageError: (message: string, hint: string) => number): number {
+async function help(topic: string[], io: CommandIO, usageError: (message: string, hint: string) => number): Promise<number> {
   if (topic.length === 0) {
     io.stdout.write(generalHelp(COMMANDS));
     return 0;
   }
-  const [command, rest] = findCommand(topic);
-  if (command && rest.length === 0) {
-    io.stdout.write(commandHelp(command));
+  const [entry, rest] = findCommand(topic);
+  if (entry && rest.length === 0) {
+    io.stdout.write(commandHelp(await entry.load()));
     return 0;
   }
   const members = commandGroups(COMMANDS).get(topic[0]);
@@ -134,7 +135,7 @@ function help(topic: string[], io: CommandIO, usageError: (message: string, hint
   return unknownCommand(topic, usageError);
 }
 
-function findCommand(argv: string[]): [Command | undefined, string[]] {
+function findCommand(argv: string[]): [CommandEntry | undefined, string[]] {
   const two = `${argv[0]} ${argv[1] ?? ''}`;
   const byTwo = COMMANDS.find((c) => c.name === two);
   if (byTwo) return [byTwo, argv.slice(2)];

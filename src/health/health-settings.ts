@@ -45,6 +45,12 @@ export interface HealthSettings {
   timeoutMs: number;
   /** How long a drift result is reused by a long-running checker (`/readyz`), in ms. */
   driftCacheMs: number;
+  /**
+   * Queue statistics at most this old are read from the copy the elected worker keeps
+   * (refreshed every 5 s), instead of counting the jobs table on every probe, in ms.
+   * 0 always counts.
+   */
+  statsCacheMs: number;
 }
 
 export const DEFAULT_HEALTH_SETTINGS: HealthSettings = {
@@ -58,6 +64,7 @@ export const DEFAULT_HEALTH_SETTINGS: HealthSettings = {
   skip: [],
   timeoutMs: 5000,
   driftCacheMs: 5000,
+  statsCacheMs: 15000,
 };
 
 const THRESHOLD_KEYS = ['databaseLatencyMs', 'pendingMigrations', 'driftChanges', 'queueLagSeconds', 'expiredLeases', 'deadJobsLastHour'] as const;
@@ -85,10 +92,10 @@ export function resolveHealthSettings(section: unknown, overrides: Partial<Healt
           if (!(PROBE_NAMES as readonly unknown[]).includes(name)) throw unknownKey(`health.skip: "${String(name)}"`, PROBE_NAMES.join(', '));
         }
         settings.skip = value as ProbeName[];
-      } else if (key === 'timeoutMs' || key === 'driftCacheMs') {
+      } else if (key === 'timeoutMs' || key === 'driftCacheMs' || key === 'statsCacheMs') {
         settings[key] = readNumber(`health.${key}`, value);
       } else {
-        throw unknownKey(`health.${key}`, [...THRESHOLD_KEYS, 'workers', 'skip', 'timeoutMs', 'driftCacheMs'].join(', '));
+        throw unknownKey(`health.${key}`, [...THRESHOLD_KEYS, 'workers', 'skip', 'timeoutMs', 'driftCacheMs', 'statsCacheMs'].join(', '));
       }
     }
   }

@@ -86,6 +86,8 @@ export interface JobsFacts extends SectionTiming {
   finishedLastMinute: { succeeded: number; dead: number; cancelled: number };
   /** Failed attempts (retried or dead) in the last minute. */
   failuresLastMinute: number;
+  /** How old the queue statistics above are, in ms (0: counted just now; more: the elected worker's cached copy). */
+  statsAgeMs: number;
 }
 
 export const EMPTY_JOBS: Omit<JobsFacts, 'durationMs'> = {
@@ -99,4 +101,5 @@ export const EMPTY_JOBS: Omit<JobsFacts, 'durationMs'> = {
   deadLastHour: 0,
   finishedLastMinute: { succeeded: 0, dead: 0, cancelled: 0 },
   failuresLastMinute: 0,
+  statsAgeMs: 0,
 };

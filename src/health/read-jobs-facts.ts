@@ -5,14 +5,15 @@ import { EMPTY_JOBS, type JobsFacts } from './ops-facts.js';
 
 /**
  * Queue counts, workers, lag, expired leases and recent failures, read through the job
- * store (a few aggregate queries; never one per job).
+ * store: the statistics from the copy the elected worker keeps when it is fresh enough
+ * (`health.statsCacheMs`), else a few aggregate queries; never one per job.
  */
 export async function readJobsFacts(store: JobStore, settings: HealthSettings): Promise<Omit<JobsFacts, 'durationMs'>> {
   const version = await store.installedVersion();
   if (version === 0) return { ...EMPTY_JOBS, expectedVersion: JOBS_SCHEMA_VERSION };
   // Tables from another version may not have the columns the queries below read.
   if (version !== JOBS_SCHEMA_VERSION) return { ...EMPTY_JOBS, installed: true, version, expectedVersion: JOBS_SCHEMA_VERSION };
-  const stats = await store.stats();
+  const stats = await store.stats({ maxAgeMs: settings.statsCacheMs });
   const staleMs = settings.workers.staleAfterSeconds * 1000;
   const workers = (await store.workers()).map((w) => ({
     id: w.id,
@@ -35,5 +36,6 @@ export async function readJobsFacts(store: JobStore, settings: HealthSettings): 
     deadLastHour: stats.deadLastHour,
     finishedLastMinute: stats.finishedLastMinute,
     failuresLastMinute: stats.failuresLastMinute,
+    statsAgeMs: stats.ageMs,
   };
 }

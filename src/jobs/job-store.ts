@@ -150,6 +150,12 @@ export interface ClaimRequest {
    * are claimed under the limits, atomically with the count of what runs.
    */
   flow?: FlowLimit[];
+  /**
+   * At most this many jobs of flow-limited tasks (default `limit`): the worker's free
+   * execution slots, so a limited job never waits in a prefetch buffer while it holds one
+   * of its task's global slots.
+   */
+  flowSlots?: number;
 }
 
 /** One attempt of a job: kept after a retry, so each start and duration stays visible. */
@@ -200,6 +206,8 @@ export interface QueueStats {
   finishedLastMinute: { succeeded: number; dead: number; cancelled: number };
   /** Failed attempts (retried or dead) in the last minute. */
   failuresLastMinute: number;
+  /** How old these figures are, in ms: 0 when read just now, more when they are the cached copy. */
+  ageMs: number;
 }
 
 /** Something to run enqueue SQL on inside the caller's transaction. */
@@ -261,7 +269,14 @@ export interface JobStore {
   retryJob(id: number): Promise<JobRecord | null>;
   /** Cancels a queued or running job (a running one sees its signal aborted). */
   cancelJob(id: number): Promise<JobRecord | null>;
-  stats(): Promise<QueueStats>;
+  /**
+   * Queue statistics. With `maxAgeMs`, the cached copy the elected worker keeps (see
+   * `refreshStats`) is returned when it is at most that old, so probes and dashboards do
+   * not each count the jobs table; otherwise they are read now.
+   */
+  stats(options?: { maxAgeMs?: number }): Promise<QueueStats>;
+  /** Reads the statistics now and stores them as the cached copy (the elected worker's job). */
+  refreshStats(): Promise<QueueStats>;
   workers(): Promise<WorkerInfo[]>;
   /** Workers claim nothing from a paused queue (checked in the claim itself) until it is resumed. */
   pauseQueue(queue: string): Promise<void>;

@@ -213,8 +213,8 @@ export class Queue {
   }
 
   /** Counts by queue and state, lag, expired leases, recent failures. */
-  stats(): Promise<QueueStats> {
-    return this.store.stats();
+  stats(options?: { maxAgeMs?: number }): Promise<QueueStats> {
+    return this.store.stats(options);
   }
 
   /** Registered workers with heartbeat age and running jobs. */

@@ -1,10 +1,10 @@
-import { createStyle } from '../report/style.js';
-import { renderCheckText } from '../report/render-check-report.js';
-import { LockstepError } from '../core/errors.js';
 import { existsSync } from 'node:fs';
-import { checkSchema, type CheckReport } from '../check/check.js';
-import { type AllowRule, classifyChanges } from '../check/compatibility.js';
-import { checkRuntimeSchema, describeRuntimeCheck, readExpectedSchemaFile, type RuntimeSchemaCheck } from '../check/runtime-check.js';
+import { LockstepError } from '../core/errors.js';
+// Types only at the top: the comparison code is imported when a guard runs, so
+// `import 'lockstep/jobs'` in a service that only enqueues loads none of it.
+import type { CheckReport } from '../check/check.js';
+import type { AllowRule } from '../check/compatibility.js';
+import type { RuntimeSchemaCheck } from '../check/runtime-check.js';
 import { parseConnectionUrl } from '../dialects/connection-url.js';
 import { connect } from '../dialects/index.js';
 import { displayPath } from '../sources/display-path.js';
@@ -82,6 +82,7 @@ export interface AppSchemaVerdict {
  */
 export async function evaluateAppSchema(guard: AppSchemaGuard, log?: WorkerLogger): Promise<AppSchemaVerdict> {
   if (guard.expected && existsSync(guard.expected)) {
+    const { checkRuntimeSchema, describeRuntimeCheck, readExpectedSchemaFile } = await import('../check/runtime-check.js');
     const expected = readExpectedSchemaFile(guard.expected);
     const db = await connect(guard.url, { maxConnections: 1, applicationName: 'lockstep-schema-guard' });
     try {
@@ -99,6 +100,12 @@ export async function evaluateAppSchema(guard: AppSchemaGuard, log?: WorkerLogge
     return { ready: true, message: '', skipped };
   }
   log?.info(`no expected-schema file: building the expected schema in a scratch database (lockstep build makes this unnecessary)`);
+  const [{ checkSchema }, { classifyChanges }, { renderCheckText }, { createStyle }] = await Promise.all([
+    import('../check/check.js'),
+    import('../check/compatibility.js'),
+    import('../report/render-check-report.js'),
+    import('../report/style.js'),
+  ]);
   const report = await checkSchema({ url: guard.url, schema: guard.schema, migrations: guard.migrations, devUrl: guard.devUrl });
   const classified = classifyChanges(report.changes, guard.allow);
   const blocking = classified.filter((c) => c.compatibility === 'blocking');

@@ -142,7 +142,8 @@ class SqlJobStore implements JobStore {
     for (const t of limited) this.limitedTasks.add(t);
     const plainTasks = request.tasks.filter((t) => !limited.has(t));
     const plain = (limit: number) => (plainTasks.length > 0 && limit > 0 ? this.claimPlain({ ...request, tasks: plainTasks, limit }) : Promise.resolve([]));
-    const bounded = (limit: number) => (limit > 0 ? this.claimLimited(request, flow, limit) : Promise.resolve([]));
+    const slots = request.flowSlots ?? request.limit;
+    const bounded = (limit: number) => (Math.min(limit, slots) > 0 ? this.claimLimited(request, flow, Math.min(limit, slots)) : Promise.resolve([]));
     this.limitedFirst = !this.limitedFirst;
     const first = await (this.limitedFirst ? bounded : plain)(request.limit);
     const second = await (this.limitedFirst ? plain : bounded)(request.limit - first.length);
@@ -432,7 +433,26 @@ class SqlJobStore implements JobStore {
     return row ? rowToJob(row, this.plans.jsonAsText) : null;
   }
 
-  async stats(): Promise<QueueStats> {
+  async stats(options: { maxAgeMs?: number } = {}): Promise<QueueStats> {
+    if (options.maxAgeMs !== undefined && options.maxAgeMs > 0) {
+      const [cached] = await this.run(this.plans.readStats(Date.now()));
+      const ageMs = cached ? Math.max(0, Math.round(Number(cached.age))) : Infinity;
+      if (cached && ageMs <= options.maxAgeMs) {
+        const stats = (typeof cached.stats === 'string' ? JSON.parse(cached.stats) : cached.stats) as Omit<QueueStats, 'ageMs'>;
+        return { ...stats, ageMs };
+      }
+    }
+    return this.readStatsNow();
+  }
+
+  async refreshStats(): Promise<QueueStats> {
+    const stats = await this.readStatsNow();
+    const { ageMs: _, ...figures } = stats;
+    await this.run(this.plans.saveStats(JSON.stringify(figures), Date.now()));
+    return stats;
+  }
+
+  private async readStatsNow(): Promise<QueueStats> {
     const now = Date.now();
     const counts = await this.run(this.plans.countsByState());
     const [s] = await this.run(this.plans.statsSummary(now));
@@ -443,6 +463,7 @@ class SqlJobStore implements JobStore {
       deadLastHour: Number(s!.dead_hour),
       finishedLastMinute: { succeeded: Number(s!.ok_min), dead: Number(s!.dead_min), cancelled: Number(s!.cancel_min) },
       failuresLastMinute: Number(s!.fail_min),
+      ageMs: 0,
     };
   }
 

@@ -135,12 +135,13 @@ describe('each --help lists exactly the flags its command reads', () => {
     }
   });
 
-  test("every option a command declares is read by that command's code", () => {
+  test("every option a command declares is read by that command's code", async () => {
     const dir = fileURLToPath(new URL('../../src/cli/commands/', import.meta.url));
     const sources = readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8'));
     const mainSource = readFileSync(join(dir, '..', 'main.ts'), 'utf8');
     const reads = (text: string, option: string) => text.includes(`values.${option}`) || text.includes(`values['${option}']`);
-    for (const command of COMMANDS) {
+    for (const entry of COMMANDS) {
+      const command = await entry.load();
       const source = sources.find((s) => s.includes(`name: '${command.name}',`));
       assert.ok(source, command.name);
       // The command's own object literal: from its name to the next command's name.
@@ -157,6 +158,23 @@ describe('each --help lists exactly the flags its command reads', () => {
       }
     }
   });
+});
+
+test('the command list names every command with its own name and summary (modules load lazily)', async () => {
+  const dir = fileURLToPath(new URL('../../src/cli/commands/', import.meta.url));
+  const exported = new Set<string>();
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+    const module = (await import(join(dir, file))) as Record<string, unknown>;
+    for (const value of Object.values(module)) {
+      if (value && typeof value === 'object' && 'name' in value && 'summary' in value && typeof (value as { run?: unknown }).run === 'function') exported.add((value as { name: string }).name);
+    }
+  }
+  for (const entry of COMMANDS) {
+    const command = await entry.load();
+    assert.equal(command.name, entry.name);
+    assert.equal(command.summary, entry.summary, `the summary of ${entry.name} in commands/index.ts`);
+  }
+  assert.deepEqual([...exported].sort(), COMMANDS.map((c) => c.name).sort(), 'every command module is listed in src/cli/commands/index.ts');
 });
 
 test('lockstep migrate --help through the real binary', async () => {

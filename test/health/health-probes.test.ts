@@ -118,6 +118,17 @@ for (const dialect of DIALECTS) {
         const [old] = await store.listJobs({ search: 'old' });
         await store.cancelJob(old.id);
         assert.equal((await probe(checker, 'queue-lag')).status, 'ok');
+
+        // The cached statistics the elected worker keeps are read while fresh (statsCacheMs,
+        // default 15 s): a job that became old after the refresh is seen at the next one.
+        await store.refreshStats();
+        await store.enqueue([{ task: 'sync', queue: 'default', payload: {}, key: 'old2', runAt: new Date(Date.now() - 10_000), priority: 0, maxAttempts: 3 }]);
+        const cached = await checker.snapshot({ fresh: true });
+        assert.equal(cached.report.probes.find((x) => x.name === 'queue-lag')!.status, 'ok', 'read from the cached copy');
+        assert.ok(cached.facts.jobs.statsAgeMs >= 0 && cached.facts.jobs.statsAgeMs < 15_000);
+        await store.refreshStats();
+        p = await probe(checker, 'queue-lag');
+        assert.equal(p.status, 'failing', 'the refreshed copy sees the old job');
       } finally {
         await close();
         await checker.close();

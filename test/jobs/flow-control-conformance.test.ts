@@ -84,6 +84,14 @@ for (const target of TARGETS) {
       assert.deepEqual(await store.claim(claimArgs), []);
     });
 
+    test('flowSlots caps the limited jobs of one claim (no limited job waits in a prefetch buffer)', async () => {
+      await reset();
+      await store.enqueue([job('shop-sync', { shop: 'A' }), job('shop-sync', { shop: 'B' }), job('plain'), job('plain')]);
+      const claimed = await store.claim({ ...claimArgs, limit: 10, flowSlots: 1 });
+      assert.deepEqual(claimed.map((c) => c.task).sort(), ['plain', 'plain', 'shop-sync']);
+      assert.equal((await store.claim({ ...claimArgs, flowSlots: 0 })).length, 0);
+    });
+
     test('without a key the limit is global for the task; a lost lease keeps its slot until it is rescued', async () => {
       await reset();
       await store.enqueue([job('single'), job('single'), job('single')]);

@@ -187,6 +187,25 @@ for (const target of TARGETS) {
       assert.deepEqual(worker!.tasks, ['a', 'b', 'c']);
     });
 
+    test('cached stats: the refreshed copy is served while it is fresh enough, counted afresh otherwise', async () => {
+      await reset();
+      const queued = (s: { counts: { state: string; count: number }[] }) => s.counts.filter((c) => c.state === 'queued').reduce((n, c) => n + c.count, 0);
+      await store.enqueue([job('a'), job('b')]);
+      // No copy yet: even with maxAgeMs the figures are counted now.
+      await t.db.exec(`delete from ${store.jobsTable.replace(/jobs$/, 'queue_stats')}`);
+      assert.equal((await store.stats({ maxAgeMs: 60_000 })).ageMs, 0);
+      const refreshed = await store.refreshStats();
+      assert.equal(queued(refreshed), 2);
+      await store.enqueue([job('a'), job('c')]);
+      await sleep(20);
+      const cached = await store.stats({ maxAgeMs: 60_000 });
+      assert.equal(queued(cached), 2, 'the cached copy does not see the two newer jobs');
+      assert.ok(cached.ageMs >= 10 && cached.ageMs < 60_000, `ageMs ${cached.ageMs}`);
+      assert.deepEqual(cached.finishedLastMinute, refreshed.finishedLastMinute);
+      assert.equal(queued(await store.stats({ maxAgeMs: 5 })), 4, 'a copy older than maxAgeMs is not used');
+      assert.equal(queued(await store.stats()), 4, 'without maxAgeMs the figures are always counted');
+    });
+
     test('a cron tick is enqueued once however many workers claim it', async () => {
       await reset();
       const tick = new Date(Math.floor(Date.now() / 60_000) * 60_000);

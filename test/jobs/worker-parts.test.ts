@@ -108,4 +108,74 @@ describe('worker parts', () => {
       await db.close();
     }
   });
+
+  test('the elected worker keeps the cached queue statistics fresh; probes read them without counting', async () => {
+    const db = await connect('sqlite::memory:');
+    const queue = await createQueue({ db });
+    await queue.install();
+    const idle = task('idle', { run: async () => {} });
+    await queue.enqueueMany([{ task: 'later', payload: {}, options: { runAt: new Date(Date.now() + 3_600_000) } }]);
+    const worker = await runWorker({ db, tasks: [idle], workerId: 'w-stats', statsIntervalMs: 50, pollIntervalMs: 20, logger: silentLogger });
+    try {
+      await waitFor('a cached copy', async () => (await queue.stats({ maxAgeMs: 10_000 })).ageMs > 0, 5000, 20);
+      const first = await queue.stats({ maxAgeMs: 10_000 });
+      assert.equal(first.counts.find((c) => c.state === 'queued')?.count, 1);
+      await queue.enqueueMany([{ task: 'later', payload: {}, options: { runAt: new Date(Date.now() + 3_600_000) } }]);
+      // The next refresh (every 50 ms) sees the second job.
+      await waitFor('the refreshed copy', async () => {
+        const s = await queue.stats({ maxAgeMs: 10_000 });
+        return s.ageMs > 0 && s.counts.find((c) => c.state === 'queued')?.count === 2;
+      }, 5000, 20);
+    } finally {
+      await worker.stop();
+      await queue.close();
+      await db.close();
+    }
+  });
+
+  test('prefetch: jobs claimed ahead wait in memory, start as slots free, and go back unstarted on stop', async () => {
+    const db = await connect('sqlite::memory:');
+    const queue = await createQueue({ db });
+    await queue.install();
+    const order: number[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const gated = task('gated', {
+      run: async (_p: unknown, ctx) => {
+        order.push(ctx.job.id);
+        if (order.length === 1) await gate;
+      },
+    });
+    const ids = (await queue.enqueueMany(Array.from({ length: 8 }, () => ({ task: gated, payload: {} })))).map((j) => j.id);
+    const worker = await runWorker({ db, tasks: [gated], concurrency: 1, prefetch: 3, pollIntervalMs: 20, logger: silentLogger });
+    try {
+      // One runs (held by the gate), three more are claimed ahead: four leases, four "running".
+      await waitFor('the prefetch', async () => (await queue.listJobs({ state: 'running' })).length === 4, 5000, 20);
+      await sleep(100);
+      assert.equal(order.length, 1, 'the prefetched jobs do not start while the only slot is taken');
+      assert.equal((await queue.listJobs({ state: 'queued' })).length, 4, 'no more than concurrency + prefetch are claimed');
+      // A prefetched job that is cancelled is dropped from the buffer, never started.
+      const waiting = (await queue.listJobs({ state: 'running' })).map((j) => j.id).filter((id) => id !== order[0]);
+      await queue.cancelJob(waiting[0]!);
+      release();
+      await waitFor('the rest', async () => (await queue.listJobs({ state: 'succeeded' })).length === 7, 5000, 20);
+      assert.equal(order.includes(waiting[0]!), false, 'the cancelled prefetched job never ran');
+      assert.deepEqual([...order].sort((a, b) => a - b), ids.filter((id) => id !== waiting[0]));
+    } finally {
+      await worker.stop();
+    }
+    // Stop with prefetched jobs: they go back to the queue without counting an attempt.
+    const more = await queue.enqueueMany(Array.from({ length: 4 }, () => ({ task: 'slow', payload: {} })));
+    let running = 0;
+    const slow = task('slow', { run: async (_p: unknown, ctx) => { running++; await new Promise((r) => ctx.signal.addEventListener('abort', r)); } });
+    const second = await runWorker({ db, tasks: [slow], concurrency: 1, prefetch: 3, pollIntervalMs: 20, shutdownTimeoutMs: 50, logger: silentLogger });
+    await waitFor('the prefetch', async () => (await queue.listJobs({ state: 'running' })).length === 4, 5000, 20);
+    await second.stop();
+    assert.equal(running, 1);
+    const after = await Promise.all(more.map((j) => queue.getJob(j.id)));
+    assert.deepEqual(after.map((j) => j!.state), ['queued', 'queued', 'queued', 'queued']);
+    assert.ok(after.every((j) => j!.attempt === 0), 'a hand-back counts no attempt: the three that never started and the one stopped by the shutdown');
+    await queue.close();
+    await db.close();
+  });
 });

@@ -11,6 +11,7 @@ export interface JobsConfig {
   tasks?: string;
   queues?: string[];
   concurrency?: number;
+  prefetch?: number;
   leaseMs?: number;
   shutdownTimeoutMs?: number;
   pollIntervalMs?: number;

@@ -3,7 +3,6 @@ import { consoleLogger } from '../../jobs/job-logger.js';
 import { SCHEMA_GUARD_EXIT_CODE } from '../../jobs/schema-guard.js';
 import { runWorker } from '../../jobs/worker/run-worker.js';
 import { parsePort } from '../../http/listen.js';
-import { startWorkerHealth } from '../../http/worker-health.js';
 import { type Command, PROJECT_SETTINGS } from '../command.js';
 import { jobsConfig, maybeLoadTasks, parseIntOption } from './jobs-common.js';
 
@@ -15,6 +14,7 @@ export const workerCommand: Command = {
     tasks: { type: 'string', placeholder: 'FILE', description: 'module exporting the tasks (.js, or .ts through tsx); default jobs.tasks of the config' },
     queue: { type: 'string', placeholder: 'A,B', description: 'only these queues (default every queue)' },
     concurrency: { type: 'string', placeholder: 'N', description: 'jobs run at once (default 10)' },
+    prefetch: { type: 'string', placeholder: 'N', description: 'jobs claimed ahead of the free slots, started from memory as slots free (default 0; for many short jobs)' },
     'lease-ms': { type: 'string', placeholder: 'N', description: 'lease length: a dead worker’s jobs are rescued this long after its last renewal (default 30000)' },
     'shutdown-timeout-ms': { type: 'string', placeholder: 'N', description: 'on SIGTERM, how long running jobs may finish before they are handed back (default 10000)' },
     'poll-interval-ms': { type: 'string', placeholder: 'N', description: 'polling fallback (default 1000 PostgreSQL, 200 SQLite)' },
@@ -40,6 +40,7 @@ export const workerCommand: Command = {
       tasks,
       queues,
       concurrency: parseIntOption('concurrency', args.values.concurrency, 1) ?? jobs.concurrency,
+      prefetch: parseIntOption('prefetch', args.values.prefetch, 0) ?? jobs.prefetch,
       leaseMs: parseIntOption('lease-ms', args.values['lease-ms'], 100) ?? jobs.leaseMs,
       shutdownTimeoutMs: parseIntOption('shutdown-timeout-ms', args.values['shutdown-timeout-ms']) ?? jobs.shutdownTimeoutMs,
       pollIntervalMs: parseIntOption('poll-interval-ms', args.values['poll-interval-ms'], 10) ?? jobs.pollIntervalMs,
@@ -50,8 +51,9 @@ export const workerCommand: Command = {
       appSchema: { url: config.url, expected: config.expected, schema: config.schema, migrations: config.migrations, devUrl: config.devUrl, allow: config.guardAllow },
       onDrift,
     });
+    // The health endpoints (and the probes behind them) are loaded only when asked for.
     const health = args.values['health-port']
-      ? await startWorkerHealth({ config, port: parsePort(args.values['health-port'] as string, 0, '--health-port'), host: args.values['health-host'] as string | undefined, done: worker.done, ready: () => worker.readiness() }).catch(async (error) => {
+      ? await (await import('../../http/worker-health.js')).startWorkerHealth({ config, port: parsePort(args.values['health-port'] as string, 0, '--health-port'), host: args.values['health-host'] as string | undefined, done: worker.done, ready: () => worker.readiness() }).catch(async (error) => {
           await worker.stop();
           throw error;
         })

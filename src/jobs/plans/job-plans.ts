@@ -116,6 +116,10 @@ export interface JobPlans {
   statsSummary(now: number): Sql;
   /** Rows: the workers with `running` (jobs) and `age` (ms since the heartbeat). */
   workers(now: number): Sql;
+  /** Stores the queue statistics (`stats`: JSON text) as the cached copy, stamped now. */
+  saveStats(stats: string, now: number): Sql;
+  /** At most one row: `stats` (JSON) and `age` (ms since it was computed). */
+  readStats(now: number): Sql;
   /** Statements for the elected worker's housekeeping (PostgreSQL: planner statistics), or none. */
   readonly maintenance: MaintenancePlan | null;
 

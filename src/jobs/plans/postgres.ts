@@ -79,8 +79,13 @@ create table lockstep.cron_ticks (
   },
   {
     version: 2,
-    name: 'flow control keys and rate log, paused queues, queue history, attempts',
+    name: 'queue statistics cache; flow control keys and rate log, paused queues, queue history, attempts',
     sql: `
+create table lockstep.queue_stats (
+  id smallint primary key default 1 check (id = 1),
+  computed_at timestamptz not null,
+  stats jsonb not null
+);
 alter table lockstep.jobs add column concurrency_key text;
 alter table lockstep.jobs add column rate_key text;
 create table lockstep.job_rate_log (
@@ -347,6 +352,12 @@ export const postgresPlans: JobPlans = {
       from lockstep.workers w order by w.started_at, w.id`,
     params: [],
   }),
+  saveStats: (stats) => ({
+    sql: `insert into lockstep.queue_stats (id, computed_at, stats) values (1, now(), $1::jsonb)
+      on conflict (id) do update set computed_at = excluded.computed_at, stats = excluded.stats`,
+    params: [stats],
+  }),
+  readStats: () => ({ sql: 'select stats, extract(epoch from now() - computed_at) * 1000 as age from lockstep.queue_stats where id = 1', params: [] }),
   maintenance: {
     // A table that was never analyzed, or grew a lot since, makes the planner estimate a
     // handful of ready rows and pick a bitmap scan plus a sort of every ready job for each

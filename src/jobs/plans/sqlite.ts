@@ -73,8 +73,13 @@ create table lockstep_cron_ticks (
   },
   {
     version: 2,
-    name: 'flow control keys and rate log, paused queues, queue history, attempts',
+    name: 'queue statistics cache; flow control keys and rate log, paused queues, queue history, attempts',
     sql: `
+create table lockstep_queue_stats (
+  id integer primary key check (id = 1),
+  computed_at integer not null,
+  stats text not null
+);
 alter table lockstep_jobs add column concurrency_key text;
 alter table lockstep_jobs add column rate_key text;
 create table lockstep_job_rate_log (
@@ -317,6 +322,12 @@ export const sqlitePlans: JobPlans = {
       from lockstep_workers w order by w.started_at, w.id`,
     params: [now],
   }),
+  saveStats: (stats, now) => ({
+    sql: `insert into lockstep_queue_stats (id, computed_at, stats) values (1, $1, $2)
+      on conflict (id) do update set computed_at = excluded.computed_at, stats = excluded.stats`,
+    params: [now, stats],
+  }),
+  readStats: (now) => ({ sql: 'select stats, $1 - computed_at as age from lockstep_queue_stats where id = 1', params: [now] }),
   maintenance: null,
 
   // The claim's transaction is BEGIN IMMEDIATE: SQLite has one writer, so counting and

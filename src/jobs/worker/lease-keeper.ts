@@ -1,5 +1,5 @@
 import type { WorkerLogger } from '../job-logger.js';
-import type { JobStore } from '../job-store.js';
+import type { JobStore, Lease } from '../job-store.js';
 import { JOBS_SCHEMA_VERSION } from '../jobs-schema-version.js';
 import { AbortReason, type JobRunner } from './job-runner.js';
 
@@ -26,6 +26,10 @@ export class LeaseKeeper {
       workerId: string;
       leaseMs: number;
       stopping: () => boolean;
+      /** Jobs claimed but not started yet (the prefetch buffer): their leases are renewed too. */
+      waiting: () => Lease[];
+      /** A waiting job's lease is gone (cancelled, rescued) or the worker fenced itself: drop it unstarted. */
+      dropWaiting: (ids: number[] | 'all') => void;
       /** Renewals work again after a fence: claiming may resume. */
       onUnfenced: () => void;
       /** The jobs tables changed version under the worker. */
@@ -39,7 +43,7 @@ export class LeaseKeeper {
     this.renewing = true;
     const { store, runner, log, workerId, leaseMs } = this.deps;
     try {
-      const leases = runner.live().map((e) => e.lease);
+      const leases = [...runner.live().map((e) => e.lease), ...this.deps.waiting()];
       const lost = await store.heartbeat({ workerId, leases, leaseMs });
       this.lastRenewal = Date.now();
       if (this.fenced) {
@@ -47,6 +51,7 @@ export class LeaseKeeper {
         log.info(`worker ${workerId}: leases renewed again; claiming jobs`);
         this.deps.onUnfenced();
       }
+      if (lost.length > 0) this.deps.dropWaiting(lost.map((l) => l.id));
       for (const { id, state } of lost) {
         const entry = runner.running.get(id);
         if (!entry || entry.abandoned) continue;
@@ -71,6 +76,7 @@ export class LeaseKeeper {
     const { runner, log, workerId, leaseMs } = this.deps;
     const victims = runner.live();
     log.error(`worker ${workerId}: could not renew its leases for ${since} ms (lease ${leaseMs} ms); fencing itself: aborting ${victims.length} job(s), claiming nothing until a renewal succeeds`);
+    this.deps.dropWaiting('all');
     for (const entry of victims) runner.abort(entry, new AbortReason('lease-lost', `fenced: leases not renewed for ${since} ms`));
   }
 }

@@ -1,7 +1,7 @@
 import type { JobStore } from '../job-store.js';
 
 /**
- * The queue's housekeeping (rescue of expired leases, planner statistics, pruning), done
+ * The queue's housekeeping (rescue of expired leases, planner statistics, the cached queue statistics, pruning), done
  * by one elected worker per interval, not by all: the oldest registered worker whose
  * heartbeat is younger than a lease. When it dies, its heartbeat ages past the lease (the
  * moment its jobs' leases expire too) and the next oldest takes over.

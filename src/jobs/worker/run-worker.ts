@@ -64,6 +64,9 @@ class JobWorker implements Worker {
   private readonly leases: LeaseKeeper;
   private readonly maintenance: Maintenance;
   private readonly cron: CronScheduler;
+  private readonly prefetch: number;
+  /** Claimed, not started yet (at most `prefetch` beyond the free slots). */
+  private buffer: ClaimedJob[] = [];
   private saturated = false;
   private stopping = false;
   private stopPromise: Promise<void> | undefined;
@@ -87,6 +90,7 @@ class JobWorker implements Worker {
     this.id = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     this.connectionBudget = store.connectionBudget;
     this.concurrency = Math.max(1, options.concurrency ?? 10);
+    this.prefetch = Math.max(0, Math.floor(options.prefetch ?? 0));
     this.leaseMs = Math.max(100, options.leaseMs ?? 30_000);
     this.pollMs = options.pollIntervalMs ?? store.defaultPollIntervalMs;
     this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
@@ -100,7 +104,9 @@ class JobWorker implements Worker {
       workerId: this.id,
       completions: this.completions,
       onSlotFreed: () => {
-        if (this.saturated || this.stopping) this.wakeSignal.ring();
+        this.startBuffered();
+        // Refill when the buffer ran half empty (claims in batches, not one per freed slot).
+        if (this.stopping || (this.saturated && this.buffer.length <= this.prefetch / 2)) this.wakeSignal.ring();
       },
     });
     this.leases = new LeaseKeeper({
@@ -110,6 +116,11 @@ class JobWorker implements Worker {
       workerId: this.id,
       leaseMs: this.leaseMs,
       stopping,
+      waiting: () => this.buffer.map((j) => ({ id: j.id, token: j.leaseToken })),
+      dropWaiting: (ids) => {
+        const drop = ids === 'all' ? undefined : new Set(ids);
+        this.buffer = drop ? this.buffer.filter((j) => !drop.has(j.id)) : [];
+      },
       onUnfenced: () => this.wakeSignal.ring(),
       onJobsSchemaChanged: (version) => {
         this.log.error(`worker ${this.id}: the jobs tables changed to version ${version} under this worker (expects ${JOBS_SCHEMA_VERSION}); stopping`);
@@ -145,6 +156,8 @@ class JobWorker implements Worker {
     every(Math.max(50, Math.floor((this.options.rescueIntervalMs ?? this.leaseMs / 2) * (0.8 + Math.random() * 0.4))), () => this.maintenance.ifMaintainer(() => this.rescue()));
     every(this.options.progressIntervalMs ?? 500, () => this.runner.flushProgress());
     every(5000, () => this.maintenance.ifMaintainer(() => this.store.maintain()));
+    const statsMs = this.options.statsIntervalMs ?? 5000;
+    if (statsMs > 0) every(statsMs, () => this.maintenance.ifMaintainer(() => this.store.refreshStats()));
     const retentionMs = this.options.retentionMs ?? 7 * 86_400_000;
     if (retentionMs > 0) every(this.options.pruneIntervalMs ?? 600_000, () => this.maintenance.ifMaintainer(() => this.store.prune(retentionMs)));
     await this.cron.start();
@@ -192,15 +205,16 @@ class JobWorker implements Worker {
   private async claimLoop(): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
-      const free = this.concurrency - this.runner.executing;
-      if (free <= 0 || this.schemaWait !== undefined || this.leases.fenced) {
+      this.startBuffered();
+      const room = this.concurrency - this.runner.executing + this.prefetch - this.buffer.length;
+      if (room <= 0 || this.schemaWait !== undefined || this.leases.fenced) {
         await this.waitForWake();
         continue;
       }
       this.wakeSignal.clear();
       let claimed: ClaimedJob[];
       try {
-        claimed = await this.store.claim({ workerId: this.id, queues: this.options.queues ?? null, tasks: [...this.tasks.keys()], limit: free, leaseMs: this.leaseMs, flow: this.flow });
+        claimed = await this.store.claim({ workerId: this.id, queues: this.options.queues ?? null, tasks: [...this.tasks.keys()], limit: room, leaseMs: this.leaseMs, flow: this.flow, flowSlots: this.concurrency - this.runner.executing - this.buffer.length });
         failures = 0;
       } catch (error) {
         failures++;
@@ -212,10 +226,17 @@ class JobWorker implements Worker {
         await this.store.release(claimed.map((j) => ({ id: j.id, token: j.leaseToken })), this.id, 'worker stopping').catch(() => {});
         break;
       }
-      for (const job of claimed) this.runner.start(job);
-      this.saturated = claimed.length === free;
+      this.buffer.push(...claimed);
+      this.startBuffered();
+      this.saturated = claimed.length === room;
       if (!this.saturated) await this.waitForWake();
     }
+  }
+
+  /** Starts buffered jobs while slots are free (not while fenced, waiting for the schema or stopping). */
+  private startBuffered(): void {
+    if (this.stopping || this.leases.fenced || this.schemaWait !== undefined) return;
+    while (this.buffer.length > 0 && this.runner.executing < this.concurrency) this.runner.start(this.buffer.shift()!);
   }
 
   private async waitForWake(): Promise<void> {
@@ -271,7 +292,9 @@ class JobWorker implements Worker {
     while (left.some((e) => !e.settled) && Date.now() < graceEnd && !forced) await sleep(20);
     const exitsOnStop = this.options.exitOnStop ?? Boolean(this.options.handleSignals);
     const stillRunning = left.filter((e) => !e.settled);
-    const handBack = exitsOnStop ? left : left.filter((e) => e.settled);
+    // Prefetched jobs never started: always safe to hand back.
+    const unstarted = this.buffer.splice(0).map((j) => ({ id: j.id, token: j.leaseToken }));
+    const handBack = [...(exitsOnStop ? left : left.filter((e) => e.settled)).map((e) => e.lease), ...unstarted];
     if (stillRunning.length > 0 && !exitsOnStop) {
       this.log.warn(
         `worker ${this.id}: ${stillRunning.length} handler(s) ignored the abort signal and still run; their jobs are not handed back (their leases lapse and they are rescued once these handlers can no longer write)`,
@@ -279,7 +302,7 @@ class JobWorker implements Worker {
     }
     if (handBack.length > 0) {
       try {
-        const n = await this.store.release(handBack.map((e) => e.lease), this.id, `worker ${this.id} shut down before the job finished`);
+        const n = await this.store.release(handBack, this.id, `worker ${this.id} shut down before the job finished`);
         this.log.warn(`worker ${this.id}: handed ${n} unfinished job(s) back to the queue`);
       } catch (error) {
         this.log.error(`worker ${this.id}: handing jobs back failed (${errorMessage(error)}); their leases will expire`);

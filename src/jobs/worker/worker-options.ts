@@ -9,6 +9,13 @@ export interface WorkerOptions extends JobStoreTarget {
   queues?: string[];
   /** Jobs run at once. Default 10. */
   concurrency?: number;
+  /**
+   * Jobs claimed ahead of the free slots and held in memory, so a slot that frees starts the
+   * next job without a round trip (graphile-worker's "local queue"). Their leases are renewed
+   * and they are handed back unstarted on shutdown; the trade-off is that they are locked
+   * by this worker (a higher-priority job enqueued meanwhile waits behind them). Default 0.
+   */
+  prefetch?: number;
   /** Lease length: a job whose worker stops renewing it is rescued this long after the last renewal. Default 30 s. */
   leaseMs?: number;
   /** Lease renewal period. Default leaseMs / 3. */
@@ -24,6 +31,8 @@ export interface WorkerOptions extends JobStoreTarget {
   /** Finished jobs older than this are deleted. Default 7 days; 0 turns pruning off. */
   retentionMs?: number;
   pruneIntervalMs?: number;
+  /** How often the elected worker refreshes the cached queue statistics that health probes and the dashboard read. Default 5 s; 0 turns it off. */
+  statsIntervalMs?: number;
   workerId?: string;
   /** Stop gracefully on SIGTERM/SIGINT (a second signal stops at once). Default false. */
   handleSignals?: boolean;

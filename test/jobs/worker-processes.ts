@@ -135,18 +135,22 @@ export function workerProcessSuite(dialect: DialectName): void {
           : 'create table flow_running (job_id integer primary key, attempt integer not null, shop text not null); create table flow_max (shop text primary key, n integer not null)',
       );
       const limited = (await import('./fixtures/tasks.js')).limitedTask();
-      const ids = (await queue.enqueueMany(Array.from({ length: 36 }, (_, i) => ({ task: limited, payload: { shop: ['A', 'B', 'C'][i % 3], ms: 150 + (i % 4) * 50 } })))).map((j) => j.id);
+      const ids = (await queue.enqueueMany(Array.from({ length: 36 }, (_, i) => ({ task: limited, payload: { shop: ['A', 'B', 'C'][i % 3], ms: 250 + (i % 4) * 50 } })))).map((j) => j.id);
       const env = { TEST_FLOW: '1', WORKER_LEASE_MS: '1000', WORKER_CONCURRENCY: '5', WORKER_POLL_MS: '50' };
       const live: WorkerProcess[] = [start(t.url, env), start(t.url, env), start(t.url, env)];
-      await Promise.all(live.map((w) => w.ready));
+      const workerIds = new Map<WorkerProcess, string>();
+      await Promise.all(live.map(async (w) => workerIds.set(w, await w.ready)));
       for (let i = 0; i < 4; i++) {
         await sleep(400);
-        const victim = live.shift()!;
+        // Kill a worker in the middle of a limited job, so its slot stays taken until the rescue.
+        const busy = new Set((await db.query<{ worker_id: string }>(`select worker_id from ${jobsTable(dialect)} where state = 'running'`)).rows.map((r) => r.worker_id));
+        const index = Math.max(0, live.findIndex((w) => busy.has(workerIds.get(w)!)));
+        const [victim] = live.splice(index, 1) as [WorkerProcess];
         victim.child.kill('SIGKILL');
         await victim.exited;
         const replacement = start(t.url, env);
         live.push(replacement);
-        await replacement.ready;
+        workerIds.set(replacement, await replacement.ready);
       }
       await waitFor('all 36 limited jobs succeeded', async () => (await count(db, `select count(*) as n from ${jobsTable(dialect)} where state = 'succeeded'`)) === 36, 60_000, 100);
       assert.equal(await count(db, 'select count(*) as n from completions'), 36);

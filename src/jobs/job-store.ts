@@ -281,7 +281,7 @@ export interface JobStore {
   /** Workers claim nothing from a paused queue (checked in the claim itself) until it is resumed. */
   pauseQueue(queue: string): Promise<void>;
   resumeQueue(queue: string): Promise<void>;
-  /** Every queue that has jobs or is paused, with its pause state. */
+  /** Every queue that has jobs (names from the cached statistics when at most 15 s old) or is paused, with its pause state. */
   queues(): Promise<QueueInfo[]>;
   /** Per-minute counts per queue since `since` (from the history table, not from jobs). */
   history(since: Date): Promise<QueueHistoryPoint[]>;

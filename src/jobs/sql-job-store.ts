@@ -32,6 +32,8 @@ import { jobPlansFor } from './plans/index.js';
 
 
 const PRUNE_BATCH = 5000;
+/** How old the cached queue statistics may be when `queues()` takes the queue names from them. */
+const QUEUE_NAMES_MAX_AGE_MS = 15_000;
 
 /**
  * The jobs queue's one store: every rule of the state machine lives here, once, over the
@@ -386,6 +388,7 @@ class SqlJobStore implements JobStore {
     }
     await this.run(this.plans.pruneCronTicks(olderThanMs, Date.now()));
     await this.run(this.plans.pruneHistory(olderThanMs, Date.now()));
+    await this.run(this.plans.pruneOldRateLog(olderThanMs, Date.now()));
     await this.run(this.plans.pruneWorkers(86_400_000, Date.now()));
     return total;
   }
@@ -494,7 +497,9 @@ class SqlJobStore implements JobStore {
 
   async queues(): Promise<QueueInfo[]> {
     const paused = new Map((await this.run(this.plans.pausedQueues())).map((r) => [String(r.queue), toDate(r.paused_at)]));
-    const names = new Set([...(await this.run(this.plans.countsByState())).map((r) => String(r.queue)), ...paused.keys()]);
+    // Queue names from the cached statistics when fresh enough (the dashboard asks every second).
+    const { counts } = await this.stats({ maxAgeMs: QUEUE_NAMES_MAX_AGE_MS });
+    const names = new Set([...counts.map((c) => c.queue), ...paused.keys()]);
     return [...names].sort().map((queue) => ({ queue, paused: paused.has(queue), pausedAt: paused.get(queue) ?? null }));
   }
 

@@ -146,6 +146,8 @@ export interface JobPlans {
   /** Rows `queue, minute, succeeded, failed, dead`, oldest first. */
   history(sinceMs: number): Sql;
   pruneHistory(olderThanMs: number, now: number): Sql;
+  /** Deletes rate-log rows older than the retention (tasks no worker claims any more). */
+  pruneOldRateLog(olderThanMs: number, now: number): Sql;
   insertAttempts(attempts: NewAttempt[], now: number): Sql;
   /** Keeps the current attempt of finished jobs about to run again (a hand retry) unless already kept. */
   archiveAttempts(ids: number[]): Sql;

@@ -443,6 +443,7 @@ export const postgresPlans: JobPlans = {
     sql: 'select queue, minute, succeeded, failed, dead from lockstep.job_history where minute >= to_timestamp($1 / 1000.0) order by minute, queue',
     params: [sinceMs],
   }),
+  pruneOldRateLog: (olderThanMs) => ({ sql: `delete from lockstep.job_rate_log where at < now() - ${interval('$1')}`, params: [olderThanMs] }),
   pruneHistory: (olderThanMs) => ({ sql: `delete from lockstep.job_history where minute < now() - ${interval('$1')}`, params: [olderThanMs] }),
   insertAttempts: (attempts) => ({
     // The start comes from the row (same transaction, unchanged by the update before):

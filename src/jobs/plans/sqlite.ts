@@ -395,6 +395,7 @@ export const sqlitePlans: JobPlans = {
     params: [json(points)],
   }),
   history: (sinceMs) => ({ sql: 'select queue, minute, succeeded, failed, dead from lockstep_job_history where minute >= $1 order by minute, queue', params: [sinceMs] }),
+  pruneOldRateLog: (olderThanMs, now) => ({ sql: 'delete from lockstep_job_rate_log where at < $1', params: [now - olderThanMs] }),
   pruneHistory: (olderThanMs, now) => ({ sql: 'delete from lockstep_job_history where minute < $1', params: [now - olderThanMs] }),
   insertAttempts: (attempts, now) => ({
     sql: `insert into lockstep_job_attempts (job_id, attempt, started_at, ended_at, outcome, error, worker_id)

@@ -87,7 +87,8 @@ for (const target of TARGETS) {
     test('flowSlots caps the limited jobs of one claim (no limited job waits in a prefetch buffer)', async () => {
       await reset();
       await store.enqueue([job('shop-sync', { shop: 'A' }), job('shop-sync', { shop: 'B' }), job('plain'), job('plain')]);
-      const claimed = await store.claim({ ...claimArgs, limit: 10, flowSlots: 1 });
+      assert.deepEqual(await store.claim({ ...claimArgs, queues: ['elsewhere'] }), [], 'a limited claim keeps to its queues');
+      const claimed = await store.claim({ ...claimArgs, queues: ['default'], limit: 10, flowSlots: 1 });
       assert.deepEqual(claimed.map((c) => c.task).sort(), ['plain', 'plain', 'shop-sync']);
       assert.equal((await store.claim({ ...claimArgs, flowSlots: 0 })).length, 0);
     });

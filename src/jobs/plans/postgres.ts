@@ -121,8 +121,14 @@ create index job_attempts_job_idx on lockstep.job_attempts (job_id, started_at);
   },
 ];
 
-/** Skips jobs of paused queues; joined into every claim. */
-const NOT_PAUSED = 'not exists (select 1 from lockstep.job_queues p where p.queue = lockstep.jobs.queue)';
+/**
+ * Skips jobs of paused queues; in every claim. An array computed once (an InitPlan)
+ * tested in a CASE, not an anti-join nor `<> ALL`: the planner estimates those as leaving
+ * about one row (the usually empty, never analyzed table; few distinct queues), and then
+ * sorts every ready job instead of reading the ready index in order (25 ms instead of
+ * 0.3 ms per claim at 50,000 jobs).
+ */
+const NOT_PAUSED = 'case when queue = any (array(select queue from lockstep.job_queues)) then false else true end';
 
 /** The WHERE of listing, counting and bulk actions. */
 function jobWhere(filter: ListJobsFilter, param: (value: unknown) => string): string {
@@ -378,36 +384,41 @@ export const postgresPlans: JobPlans = {
     params: [tasks],
   }),
   claimLimited: (args, flow, token) => ({
-    // Each ready job gets its rank within its (task, key) in claim order; running jobs
-    // (and, for rate limits, logged starts) come before it. A job is taken only when its
-    // rank is within the limit, so however the limit is split the total never exceeds it.
+    // Each ready job gets its rank within its (task, key) in claim order, after the jobs
+    // already running (and, for rate limits, the starts logged in the period). A job is
+    // taken only when its rank is within the limit, so however the limit is split the
+    // total never exceeds it. One window pass over the union (no join of per-key counts,
+    // which the planner turns into a nested loop) keeps the cost one sort of the ready jobs.
     sql: `with flow as (
         select * from jsonb_to_recordset($1::jsonb) as f(task text, concurrency int, rate_limit int, rate_period_ms float8)
-      ), busy as (
-        select j.task, j.concurrency_key as key, count(*) as n
+      ), candidates as (
+        select j.id, j.task, j.concurrency_key, j.rate_key, j.priority, j.run_at, f.concurrency, f.rate_limit
+        from lockstep.jobs j join flow f on f.task = j.task
+        where j.state = 'queued' and j.run_at <= now() ${args.queues ? 'and j.queue = any($6::text[])' : ''}
+          and case when j.queue = any (array(select queue from lockstep.job_queues)) then false else true end
+      ), held as (
+        -- Candidates, then what already holds a slot: running jobs (concurrency) and the
+        -- starts logged in the period (rate); each counts only for its own limit.
+        select id, task, concurrency_key as c_key, rate_key as r_key, false as held, true as for_c, true as for_r, priority, run_at, concurrency, rate_limit
+        from candidates
+        union all
+        select j.id, j.task, j.concurrency_key, null, true, true, false, j.priority, j.run_at, null, null
         from lockstep.jobs j join flow f on f.task = j.task and f.concurrency is not null
         where j.state = 'running'
-        group by j.task, j.concurrency_key
-      ), started as (
-        select r.task, r.key, count(*) as n
+        union all
+        select null, r.task, null, r.key, true, false, true, 0, r.at, null, null
         from lockstep.job_rate_log r join flow f on f.task = r.task and f.rate_limit is not null
         where r.at > now() - ${interval('f.rate_period_ms')}
-        group by r.task, r.key
       ), ranked as (
-        select j.id, j.priority, j.run_at, f.concurrency, f.rate_limit,
-          row_number() over (partition by j.task, j.concurrency_key order by j.priority desc, j.run_at, j.id) + coalesce(b.n, 0) as c_rank,
-          row_number() over (partition by j.task, j.rate_key order by j.priority desc, j.run_at, j.id) + coalesce(s.n, 0) as r_rank
-        from lockstep.jobs j
-        join flow f on f.task = j.task
-        left join busy b on b.task = j.task and b.key is not distinct from j.concurrency_key
-        left join started s on s.task = j.task and s.key is not distinct from j.rate_key
-        where j.state = 'queued' and j.run_at <= now() ${args.queues ? 'and j.queue = any($6::text[])' : ''}
-          and not exists (select 1 from lockstep.job_queues p where p.queue = j.queue)
+        select id, held, priority, run_at, concurrency, rate_limit,
+          count(*) filter (where for_c) over (partition by task, c_key order by held desc, priority desc, run_at, id) as c_rank,
+          count(*) filter (where for_r) over (partition by task, r_key order by held desc, priority desc, run_at, id) as r_rank
+        from held
       ), next as (
         select id from lockstep.jobs
         where state = 'queued' and id in (
           select id from ranked
-          where (concurrency is null or c_rank <= concurrency) and (rate_limit is null or r_rank <= rate_limit)
+          where not held and (concurrency is null or c_rank <= concurrency) and (rate_limit is null or r_rank <= rate_limit)
           order by priority desc, run_at, id
           limit $2)
         for update skip locked

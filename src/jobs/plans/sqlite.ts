@@ -341,25 +341,26 @@ export const sqlitePlans: JobPlans = {
           select f.value ->> 'task' as task, f.value ->> 'concurrency' as concurrency, f.value ->> 'rate_limit' as rate_limit,
                  f.value ->> 'rate_period_ms' as rate_period_ms
           from json_each($1) f
-        ), busy as (
-          select j.task, j.concurrency_key as key, count(*) as n
+        ), candidates as (
+          select j.id, j.task, j.concurrency_key, j.rate_key, j.priority, j.run_at, f.concurrency, f.rate_limit
+          from lockstep_jobs j join flow f on f.task = j.task
+          where j.state = 'queued' and j.run_at <= $7 ${queues} and j.queue not in (select queue from lockstep_job_queues)
+        ), held as (
+          select id, task, concurrency_key as c_key, rate_key as r_key, 0 as held, 1 as for_c, 1 as for_r, priority, run_at, concurrency, rate_limit
+          from candidates
+          union all
+          select j.id, j.task, j.concurrency_key, null, 1, 1, 0, j.priority, j.run_at, null, null
           from lockstep_jobs j join flow f on f.task = j.task and f.concurrency is not null
           where j.state = 'running'
-          group by j.task, j.concurrency_key
-        ), started as (
-          select r.task, r.key, count(*) as n
+          union all
+          select null, r.task, null, r.key, 1, 0, 1, 0, r.at, null, null
           from lockstep_job_rate_log r join flow f on f.task = r.task and f.rate_limit is not null
           where r.at > $7 - f.rate_period_ms
-          group by r.task, r.key
         ), ranked as (
-          select j.id, j.priority, j.run_at, f.concurrency, f.rate_limit,
-            row_number() over (partition by j.task, j.concurrency_key order by j.priority desc, j.run_at, j.id) + coalesce(b.n, 0) as c_rank,
-            row_number() over (partition by j.task, j.rate_key order by j.priority desc, j.run_at, j.id) + coalesce(s.n, 0) as r_rank
-          from lockstep_jobs j
-          join flow f on f.task = j.task
-          left join busy b on b.task = j.task and b.key is j.concurrency_key
-          left join started s on s.task = j.task and s.key is j.rate_key
-          where j.state = 'queued' and j.run_at <= $7 ${queues} and j.queue not in (select queue from lockstep_job_queues)
+          select id, held, priority, run_at, concurrency, rate_limit,
+            count(*) filter (where for_c) over (partition by task, c_key order by held desc, priority desc, run_at, id) as c_rank,
+            count(*) filter (where for_r) over (partition by task, r_key order by held desc, priority desc, run_at, id) as r_rank
+          from held
         )
         update lockstep_jobs
         set state = 'running', attempt = attempt + 1, lease_token = $2, lease_expires_at = $3, worker_id = $4, started_at = $5,
@@ -367,7 +368,7 @@ export const sqlitePlans: JobPlans = {
             progress_updated_at = null, progress_writes = 0
         where id in (
           select id from ranked
-          where (concurrency is null or c_rank <= concurrency) and (rate_limit is null or r_rank <= rate_limit)
+          where not held and (concurrency is null or c_rank <= concurrency) and (rate_limit is null or r_rank <= rate_limit)
           order by priority desc, run_at, id
           limit $6)
         returning id, task, queue, payload, attempt, max_attempts`,

@@ -25,6 +25,8 @@ export interface JobAttemptView {
   attempt: number;
   startedAt: string | null;
   finishedAt: string | null;
+  /** finishedAt − startedAt; null while the attempt runs. */
+  durationMs: number | null;
   outcome: string;
   error: string | null;
   worker: string | null;
@@ -36,23 +38,56 @@ export interface JobDetailView extends JobView {
   attempts: JobAttemptView[];
   /** Every event known for the job, oldest first. */
   timeline: Array<{ at: string; event: string; detail?: string }>;
+  /** Present when the job store records them (a handler's return value, `ctx.log` lines, steps, child jobs). */
+  result?: unknown;
+  logs?: unknown;
+  steps?: unknown;
+  children?: unknown;
 }
 
 export interface JobFilter {
   state?: string;
   task?: string;
   queue?: string;
-  /** A job id, or (part of) a job key. */
+  /** A job id, or part of a key, a task name or the payload's JSON. */
   search?: string;
   limit?: number;
+  /** Skip this many (newest first): pagination. */
+  offset?: number;
+}
+
+/** One page of jobs, with the total that match the filter. */
+export interface JobPage {
+  jobs: JobView[];
+  tasks: string[];
+  /** Jobs matching the filter, counted up to 10,000 (`totalCapped` then says there are more). */
+  total: number;
+  totalCapped: boolean;
+  offset: number;
+  limit: number;
+}
+
+export type BulkRequest = { action: 'retry' | 'cancel' | 'delete' } & ({ ids: string[] } | { filter: JobFilter });
+
+export interface QueueView {
+  queue: string;
+  paused: boolean;
+  pausedAt: string | null;
+  /** One point per minute of the last hour (oldest first), from the queue history table. */
+  history: Array<{ minute: string; succeeded: number; failed: number; dead: number }>;
 }
 
 /** The jobs operations the dashboard needs; implemented over `lockstep/jobs`. */
 export interface DashboardJobs {
-  list(filter: JobFilter): Promise<{ jobs: JobView[]; tasks: string[] }>;
+  list(filter: JobFilter): Promise<JobPage>;
   get(id: string): Promise<JobDetailView | null>;
   retry(id: string): Promise<JobView>;
   cancel(id: string): Promise<JobView>;
+  /** Acts on the selected jobs, or on every job matching a filter; returns the ids acted on. */
+  bulk(request: BulkRequest): Promise<{ action: string; ids: string[] }>;
+  queues(): Promise<QueueView[]>;
+  pause(queue: string): Promise<QueueView[]>;
+  resume(queue: string): Promise<QueueView[]>;
 }
 
 export interface DriftGroup {

@@ -6,7 +6,7 @@ import { createHealthHandler, sendJson } from '../http/health-handler.js';
 import { closeServer, isLoopback, listen } from '../http/listen.js';
 import { serveAsset } from './dashboard-assets.js';
 import { authorize, checkMutation, TOKEN_COOKIE } from './dashboard-auth.js';
-import { type DashboardJobs, type DashboardOverview, groupDrift, type JobFilter } from './dashboard-data.js';
+import { type BulkRequest, type DashboardJobs, type DashboardOverview, groupDrift, type JobFilter } from './dashboard-data.js';
 
 export interface DashboardOptions {
   checker: HealthChecker;
@@ -89,8 +89,16 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       const mutation = checkMutation(req);
       if (!mutation.ok) return sendJson(res, mutation.status, { error: mutation.message });
       const action = /^\/api\/jobs\/([^/]+)\/(retry|cancel)$/.exec(path);
-      if (!action) return sendJson(res, 404, { error: `no route POST ${path}` });
+      const queueAction = /^\/api\/queues\/([^/]+)\/(pause|resume)$/.exec(path);
+      if (!action && !queueAction && path !== '/api/jobs/bulk') return sendJson(res, 404, { error: `no route POST ${path}` });
       if (readOnly) return sendJson(res, 403, { error: 'the dashboard is read-only (--read-only)' });
+      if (path === '/api/jobs/bulk') return sendJson(res, 200, await options.jobs.bulk((await readJson(req)) as BulkRequest));
+      if (queueAction) {
+        const name = decodeURIComponent(queueAction[1]);
+        const queues = queueAction[2] === 'pause' ? await options.jobs.pause(name) : await options.jobs.resume(name);
+        return sendJson(res, 200, { queues });
+      }
+      if (!action) return sendJson(res, 404, { error: `no route POST ${path}` });
       const id = decodeURIComponent(action[1]);
       const job = action[2] === 'retry' ? await options.jobs.retry(id) : await options.jobs.cancel(id);
       return sendJson(res, 200, { job });
@@ -108,10 +116,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
         const value = url.searchParams.get(key);
         if (value) filter[key] = value;
       }
-      const limit = Number(url.searchParams.get('limit') ?? 200);
-      filter.limit = Number.isInteger(limit) && limit > 0 ? Math.min(limit, 1000) : 200;
+      const limit = Number(url.searchParams.get('limit') ?? 50);
+      filter.limit = Number.isInteger(limit) && limit > 0 ? Math.min(limit, 500) : 50;
+      const offset = Number(url.searchParams.get('offset') ?? 0);
+      filter.offset = Number.isInteger(offset) && offset > 0 ? offset : 0;
       return sendJson(res, 200, await options.jobs.list(filter));
     }
+    if (path === '/api/queues') return sendJson(res, 200, { queues: await options.jobs.queues() });
     const detail = /^\/api\/jobs\/([^/]+)$/.exec(path);
     if (detail) {
       const job = await options.jobs.get(decodeURIComponent(detail[1]));
@@ -129,6 +140,22 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     server,
     close: () => closeServer(server),
   };
+}
+
+/** A small JSON request body (bulk actions): at most 1 MB. */
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > 1_000_000) throw new LockstepError('request body over 1 MB', { hint: 'Select fewer jobs, or act on the filter instead of a list of ids.' });
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
+  } catch (error) {
+    throw new LockstepError(`request body is not JSON: ${(error as Error).message}`, { hint: 'Send { "action": "retry", "ids": ["1"] }.' });
+  }
 }
 
 function securityHeaders(res: ServerResponse): void {

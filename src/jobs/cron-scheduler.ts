@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import { LockstepError } from '../core/errors.js';
+import { flowKeys } from './flow-control.js';
 import type { JobStore } from './job-store.js';
 import type { WorkerLogger } from './job-logger.js';
 import type { CronSchedule, Task } from './task.js';
@@ -112,6 +113,7 @@ export class CronScheduler {
         runAt: null,
         priority: task.priority ?? 0,
         maxAttempts: task.maxAttempts,
+        ...flowKeys(task, schedule.payload),
       });
       if (id !== null) this.logger.info(`cron ${task.name}: tick ${tick.toISOString()} enqueued job ${id}`);
     } catch (error) {

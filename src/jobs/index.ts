@@ -7,9 +7,11 @@
  * export const hello = task('hello', { run: (p: { name: string }, ctx) => ctx.log.info(`hi ${p.name}`) });
  */
 export { task, isTask, DEFAULT_QUEUE, DEFAULT_MAX_ATTEMPTS } from './task.js';
-export type { Task, TaskOptions, TaskContext, TaskLogger, CronSchedule, AnyTask, TaskList, TasksOf, PayloadOf, JobLog, WaitForEventOptions, SpawnOptions, SpawnItem } from './task.js';
+export type { Task, TaskOptions, TaskContext, TaskLogger, CronSchedule, AnyTask, TaskList, TasksOf, PayloadOf, JobLog, WaitForEventOptions, SpawnOptions, SpawnItem, ConcurrencyLimit, RateLimit } from './task.js';
 export { MAX_RESULT_BYTES, MAX_LOG_LINES } from './worker/job-journal.js';
 export type { StepSummary } from './step-summary.js';
+export { flowLimits, flowKeys } from './flow-control.js';
+export type { FlowLimit } from './flow-control.js';
 export { PermanentError, isPermanentError } from './permanent-error.js';
 export type { StandardSchemaV1 } from './standard-schema.js';
 export { validatePayload } from './standard-schema.js';
@@ -42,4 +44,9 @@ export type {
   StepStatus,
   StepWait,
   LogLine,
+  JobAttempt,
+  QueueHistoryPoint,
+  QueueInfo,
+  BulkAction,
+  ClaimRequest,
 } from './job-store.js';

@@ -1,4 +1,5 @@
 import type { DialectName } from '../core/model.js';
+import type { FlowLimit } from './flow-control.js';
 
 /**
  * The jobs queue's storage seam: one implementation (`sql-job-store.ts`) over the
@@ -29,6 +30,10 @@ export interface NewJob {
   maxAttempts: number;
   /** The job that spawned this one (`ctx.spawn`); absent or null for top-level jobs. */
   parentId?: number | null;
+  /** The task's `concurrency.key(payload)`, computed at enqueue (flow-control.ts). */
+  concurrencyKey?: string | null;
+  /** The task's `rateLimit.key(payload)`, computed at enqueue. */
+  rateKey?: string | null;
 }
 
 export interface EnqueuedJob {
@@ -138,13 +143,65 @@ export interface ListJobsFilter {
   state?: JobState | JobState[];
   task?: string;
   queue?: string;
-  /** Matches a job id exactly, or a key or task by substring. */
+  /** Matches a job id exactly, or a key, task or the payload's JSON text by substring. */
   search?: string;
   /** Default 100. */
   limit?: number;
   /** Skip this many (newest first). */
   offset?: number;
+  /** Only these job ids (bulk actions on a selection). */
+  ids?: number[];
 }
+
+/** The arguments of a claim. */
+export interface ClaimRequest {
+  workerId: string;
+  queues: string[] | null;
+  tasks: string[];
+  limit: number;
+  leaseMs: number;
+  /**
+   * Flow control of the worker's tasks that have any (`flowLimits(tasks)`): their jobs
+   * are claimed under the limits, atomically with the count of what runs.
+   */
+  flow?: FlowLimit[];
+  /**
+   * At most this many jobs of flow-limited tasks (default `limit`): the worker's free
+   * execution slots, so a limited job never waits in a prefetch buffer while it holds one
+   * of its task's global slots.
+   */
+  flowSlots?: number;
+}
+
+/** One attempt of a job: kept after a retry, so each start and duration stays visible. */
+export interface JobAttempt {
+  attempt: number;
+  startedAt: Date;
+  /** null while it runs. */
+  endedAt: Date | null;
+  /** failed | dead | lost (lease expired) | released | running | succeeded | cancelled */
+  outcome: string;
+  error: string | null;
+  workerId: string | null;
+}
+
+/** One minute of one queue's history (written by completions and failures, in batches). */
+export interface QueueHistoryPoint {
+  queue: string;
+  minute: Date;
+  succeeded: number;
+  /** Failed attempts, the ones that went dead included. */
+  failed: number;
+  dead: number;
+}
+
+export interface QueueInfo {
+  queue: string;
+  paused: boolean;
+  pausedAt: Date | null;
+}
+
+export type BulkAction = 'retry' | 'cancel' | 'delete';
 
 export interface QueueCount {
   queue: string;
@@ -195,7 +252,7 @@ export interface JobStore {
   /** Installed version of the jobs tables; 0 when they are not installed. */
   installedVersion(): Promise<number>;
   enqueue(jobs: NewJob[], tx?: TransactionHandle): Promise<EnqueuedJob[]>;
-  claim(args: { workerId: string; queues: string[] | null; tasks: string[]; limit: number; leaseMs: number }): Promise<ClaimedJob[]>;
+  claim(args: ClaimRequest): Promise<ClaimedJob[]>;
   /** Extends leases; returns the leases that are no longer held, with the job's current state. */
   heartbeat(args: { workerId: string; leases: Lease[]; leaseMs: number }): Promise<{ id: number; state: JobState | null }[]>;
   /** Marks jobs succeeded; fenced by token. Returns the ids that were written. */
@@ -236,6 +293,25 @@ export interface JobStore {
   /** Reads the statistics now and stores them as the cached copy (the elected worker's job). */
   refreshStats(): Promise<QueueStats>;
   workers(): Promise<WorkerInfo[]>;
+  /** Workers claim nothing from a paused queue (checked in the claim itself) until it is resumed. */
+  pauseQueue(queue: string): Promise<void>;
+  resumeQueue(queue: string): Promise<void>;
+  /** Every queue that has jobs (names from the cached statistics when at most 15 s old) or is paused, with its pause state. */
+  queues(): Promise<QueueInfo[]>;
+  /** Per-minute counts per queue since `since` (from the history table, not from jobs). */
+  history(since: Date): Promise<QueueHistoryPoint[]>;
+  /** Writes the counts of finished attempts gathered since the last flush (also done on each heartbeat). */
+  flushHistory(): Promise<void>;
+  /** Every attempt of a job, oldest first (ended ones from the attempts record, the current one from the row). */
+  jobAttempts(id: number): Promise<JobAttempt[]>;
+  /** How many jobs match the filter (limit and offset ignored), for pagination; counts at most `cap` (default unlimited). */
+  countJobs(filter: ListJobsFilter, cap?: number): Promise<number>;
+  /**
+   * Retries, cancels or deletes every job that matches the filter (ids, state, task,
+   * queue, search; limit and offset ignored) and allows it; returns the ids acted on.
+   * Running jobs are never deleted (cancel them first).
+   */
+  bulk(action: BulkAction, filter: ListJobsFilter): Promise<number[]>;
   /**
    * Calls `onWake` when jobs may be ready or a job was cancelled (PostgreSQL LISTEN on a
    * connection of its own). Returns a function that stops listening. SQLite: never calls.

@@ -1,6 +1,8 @@
 import { LockstepError } from '../core/errors.js';
 import {
   type EnqueuedJob,
+  type BulkAction,
+  type JobAttempt,
   FINISHED_STATES,
   type JobEvent,
   type JobRecord,
@@ -9,6 +11,8 @@ import {
   type ListJobsFilter,
   type LogLine,
   type NewJob,
+  type QueueHistoryPoint,
+  type QueueInfo,
   type QueueStats,
   type StepRecord,
   type TransactionHandle,
@@ -17,6 +21,7 @@ import {
 import { shownProgress, startedAttempt } from './job-rows.js';
 import { JOBS_SCHEMA_VERSION } from './jobs-schema-version.js';
 import { openJobStore, type JobStoreTarget } from './open-job-store.js';
+import { flowKeys } from './flow-control.js';
 import { validatePayload } from './standard-schema.js';
 import { type StepSummary, summarizeSteps } from './step-summary.js';
 import { type AnyTask, DEFAULT_MAX_ATTEMPTS, DEFAULT_QUEUE, isTask, type PayloadArgs, type PayloadOf, type Task, type TaskList, type TasksOf, taskMap } from './task.js';
@@ -265,6 +270,7 @@ export class Queue<T extends AnyTask = AnyTask> {
     if (!Number.isInteger(priority)) throw new LockstepError(`priority must be an integer, found ${priority}`);
     payload = JSON.parse(JSON.stringify(payload) ?? 'null');
     return {
+      ...flowKeys(definition, payload),
       task: name,
       queue: options.queue ?? definition?.queue ?? DEFAULT_QUEUE,
       payload,
@@ -318,6 +324,53 @@ export class Queue<T extends AnyTask = AnyTask> {
     return this.store.workers();
   }
 
+  /**
+   * Pauses a queue: no worker claims its jobs (checked in the claim itself) until
+   * `resumeQueue`. Running jobs finish; enqueues still go in.
+   *
+   * @example
+   * await queue.pauseQueue('emails');
+   */
+  pauseQueue(name: string): Promise<void> {
+    return this.store.pauseQueue(checkQueueName(name));
+  }
+
+  /** Resumes a paused queue and wakes the workers. */
+  resumeQueue(name: string): Promise<void> {
+    return this.store.resumeQueue(checkQueueName(name));
+  }
+
+  /** Queues that have jobs or are paused, with their pause state. */
+  queues(): Promise<QueueInfo[]> {
+    return this.store.queues();
+  }
+
+  /** Per-minute succeeded/failed/dead counts per queue since `since` (default the last hour). */
+  history(since: Date = new Date(Date.now() - 3_600_000)): Promise<QueueHistoryPoint[]> {
+    return this.store.history(since);
+  }
+
+  /** Every attempt of a job, with its start, end and outcome, oldest first. */
+  jobAttempts(id: number): Promise<JobAttempt[]> {
+    return this.store.jobAttempts(id);
+  }
+
+  /** How many jobs match a filter (for pagination). */
+  countJobs(filter: ListJobsFilter = {}): Promise<number> {
+    return this.store.countJobs(filter);
+  }
+
+  /**
+   * Retries, cancels or deletes every job matching the filter that allows it (`ids` for
+   * a selection). Returns the ids acted on.
+   *
+   * @example
+   * await queue.bulk('retry', { state: 'dead', task: 'sync-item' });
+   */
+  bulk(action: BulkAction, filter: ListJobsFilter): Promise<number[]> {
+    return this.store.bulk(action, filter);
+  }
+
   /** Deletes finished jobs older than `olderThanMs` (default 7 days). */
   prune(olderThanMs = 7 * 86_400_000): Promise<number> {
     return this.store.prune(olderThanMs);
@@ -329,6 +382,11 @@ export class Queue<T extends AnyTask = AnyTask> {
     if (listener) await (await listener.catch(() => async () => {}))();
     return this.closeStore();
   }
+}
+
+function checkQueueName(name: string): string {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 200) throw new LockstepError(`"${String(name)}" is not a queue name`, { hint: 'Queue names are 1 to 200 characters, e.g. default.' });
+  return name;
 }
 
 function timeline(job: JobRecord, events: JobEvent[]): TimelineEntry[] {

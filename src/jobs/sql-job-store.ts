@@ -2,11 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { LockstepError } from '../core/errors.js';
 import type { Database, Queryable } from '../dialects/database.js';
 import { matchInserted, parseJson, rowToEvent, rowToJob, rowToLog, rowToStep, toDate } from './job-rows.js';
+import type { FlowLimit } from './flow-control.js';
 import type {
+  BulkAction,
   ClaimedJob,
+  ClaimRequest,
   Completion,
   EnqueuedJob,
   Failure,
+  JobAttempt,
   JobEvent,
   JobRecord,
   JobState,
@@ -17,6 +21,8 @@ import type {
   LogLine,
   NewJob,
   ProgressWrite,
+  QueueHistoryPoint,
+  QueueInfo,
   QueueStats,
   StepRecord,
   StepWrite,
@@ -25,12 +31,14 @@ import type {
   WorkerInfo,
   WorkerRegistration,
 } from './job-store.js';
-import { CANCEL_CHANNEL, FINISHED_CHANNEL, JOBS_CHANNEL, type JobPlans, type NewEvent, type Sql } from './plans/job-plans.js';
+import { CANCEL_CHANNEL, FINISHED_CHANNEL, type HistoryDelta, JOBS_CHANNEL, type JobPlans, type NewAttempt, type NewEvent, type Sql } from './plans/job-plans.js';
 import { jsonContains } from './json-match.js';
 import { jobPlansFor } from './plans/index.js';
 
 
 const PRUNE_BATCH = 5000;
+/** How old the cached queue statistics may be when `queues()` takes the queue names from them. */
+const QUEUE_NAMES_MAX_AGE_MS = 15_000;
 
 /**
  * The jobs queue's one store: every rule of the state machine lives here, once, over the
@@ -126,30 +134,116 @@ class SqlJobStore implements JobStore {
     return result;
   }
 
-  async claim(args: { workerId: string; queues: string[] | null; tasks: string[]; limit: number; leaseMs: number }): Promise<ClaimedJob[]> {
+  /** Tasks claimed under flow limits by this store: finishing one of their jobs frees a slot, so it wakes workers. */
+  private readonly limitedTasks = new Set<string>();
+  /** Which path claims first; alternated so neither kind of job starves the other on a shared worker. */
+  private limitedFirst = false;
+  private rateLogPrunedAt = 0;
+  /** Finished attempts counted since the last history flush, by queue and minute. */
+  private pendingHistory = new Map<string, HistoryDelta>();
+
+  async claim(request: ClaimRequest): Promise<ClaimedJob[]> {
+    const flow = (request.flow ?? []).filter((f) => request.tasks.includes(f.task));
+    if (flow.length === 0) return this.claimPlain(request);
+    const limited = new Set(flow.map((f) => f.task));
+    for (const t of limited) this.limitedTasks.add(t);
+    const plainTasks = request.tasks.filter((t) => !limited.has(t));
+    const plain = (limit: number) => (plainTasks.length > 0 && limit > 0 ? this.claimPlain({ ...request, tasks: plainTasks, limit }) : Promise.resolve([]));
+    const slots = request.flowSlots ?? request.limit;
+    const bounded = (limit: number) => (Math.min(limit, slots) > 0 ? this.claimLimited(request, flow, Math.min(limit, slots)) : Promise.resolve([]));
+    this.limitedFirst = !this.limitedFirst;
+    const first = await (this.limitedFirst ? bounded : plain)(request.limit);
+    const second = await (this.limitedFirst ? plain : bounded)(request.limit - first.length);
+    return [...first, ...second].sort((a, b) => a.id - b.id);
+  }
+
+  /**
+   * Claims jobs of flow-limited tasks in one transaction: the plan's lock (PostgreSQL: per
+   * task), then one statement that counts what runs and takes what fits, then the rate
+   * log. A killed worker's job stays `running`, and so keeps its slot, until its lease is
+   * rescued.
+   */
+  private async claimLimited(args: ClaimRequest, flow: FlowLimit[], limit: number): Promise<ClaimedJob[]> {
+    const now = Date.now();
+    const probe = this.plans.readyProbe({ ...args, tasks: flow.map((f) => f.task) }, now);
+    if (probe && (await this.run(probe)).length === 0) return [];
+    const rated = new Set(flow.filter((f) => f.rateLimit !== null).map((f) => f.task));
+    const token = randomUUID();
+    const rows = await this.db.transaction(
+      async (tx) => {
+        const lock = this.plans.flowLock(flow.map((f) => f.task));
+        if (lock) await this.run(lock, tx);
+        if (rated.size > 0 && now - this.rateLogPrunedAt > 10_000) {
+          this.rateLogPrunedAt = now;
+          await this.run(this.plans.pruneRateLog(flow, now), tx);
+        }
+        const claimed = await this.run(this.plans.claimLimited({ ...args, limit }, flow, token, now), tx);
+        const ratedIds = claimed.filter((r) => rated.has(String(r.task))).map((r) => Number(r.id));
+        if (ratedIds.length > 0) await this.run(this.plans.logRateStarts(ratedIds, now), tx);
+        return claimed;
+      },
+      { immediate: true },
+    );
+    return rows.map((r) => this.claimedJob(r, token));
+  }
+
+  private claimedJob(r: Row, token: string): ClaimedJob {
+    return {
+      id: Number(r.id),
+      task: String(r.task),
+      queue: String(r.queue),
+      payload: this.plans.jsonAsText ? JSON.parse(String(r.payload)) : (r.payload ?? null),
+      attempt: Number(r.attempt),
+      maxAttempts: Number(r.max_attempts),
+      leaseToken: token,
+    };
+  }
+
+  private count(queue: string, kind: 'succeeded' | 'failed' | 'dead'): void {
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    const key = `${minute}\u0000${queue}`;
+    let point = this.pendingHistory.get(key);
+    if (!point) this.pendingHistory.set(key, (point = { queue, minute, succeeded: 0, failed: 0, dead: 0 }));
+    point[kind]++;
+  }
+
+  async flushHistory(): Promise<void> {
+    if (this.pendingHistory.size === 0) return;
+    const points = [...this.pendingHistory.values()];
+    this.pendingHistory = new Map();
+    try {
+      await this.run(this.plans.addHistory(points));
+    } catch (error) {
+      // Keep the counts for the next flush rather than lose them.
+      for (const p of points) {
+        const key = `${p.minute}\u0000${p.queue}`;
+        const current = this.pendingHistory.get(key);
+        if (current) {
+          current.succeeded += p.succeeded;
+          current.failed += p.failed;
+          current.dead += p.dead;
+        } else this.pendingHistory.set(key, p);
+      }
+      throw error;
+    }
+  }
+
+  private async claimPlain(args: ClaimRequest): Promise<ClaimedJob[]> {
     const now = Date.now();
     // An idle poll must not take the write lock every time (SQLite).
     const probe = this.plans.readyProbe(args, now);
     if (probe && (await this.run(probe)).length === 0) return [];
     const token = randomUUID();
     const rows = await this.run(this.plans.claim(args, token, now));
-    return rows
-      .map((r) => ({
-        id: Number(r.id),
-        task: String(r.task),
-        queue: String(r.queue),
-        payload: this.plans.jsonAsText ? JSON.parse(String(r.payload)) : (r.payload ?? null),
-        attempt: Number(r.attempt),
-        maxAttempts: Number(r.max_attempts),
-        leaseToken: token,
-      }))
-      .sort((a, b) => a.id - b.id);
+    return rows.map((r) => this.claimedJob(r, token)).sort((a, b) => a.id - b.id);
   }
 
   async heartbeat(args: { workerId: string; leases: Lease[]; leaseMs: number }): Promise<{ id: number; state: JobState | null }[]> {
     const now = Date.now();
     const kept = new Set(args.leases.length > 0 ? (await this.run(this.plans.renewLeases(args.leases, args.leaseMs, now))).map((r) => Number(r.id)) : []);
     await this.run(this.plans.touchWorker(args.workerId, now));
+    // The history is written in batches, one statement per worker per heartbeat.
+    await this.flushHistory();
     const lost = args.leases.filter((l) => !kept.has(l.id)).map((l) => l.id);
     if (lost.length === 0) return [];
     const states = new Map((await this.run(this.plans.jobStates(lost))).map((r) => [Number(r.id), r.state as JobState]));
@@ -160,6 +254,9 @@ class SqlJobStore implements JobStore {
     if (items.length === 0) return [];
     const rows = await this.run(this.plans.complete(items, Date.now()));
     const ids = rows.map((r) => Number(r.id));
+    for (const r of rows) this.count(String(r.queue), 'succeeded');
+    // A finished job of a limited task frees a slot: wake the workers its limit held back.
+    if (this.limitedTasks.size > 0 && rows.some((r) => this.limitedTasks.has(String(r.task)))) await this.wake();
     if (ids.length > 0 && !this.plans.completeNotifies) await this.wake(FINISHED_CHANNEL, ids.join(','));
     const parents = [...new Set(rows.filter((r) => r.parent_id !== null && r.parent_id !== undefined).map((r) => Number(r.parent_id)))];
     if (parents.length > 0) await this.wakeParents(parents);
@@ -185,20 +282,31 @@ class SqlJobStore implements JobStore {
     const written = await this.db.transaction(
       async (tx) => {
         const rows = await this.run(this.plans.fail(f, now), tx);
-        if (rows.length === 0) return false;
+        if (rows.length === 0) return null;
         await this.events([{ jobId: f.id, attempt: f.attempt, kind: f.retryInMs === null ? 'dead' : 'failed', message: f.error, workerId: f.workerId }], now, tx);
-        return true;
+        await this.attempts([{ jobId: f.id, attempt: f.attempt, outcome: f.retryInMs === null ? 'dead' : 'failed', error: f.error, workerId: f.workerId }], now, tx);
+        return rows[0]!;
       },
       { immediate: true },
     );
-    // A retry wakes workers like any job put back in the queue (one due later is found by polling).
-    if (written && f.retryInMs !== null) await this.wake();
+    if (written) {
+      this.count(String(written.queue), 'failed');
+      if (f.retryInMs === null) this.count(String(written.queue), 'dead');
+    }
+    // A retry wakes workers like any job put back in the queue (one due later is found by
+    // polling); so does a dead job of a limited task, which frees a slot.
+    if (written && (f.retryInMs !== null || this.limitedTasks.has(String(written.task)))) await this.wake();
     if (written && f.retryInMs === null) await this.finished([f.id]);
-    return written;
+    return written !== null;
   }
 
   private async events(events: NewEvent[], now: number, on: Queryable): Promise<void> {
     if (events.length > 0) await this.run(this.plans.insertEvents(events, now), on);
+  }
+
+  /** Keeps ended attempts (their start and end) so a retry does not overwrite them. */
+  private async attempts(attempts: NewAttempt[], now: number, on: Queryable): Promise<void> {
+    if (attempts.length > 0) await this.run(this.plans.insertAttempts(attempts, now), on);
   }
 
   async release(leases: Lease[], workerId: string, reason: string): Promise<number> {
@@ -208,6 +316,7 @@ class SqlJobStore implements JobStore {
       async (tx) => {
         const rows = await this.run(this.plans.release(leases, now), tx);
         await this.events(rows.map((r) => ({ jobId: Number(r.id), attempt: Number(r.attempt) + 1, kind: 'released' as const, message: reason, workerId })), now, tx);
+        await this.attempts(rows.map((r) => ({ jobId: Number(r.id), attempt: Number(r.attempt) + 1, outcome: 'released', error: reason, workerId })), now, tx);
         return rows.length;
       },
       { immediate: true },
@@ -234,6 +343,15 @@ class SqlJobStore implements JobStore {
           now,
           tx,
         );
+        await this.attempts(
+          rows.map((r) => ({ jobId: Number(r.id), attempt: Number(r.attempt), outcome: 'lost', error: String(r.last_error), workerId: (r.worker_id as string | null) ?? null })),
+          now,
+          tx,
+        );
+        for (const r of rows) {
+          this.count(String(r.queue), 'failed');
+          if (r.state === 'dead') this.count(String(r.queue), 'dead');
+        }
         return rows.length;
       },
       { immediate: true },
@@ -248,6 +366,7 @@ class SqlJobStore implements JobStore {
   }
 
   async unregisterWorker(id: string): Promise<void> {
+    await this.flushHistory().catch(() => {});
     await this.run(this.plans.unregisterWorker(id));
   }
 
@@ -295,6 +414,8 @@ class SqlJobStore implements JobStore {
       if (rowCount < PRUNE_BATCH) break;
     }
     await this.run(this.plans.pruneCronTicks(olderThanMs, Date.now()));
+    await this.run(this.plans.pruneHistory(olderThanMs, Date.now()));
+    await this.run(this.plans.pruneOldRateLog(olderThanMs, Date.now()));
     await this.run(this.plans.pruneWorkers(86_400_000, Date.now()));
     return total;
   }
@@ -316,6 +437,7 @@ class SqlJobStore implements JobStore {
     const now = Date.now();
     const row = await this.db.transaction(
       async (tx) => {
+        await this.run(this.plans.archiveAttempts([id]), tx);
         const [r] = await this.run(this.plans.retryJob(id, now), tx);
         if (r) await this.events([{ jobId: id, attempt: 0, kind: 'retried', message: 'retried by hand', workerId: null }], now, tx);
         return r;
@@ -397,6 +519,96 @@ class SqlJobStore implements JobStore {
       heartbeatAgeMs: Math.max(0, Math.round(Number(r.age))),
       runningJobs: Number(r.running),
     }));
+  }
+
+  async pauseQueue(queue: string): Promise<void> {
+    await this.run(this.plans.pauseQueue(queue, Date.now()));
+  }
+
+  async resumeQueue(queue: string): Promise<void> {
+    await this.run(this.plans.resumeQueue(queue));
+    await this.wake();
+  }
+
+  async queues(): Promise<QueueInfo[]> {
+    const paused = new Map((await this.run(this.plans.pausedQueues())).map((r) => [String(r.queue), toDate(r.paused_at)]));
+    // Queue names from the cached statistics when fresh enough (the dashboard asks every second).
+    const { counts } = await this.stats({ maxAgeMs: QUEUE_NAMES_MAX_AGE_MS });
+    const names = new Set([...counts.map((c) => c.queue), ...paused.keys()]);
+    return [...names].sort().map((queue) => ({ queue, paused: paused.has(queue), pausedAt: paused.get(queue) ?? null }));
+  }
+
+  async history(since: Date): Promise<QueueHistoryPoint[]> {
+    return (await this.run(this.plans.history(since.getTime()))).map((r) => ({
+      queue: String(r.queue),
+      minute: toDate(r.minute),
+      succeeded: Number(r.succeeded),
+      failed: Number(r.failed),
+      dead: Number(r.dead),
+    }));
+  }
+
+  async jobAttempts(id: number): Promise<JobAttempt[]> {
+    const job = await this.getJob(id);
+    if (!job) return [];
+    const kept: JobAttempt[] = (await this.run(this.plans.jobAttempts(id))).map((r) => ({
+      attempt: Number(r.attempt),
+      startedAt: toDate(r.started_at),
+      endedAt: r.ended_at === null || r.ended_at === undefined ? null : toDate(r.ended_at),
+      outcome: String(r.outcome),
+      error: (r.error as string | null) ?? null,
+      workerId: (r.worker_id as string | null) ?? null,
+    }));
+    // The current (or last) attempt lives on the row until it ends without finishing the job.
+    const current = job.startedAt?.getTime();
+    if (current !== undefined && !kept.some((a) => a.startedAt.getTime() === current)) {
+      const finished = job.state === 'succeeded' || job.state === 'dead' || job.state === 'cancelled';
+      if (job.state === 'running' || finished) {
+        kept.push({ attempt: job.attempt, startedAt: job.startedAt!, endedAt: finished ? job.finishedAt : null, outcome: job.state, error: job.state === 'succeeded' ? null : job.lastError, workerId: job.workerId });
+      }
+    }
+    return kept.sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
+  }
+
+  async countJobs(filter: ListJobsFilter, cap = Number.MAX_SAFE_INTEGER): Promise<number> {
+    const [row] = await this.run(this.plans.countJobs(filter, cap));
+    return Number(row?.n ?? 0);
+  }
+
+  async bulk(action: BulkAction, filter: ListJobsFilter): Promise<number[]> {
+    const ids = (await this.run(this.plans.matchingIds({ ...filter, limit: undefined, offset: undefined }))).map((r) => Number(r.id));
+    const done: number[] = [];
+    // Chunks keep each transaction short on a big selection.
+    for (let i = 0; i < ids.length; i += 1000) {
+      const chunk = ids.slice(i, i + 1000);
+      if (action === 'delete') {
+        done.push(...(await this.run(this.plans.deleteJobs(chunk))).map((r) => Number(r.id)));
+        continue;
+      }
+      const now = Date.now();
+      // One transaction per chunk, with the same events and kept attempts as one by one.
+      const acted = await this.db.transaction(
+        async (tx) => {
+          if (action === 'retry') {
+            await this.run(this.plans.archiveAttempts(chunk), tx);
+            const rows = await this.run(this.plans.retryJobs(chunk, now), tx);
+            await this.events(rows.map((r) => ({ jobId: Number(r.id), attempt: 0, kind: 'retried' as const, message: 'retried by hand (bulk)', workerId: null })), now, tx);
+            return rows;
+          }
+          const rows = await this.run(this.plans.cancelJobs(chunk, now), tx);
+          await this.events(
+            rows.map((r) => ({ jobId: Number(r.id), attempt: Number(r.attempt), kind: 'cancelled' as const, message: 'cancelled by hand (bulk)', workerId: (r.worker_id as string | null) ?? null })),
+            now,
+            tx,
+          );
+          return rows;
+        },
+        { immediate: true },
+      );
+      if (acted.length > 0) await (action === 'retry' ? this.wake() : this.wake(CANCEL_CHANNEL, ''));
+      done.push(...acted.map((r) => Number(r.id)));
+    }
+    return done.sort((a, b) => a - b);
   }
 
   async listen(onWake: (event: 'jobs' | 'cancel') => void, options: { onStatus?: (message: string) => void } = {}): Promise<() => Promise<void>> {
@@ -506,7 +718,9 @@ class SqlJobStore implements JobStore {
     });
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.flushHistory().catch(() => {});
+  }
 }
 
 class LeaseLost extends Error {}

@@ -113,6 +113,27 @@ export interface TaskOptions<P> {
   queue?: string;
   /** Priority of the task's jobs unless enqueue says otherwise: higher runs first. Default 0. */
   priority?: number;
+  /**
+   * At most `limit` of the task's jobs run at once across every worker and machine; per
+   * value of `key(payload)` when given (computed at enqueue and stored on the job).
+   * Enforced in the claim itself; jobs held back stay `queued`.
+   */
+  concurrency?: ConcurrencyLimit<P>;
+  /** At most `limit` of the task's jobs start in any `periodMs` window (sliding), per key when given. */
+  rateLimit?: RateLimit<P>;
+}
+
+// `key` is declared as a method so a task with a typed payload is still a Task<unknown>
+// (method parameters are checked bivariantly), as spawn and the task lists take it.
+export interface ConcurrencyLimit<P = unknown> {
+  limit: number;
+  key?(payload: P): string;
+}
+
+export interface RateLimit<P = unknown> {
+  limit: number;
+  periodMs: number;
+  key?(payload: P): string;
 }
 
 /** A task; `N` is its name as a literal type, so a typed queue knows its tasks by name. */
@@ -152,6 +173,7 @@ export function task<P = unknown, const N extends string = string>(name: N, opti
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
     throw new LockstepError(`task "${name}": maxAttempts must be a positive integer, found ${maxAttempts}`);
   }
+  checkFlowControl(name, options);
   return Object.freeze({ ...options, name, queue: options.queue ?? DEFAULT_QUEUE, maxAttempts, kind: 'lockstep.task' as const });
 }
 
@@ -169,6 +191,22 @@ export type PayloadOf<T extends AnyTask, N extends string> = T extends Task<infe
 
 /** `enqueue`'s arguments after the task: the payload may be left out when the task takes none. */
 export type PayloadArgs<P, O> = undefined extends P ? [payload?: P, options?: O] : [payload: P, options?: O];
+function checkFlowControl(name: string, options: TaskOptions<any>): void {
+  const positiveInt = (what: string, value: unknown) => {
+    if (!Number.isInteger(value) || (value as number) < 1) {
+      throw new LockstepError(`task "${name}": ${what} must be a positive integer, found ${String(value)}`, { hint: `e.g. ${what.split('.')[0]}: { limit: 2 }` });
+    }
+  };
+  if (options.concurrency) {
+    positiveInt('concurrency.limit', options.concurrency.limit);
+    if (options.concurrency.key !== undefined && typeof options.concurrency.key !== 'function') throw new LockstepError(`task "${name}": concurrency.key must be a function (payload) => string`);
+  }
+  if (options.rateLimit) {
+    positiveInt('rateLimit.limit', options.rateLimit.limit);
+    positiveInt('rateLimit.periodMs', options.rateLimit.periodMs);
+    if (options.rateLimit.key !== undefined && typeof options.rateLimit.key !== 'function') throw new LockstepError(`task "${name}": rateLimit.key must be a function (payload) => string`);
+  }
+}
 
 export function isTask(value: unknown): value is Task {
   return typeof value === 'object' && value !== null && (value as Task).kind === 'lockstep.task';

@@ -119,7 +119,13 @@ test('a database without the jobs tables still gets a working dashboard', async 
     const origin = new URL(dashboard.url).origin;
     const jobs = await fetch(`${origin}/api/jobs`);
     assert.equal(jobs.status, 200);
-    assert.deepEqual(await jobs.json(), { jobs: [], tasks: [] });
+    assert.deepEqual(await jobs.json(), { jobs: [], tasks: [], total: 0, totalCapped: false, offset: 0, limit: 50 });
+    assert.deepEqual(await (await fetch(`${origin}/api/queues`)).json(), { queues: [] });
+    const crossSite = await fetch(`${origin}/api/jobs/bulk`, { method: 'POST', body: JSON.stringify({ action: 'delete', filter: {} }) });
+    assert.equal(crossSite.status, 403, 'bulk actions need the same-origin header like every mutation');
+    const pause = await fetch(`${origin}/api/queues/default/pause`, { method: 'POST', headers: { 'x-lockstep-request': '1' } });
+    assert.equal(pause.status, 400);
+    assert.match((await pause.json()).error, /jobs tables are not installed/);
     const overview = await (await fetch(`${origin}/api/overview`)).json();
     assert.equal(overview.facts.jobs.installed, false);
     const retry = await fetch(`${origin}/api/jobs/1/retry`, { method: 'POST', headers: { 'x-lockstep-request': '1' } });

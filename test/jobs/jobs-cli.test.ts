@@ -36,7 +36,7 @@ for (const dialect of DIALECTS) {
         assert.match(before.stderr, /lockstep jobs install/);
         if (dialect === 'sqlite') {
           await d.db.exec(
-            'drop table lockstep_job_steps; drop table lockstep_job_logs; drop table lockstep_jobs; drop table lockstep_job_events; drop table lockstep_workers; drop table lockstep_cron_ticks; drop table if exists lockstep_queue_stats',
+            'drop table lockstep_job_steps; drop table lockstep_job_logs; drop table lockstep_job_attempts; drop table lockstep_job_rate_log; drop table lockstep_job_queues; drop table lockstep_job_history; drop table lockstep_jobs; drop table lockstep_job_events; drop table lockstep_workers; drop table lockstep_cron_ticks; drop table if exists lockstep_queue_stats',
           );
         }
         const install = await cli('jobs', 'install');
@@ -136,6 +136,27 @@ for (const dialect of DIALECTS) {
       } finally {
         withTasks.dispose();
         bare.dispose();
+        await d.dispose();
+      }
+    });
+
+    test('jobs pause and resume a queue (exit 2 without a queue name)', async () => {
+      const d = await createJobsTestDb(dialect);
+      const p = project({ url: d.t.url });
+      try {
+        const cli = (...args: string[]) => runCli(args, { cwd: p.dir, env: { LOCKSTEP_TEST_URL: d.t.url } });
+        const paused = await cli('jobs', 'pause', 'emails');
+        assert.equal(paused.code, 0, paused.stderr);
+        assert.match(paused.stdout, /queue emails is paused: workers claim none of its jobs until `lockstep jobs resume emails`/);
+        assert.deepEqual((await d.queue.queues()).map((q) => [q.queue, q.paused]), [['emails', true]]);
+        const json = JSON.parse((await cli('jobs', 'resume', 'emails', '--json')).stdout);
+        assert.deepEqual([json.queue, json.paused, json.pausedAt], ['emails', false, null]);
+        const missing = await cli('jobs', 'pause');
+        assert.equal(missing.code, 2);
+        assert.match(missing.stderr, /expected exactly one queue name, found 0/);
+        assert.doesNotMatch(missing.stderr, /\n\s+at /, 'no stack trace');
+      } finally {
+        p.dispose();
         await d.dispose();
       }
     });

@@ -127,6 +127,43 @@ export function workerProcessSuite(dialect: DialectName): void {
       await stopAll([w1, w2]);
     });
 
+    test('a concurrency limit of 2 per shop is never exceeded across 3 workers while they are killed and restarted', async () => {
+      const { t, queue, db } = await fresh();
+      await db.exec(
+        dialect === 'postgres'
+          ? 'create table flow_running (job_id bigint primary key, attempt integer not null, shop text not null); create table flow_max (shop text primary key, n integer not null)'
+          : 'create table flow_running (job_id integer primary key, attempt integer not null, shop text not null); create table flow_max (shop text primary key, n integer not null)',
+      );
+      const limited = (await import('./fixtures/tasks.js')).limitedTask();
+      const ids = (await queue.enqueueMany(Array.from({ length: 36 }, (_, i) => ({ task: limited, payload: { shop: ['A', 'B', 'C'][i % 3], ms: 250 + (i % 4) * 50 } })))).map((j) => j.id);
+      const env = { TEST_FLOW: '1', WORKER_LEASE_MS: '1000', WORKER_CONCURRENCY: '5', WORKER_POLL_MS: '50' };
+      const live: WorkerProcess[] = [start(t.url, env), start(t.url, env), start(t.url, env)];
+      const workerIds = new Map<WorkerProcess, string>();
+      await Promise.all(live.map(async (w) => workerIds.set(w, await w.ready)));
+      for (let i = 0; i < 4; i++) {
+        await sleep(400);
+        // Kill a worker in the middle of a limited job, so its slot stays taken until the rescue.
+        const busy = new Set((await db.query<{ worker_id: string }>(`select worker_id from ${jobsTable(dialect)} where state = 'running'`)).rows.map((r) => r.worker_id));
+        const index = Math.max(0, live.findIndex((w) => busy.has(workerIds.get(w)!)));
+        const [victim] = live.splice(index, 1) as [WorkerProcess];
+        victim.child.kill('SIGKILL');
+        await victim.exited;
+        const replacement = start(t.url, env);
+        live.push(replacement);
+        workerIds.set(replacement, await replacement.ready);
+      }
+      await waitFor('all 36 limited jobs succeeded', async () => (await count(db, `select count(*) as n from ${jobsTable(dialect)} where state = 'succeeded'`)) === 36, 60_000, 100);
+      assert.equal(await count(db, 'select count(*) as n from completions'), 36);
+      const { rows } = await db.query<{ shop: string; n: number | string }>('select shop, n from flow_max order by shop');
+      const max = Object.fromEntries(rows.map((r) => [r.shop, Number(r.n)]));
+      assert.deepEqual(Object.keys(max), ['A', 'B', 'C']);
+      for (const [shop, n] of Object.entries(max)) assert.ok(n <= 2, `shop ${shop}: ${n} ran at once`);
+      assert.ok(Object.values(max).some((n) => n === 2), `the limit was reached (the test exercised it): ${JSON.stringify(max)}`);
+      assert.ok((await count(db, `select count(*) as n from ${eventsTable(dialect)} where kind = 'rescued'`)) > 0, 'kills left jobs to rescue');
+      assert.equal(ids.length, 36);
+      await stopAll(live);
+    });
+
     test('cron fires each tick exactly once with three workers running', async () => {
       const { t, db } = await fresh();
       const env = { TEST_CRON: '1' };

@@ -37,6 +37,8 @@ export const COMMANDS: CommandEntry[] = [
   lazy('jobs show', 'show one job: state, attempts, progress, errors and timeline', () => import('./jobs-commands.js').then((m) => m.jobsShowCommand)),
   lazy('jobs retry', 'run a dead, cancelled or waiting job again, now, with fresh attempts', () => import('./jobs-commands.js').then((m) => m.jobsRetryCommand)),
   lazy('jobs cancel', 'cancel a queued or running job (a running one is told through its signal)', () => import('./jobs-commands.js').then((m) => m.jobsCancelCommand)),
+  lazy('jobs pause', 'pause a queue: workers claim none of its jobs (running ones finish) until it is resumed', () => import('./jobs-commands.js').then((m) => m.jobsPauseCommand)),
+  lazy('jobs resume', 'resume a paused queue and wake the workers', () => import('./jobs-commands.js').then((m) => m.jobsResumeCommand)),
   lazy('health', 'probe the database, migrations, schema drift, workers and queues (exit 1 when not healthy)', () => import('./health.js').then((m) => m.healthCommand)),
   lazy('serve', 'serve /livez, /readyz and /metrics (Prometheus) for this project until stopped', () => import('./serve.js').then((m) => m.serveCommand)),
   lazy('dashboard', 'serve the web dashboard: schema status, migrations, queues, jobs with live progress, workers', () => import('./dashboard.js').then((m) => m.dashboardCommand)),

@@ -94,7 +94,7 @@ export const jobsListCommand: Command = {
     state: { type: 'string', placeholder: 'S', description: `only jobs in this state (${JOB_STATES.join(', ')}); a comma list works` },
     task: { type: 'string', placeholder: 'NAME', description: 'only jobs of this task' },
     queue: { type: 'string', placeholder: 'Q', description: 'only jobs of this queue' },
-    search: { type: 'string', placeholder: 'TEXT', description: 'a job id, or part of a key or task name' },
+    search: { type: 'string', placeholder: 'TEXT', description: 'a job id, or part of a key, a task name or the payload (JSON text)' },
     limit: { type: 'string', placeholder: 'N', description: 'at most N jobs (default 50)' },
     json: { type: 'boolean', description: 'print JSON (an array of `jobs show --json` objects)' },
   },
@@ -179,6 +179,42 @@ export const jobsCancelCommand: Command = {
   },
 };
 
+export const jobsPauseCommand: Command = {
+  name: 'jobs pause',
+  summary: 'pause a queue: workers claim none of its jobs (running ones finish) until it is resumed',
+  reads: ['url', 'config'],
+  args: 'QUEUE',
+  allowPositionals: true,
+  options: { json: JSON_OPTION },
+  run: (args, ctx) => pauseOrResume(args, ctx, 'pause'),
+};
+
+export const jobsResumeCommand: Command = {
+  name: 'jobs resume',
+  summary: 'resume a paused queue and wake the workers',
+  reads: ['url', 'config'],
+  args: 'QUEUE',
+  allowPositionals: true,
+  options: { json: JSON_OPTION },
+  run: (args, ctx) => pauseOrResume(args, ctx, 'resume'),
+};
+
+async function pauseOrResume(args: Parameters<Command['run']>[0], ctx: Parameters<Command['run']>[1], verb: 'pause' | 'resume'): Promise<number> {
+  const [name, ...extra] = args.positionals;
+  if (!name || extra.length > 0) throw new LockstepError(`expected exactly one queue name, found ${args.positionals.length}`, { hint: `lockstep jobs ${verb} QUEUE (e.g. lockstep jobs ${verb} default)` });
+  return withQueue(ctx, async (queue) => {
+    if (verb === 'pause') await queue.pauseQueue(name);
+    else await queue.resumeQueue(name);
+    const info = (await queue.queues()).find((q) => q.queue === name) ?? { queue: name, paused: false, pausedAt: null };
+    if (args.values.json) {
+      printJson(ctx, { queue: info.queue, paused: info.paused, pausedAt: info.pausedAt?.toISOString() ?? null });
+      return 0;
+    }
+    ctx.stdout.write(verb === 'pause' ? `queue ${name} is paused: workers claim none of its jobs until \`lockstep jobs resume ${name}\`\n` : `queue ${name} is running: workers claim its jobs again\n`);
+    return 0;
+  });
+}
+
 /** `worker` and the `jobs …` commands, in help order. */
 export const JOBS_COMMANDS: Command[] = [
   workerCommand,
@@ -188,4 +224,6 @@ export const JOBS_COMMANDS: Command[] = [
   jobsShowCommand,
   jobsRetryCommand,
   jobsCancelCommand,
+  jobsPauseCommand,
+  jobsResumeCommand,
 ];

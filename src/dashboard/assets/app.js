@@ -12,7 +12,11 @@ const state = {
   lists: {},
   detail: null,
   failures: 0,
+  queues: [],
+  /** Job ids ticked in the jobs list (kept across refreshes and pages). */
+  selected: new Set(),
 };
+const PAGE_SIZE = 50;
 
 // ---------- helpers ----------
 
@@ -178,22 +182,34 @@ function renderOverview() {
     <div class="grid cols-2" style="margin-top:12px">
       <section class="panel"><header><h2>Queues</h2></header>
         <div class="stat-row" id="queue-stats"></div>
-        <table><thead><tr><th>Queue</th>${STATES.map((s) => `<th class="num">${s}</th>`).join('')}</tr></thead><tbody id="queues"></tbody></table>
+        <div class="scroll"><table><thead><tr><th>Queue</th>${STATES.map((s) => `<th class="num">${s}</th>`).join('')}<th class="act-col"></th></tr></thead><tbody id="queues"></tbody></table></div>
         <div class="empty" id="queues-empty" hidden>No jobs yet.</div></section>
       <section class="panel"><header><h2>Schema &amp; migrations</h2></header><div id="schema-summary" class="body"></div></section>
     </div>
+    <section class="panel" style="margin-top:12px" id="charts-panel"><header><h2>Throughput and failures, last hour</h2><span class="spacer"></span><span class="faint">per minute, from the queue history</span></header>
+      <div id="charts" class="charts"></div><div class="empty" id="charts-empty" hidden>No queue yet.</div></section>
     <section class="panel" style="margin-top:12px"><header><h2>Running</h2><span class="spacer"></span><a href="#/jobs?state=running">all running →</a></header>
-      <table><thead><tr><th>ID</th><th>Task</th><th>Queue</th><th>Attempt</th><th>Progress</th><th>Started</th></tr></thead><tbody id="running"></tbody></table>
+      <div class="scroll"><table><thead><tr><th>ID</th><th>Task</th><th>Queue</th><th>Attempt</th><th>Progress</th><th>Started</th></tr></thead><tbody id="running"></tbody></table></div>
       <div class="empty" id="running-empty" hidden>Nothing running.</div></section>
     <section class="panel" style="margin-top:12px"><header><h2>Needs attention: dead and stuck jobs</h2><span class="spacer"></span><a href="#/jobs?state=dead">all dead →</a></header>
-      <table><thead><tr><th>ID</th><th>Task</th><th>Queue</th><th>State</th><th>Attempt</th><th>Last error</th><th>When</th><th></th></tr></thead><tbody id="attention"></tbody></table>
+      <div class="scroll"><table><thead><tr><th>ID</th><th>Task</th><th class="opt">Queue</th><th>State</th><th class="opt">Attempt</th><th class="opt">Last error</th><th class="opt">When</th><th class="act-col"></th></tr></thead><tbody id="attention"></tbody></table></div>
       <div class="empty" id="attention-empty" hidden>No dead or stuck jobs.</div></section>
     <section class="panel" style="margin-top:12px"><header><h2>Workers</h2><span class="spacer"></span><a href="#/workers">details →</a></header>
       <table><thead><tr><th>Worker</th><th>Queues</th><th>Heartbeat</th><th class="num">Running</th></tr></thead><tbody id="workers-mini"></tbody></table>
       <div class="empty" id="workers-mini-empty" hidden>No worker has registered.</div></section>`);
   $('#health-slot', view).innerHTML = probesPanel(report);
   const queues = queueRows(facts);
-  syncRows($('#queues'), queues, (q) => q.queue, (q) => `<td><a href="#/jobs?queue=${encodeURIComponent(q.queue)}">${esc(q.queue)}</a></td>${STATES.map((s) => `<td class="num"><a href="#/jobs?queue=${encodeURIComponent(q.queue)}&state=${s}">${(q[s] ?? 0).toLocaleString()}</a></td>`).join('')}`);
+  const paused = new Map(state.queues.map((q) => [q.queue, q.paused]));
+  for (const q of state.queues) if (!queues.some((x) => x.queue === q.queue)) queues.push({ queue: q.queue });
+  syncRows(
+    $('#queues'),
+    queues,
+    (q) => q.queue,
+    (q) =>
+      `<td><a href="#/jobs?queue=${encodeURIComponent(q.queue)}">${esc(q.queue)}</a>${paused.get(q.queue) ? ' <span class="badge paused">paused</span>' : ''}</td>${STATES.map((s) => `<td class="num"><a href="#/jobs?queue=${encodeURIComponent(q.queue)}&state=${s}">${(q[s] ?? 0).toLocaleString()}</a></td>`).join('')}<td class="act-col">${queueActions(q.queue, paused.get(q.queue))}</td>`,
+    (tr, q) => tr.setAttribute('data-queue', q.queue),
+  );
+  renderCharts();
   const j = facts.jobs;
   const stat = (label, value, title) => `<div class="stat" title="${esc(title)}"><div class="v">${value}</div><div class="l">${label}</div></div>`;
   $('#queue-stats').innerHTML = j.installed
@@ -211,11 +227,47 @@ function renderOverview() {
   syncRows($('#running'), running, (j) => j.id, (j) => `<td class="mono"><a href="#" data-open="${esc(j.id)}">${esc(j.id)}</a></td><td>${esc(j.task)}</td><td>${esc(j.queue)}</td><td>${j.attempt}/${j.maxAttempts}</td><td>${progressBar(j)}</td><td>${when(j.startedAt)}</td>`, (tr, j) => tr.setAttribute('data-job-id', j.id));
   $('#running-empty').hidden = running.length > 0;
   const attention = [...(state.lists.dead?.jobs ?? []), ...running.filter((j) => j.leaseExpired)];
-  syncRows($('#attention'), attention, (j) => j.id, (j) => `<td class="mono"><a href="#" data-open="${esc(j.id)}">${esc(j.id)}</a></td><td>${esc(j.task)}</td><td>${esc(j.queue)}</td><td>${stateBadge(j)}</td><td>${j.attempt}/${j.maxAttempts}</td><td class="err" title="${esc(j.lastError)}">${esc(j.lastError ?? '')}</td><td>${when(j.finishedAt ?? j.startedAt)}</td><td>${actions(j)}</td>`, (tr, j) => tr.setAttribute('data-job-id', j.id));
+  syncRows($('#attention'), attention, (j) => j.id, (j) => `<td class="mono"><a href="#" data-open="${esc(j.id)}">${esc(j.id)}</a></td><td>${esc(j.task)}</td><td class="opt">${esc(j.queue)}</td><td>${stateBadge(j)}</td><td class="opt">${j.attempt}/${j.maxAttempts}</td><td class="err opt" title="${esc(j.lastError)}">${esc(j.lastError ?? '')}</td><td class="opt">${when(j.finishedAt ?? j.startedAt)}</td><td class="act-col">${actions(j)}</td>`, (tr, j) => tr.setAttribute('data-job-id', j.id));
   $('#attention-empty').hidden = attention.length > 0;
   const workers = facts.jobs.workers;
   syncRows($('#workers-mini'), workers, (w) => w.id, (w) => `<td><span class="dot ${w.live ? 'ok' : 'bad'}"></span>${esc(w.name)}</td><td>${esc(w.queues.join(', ') || 'all')}</td><td>${heartbeat(w)}</td><td class="num">${w.runningJobs ?? '–'}</td>`);
   $('#workers-mini-empty').hidden = workers.length > 0;
+}
+
+function queueActions(queue, paused) {
+  if (state.overview?.readOnly) return '';
+  return `<span class="actions"><button class="act" data-queue-action="${paused ? 'resume' : 'pause'}" data-queue="${esc(queue)}">${paused ? 'Resume' : 'Pause'}</button></span>`;
+}
+
+/** One small bar chart per queue: succeeded per minute (up) and failed attempts (down). */
+function renderCharts() {
+  const el = $('#charts');
+  if (!el) return;
+  const html = state.queues
+    .map((q) => {
+      const h = q.history;
+      const top = Math.max(1, ...h.map((p) => p.succeeded));
+      const bottom = Math.max(1, ...h.map((p) => p.failed));
+      const w = 4;
+      const bars = h
+        .map((p, i) => {
+          const up = Math.round((p.succeeded / top) * 40);
+          const down = Math.round((p.failed / bottom) * 20);
+          const t = esc(`${new Date(p.minute).toLocaleTimeString()}: ${p.succeeded} succeeded, ${p.failed} failed, ${p.dead} dead`);
+          return `<g><title>${t}</title>${up ? `<rect class="ok" x="${i * w}" y="${40 - up}" width="${w - 1}" height="${up}"></rect>` : ''}${down ? `<rect class="bad" x="${i * w}" y="42" width="${w - 1}" height="${down}"></rect>` : ''}</g>`;
+        })
+        .join('');
+      const sum = (k) => h.reduce((n, p) => n + p[k], 0);
+      return `<figure class="chart" data-queue="${esc(q.queue)}"><figcaption><b>${esc(q.queue)}</b>${q.paused ? ' <span class="badge paused">paused</span>' : ''}
+        <span class="muted"><span class="throughput">${sum('succeeded').toLocaleString()}</span> succeeded · <span class="failures">${sum('failed').toLocaleString()}</span> failed attempts · ${sum('dead').toLocaleString()} dead</span></figcaption>
+        <svg viewBox="0 0 ${h.length * w} 62" preserveAspectRatio="none" role="img" aria-label="throughput and failures of queue ${esc(q.queue)}">${bars}<line x1="0" x2="${h.length * w}" y1="41" y2="41"></line></svg></figure>`;
+    })
+    .join('');
+  if (el.dataset.html !== html) {
+    el.innerHTML = html;
+    el.dataset.html = html;
+  }
+  $('#charts-empty').hidden = state.queues.length > 0;
 }
 
 function heartbeat(w) {
@@ -251,11 +303,23 @@ function renderJobs() {
       <div class="chips" id="state-chips"></div>
       <select id="f-queue" aria-label="queue"><option value="">all queues</option></select>
       <select id="f-task" aria-label="task"><option value="">all tasks</option></select>
-      <input type="search" id="f-search" placeholder="Search by id or key" aria-label="search by id or key">
+      <input type="search" id="f-search" placeholder="Search id, key, task or payload" aria-label="search by id, key, task or payload">
       <span class="spacer" style="flex:1"></span><span class="faint" id="jobs-count"></span>
     </div>
-    <table><thead><tr><th>ID</th><th>Task</th><th>Queue</th><th>State</th><th>Attempt</th><th>Progress</th><th>Created</th><th>Run at / finished</th><th>Key</th><th>Last error</th><th></th></tr></thead><tbody id="jobs"></tbody></table>
-    <div class="empty" id="jobs-empty" hidden>No job matches.</div></section>`);
+    <div class="bulk" id="bulk"${state.overview?.readOnly ? ' hidden' : ''}>
+      <span id="bulk-selected" class="muted">None selected</span>
+      <button class="act" data-bulk="retry" data-scope="selected" disabled>Retry selected</button>
+      <button class="act danger" data-bulk="cancel" data-scope="selected" disabled>Cancel selected</button>
+      <button class="act danger" data-bulk="delete" data-scope="selected" disabled>Delete selected</button>
+      <span class="sep"></span>
+      <span class="muted" id="bulk-all-label">All matching:</span>
+      <button class="act" data-bulk="retry" data-scope="filter">Retry all</button>
+      <button class="act danger" data-bulk="cancel" data-scope="filter">Cancel all</button>
+      <button class="act danger" data-bulk="delete" data-scope="filter">Delete all</button>
+    </div>
+    <div class="scroll"><table class="jobs-table"><thead><tr><th class="check"><input type="checkbox" id="select-page" aria-label="select the jobs on this page"></th><th>ID</th><th>Task</th><th class="opt">Queue</th><th>State</th><th class="opt">Attempt</th><th class="opt">Progress</th><th class="opt">Created</th><th class="opt">Run at / finished</th><th class="opt">Key</th><th class="opt">Last error</th><th class="act-col"></th></tr></thead><tbody id="jobs"></tbody></table></div>
+    <div class="empty" id="jobs-empty" hidden>No job matches.</div>
+    <div class="pager"><button class="act" id="page-prev">← Newer</button><span id="page-info" class="muted"></span><button class="act" id="page-next">Older →</button></div></section>`);
   if (view.dataset.wired !== '1') {
     view.dataset.wired = '1';
     $('#f-search').value = params.get('q') ?? '';
@@ -263,6 +327,11 @@ function renderJobs() {
       const next = new URLSearchParams(state.route.params);
       if (value) next.set(name, value);
       else next.delete(name);
+      // A new filter starts at the first page, with nothing selected.
+      if (name !== 'page') {
+        next.delete('page');
+        state.selected.clear();
+      }
       setParams(next);
       refresh();
     };
@@ -277,6 +346,27 @@ function renderJobs() {
       const chip = e.target.closest('[data-state]');
       if (chip) update('state', chip.dataset.state === state.route.params.get('state') ? '' : chip.dataset.state);
     });
+    const page = () => Number(state.route.params.get('page') ?? 1) || 1;
+    $('#page-prev').addEventListener('click', () => update('page', page() > 2 ? String(page() - 1) : ''));
+    $('#page-next').addEventListener('click', () => update('page', String(page() + 1)));
+    $('#select-page').addEventListener('change', (e) => {
+      for (const j of state.lists.jobs?.jobs ?? []) {
+        if (e.target.checked) state.selected.add(j.id);
+        else state.selected.delete(j.id);
+      }
+      renderJobs();
+    });
+    $('#jobs').addEventListener('change', (e) => {
+      const box = e.target.closest('input[data-select]');
+      if (!box) return;
+      if (box.checked) state.selected.add(box.dataset.select);
+      else state.selected.delete(box.dataset.select);
+      renderJobs();
+    });
+    $('#bulk').addEventListener('click', (e) => {
+      const button = e.target.closest('button[data-bulk]');
+      if (button) bulk(button.dataset.bulk, button.dataset.scope, button);
+    });
   }
   const counts = Object.fromEntries(STATES.map((s) => [s, 0]));
   for (const c of state.overview.facts.jobs.counts) counts[c.state] = (counts[c.state] ?? 0) + c.count;
@@ -284,15 +374,54 @@ function renderJobs() {
   $('#state-chips').innerHTML = STATES.map((s) => `<button class="chip${current === s ? ' active' : ''}" data-state="${s}">${s}<span class="n">${counts[s].toLocaleString()}</span></button>`).join('');
   fillSelect($('#f-queue'), [...new Set(state.overview.facts.jobs.counts.map((c) => c.queue))].sort(), params.get('queue'), 'all queues');
   fillSelect($('#f-task'), state.lists.jobs?.tasks ?? [], params.get('task'), 'all tasks');
-  const jobs = state.lists.jobs?.jobs ?? [];
+  const list = state.lists.jobs ?? { jobs: [], total: 0, offset: 0, limit: PAGE_SIZE };
+  const jobs = list.jobs;
   const selected = state.detail?.id;
-  syncRows($('#jobs'), jobs, (j) => j.id, (j) => `<td class="mono"><a href="#" data-open="${esc(j.id)}">${esc(j.id)}</a></td><td>${esc(j.task)}</td><td>${esc(j.queue)}</td><td>${stateBadge(j)}</td><td>${j.attempt}/${j.maxAttempts}</td><td>${progressBar(j)}</td><td>${when(j.createdAt)}</td><td>${when(j.finishedAt ?? j.runAt)}</td><td class="mono">${esc(j.key ?? '')}</td><td class="err" title="${esc(j.lastError)}">${esc(j.lastError ?? '')}</td><td>${actions(j)}</td>`, (tr, j) => {
+  syncRows($('#jobs'), jobs, (j) => j.id, (j) => `<td class="check"><input type="checkbox" data-select="${esc(j.id)}" aria-label="select job ${esc(j.id)}"${state.selected.has(j.id) ? ' checked' : ''}></td><td class="mono"><a href="#" data-open="${esc(j.id)}">${esc(j.id)}</a></td><td>${esc(j.task)}</td><td class="opt">${esc(j.queue)}</td><td>${stateBadge(j)}</td><td class="opt">${j.attempt}/${j.maxAttempts}</td><td class="opt">${progressBar(j)}</td><td class="opt">${when(j.createdAt)}</td><td class="opt">${when(j.finishedAt ?? j.runAt)}</td><td class="mono opt">${esc(j.key ?? '')}</td><td class="err opt" title="${esc(j.lastError)}">${esc(j.lastError ?? '')}</td><td class="act-col">${actions(j)}</td>`, (tr, j) => {
     tr.setAttribute('data-job-id', j.id);
     tr.classList.add('clickable');
     tr.classList.toggle('selected', j.id === selected);
+    const box = tr.querySelector('input[data-select]');
+    if (box) box.checked = state.selected.has(j.id);
   });
   $('#jobs-empty').hidden = jobs.length > 0;
-  $('#jobs-count').textContent = `${jobs.length.toLocaleString()} shown`;
+  const first = jobs.length ? list.offset + 1 : 0;
+  const last = list.offset + jobs.length;
+  const total = `${list.total.toLocaleString()}${list.totalCapped ? '+' : ''}`;
+  $('#jobs-count').textContent = `${total} matching`;
+  $('#page-info').textContent = jobs.length ? `${first.toLocaleString()}–${last.toLocaleString()} of ${total}` : '';
+  $('#page-prev').disabled = list.offset === 0;
+  $('#page-next').disabled = last >= list.total && !list.totalCapped;
+  const pageBox = $('#select-page');
+  pageBox.checked = jobs.length > 0 && jobs.every((j) => state.selected.has(j.id));
+  $('#bulk-selected').textContent = state.selected.size ? `${state.selected.size.toLocaleString()} selected` : 'None selected';
+  for (const b of document.querySelectorAll('#bulk [data-scope=selected]')) b.disabled = state.selected.size === 0;
+  $('#bulk-all-label').textContent = `All ${total} matching:`;
+}
+
+function jobFilterQuery(p) {
+  const q = new URLSearchParams();
+  for (const [from, to] of [['state', 'state'], ['queue', 'queue'], ['task', 'task'], ['q', 'search']]) if (p.get(from)) q.set(to, p.get(from));
+  return q;
+}
+
+async function bulk(action, scope, button) {
+  const p = state.route.params;
+  const filter = Object.fromEntries(jobFilterQuery(p));
+  const body = scope === 'selected' ? { action, ids: [...state.selected] } : { action, filter };
+  const what = scope === 'selected' ? `${state.selected.size} selected job(s)` : `every job matching the filter (${(state.lists.jobs?.total ?? 0).toLocaleString()})`;
+  if (action === 'delete' && !confirm(`Delete ${what}? Running jobs are kept.`)) return;
+  button.disabled = true;
+  try {
+    const result = await api('/api/jobs/bulk', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    toast(`${action}: ${result.ids.length} job(s) of ${what}`);
+    state.selected.clear();
+  } catch (error) {
+    toast(`Could not ${action} ${what}: ${error.message}`, true);
+  } finally {
+    button.disabled = false;
+    refresh();
+  }
 }
 
 function fillSelect(select, values, current, label) {
@@ -408,9 +537,10 @@ function renderDetail() {
       job.attempts.length === 0
         ? '<p class="faint">No attempt yet.</p>'
         : `<table><thead><tr><th>#</th><th>Outcome</th><th>Started</th><th>Took</th><th>Worker</th><th>Error</th></tr></thead><tbody>${job.attempts
-            .map((a) => `<tr><td>${a.attempt}</td><td><span class="badge ${esc(a.outcome)}">${esc(a.outcome)}</span></td><td>${when(a.startedAt)}</td><td>${a.finishedAt && a.startedAt ? duration(new Date(a.finishedAt) - new Date(a.startedAt)) : '–'}</td><td class="mono">${esc(a.worker ?? '')}</td><td class="err wrap">${esc(a.error ?? '')}</td></tr>`)
+            .map((a) => `<tr data-attempt="${a.attempt}"><td>${a.attempt}</td><td><span class="badge ${esc(a.outcome)}">${esc(a.outcome)}</span></td><td><time datetime="${esc(a.startedAt)}">${esc(new Date(a.startedAt).toLocaleTimeString())}</time></td><td class="took">${a.durationMs === null ? 'running' : tookMs(a.durationMs)}</td><td class="mono">${esc(a.worker ?? '')}</td><td class="err wrap">${esc(a.error ?? '')}</td></tr>`)
             .join('')}</tbody></table>`
     }
+    ${extraSections(job)}
     <h2>Timeline</h2><ul class="timeline">${job.timeline
       .map((t) => `<li class="${/dead|fail|error|expired/.test(t.event) ? 'bad' : /succeed|complete/.test(t.event) ? 'good' : ''}"><time title="${esc(t.at)}">${esc(new Date(t.at).toLocaleTimeString())}</time><b>${esc(t.event)}</b> <span class="muted">${esc(t.detail ?? '')}</span></li>`)
       .join('')}</ul>`;
@@ -420,6 +550,30 @@ function renderDetail() {
   }
   el.hidden = false;
   for (const tr of document.querySelectorAll('tr[data-job-id]')) tr.classList.toggle('selected', tr.dataset.jobId === job.id);
+}
+
+function tookMs(ms) {
+  return ms < 1000 ? `${ms} ms` : duration(ms);
+}
+
+/** Result, logs, steps and children: shown when the job JSON carries them. */
+function extraSections(job) {
+  const out = [];
+  if (job.result !== undefined) out.push(`<section data-section="result"><h2>Result</h2><pre>${esc(JSON.stringify(job.result, null, 2))}</pre></section>`);
+  if (Array.isArray(job.steps) && job.steps.length) {
+    out.push(`<section data-section="steps"><h2>Steps</h2><table><thead><tr><th>Step</th><th>State</th><th>Took</th></tr></thead><tbody>${job.steps
+      .map((st) => `<tr><td class="mono">${esc(st.name ?? st.step ?? '')}</td><td>${esc(st.state ?? st.status ?? (st.error ? 'failed' : 'done'))}</td><td>${st.durationMs !== undefined && st.durationMs !== null ? tookMs(st.durationMs) : st.startedAt && st.finishedAt ? tookMs(new Date(st.finishedAt) - new Date(st.startedAt)) : '–'}</td></tr>`)
+      .join('')}</tbody></table></section>`);
+  }
+  if (Array.isArray(job.children) && job.children.length) {
+    out.push(`<section data-section="children"><h2>Children</h2><ul class="children">${job.children
+      .map((c) => `<li><a href="#" data-open="${esc(c.id)}" class="mono">${esc(c.id)}</a> ${esc(c.task ?? c.name ?? '')} ${c.state ? `<span class="badge ${esc(c.state)}">${esc(c.state)}</span>` : ''}</li>`)
+      .join('')}</ul></section>`);
+  }
+  if (Array.isArray(job.logs) && job.logs.length) {
+    out.push(`<section data-section="logs"><h2>Logs</h2><pre class="logs">${esc(job.logs.map((l) => (typeof l === 'string' ? l : [l.at ? new Date(l.at).toLocaleTimeString() : '', l.level ?? '', l.attempt ? `#${l.attempt}` : '', l.message ?? JSON.stringify(l)].filter(Boolean).join(' '))).join('\n'))}</pre></section>`);
+  }
+  return out.join('');
 }
 
 // ---------- data ----------
@@ -433,9 +587,12 @@ async function refresh() {
     if (view === 'overview') {
       requests.push(api('/api/jobs?state=running&limit=50').then((r) => (state.lists.running = r)));
       requests.push(api('/api/jobs?state=dead&limit=20').then((r) => (state.lists.dead = r)));
+      requests.push(api('/api/queues').then((r) => (state.queues = r.queues)));
     } else if (view === 'jobs') {
-      const q = new URLSearchParams();
-      for (const [from, to] of [['state', 'state'], ['queue', 'queue'], ['task', 'task'], ['q', 'search']]) if (p.get(from)) q.set(to, p.get(from));
+      const q = jobFilterQuery(p);
+      q.set('limit', String(PAGE_SIZE));
+      const page = Number(p.get('page') ?? 1) || 1;
+      if (page > 1) q.set('offset', String((page - 1) * PAGE_SIZE));
       requests.push(api(`/api/jobs?${q}`).then((r) => (state.lists.jobs = r)));
     }
     const [overview] = await Promise.all(requests);
@@ -492,7 +649,24 @@ async function act(action, id, button) {
   }
 }
 
+async function queueAct(action, queue, button) {
+  button.disabled = true;
+  try {
+    const { queues } = await api(`/api/queues/${encodeURIComponent(queue)}/${action}`, { method: 'POST' });
+    state.queues = queues;
+    toast(`Queue ${queue}: ${action === 'pause' ? 'paused (workers claim none of its jobs)' : 'resumed'}`);
+  } catch (error) {
+    toast(`Could not ${action} queue ${queue}: ${error.message}`, true);
+  } finally {
+    button.disabled = false;
+    refresh();
+  }
+}
+
 document.addEventListener('click', (event) => {
+  const queueButton = event.target.closest('button[data-queue-action]');
+  if (queueButton) return queueAct(queueButton.dataset.queueAction, queueButton.dataset.queue, queueButton);
+  if (event.target.closest('input[data-select], th.check, td.check')) return;
   const button = event.target.closest('button[data-action]');
   if (button) {
     event.stopPropagation();

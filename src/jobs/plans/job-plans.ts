@@ -1,4 +1,5 @@
 import type { DialectName } from '../../core/model.js';
+import type { FlowLimit } from '../flow-control.js';
 import type { Completion, Failure, JobEventKind, Lease, ListJobsFilter, LogLine, NewJob, ProgressWrite, StepWrite, Suspension, WorkerRegistration } from '../job-store.js';
 
 /**
@@ -31,6 +32,11 @@ export interface ClaimArgs {
   tasks: string[];
   limit: number;
   leaseMs: number;
+}
+
+/** Flow limits as the plans pass them to SQL (one JSON parameter). */
+export function flowJson(flow: FlowLimit[]): string {
+  return JSON.stringify(flow.map((f) => ({ task: f.task, concurrency: f.concurrency, rate_limit: f.rateLimit, rate_period_ms: f.ratePeriodMs })));
 }
 
 export interface NewEvent {
@@ -149,6 +155,64 @@ export interface JobPlans {
   parentsOf(ids: number[]): Sql;
   /** Forgets steps of a running job (fenced): a children step whose child failed spawns anew on the retry. */
   deleteSteps(lease: Lease, names: string[]): Sql;
+
+  // --- flow control, paused queues, history, attempts, bulk actions (jobs schema v2) ---
+
+  /** Run first in a limited claim's transaction: serializes the claims of these tasks (PostgreSQL advisory locks), or null. */
+  flowLock(tasks: string[]): Sql | null;
+  /**
+   * Claims ready jobs of flow-limited tasks: per (task, key), running jobs plus the ones
+   * taken here stay within the concurrency limit, and starts logged in the period plus
+   * the ones taken here within the rate limit. Rows as `claim`.
+   */
+  claimLimited(args: ClaimArgs, flow: FlowLimit[], token: string, now: number): Sql;
+  /** Logs the starts of the claimed jobs in the rate log. */
+  logRateStarts(ids: number[], now: number): Sql;
+  /** Deletes rate-log rows older than each task's period. */
+  pruneRateLog(flow: FlowLimit[], now: number): Sql;
+  pauseQueue(queue: string, now: number): Sql;
+  resumeQueue(queue: string): Sql;
+  /** Rows `queue, paused_at`. */
+  pausedQueues(): Sql;
+  /** Adds per-minute counts to the history (upsert). */
+  addHistory(points: HistoryDelta[]): Sql;
+  /** Rows `queue, minute, succeeded, failed, dead`, oldest first. */
+  history(sinceMs: number): Sql;
+  pruneHistory(olderThanMs: number, now: number): Sql;
+  /** Deletes rate-log rows older than the retention (tasks no worker claims any more). */
+  pruneOldRateLog(olderThanMs: number, now: number): Sql;
+  insertAttempts(attempts: NewAttempt[], now: number): Sql;
+  /** Keeps the current attempt of finished jobs about to run again (a hand retry) unless already kept. */
+  archiveAttempts(ids: number[]): Sql;
+  /** Rows `attempt, started_at, ended_at, outcome, error, worker_id`, oldest first. */
+  jobAttempts(id: number): Sql;
+  /** Row `n`: the jobs matching the filter, counted up to `cap` (a dashboard polls this every second). */
+  countJobs(filter: ListJobsFilter, cap: number): Sql;
+  /** Rows `id` of the jobs put back to run now with fresh attempts (dead, cancelled or queued ones). */
+  retryJobs(ids: number[], now: number): Sql;
+  /** Rows `id, attempt, worker_id` of the queued or running jobs cancelled. */
+  cancelJobs(ids: number[], now: number): Sql;
+  /** Rows `id` of the jobs matching the filter (no limit), for bulk actions. */
+  matchingIds(filter: ListJobsFilter): Sql;
+  /** Rows `id` deleted (never running ones). */
+  deleteJobs(ids: number[]): Sql;
+}
+
+export interface HistoryDelta {
+  queue: string;
+  /** Start of the minute, epoch ms. */
+  minute: number;
+  succeeded: number;
+  failed: number;
+  dead: number;
+}
+
+export interface NewAttempt {
+  jobId: number;
+  attempt: number;
+  outcome: string;
+  error: string | null;
+  workerId: string | null;
 }
 
 export interface MaintenancePlan {

@@ -1,5 +1,5 @@
-import type { StepWrite } from '../job-store.js';
-import { FAR_FUTURE, jobColumns, type JobPlans, type JobsMigration, likeContains, shownState } from './job-plans.js';
+import type { ListJobsFilter, StepWrite } from '../job-store.js';
+import { FAR_FUTURE, flowJson, jobColumns, type JobPlans, type JobsMigration, likeContains, shownState } from './job-plans.js';
 
 /**
  * The jobs queue on SQLite: `lockstep_`-prefixed tables, times in epoch milliseconds,
@@ -73,13 +73,44 @@ create table lockstep_cron_ticks (
   },
   {
     version: 2,
-    name: 'queue statistics cache',
+    name: 'queue statistics cache; flow control keys and rate log, paused queues, queue history, attempts',
     sql: `
 create table lockstep_queue_stats (
   id integer primary key check (id = 1),
   computed_at integer not null,
   stats text not null
 );
+alter table lockstep_jobs add column concurrency_key text;
+alter table lockstep_jobs add column rate_key text;
+create table lockstep_job_rate_log (
+  task text not null,
+  key text,
+  at integer not null
+);
+create index lockstep_job_rate_log_idx on lockstep_job_rate_log (task, at);
+create table lockstep_job_queues (
+  queue text primary key,
+  paused_at integer not null
+);
+create table lockstep_job_history (
+  queue text not null,
+  minute integer not null,
+  succeeded integer not null default 0,
+  failed integer not null default 0,
+  dead integer not null default 0,
+  primary key (queue, minute)
+);
+create table lockstep_job_attempts (
+  id integer primary key autoincrement,
+  job_id integer not null references lockstep_jobs (id) on delete cascade,
+  attempt integer not null,
+  started_at integer not null,
+  ended_at integer,
+  outcome text not null,
+  error text,
+  worker_id text
+);
+create index lockstep_job_attempts_job_idx on lockstep_job_attempts (job_id, started_at);
 `,
   },
   {
@@ -122,11 +153,40 @@ const NOW_MS = `(cast(round((julianday('now') - 2440587.5) * 86400000) as intege
 const COLUMNS = jobColumns(NOW_MS);
 const SHOWN_STATE = shownState(NOW_MS);
 
+/** Skips jobs of paused queues; joined into every claim. */
+const NOT_PAUSED = 'queue not in (select queue from lockstep_job_queues)';
+
+/** The WHERE of listing, counting and bulk actions. */
+function jobWhere(filter: ListJobsFilter, param: (value: unknown) => string): string {
+  const where: string[] = [];
+  if (filter.ids) where.push(`id in (select value from json_each(${param(json(filter.ids))}))`);
+  if (filter.state) where.push(`${SHOWN_STATE} in (select value from json_each(${param(json(Array.isArray(filter.state) ? filter.state : [filter.state]))}))`);
+  if (filter.task) where.push(`task = ${param(filter.task)}`);
+  if (filter.queue) where.push(`queue = ${param(filter.queue)}`);
+  if (filter.search) {
+    const exact = param(filter.search);
+    const like = param(likeContains(filter.search));
+    where.push(`(cast(id as text) = ${exact} or key like ${like} escape '\\' or task like ${like} escape '\\' or payload like ${like} escape '\\')`);
+  }
+  return where.length ? `where ${where.join(' and ')}` : '';
+}
+
+function params(): { list: unknown[]; param: (value: unknown) => string } {
+  const list: unknown[] = [];
+  return {
+    list,
+    param: (value) => {
+      list.push(value);
+      return `$${list.length}`;
+    },
+  };
+}
+
 const json = (value: unknown) => JSON.stringify(value);
 
 function readyFilter(args: { queues: string[] | null; tasks: string[] }, now: number, first: number): { sql: string; params: unknown[] } {
   const params: unknown[] = [now, json(args.tasks)];
-  let sql = `state = 'queued' and run_at <= $${first} and task in (select value from json_each($${first + 1}))`;
+  let sql = `state = 'queued' and run_at <= $${first} and task in (select value from json_each($${first + 1})) and ${NOT_PAUSED}`;
   if (args.queues) {
     params.push(json(args.queues));
     sql += ` and queue in (select value from json_each($${first + 2}))`;
@@ -150,14 +210,15 @@ export const sqlitePlans: JobPlans = {
 
   enqueue: (jobs, now) => ({
     // `where true` keeps SQLite from reading ON CONFLICT as a join constraint.
-    sql: `insert into lockstep_jobs (task, queue, payload, key, run_at, priority, max_attempts, created_at, parent_id)
+    sql: `insert into lockstep_jobs (task, queue, payload, key, run_at, priority, max_attempts, created_at, parent_id, concurrency_key, rate_key)
       select j.value ->> 'task', j.value ->> 'queue', j.value ->> 'payload', j.value ->> 'key',
-             coalesce(j.value ->> 'run_at', $2), j.value ->> 'priority', j.value ->> 'max_attempts', $2, j.value ->> 'parent_id'
+             coalesce(j.value ->> 'run_at', $2), j.value ->> 'priority', j.value ->> 'max_attempts', $2, j.value ->> 'parent_id',
+             j.value ->> 'concurrency_key', j.value ->> 'rate_key'
       from json_each($1) j where true order by j.key
       on conflict do nothing
       returning id, key`,
     params: [
-      json(jobs.map((j) => ({ task: j.task, queue: j.queue, payload: json(j.payload === undefined ? null : j.payload), key: j.key, run_at: j.runAt ? j.runAt.getTime() : null, priority: j.priority, max_attempts: j.maxAttempts, parent_id: j.parentId ?? null }))),
+      json(jobs.map((j) => ({ task: j.task, queue: j.queue, payload: json(j.payload === undefined ? null : j.payload), key: j.key, run_at: j.runAt ? j.runAt.getTime() : null, priority: j.priority, max_attempts: j.maxAttempts, parent_id: j.parentId ?? null, concurrency_key: j.concurrencyKey ?? null, rate_key: j.rateKey ?? null }))),
       now,
     ],
   }),
@@ -196,7 +257,7 @@ export const sqlitePlans: JobPlans = {
           progress_updated_at = case when c.value ->> 'done' is null then progress_updated_at else $1 end
       from json_each($2) c
       where lockstep_jobs.id = c.value ->> 'id' and lockstep_jobs.lease_token = c.value ->> 'token' and lockstep_jobs.state = 'running'
-      returning lockstep_jobs.id, lockstep_jobs.parent_id`,
+      returning lockstep_jobs.id, lockstep_jobs.parent_id, lockstep_jobs.queue, lockstep_jobs.task`,
     params: [now, json(items.map((i) => ({ id: i.id, token: i.token, done: i.progress?.done ?? null, total: i.progress?.total ?? null, percent: i.progress?.percent ?? null, result: json(i.result ?? null) })))],
   }),
   fail: (f, now) => {
@@ -208,7 +269,7 @@ export const sqlitePlans: JobPlans = {
             progress_done = coalesce($6, progress_done), progress_total = coalesce($7, progress_total),
             progress_percent = coalesce($8, progress_percent)
         where id = $9 and lease_token = $10 and state = 'running'
-        returning id, state`,
+        returning id, state, queue, task, started_at`,
       params: [dead ? 'dead' : 'queued', dead ? 1 : 0, now + (f.retryInMs ?? 0), dead ? now : null, f.error, f.progress?.done ?? null, f.progress?.total ?? null, f.progress?.percent ?? null, f.id, f.token],
     };
   },
@@ -216,7 +277,7 @@ export const sqlitePlans: JobPlans = {
     sql: `update lockstep_jobs set state = 'queued', attempt = max(attempt - 1, 0), lease_token = null, lease_expires_at = null
       from json_each($1) l
       where lockstep_jobs.id = l.value ->> 'id' and lockstep_jobs.lease_token = l.value ->> 'token' and lockstep_jobs.state = 'running'
-      returning lockstep_jobs.id, lockstep_jobs.attempt`,
+      returning lockstep_jobs.id, lockstep_jobs.attempt, lockstep_jobs.started_at`,
     params: [json(leases)],
   }),
   saveProgress: (items, now) => ({
@@ -235,7 +296,7 @@ export const sqlitePlans: JobPlans = {
           last_error = 'lease expired: worker ' || coalesce(worker_id, '?') || ' stopped renewing it (crashed or lost its connection)',
           lease_token = null, lease_expires_at = null
       where state = 'running' and lease_expires_at < $1
-      returning id, attempt, state, last_error`,
+      returning id, attempt, state, last_error, queue, task, started_at, worker_id`,
     params: [now],
   }),
   insertEvents: (events, now) => ({
@@ -266,23 +327,11 @@ export const sqlitePlans: JobPlans = {
   getJob: (id) => ({ sql: `select ${COLUMNS} from lockstep_jobs where id = $1`, params: [id] }),
   jobEvents: (id) => ({ sql: 'select at, attempt, kind, message, worker_id from lockstep_job_events where job_id = $1 order by id', params: [id] }),
   listJobs: (filter) => {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const param = (value: unknown) => {
-      params.push(value);
-      return `$${params.length}`;
-    };
-    if (filter.state) where.push(`${SHOWN_STATE} in (select value from json_each(${param(json(Array.isArray(filter.state) ? filter.state : [filter.state]))}))`);
-    if (filter.task) where.push(`task = ${param(filter.task)}`);
-    if (filter.queue) where.push(`queue = ${param(filter.queue)}`);
-    if (filter.search) {
-      const exact = param(filter.search);
-      const like = param(likeContains(filter.search));
-      where.push(`(cast(id as text) = ${exact} or key like ${like} escape '\\' or task like ${like} escape '\\')`);
-    }
-    const sql = `select ${COLUMNS} from lockstep_jobs ${where.length ? `where ${where.join(' and ')}` : ''}
-      order by id desc limit ${param(filter.limit ?? 100)} offset ${param(filter.offset ?? 0)}`;
-    return { sql, params };
+    const p = params();
+    const where = jobWhere(filter, p.param);
+    const sql = `select ${COLUMNS} from lockstep_jobs ${where}
+      order by id desc limit ${p.param(filter.limit ?? 100)} offset ${p.param(filter.offset ?? 0)}`;
+    return { sql, params: p.list };
   },
   retryJob: (id, now) => ({
     sql: `update lockstep_jobs set state = 'queued', run_at = $2, attempt = 0, finished_at = null, lease_token = null, lease_expires_at = null, wait_kind = null
@@ -390,6 +439,112 @@ export const sqlitePlans: JobPlans = {
       and exists (select 1 from lockstep_jobs j where j.id = $1 and j.lease_token = $2 and j.state = 'running')`,
     params: [lease.id, lease.token, json(names)],
   }),
+  // The claim's transaction is BEGIN IMMEDIATE: SQLite has one writer, so counting and
+  // claiming in it are atomic without a lock of our own.
+  flowLock: () => null,
+  claimLimited: (args, flow, token, now) => {
+    const queues = args.queues ? `and j.queue in (select value from json_each($8))` : '';
+    return {
+      // Ranks as on PostgreSQL (see plans/postgres.ts): running jobs and logged starts first.
+      sql: `with flow as (
+          select f.value ->> 'task' as task, f.value ->> 'concurrency' as concurrency, f.value ->> 'rate_limit' as rate_limit,
+                 f.value ->> 'rate_period_ms' as rate_period_ms
+          from json_each($1) f
+        ), candidates as (
+          select j.id, j.task, j.concurrency_key, j.rate_key, j.priority, j.run_at, f.concurrency, f.rate_limit
+          from lockstep_jobs j join flow f on f.task = j.task
+          where j.state = 'queued' and j.run_at <= $7 ${queues} and j.queue not in (select queue from lockstep_job_queues)
+        ), held as (
+          select id, task, concurrency_key as c_key, rate_key as r_key, 0 as held, 1 as for_c, 1 as for_r, priority, run_at, concurrency, rate_limit
+          from candidates
+          union all
+          select j.id, j.task, j.concurrency_key, null, 1, 1, 0, j.priority, j.run_at, null, null
+          from lockstep_jobs j join flow f on f.task = j.task and f.concurrency is not null
+          where j.state = 'running'
+          union all
+          select null, r.task, null, r.key, 1, 0, 1, 0, r.at, null, null
+          from lockstep_job_rate_log r join flow f on f.task = r.task and f.rate_limit is not null
+          where r.at > $7 - f.rate_period_ms
+        ), ranked as (
+          select id, held, priority, run_at, concurrency, rate_limit,
+            count(*) filter (where for_c) over (partition by task, c_key order by held desc, priority desc, run_at, id) as c_rank,
+            count(*) filter (where for_r) over (partition by task, r_key order by held desc, priority desc, run_at, id) as r_rank
+          from held
+        )
+        update lockstep_jobs
+        set state = 'running', attempt = attempt + 1, lease_token = $2, lease_expires_at = $3, worker_id = $4, started_at = $5,
+            progress_done = null, progress_total = null, progress_percent = null, progress_eta_seconds = null,
+            progress_updated_at = null, progress_writes = 0
+        where id in (
+          select id from ranked
+          where not held and (concurrency is null or c_rank <= concurrency) and (rate_limit is null or r_rank <= rate_limit)
+          order by priority desc, run_at, id
+          limit $6)
+        returning id, task, queue, payload, attempt, max_attempts`,
+      params: [flowJson(flow), token, now + args.leaseMs, args.workerId, now, args.limit, now, ...(args.queues ? [json(args.queues)] : [])],
+    };
+  },
+  logRateStarts: (ids, now) => ({
+    sql: 'insert into lockstep_job_rate_log (task, key, at) select task, rate_key, $2 from lockstep_jobs where id in (select value from json_each($1))',
+    params: [json(ids), now],
+  }),
+  pruneRateLog: (flow, now) => ({
+    sql: `delete from lockstep_job_rate_log
+      where exists (select 1 from json_each($1) f where f.value ->> 'task' = lockstep_job_rate_log.task and lockstep_job_rate_log.at < $2 - (f.value ->> 'rate_period_ms'))`,
+    params: [flowJson(flow.filter((f) => f.rateLimit !== null)), now],
+  }),
+  pauseQueue: (queue, now) => ({ sql: 'insert into lockstep_job_queues (queue, paused_at) values ($1, $2) on conflict (queue) do nothing', params: [queue, now] }),
+  resumeQueue: (queue) => ({ sql: 'delete from lockstep_job_queues where queue = $1', params: [queue] }),
+  pausedQueues: () => ({ sql: 'select queue, paused_at from lockstep_job_queues order by queue', params: [] }),
+  addHistory: (points) => ({
+    sql: `insert into lockstep_job_history (queue, minute, succeeded, failed, dead)
+      select p.value ->> 'queue', p.value ->> 'minute', p.value ->> 'succeeded', p.value ->> 'failed', p.value ->> 'dead'
+      from json_each($1) p where true
+      on conflict (queue, minute) do update
+      set succeeded = succeeded + excluded.succeeded, failed = failed + excluded.failed, dead = dead + excluded.dead`,
+    params: [json(points)],
+  }),
+  history: (sinceMs) => ({ sql: 'select queue, minute, succeeded, failed, dead from lockstep_job_history where minute >= $1 order by minute, queue', params: [sinceMs] }),
+  pruneOldRateLog: (olderThanMs, now) => ({ sql: 'delete from lockstep_job_rate_log where at < $1', params: [now - olderThanMs] }),
+  pruneHistory: (olderThanMs, now) => ({ sql: 'delete from lockstep_job_history where minute < $1', params: [now - olderThanMs] }),
+  insertAttempts: (attempts, now) => ({
+    sql: `insert into lockstep_job_attempts (job_id, attempt, started_at, ended_at, outcome, error, worker_id)
+      select a.value ->> 'job_id', a.value ->> 'attempt', j.started_at, $2, a.value ->> 'outcome', a.value ->> 'error', a.value ->> 'worker_id'
+      from json_each($1) a join lockstep_jobs j on j.id = a.value ->> 'job_id'
+      where j.started_at is not null order by a.key`,
+    params: [json(attempts.map((a) => ({ job_id: a.jobId, attempt: a.attempt, outcome: a.outcome, error: a.error, worker_id: a.workerId }))), now],
+  }),
+  archiveAttempts: (ids) => ({
+    sql: `insert into lockstep_job_attempts (job_id, attempt, started_at, ended_at, outcome, error, worker_id)
+      select j.id, j.attempt, j.started_at, j.finished_at, j.state, j.last_error, j.worker_id from lockstep_jobs j
+      where j.id in (select value from json_each($1)) and j.started_at is not null and j.state in ('succeeded', 'dead', 'cancelled')
+        and not exists (select 1 from lockstep_job_attempts a where a.job_id = j.id and a.started_at = j.started_at)`,
+    params: [json(ids)],
+  }),
+  jobAttempts: (id) => ({
+    sql: 'select attempt, started_at, ended_at, outcome, error, worker_id from lockstep_job_attempts where job_id = $1 order by started_at, id',
+    params: [id],
+  }),
+  countJobs: (filter, cap) => {
+    const p = params();
+    const where = jobWhere(filter, p.param);
+    return { sql: `select count(*) as n from (select 1 from lockstep_jobs ${where} limit ${p.param(cap)})`, params: p.list };
+  },
+  retryJobs: (ids, now) => ({
+    sql: `update lockstep_jobs set state = 'queued', run_at = $2, attempt = 0, finished_at = null, lease_token = null, lease_expires_at = null
+      where id in (select value from json_each($1)) and state in ('dead', 'cancelled', 'queued') returning id`,
+    params: [json(ids), now],
+  }),
+  cancelJobs: (ids, now) => ({
+    sql: `update lockstep_jobs set state = 'cancelled', finished_at = $2, lease_token = null, lease_expires_at = null
+      where id in (select value from json_each($1)) and state in ('queued', 'running') returning id, attempt, worker_id`,
+    params: [json(ids), now],
+  }),
+  matchingIds: (filter) => {
+    const p = params();
+    return { sql: `select id from lockstep_jobs ${jobWhere(filter, p.param)} order by id`, params: p.list };
+  },
+  deleteJobs: (ids) => ({ sql: `delete from lockstep_jobs where id in (select value from json_each($1)) and state <> 'running' returning id`, params: [json(ids)] }),
 };
 
 /** A step as one JSON document of the batch: JSON values as text, times in epoch ms. */

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { errorMessage, LockstepError } from '../../core/errors.js';
 import { CronScheduler } from '../cron-scheduler.js';
+import { type FlowLimit, flowLimits } from '../flow-control.js';
 import { consoleLogger, type WorkerLogger } from '../job-logger.js';
 import type { ClaimedJob, JobStore } from '../job-store.js';
 import { JOBS_SCHEMA_VERSION } from '../jobs-schema-version.js';
@@ -78,6 +79,8 @@ class JobWorker implements Worker {
   private forceStop: (() => void) | undefined;
   /** Why the worker claims nothing right now (waiting for the schema), or undefined. */
   private schemaWait: string | undefined;
+  /** Flow control of the tasks that have any, passed to every claim (enforced in its SQL). */
+  private readonly flow: FlowLimit[];
 
   constructor(
     private readonly store: JobStore,
@@ -129,6 +132,7 @@ class JobWorker implements Worker {
     });
     this.maintenance = new Maintenance(store, this.id, this.leaseMs);
     this.cron = new CronScheduler(store, [...tasks.values()], this.log);
+    this.flow = flowLimits(tasks.values());
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
 
@@ -212,7 +216,7 @@ class JobWorker implements Worker {
       this.wakeSignal.clear();
       let claimed: ClaimedJob[];
       try {
-        claimed = await this.store.claim({ workerId: this.id, queues: this.options.queues ?? null, tasks: [...this.tasks.keys()], limit: room, leaseMs: this.leaseMs });
+        claimed = await this.store.claim({ workerId: this.id, queues: this.options.queues ?? null, tasks: [...this.tasks.keys()], limit: room, leaseMs: this.leaseMs, flow: this.flow, flowSlots: this.concurrency - this.runner.executing - this.buffer.length });
         failures = 0;
       } catch (error) {
         failures++;

@@ -202,6 +202,42 @@ async function bench(name: string, make: (url: string) => System): Promise<{ rat
 }
 
 const fmt = (n: number) => n.toFixed(n >= 100 ? 0 : 1);
+
+/**
+ * Steps overhead: the same no-op jobs run to their end, with no step and with 10 durable
+ * steps each (`ctx.step`), on PostgreSQL: jobs/s of both and their ratio.
+ */
+async function stepsOverhead(): Promise<void> {
+  const n = Math.max(1000, Math.floor(JOBS / 10));
+  const rates: number[] = [];
+  for (const steps of [0, 10]) {
+    const db = await freshDatabase(`lockstep_bench_steps_${steps}`);
+    let done = 0;
+    let resolveAll!: () => void;
+    const all = new Promise<void>((r) => (resolveAll = r));
+    const finish = () => {
+      if (++done === n) resolveAll();
+    };
+    const work = task('work', {
+      run: async (_p: unknown, ctx) => {
+        for (let i = 0; i < steps; i++) await ctx.step(`s${i}`, () => i);
+        finish();
+      },
+    });
+    const queue = await createQueue({ url: db, maxConnections: 2 });
+    await queue.install();
+    for (let i = 0; i < n; i += 5000) await queue.enqueueMany(Array.from({ length: Math.min(5000, n - i) }, () => ({ task: work })));
+    await analyze(db);
+    const t0 = performance.now();
+    const worker = await runWorker({ url: db, tasks: [work], concurrency: CONCURRENCY, logger: silentLogger, retentionMs: 0 });
+    await all;
+    rates.push(n / ((performance.now() - t0) / 1000));
+    await worker.stop();
+    await queue.close();
+    await dropDatabase(`lockstep_bench_steps_${steps}`);
+  }
+  console.log(`steps overhead (${n} jobs run to their end): no steps ${fmt(rates[0]!)} jobs/s, 10 steps each ${fmt(rates[1]!)} jobs/s (${(rates[1]! / rates[0]!).toFixed(2)}x)`);
+}
 console.log(`# jobs benchmark: ${JOBS} no-op jobs, concurrency ${CONCURRENCY}, ${cpus().length} cores (load average ${loadavg()[0]!.toFixed(1)}), PostgreSQL ${SERVER.replace(/:[^:@/]*@/, ':***@')}`);
 const results: Record<string, { rate: number; p50: number; p99: number }> = {};
 for (const [name, make] of [
@@ -222,6 +258,7 @@ const ratio = (a: string, b: string, label: string) => {
 ratio('lockstep', 'graphile-worker', 'lockstep / graphile-worker (defaults):');
 ratio('lockstep (prefetch 500)', 'graphile-worker (fastest)', 'lockstep (prefetch 500) / graphile-worker (fastest):');
 ratio('lockstep', 'pg-boss', 'lockstep / pg-boss:');
+if (!ONLY || ONLY.includes('steps')) await stepsOverhead();
 
 const dir = mkdtempSync(join(tmpdir(), 'lockstep-bench-'));
 try {

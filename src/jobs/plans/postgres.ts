@@ -195,10 +195,11 @@ function params(): { list: unknown[]; param: (value: unknown) => string } {
 }
 
 /**
- * Joined into the worker's claim and completion statements: their commit does not wait
- * for the WAL flush. Safe under at-least-once delivery: if the server crashes and loses
- * such a commit, a lost claim leaves the job queued (its late completion is fenced out)
- * and a lost completion leaves a lease that expires, so the job runs again; no job is
+ * Joined into the worker's claim, completion, step-record and log statements: their
+ * commit does not wait for the WAL flush. Safe under at-least-once delivery: if the
+ * server crashes and loses such a commit, a lost claim leaves the job queued (its late
+ * completion is fenced out), a lost completion leaves a lease that expires, so the job
+ * runs again, and a lost step record makes that step run again on the retry; no job is
  * lost. Enqueues keep the server's setting: losing one would lose a job.
  */
 const RELAXED_COMMIT = `(select set_config('synchronous_commit', 'off', true)) as relaxed_commit`;
@@ -429,6 +430,7 @@ export const postgresPlans: JobPlans = {
              doc->'wait'->>'event', (doc->>'started_at')::timestamptz, (doc->>'finished_at')::timestamptz
       from jsonb_array_elements($1::jsonb) with ordinality as e(doc, ord)
       join lockstep.jobs j on j.id = (doc->>'job_id')::bigint and j.lease_token = doc->>'token' and j.state = 'running'
+      cross join ${RELAXED_COMMIT}
       order by ord
       on conflict (job_id, name) do update
       set status = excluded.status, result = excluded.result, wait = excluded.wait, event = excluded.event,
@@ -439,7 +441,7 @@ export const postgresPlans: JobPlans = {
   jobSteps: (jobId) => ({ sql: 'select name, attempt, status, result, wait, started_at, finished_at from lockstep.job_steps where job_id = $1 order by seq', params: [jobId] }),
   insertLogs: (lines) => ({
     sql: `insert into lockstep.job_logs (job_id, attempt, at, level, message)
-      select * from unnest($1::bigint[], $2::int[], $3::timestamptz[], $4::text[], $5::text[])`,
+      select l.* from unnest($1::bigint[], $2::int[], $3::timestamptz[], $4::text[], $5::text[]) as l, ${RELAXED_COMMIT}`,
     params: [lines.map((l) => l.jobId), lines.map((l) => l.attempt), lines.map((l) => l.at), lines.map((l) => l.level), lines.map((l) => l.message)],
   }),
   jobLogs: (jobId) => ({ sql: 'select job_id, attempt, at, level, message from lockstep.job_logs where job_id = $1 order by id', params: [jobId] }),

@@ -5,33 +5,39 @@
  * server prints them, with whitespace and case outside literals folded.
  */
 import { byKey, change, objectKey, qualified } from './diff-helpers.js';
-import { type Extension, type Policy, type Schema, type SchemaFunction, type Sequence, type Table, functionSignature } from './model.js';
+import { type Extension, type Policy, type Schema, type SchemaFunction, type Sequence, type Table, type Trigger, functionSignature } from './model.js';
 import { normalizeExpression } from './normalize-sql.js';
 import type { SchemaChange } from './schema-change.js';
 
-/** Triggers are matched by name (a table's trigger names are unique). */
-export function diffTriggers(expected: Table, actual: Table, changes: SchemaChange[]): void {
-  const name = qualified(expected);
-  const live = byKey(actual.triggers, (t) => t.name);
-  const wanted = byKey(expected.triggers, (t) => t.name);
-  for (const trigger of expected.triggers) {
-    const found = live.get(trigger.name);
+/**
+ * Triggers on a table or (SQLite) a view, matched by name: SQLite folds the case of
+ * names and PostgreSQL allows no two triggers on one table that differ only by case in
+ * practice, so the match ignores case. `enabled` is compared only when both sides say it
+ * (PostgreSQL); an absent state is plain enabled.
+ */
+export function diffTriggers(owner: { schema: string; name: string }, expected: Trigger[], actual: Trigger[], changes: SchemaChange[]): void {
+  const name = qualified(owner);
+  const key = (t: Trigger) => t.name.toLowerCase();
+  const live = byKey(actual, key);
+  const wanted = byKey(expected, key);
+  for (const trigger of expected) {
+    const found = live.get(key(trigger));
     if (!found) {
-      changes.push(change('trigger.missing', expected, { name: trigger.name, expected: trigger, actual: null, message: `trigger ${trigger.name} on ${name} is missing` }));
+      changes.push(change('trigger.missing', owner, { name: trigger.name, expected: trigger, actual: null, message: `trigger ${trigger.name} on ${name} is missing` }));
       continue;
     }
     if (normalizeExpression(trigger.definition) !== normalizeExpression(found.definition)) {
-      changes.push(change('trigger.definition', expected, { name: trigger.name, expected: trigger, actual: found, message: `trigger ${trigger.name} on ${name} is ${triggerSummary(found.definition)}, expected ${triggerSummary(trigger.definition)}` }));
+      changes.push(change('trigger.definition', owner, { name: trigger.name, expected: trigger, actual: found, message: `trigger ${trigger.name} on ${name} is ${triggerSummary(found.definition)}, expected ${triggerSummary(trigger.definition)}` }));
     }
     const want = trigger.enabled ?? 'origin';
     const have = found.enabled ?? 'origin';
     if (want !== have) {
-      changes.push(change('trigger.enabled', expected, { name: trigger.name, expected: want, actual: have, message: `trigger ${trigger.name} on ${name} is ${enabledText(have)}, expected ${enabledText(want)}` }));
+      changes.push(change('trigger.enabled', owner, { name: trigger.name, expected: want, actual: have, message: `trigger ${trigger.name} on ${name} is ${enabledText(have)}, expected ${enabledText(want)}` }));
     }
   }
-  for (const trigger of actual.triggers) {
-    if (!wanted.has(trigger.name)) {
-      changes.push(change('trigger.extra', expected, { name: trigger.name, expected: null, actual: trigger, message: `trigger ${trigger.name} on ${name} exists but is not expected (${triggerSummary(trigger.definition)})` }));
+  for (const trigger of actual) {
+    if (!wanted.has(key(trigger))) {
+      changes.push(change('trigger.extra', owner, { name: trigger.name, expected: null, actual: trigger, message: `trigger ${trigger.name} on ${name} exists but is not expected (${triggerSummary(trigger.definition)})` }));
     }
   }
 }

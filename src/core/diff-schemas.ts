@@ -18,7 +18,7 @@ import {
 } from './describe-schema-object.js';
 import { diffExtensions, diffFunctions, diffPolicies, diffRowSecurity, diffSequences, diffTriggers } from './diff-routines.js';
 import { byKey, change, objectKey, qualified } from './diff-helpers.js';
-import type { Column, EnumType, ForeignKey, Index, PrimaryKey, Schema, Table, View } from './model.js';
+import type { Column, DialectName, EnumType, ForeignKey, Index, PrimaryKey, Schema, Table, View, VirtualTable } from './model.js';
 import { normalizeDefault, normalizeExpression, normalizeType } from './normalize-sql.js';
 import { CHANGE_KINDS, type ChangeKind, type SchemaChange, type SchemaDiff } from './schema-change.js';
 
@@ -49,7 +49,7 @@ export function diffSchemas(expected: Schema, actual: Schema, options: DiffOptio
       changes.push(change('table.missing', table, { expected: table, actual: null, message: `table ${qualified(table)} is missing (expected ${table.columns.length} column${table.columns.length === 1 ? '' : 's'})` }));
       continue;
     }
-    diffTable(table, live, strict, changes);
+    diffTable(table, live, strict, changes, expected.dialect);
   }
   for (const table of actual.tables) {
     if (!expectedTables.has(objectKey(table))) {
@@ -61,11 +61,17 @@ export function diffSchemas(expected: Schema, actual: Schema, options: DiffOptio
   if (expected.functions && actual.functions) diffFunctions(expected.functions, actual.functions, changes);
   if (expected.sequences && actual.sequences) diffSequences(expected, actual, changes);
   if (expected.extensions && actual.extensions) diffExtensions(expected.extensions, actual.extensions, options.extensionVersions ?? false, changes);
+  diffVirtualTables(expected.virtualTables ?? [], actual.virtualTables ?? [], changes);
   return { ok: changes.length === 0, changes: sortChanges(changes) };
 }
 
-function diffTable(expected: Table, actual: Table, strict: boolean, changes: SchemaChange[]): void {
+function diffTable(expected: Table, actual: Table, strict: boolean, changes: SchemaChange[], dialect: DialectName): void {
   const name = qualified(expected);
+  const wantedOptions = optionsText(expected.options);
+  const foundOptions = optionsText(actual.options);
+  if (wantedOptions !== foundOptions) {
+    changes.push(change('table.options', expected, { expected: expected.options ?? [], actual: actual.options ?? [], message: `table ${name} has ${foundOptions || 'no options'}, expected ${wantedOptions || 'no options'}` }));
+  }
   const liveColumns = byKey(actual.columns, (c) => c.name);
   const expectedColumns = byKey(expected.columns, (c) => c.name);
   for (const column of expected.columns) {
@@ -73,7 +79,7 @@ function diffTable(expected: Table, actual: Table, strict: boolean, changes: Sch
     if (!live) {
       changes.push(change('column.missing', expected, { column: column.name, expected: column, actual: null, message: `column ${name}.${column.name} is missing (expected ${describeColumn(column)})` }));
     } else {
-      diffColumn(expected, column, live, changes);
+      diffColumn(expected, column, live, changes, dialect);
     }
   }
   for (const column of actual.columns) {
@@ -116,21 +122,53 @@ function diffTable(expected: Table, actual: Table, strict: boolean, changes: Sch
     changes.push(change('check.extra', expected, { name: c.name ?? undefined, expected: null, actual: c, message: `${describeCheck(c)} on ${name} exists but is not expected${c.name ? ` (${c.name})` : ''}` }));
   }
 
-  diffTriggers(expected, actual, changes);
+  diffTriggers(expected, expected.triggers, actual.triggers, changes);
   diffRowSecurity(expected, actual, changes);
   if (expected.policies && actual.policies) diffPolicies(expected, actual, changes);
 }
 
-function diffColumn(table: Table, expected: Column, actual: Column, changes: SchemaChange[]): void {
+function diffVirtualTables(expected: VirtualTable[], actual: VirtualTable[], changes: SchemaChange[]): void {
+  const live = byKey(actual, objectKey);
+  const wanted = byKey(expected, objectKey);
+  const text = (v: VirtualTable) => `using ${v.module}(${v.arguments})`;
+  for (const table of expected) {
+    const found = live.get(objectKey(table));
+    if (!found) {
+      changes.push(change('virtual-table.missing', table, { name: table.name, expected: table, actual: null, message: `virtual table ${qualified(table)} is missing (expected ${text(table)})` }));
+    } else if (table.module !== found.module || normalizeExpression(table.arguments) !== normalizeExpression(found.arguments)) {
+      changes.push(change('virtual-table.definition', table, { name: table.name, expected: table, actual: found, message: `virtual table ${qualified(table)} is ${text(found)}, expected ${text(table)}` }));
+    }
+  }
+  for (const table of actual) {
+    if (!wanted.has(objectKey(table))) {
+      changes.push(change('virtual-table.extra', table, { name: table.name, expected: null, actual: table, message: `virtual table ${qualified(table)} exists but is not expected (${text(table)})` }));
+    }
+  }
+}
+
+/** Table options (`strict, without rowid`) as one comparable, readable text. */
+function optionsText(options: string[] | undefined): string {
+  return [...(options ?? [])].map((o) => o.toLowerCase().replace(/\s+/g, ' ')).sort().join(', ');
+}
+
+function diffColumn(table: Table, expected: Column, actual: Column, changes: SchemaChange[], dialect: DialectName): void {
   const where = `column ${qualified(table)}.${expected.name}`;
-  if (normalizeType(expected.type) !== normalizeType(actual.type)) {
-    changes.push(change('column.type', table, { column: expected.name, expected: expected.type, actual: actual.type, message: `${where} has type ${actual.type}, expected ${expected.type}` }));
+  const wantedType = typeWithoutCollation(expected);
+  const foundType = typeWithoutCollation(actual);
+  if (normalizeType(wantedType) !== normalizeType(foundType)) {
+    changes.push(change('column.type', table, { column: expected.name, expected: wantedType, actual: foundType, message: `${where} has type ${foundType}, expected ${wantedType}` }));
+  }
+  const wantedCollation = collationOf(expected);
+  const foundCollation = collationOf(actual);
+  if (wantedCollation !== foundCollation) {
+    const text = (c: string | null) => (c === null ? 'the default collation' : `collation ${c}`);
+    changes.push(change('column.collation', table, { column: expected.name, expected: wantedCollation, actual: foundCollation, message: `${where} has ${text(foundCollation)}, expected ${text(wantedCollation)}` }));
   }
   if (expected.nullable !== actual.nullable) {
     changes.push(change('column.nullable', table, { column: expected.name, expected: expected.nullable, actual: actual.nullable, message: `${where} is ${nullText(actual.nullable)}, expected ${nullText(expected.nullable)}` }));
   }
-  const wanted = effectiveDefault(expected);
-  const found = effectiveDefault(actual);
+  const wanted = effectiveDefault(expected, dialect);
+  const found = effectiveDefault(actual, dialect);
   if (normalizeDefault(wanted) !== normalizeDefault(found)) {
     changes.push(change('column.default', table, { column: expected.name, expected: wanted, actual: found, message: `${where} has ${found === null ? 'no default' : `default ${found}`}, expected ${wanted === null ? 'no default' : `default ${wanted}`}` }));
   }
@@ -140,11 +178,30 @@ function diffColumn(table: Table, expected: Column, actual: Column, changes: Sch
  * Identity and generated columns have no ChangeKind of their own; they are compared as
  * the column's default (`generated by default as identity`,
  * `generated always as (price * qty) stored`), which is where the SQL puts them too.
+ * SQLite's model marks a stored generated column with a trailing ` stored`; without it
+ * the column is virtual (PostgreSQL's are always stored).
  */
-function effectiveDefault(column: Column): string | null {
+function effectiveDefault(column: Column, dialect: DialectName): string | null {
   if (column.identity) return `generated ${column.identity} as identity`;
-  if (column.generated) return `generated always as (${column.generated}) stored`;
+  if (column.generated) {
+    const stored = column.generated.endsWith(' stored');
+    const expression = stored ? column.generated.slice(0, -' stored'.length) : column.generated;
+    return `generated always as (${expression}) ${stored || dialect !== 'sqlite' ? 'stored' : 'virtual'}`;
+  }
   return column.default;
+}
+
+/**
+ * A column's collation; a snapshot written before `collation` existed kept a SQLite
+ * collation as a ` collate <name>` suffix of the type.
+ */
+function collationOf(column: Column): string | null {
+  const collation = column.collation === undefined ? (/ collate (\S+)$/.exec(column.type)?.[1] ?? null) : column.collation;
+  return collation === null || collation.toLowerCase() === 'binary' ? null : collation.toLowerCase();
+}
+
+function typeWithoutCollation(column: Column): string {
+  return column.collation === undefined ? column.type.replace(/ collate \S+$/, '') : column.type;
 }
 
 function diffPrimaryKey(table: Table, expected: PrimaryKey | null, actual: PrimaryKey | null, strict: boolean, changes: SchemaChange[]): void {
@@ -186,6 +243,8 @@ function diffViews(expected: View[], actual: View[], changes: SchemaChange[]): v
     } else if (view.materialized !== found.materialized || normalizeExpression(view.definition) !== normalizeExpression(found.definition)) {
       const what = view.materialized !== found.materialized ? `is ${found.materialized ? 'a materialized view' : 'a plain view'}, expected ${found.materialized ? 'a plain view' : 'a materialized view'}` : 'has a different definition';
       changes.push(change('view.definition', view, { name: view.name, expected: view, actual: found, message: `${kind} ${qualified(view)} ${what}` }));
+    } else {
+      diffTriggers(view, view.triggers ?? [], found.triggers ?? [], changes);
     }
   }
   for (const view of actual) {

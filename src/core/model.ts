@@ -28,6 +28,13 @@ export interface Schema {
   sequences?: Sequence[];
   /** PostgreSQL extensions (`plpgsql` left out: every database has it). */
   extensions?: Extension[];
+  /** SQLite virtual tables (FTS5, R*Tree, …); absent means none. Their shadow tables are not in `tables`. */
+  virtualTables?: VirtualTable[];
+  /**
+   * Objects the introspector saw but cannot model: reported as "not compared" by name,
+   * never recreated or dropped by a fix. Absent means none.
+   */
+  notCompared?: NotComparedObject[];
 }
 
 export interface Extension {
@@ -49,7 +56,10 @@ export interface Table {
   /** Indexes that do not back a primary key or unique constraint. */
   indexes: Index[];
   checks: CheckConstraint[];
-  /** Compared by name: definition and (PostgreSQL) enabled state. */
+  /**
+   * Triggers on the table, by name (`trigger.*` changes): definition and (PostgreSQL)
+   * enabled state. SQLite table rebuilds recreate them.
+   */
   triggers: Trigger[];
   /** SQLite: `WITHOUT ROWID` / `STRICT` table options; empty elsewhere. */
   options?: string[];
@@ -104,6 +114,11 @@ export interface Column {
   generated: string | null;
   /** SQLite `INTEGER PRIMARY KEY AUTOINCREMENT`. */
   autoincrement?: boolean;
+  /**
+   * Collation the column declares, lower-cased (`nocase`); null or absent for the
+   * default (SQLite `binary`).
+   */
+  collation?: string | null;
 }
 
 export interface PrimaryKey {
@@ -154,7 +169,10 @@ export interface CheckConstraint {
 
 export interface Trigger {
   name: string;
-  /** The full CREATE TRIGGER statement as the database reports it. */
+  /**
+   * The full CREATE TRIGGER statement as the database reports it; compared by its
+   * normalized text (case, whitespace and quotes of simple identifiers aside).
+   */
   definition: string;
   /**
    * PostgreSQL `ALTER TABLE … ENABLE/DISABLE TRIGGER` state (`origin` = plain ENABLE);
@@ -210,6 +228,28 @@ export interface View {
   /** Normalized view query (whitespace-collapsed, as the database re-prints it). */
   definition: string;
   materialized: boolean;
+  /** SQLite `INSTEAD OF` triggers on the view; absent means none. */
+  triggers?: Trigger[];
+}
+
+/** A SQLite virtual table: `CREATE VIRTUAL TABLE name USING module(arguments)`. */
+export interface VirtualTable {
+  schema: string;
+  name: string;
+  /** Module name, lower-cased (`fts5`, `rtree`). */
+  module: string;
+  /** The module arguments as written between the parentheses (`title, body, tokenize = 'porter'`), or '' for none. */
+  arguments: string;
+}
+
+/** An object lockstep does not model (see `Schema.notCompared`). */
+export interface NotComparedObject {
+  schema: string;
+  name: string;
+  /** What the object is, e.g. `table`. */
+  type: string;
+  /** Why it is not compared, one sentence. */
+  reason: string;
 }
 
 /** `schema.name`, or just `name` when the schema is the dialect default. */

@@ -77,6 +77,7 @@ export function parseSnapshot(text: string, file: string): Schema {
     v.string(o.name, `${p}.name`);
     v.string(o.definition, `${p}.definition`);
     v.boolean(o.materialized, `${p}.materialized`);
+    if (o.triggers !== undefined) validateTriggers(v, o.triggers, `${p}.triggers`);
   });
   // Optional collections (absent in snapshots of older versions or other producers).
   if (schema.functions !== undefined) {
@@ -104,6 +105,20 @@ export function parseSnapshot(text: string, file: string): Schema {
       for (const field of ['name', 'schema', 'version'] as const) v.string(o[field], `schema.extensions[${i}].${field}`);
     });
   }
+  if (schema.virtualTables !== undefined) {
+    v.array(schema.virtualTables, 'schema.virtualTables').forEach((e, i) => {
+      const p = `schema.virtualTables[${i}]`;
+      const o = v.object(e, p);
+      for (const field of ['schema', 'name', 'module', 'arguments']) v.string(o[field], `${p}.${field}`);
+    });
+  }
+  if (schema.notCompared !== undefined) {
+    v.array(schema.notCompared, 'schema.notCompared').forEach((e, i) => {
+      const p = `schema.notCompared[${i}]`;
+      const o = v.object(e, p);
+      for (const field of ['schema', 'name', 'type', 'reason']) v.string(o[field], `${p}.${field}`);
+    });
+  }
   return schema as unknown as Schema;
 }
 
@@ -123,6 +138,7 @@ function validateTable(v: Validator, value: unknown, p: string): void {
     v.nullableString(o.default, `${q}.default`);
     if (o.identity !== null) v.oneOf(o.identity, `${q}.identity`, ['always', 'by default']);
     v.nullableString(o.generated, `${q}.generated`);
+    if (o.collation !== undefined) v.nullableString(o.collation, `${q}.collation`);
   });
   if (t.primaryKey !== null) v.names(v.object(t.primaryKey, `${p}.primaryKey`).columns, `${p}.primaryKey.columns`);
   v.array(t.uniques, `${p}.uniques`).forEach((u, i) => v.names(v.object(u, `${p}.uniques[${i}]`).columns, `${p}.uniques[${i}].columns`));
@@ -151,11 +167,7 @@ function validateTable(v: Validator, value: unknown, p: string): void {
     });
   });
   v.array(t.checks, `${p}.checks`).forEach((c, i) => v.string(v.object(c, `${p}.checks[${i}]`).expression, `${p}.checks[${i}].expression`));
-  v.array(t.triggers, `${p}.triggers`).forEach((c, i) => {
-    const o = v.object(c, `${p}.triggers[${i}]`);
-    v.string(o.definition, `${p}.triggers[${i}].definition`);
-    if (o.enabled !== undefined) v.oneOf(o.enabled, `${p}.triggers[${i}].enabled`, ['origin', 'always', 'replica', 'disabled']);
-  });
+  validateTriggers(v, t.triggers, `${p}.triggers`);
   if (t.rowSecurity !== undefined) {
     const o = v.object(t.rowSecurity, `${p}.rowSecurity`);
     v.boolean(o.enabled, `${p}.rowSecurity.enabled`);
@@ -173,6 +185,15 @@ function validateTable(v: Validator, value: unknown, p: string): void {
       v.nullableString(o.withCheck, `${q}.withCheck`);
     });
   }
+}
+
+function validateTriggers(v: Validator, value: unknown, p: string): void {
+  v.array(value, p).forEach((c, i) => {
+    const o = v.object(c, `${p}[${i}]`);
+    v.string(o.name, `${p}[${i}].name`);
+    v.string(o.definition, `${p}[${i}].definition`);
+    if (o.enabled !== undefined) v.oneOf(o.enabled, `${p}[${i}].enabled`, ['origin', 'always', 'replica', 'disabled']);
+  });
 }
 
 class Validator {

@@ -27,6 +27,9 @@ export function renderCheckText(report: CheckReport, style: Style, options: Rend
   out.push(`  expected: ${report.expected.source}`);
   out.push(`  actual:   ${report.actual.source}`);
   if (report.actual.note) out.push(`  ${style.yellow('note:')} ${report.actual.note}`);
+  for (const object of report.notCompared ?? []) {
+    out.push(`  ${style.yellow('not compared:')} ${object.type} ${object.name} (${object.side}): ${object.reason}`);
+  }
   out.push('');
 
   if (report.modelIssues && report.modelIssues.length > 0) {

@@ -78,8 +78,12 @@ describe('SQLite fixes: one rebuild per table', () => {
       await t.db.exec('create table notes (id integer primary key, body text, old text)');
       const expected = await introspectSqlite(expectedDb.db);
       const actual = await introspectSqlite(t.db);
-      const fixes = withFixes(sqliteDialect, diffSchemas(expected, actual).changes, expected, actual).map((c) => c.fix);
-      assert.deepEqual(fixes.sort(), ['ALTER TABLE "notes" ADD COLUMN "tag" text', 'ALTER TABLE "notes" DROP COLUMN "old"']);
+      const changes = withFixes(sqliteDialect, diffSchemas(expected, actual).changes, expected, actual);
+      assert.deepEqual(changes.map((c) => c.fix), [
+        'ALTER TABLE "notes" ADD COLUMN "tag" text',
+        '-- WARNING: data loss: drops column "notes"."old" and its values\nALTER TABLE "notes" DROP COLUMN "old";',
+      ]);
+      assert.deepEqual(changes.map((c) => c.destructive ?? false), [false, true], 'dropping a column that may hold values is destructive');
     } finally {
       await expectedDb.dispose();
       await t.dispose();

@@ -8,7 +8,7 @@ import { check, clone, column, enumType, fk, index, pk, schema, table, unique, v
 
 /** A small schema that has one of everything. */
 function base(): Schema {
-  return schema(
+  const built = schema(
     [
       table('organizations', [column('organization_id', 'integer', { nullable: false }), column('name', 'character varying(100)', { nullable: false })], {
         primaryKey: pk('organization_id', 'organizations_pkey'),
@@ -40,6 +40,8 @@ function base(): Schema {
       views: [view('open_jobs', ' SELECT jobs.id,\n    jobs.title\n   FROM jobs\n  WHERE (jobs.state <> \'done\'::public.job_state);')],
     },
   );
+  built.virtualTables = [{ schema: 'public', name: 'job_search', module: 'fts5', arguments: 'title' }];
+  return built;
 }
 
 function kinds(expected: Schema, actual: Schema, strictNames = false, extensionVersions = false): ChangeKind[] {
@@ -324,6 +326,11 @@ describe('diffSchemas', () => {
       (s) => (s.extensions = []),
       (s) => (s.extensions![0].version = '1.5'),
       (s) => s.extensions!.push({ name: 'citext', schema: 'public', version: '1.6' }),
+      (s) => (jobs(s).options = ['strict']),
+      (s) => (jobs(s).columns[3].collation = 'nocase'),
+      (s) => (s.virtualTables = []),
+      (s) => s.virtualTables!.push({ schema: 'public', name: 'notes_search', module: 'fts5', arguments: 'body' }),
+      (s) => (s.virtualTables![0].arguments = "title, tokenize = 'porter'"),
     ];
     for (const perturb of variants) {
       const actual = clone(full());
@@ -535,5 +542,54 @@ describe('diffSchemas', () => {
     const elapsed = performance.now() - started;
     assert.deepEqual(diff.changes.map((c) => `${c.table}:${c.kind}`), ['t500:column.type', 't999:index.missing']);
     assert.ok(elapsed < 1000, `diff took ${elapsed} ms`);
+  });
+});
+
+describe('diffSchemas: SQLite full-fidelity kinds', () => {
+  const sqlite = () => {
+    const s = schema([table('notes', [column('id', 'integer', { nullable: false }), column('body', 'text', { collation: 'nocase' }), column('len', 'integer', { generated: 'length(body)' })], { primaryKey: pk('id'), options: ['strict'] })], { dialect: 'sqlite' });
+    s.tables[0].schema = 'main';
+    s.tables[0].triggers = [{ name: 'notes_ai', definition: 'CREATE TRIGGER notes_ai AFTER INSERT ON notes BEGIN INSERT INTO log VALUES (new.id); END' }];
+    s.views = [{ schema: 'main', name: 'v', definition: 'select id from notes', materialized: false, triggers: [{ name: 'v_ins', definition: 'CREATE TRIGGER v_ins INSTEAD OF INSERT ON v BEGIN SELECT 1; END' }] }];
+    s.virtualTables = [{ schema: 'main', name: 'notes_fts', module: 'fts5', arguments: "body, content='notes'" }];
+    return s;
+  };
+  const changes = (expected: Schema, actual: Schema) => diffSchemas(expected, actual).changes.map((c) => [c.kind, c.table, c.name ?? c.column, c.message]);
+
+  test('equivalent spellings of triggers, virtual-table arguments, options and collations are not changes', () => {
+    const actual = sqlite();
+    actual.tables[0].triggers[0].definition = 'create  trigger "notes_ai" after insert on notes\nbegin insert into log values (NEW.id);\nend';
+    actual.virtualTables![0].arguments = "BODY,  content = 'notes'";
+    actual.tables[0].options = ['STRICT'];
+    actual.tables[0].columns[1].collation = 'NOCASE';
+    actual.tables[0].columns[0].collation = 'binary';
+    assert.deepEqual(changes(sqlite(), actual), []);
+  });
+
+  test('a snapshot written before `collation` existed (collation in the type) compares equal', () => {
+    const old = sqlite();
+    old.tables[0].columns[1].type = 'text collate nocase';
+    delete old.tables[0].columns[1].collation;
+    assert.deepEqual(changes(sqlite(), old), []);
+    old.tables[0].columns[1].type = 'text collate rtrim';
+    assert.deepEqual(changes(sqlite(), old).map((c) => c[0]), ['column.collation']);
+  });
+
+  test('each kind names the object and says what differs', () => {
+    const actual = sqlite();
+    actual.tables[0].options = [];
+    actual.tables[0].columns[1].collation = null;
+    actual.tables[0].columns[2].generated = 'length(body) stored';
+    actual.tables[0].triggers = [];
+    actual.views[0].triggers = [{ name: 'v_ins', definition: 'CREATE TRIGGER v_ins INSTEAD OF INSERT ON v BEGIN SELECT 2; END' }];
+    actual.virtualTables![0].module = 'fts4';
+    assert.deepEqual(changes(sqlite(), actual), [
+      ['table.options', 'notes', undefined, 'table notes has no options, expected strict'],
+      ['column.default', 'notes', 'len', 'column notes.len has default generated always as (length(body)) stored, expected default generated always as (length(body)) virtual'],
+      ['column.collation', 'notes', 'body', 'column notes.body has the default collation, expected collation nocase'],
+      ['trigger.missing', 'notes', 'notes_ai', 'trigger notes_ai on notes is missing'],
+      ['virtual-table.definition', 'notes_fts', 'notes_fts', "virtual table notes_fts is using fts4(body, content='notes'), expected using fts5(body, content='notes')"],
+      ['trigger.definition', 'v', 'v_ins', 'trigger v_ins on v has a different definition'],
+    ]);
   });
 });

@@ -52,7 +52,8 @@ describe('introspectSqlite', () => {
         autoincrement: true,
       });
       const name = orgs.columns.find((c) => c.name === 'name')!;
-      assert.equal(name.type, 'varchar(100) collate nocase');
+      assert.equal(name.type, 'varchar(100)');
+      assert.equal(name.collation, 'nocase', 'the collation is its own field, lower-cased');
       assert.equal(name.typeParts.length, 100);
       assert.equal(orgs.columns.find((c) => c.name === 'slug')!.type, 'varchar(40)');
       assert.equal(orgs.columns.find((c) => c.name === 'created_at')!.default, 'current_timestamp');

@@ -135,7 +135,7 @@ function renderFix(fix: string, dialect: DialectName, style: Style): string[] {
 function groupByObject(changes: SchemaChange[]): Map<string, SchemaChange[]> {
   const groups = new Map<string, SchemaChange[]>();
   for (const change of changes) {
-    const prefix = change.kind.startsWith('enum.') ? 'enum' : change.kind.startsWith('view.') ? 'view' : 'table';
+    const prefix = change.kind.startsWith('enum.') ? 'enum' : change.kind.startsWith('view.') ? 'view' : change.kind.startsWith('virtual-table.') ? 'virtual table' : 'table';
     const key = `${prefix} ${change.schema ? `${change.schema}.` : ''}${change.table}`;
     const list = groups.get(key);
     if (list) list.push(change);

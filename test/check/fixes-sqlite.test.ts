@@ -143,4 +143,29 @@ describe('SQLite fixes: one rebuild per table', () => {
       await t.dispose();
     }
   });
+
+  test('a dropped external-content FTS5 table comes back as FTS5 (no plain shadow tables) and indexes the rows already in its content table', async () => {
+    const ddl = `create table film (film_id integer primary key, title text not null);
+      create virtual table film_text using fts5(title, content = 'film', content_rowid = 'film_id');`;
+    const expectedDb = await createTestDatabase('sqlite', { memory: true });
+    const t = await createTestDatabase('sqlite');
+    try {
+      await expectedDb.db.exec(ddl);
+      await t.db.exec(ddl);
+      await t.db.exec("insert into film values (1, 'academy dinosaur'), (2, 'ace goldfinger'); drop table film_text");
+      const expected = await introspectSqlite(expectedDb.db);
+      const actual = await introspectSqlite(t.db);
+      const changes = withFixes(sqliteDialect, diffSchemas(expected, actual).changes, expected, actual);
+      assert.deepEqual(changes.map((c) => [c.kind, c.fix]), [
+        ['virtual-table.missing', `CREATE VIRTUAL TABLE "film_text" USING fts5(title, content = 'film', content_rowid = 'film_id');\nINSERT INTO "film_text" ("film_text") VALUES ('rebuild');`],
+      ]);
+      await t.db.exec(changes[0].fix!);
+      assert.deepEqual(diffSchemas(expected, await introspectSqlite(t.db)).changes, []);
+      const found = await t.db.query<{ film_id: number }>("select rowid as film_id from film_text where film_text match 'goldfinger'");
+      assert.deepEqual(found.rows, [{ film_id: 2 }]);
+    } finally {
+      await expectedDb.dispose();
+      await t.dispose();
+    }
+  });
 });

@@ -8,7 +8,7 @@ import {
   createIndexSql,
   createTableWithExtras,
   createViewWithTriggers,
-  createVirtualTableSql,
+  createVirtualTableStatements,
   dataLossWarning,
   findTable,
   rebuildTableStatements,
@@ -107,13 +107,13 @@ function singleFix(change: SchemaChange, expected: Schema, actual: Schema): stri
       return script([...(have ? [`DROP TRIGGER ${q(have.name)}`] : []), ...(want ? [want.definition] : [])]);
     }
     case 'virtual-table.missing':
-      return script([createVirtualTableSql(change.expected as VirtualTable)]);
+      return script(createVirtualTableStatements(change.expected as VirtualTable));
     case 'virtual-table.extra':
     case 'virtual-table.definition': {
       const have = change.actual as VirtualTable;
       const want = change.expected as VirtualTable | null;
       const warning = dataLossWarning(`drops virtual table ${q(have.name)} with its shadow tables and every row in them${want ? ', then creates it again empty' : ''}`);
-      return `${warning}\n${script([`DROP TABLE ${q(have.name)}`, ...(want ? [createVirtualTableSql(want)] : [])])}`;
+      return `${warning}\n${script([`DROP TABLE ${q(have.name)}`, ...(want ? createVirtualTableStatements(want) : [])])}`;
     }
     case 'table.missing':
       return expectedTable ? script(createTableWithExtras(expectedTable)) : undefined;
@@ -189,8 +189,9 @@ export function orderSqliteChanges(changes: SchemaChange[], expected: Schema, ac
   };
   const created = parentsFirst(expected.tables);
   const dropped = parentsFirst(actual.tables);
+  // Virtual tables after the new tables: an external-content FTS table indexes its content table's rows.
   const rankInPhase = (change: SchemaChange) =>
-    change.kind === 'table.missing' ? created(change) : change.kind === 'table.extra' ? -dropped(change) : 0;
+    change.kind === 'table.missing' ? created(change) : change.kind === 'table.extra' ? -dropped(change) : change.kind.startsWith('virtual-table.') ? expected.tables.length : 0;
   return changes
     .map((change, index) => ({ change, index }))
     .sort((a, b) => phaseOf(a.change) - phaseOf(b.change) || rankInPhase(a.change) - rankInPhase(b.change) || a.index - b.index)

@@ -111,6 +111,19 @@ export function createVirtualTableSql(table: VirtualTable): string {
   return `CREATE VIRTUAL TABLE ${q(table.name)} USING ${table.module}${table.arguments === '' ? '' : `(${table.arguments})`}`;
 }
 
+/**
+ * CREATE VIRTUAL TABLE, and for an FTS3/4/5 table over an external content table
+ * (`content = 'film'`) the `rebuild` command that indexes the rows already there: a new
+ * external-content index starts empty.
+ */
+export function createVirtualTableStatements(table: VirtualTable): string[] {
+  const statements = [createVirtualTableSql(table)];
+  const content = /(?:^|,)\s*content\s*=\s*(?:'([^']*)'|"([^"]*)"|([A-Za-z_][\w$]*))/i.exec(table.arguments);
+  const source = content ? (content[1] ?? content[2] ?? content[3] ?? '') : '';
+  if (/^fts[345]$/.test(table.module) && source !== '') statements.push(`INSERT INTO ${q(table.name)} (${q(table.name)}) VALUES ('rebuild')`);
+  return statements;
+}
+
 /** The comment that starts every statement or fix deleting data; `check` marks such fixes destructive. */
 export function dataLossWarning(what: string): string {
   return `-- WARNING: data loss: ${what}`;
@@ -302,7 +315,7 @@ export function planSqliteMigration(from: Schema, to: Schema, options: { renames
   }
   for (const table of toVirtual) {
     const previous = fromVirtual.find((v) => v.name.toLowerCase() === table.name.toLowerCase());
-    if (!previous || !sameVirtualTable(previous, table)) createVirtual.push(createVirtualTableSql(table));
+    if (!previous || !sameVirtualTable(previous, table)) createVirtual.push(...createVirtualTableStatements(table));
   }
 
   const body = [

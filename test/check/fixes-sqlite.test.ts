@@ -168,4 +168,33 @@ describe('SQLite fixes: one rebuild per table', () => {
       await t.dispose();
     }
   });
+
+  test('a column that a view still reads is dropped by a rebuild, since DROP COLUMN would fail on the old view', async () => {
+    const expectedDb = await createTestDatabase('sqlite', { memory: true });
+    const t = await createTestDatabase('sqlite');
+    try {
+      await expectedDb.db.exec('create table t (id integer primary key, keep text); create view v as select id, keep from t;');
+      await t.db.exec("create table t (id integer primary key, keep text, legacy text); create view v as select id, legacy from t; insert into t values (1, 'k', 'l')");
+      const expected = await introspectSqlite(expectedDb.db);
+      const actual = await introspectSqlite(t.db);
+      const changes = withFixes(sqliteDialect, diffSchemas(expected, actual).changes, expected, actual);
+      assert.deepEqual(changes.map((c) => c.kind), ['column.extra', 'view.definition']);
+      assert.match(changes[0].fix!, /^-- WARNING: data loss: the values of "t"\."legacy" are not kept\n-- rebuild "t"/);
+      for (const change of changes) await t.db.exec(change.fix!);
+      assert.deepEqual(diffSchemas(expected, await introspectSqlite(t.db)).changes.map((c) => c.message), []);
+      assert.deepEqual((await t.db.query('select * from v')).rows, [{ id: 1, keep: 'k' }]);
+      // The plan (diff --sql) drops the changed view before it drops the column.
+      const other = await createTestDatabase('sqlite', { memory: true });
+      try {
+        await other.db.exec("create table t (id integer primary key, keep text, legacy text); create view v as select id, legacy from t");
+        for (const statement of sqliteDialect.planMigration(actual, expected).statements) await other.db.exec(statement);
+        assert.deepEqual(diffSchemas(expected, await introspectSqlite(other.db)).changes.map((c) => c.message), []);
+      } finally {
+        await other.dispose();
+      }
+    } finally {
+      await expectedDb.dispose();
+      await t.dispose();
+    }
+  });
 });

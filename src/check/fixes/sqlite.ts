@@ -12,6 +12,7 @@ import {
   dataLossWarning,
   findTable,
   rebuildTableStatements,
+  viewsOrTriggersMention,
   withForeignKeysOff,
 } from '../../dialects/sqlite/sqlite-ddl.js';
 import { quoteSqliteIdentifier as q } from '../../dialects/sqlite/sqlite-lexer.js';
@@ -142,7 +143,8 @@ function singleFix(change: SchemaChange, expected: Schema, actual: Schema): stri
   }
   if (change.kind === 'column.extra') {
     const column = actualTable.columns.find((c) => c.name === change.column);
-    if (column && canDropColumn(actualTable, column)) {
+    // A view or trigger still reading the column would fail DROP COLUMN (the view's own fix runs later).
+    if (column && canDropColumn(actualTable, column) && !viewsOrTriggersMention(actual, column.name)) {
       const drop = `ALTER TABLE ${q(actualTable.name)} DROP COLUMN ${q(column.name)};`;
       return column.generated === null ? `${dataLossWarning(`drops column ${q(actualTable.name)}.${q(column.name)} and its values`)}\n${drop}` : drop;
     }

@@ -218,6 +218,19 @@ export function canDropColumn(table: Table, column: Column): boolean {
   return !mentions(expressions, column.name);
 }
 
+/**
+ * True when a view or trigger of `schema` names column `column` (by word: it may be
+ * another table's column of the same name). ALTER TABLE DROP COLUMN re-checks every view
+ * and trigger and fails on one that still reads the column; a rebuild does not.
+ */
+export function viewsOrTriggersMention(schema: Schema, column: string): boolean {
+  const texts = [
+    ...schema.views.flatMap((v) => [v.definition, ...(v.triggers ?? []).map((t) => t.definition)]),
+    ...schema.tables.flatMap((t) => t.triggers.map((x) => x.definition)),
+  ];
+  return mentions(texts, column);
+}
+
 /** True when any expression names `identifier` (token match, quoted or not). */
 function mentions(expressions: string[], identifier: string): boolean {
   const wanted = identifier.toLowerCase();

@@ -196,12 +196,12 @@ function effectiveDefault(column: Column, dialect: DialectName): string | null {
  * collation as a ` collate <name>` suffix of the type.
  */
 function collationOf(column: Column): string | null {
-  const collation = column.collation === undefined ? (/ collate (\S+)$/.exec(column.type)?.[1] ?? null) : column.collation;
+  const collation = column.collation !== undefined ? column.collation : column.type.includes(' collate ') ? (/ collate (\S+)$/.exec(column.type)?.[1] ?? null) : null;
   return collation === null || collation.toLowerCase() === 'binary' ? null : collation.toLowerCase();
 }
 
 function typeWithoutCollation(column: Column): string {
-  return column.collation === undefined ? column.type.replace(/ collate \S+$/, '') : column.type;
+  return column.collation === undefined && column.type.includes(' collate ') ? column.type.replace(/ collate \S+$/, '') : column.type;
 }
 
 function diffPrimaryKey(table: Table, expected: PrimaryKey | null, actual: PrimaryKey | null, strict: boolean, changes: SchemaChange[]): void {

@@ -16,6 +16,7 @@ import type { SchemaChange } from './schema-change.js';
  * (PostgreSQL); an absent state is plain enabled.
  */
 export function diffTriggers(owner: { schema: string; name: string }, expected: Trigger[], actual: Trigger[], changes: SchemaChange[]): void {
+  if (expected.length === 0 && actual.length === 0) return;
   const name = qualified(owner);
   const key = (t: Trigger) => t.name.toLowerCase();
   const live = byKey(actual, key);

@@ -67,8 +67,9 @@ export function diffSchemas(expected: Schema, actual: Schema, options: DiffOptio
 
 function diffTable(expected: Table, actual: Table, strict: boolean, changes: SchemaChange[], dialect: DialectName): void {
   const name = qualified(expected);
-  const wantedOptions = optionsText(expected.options);
-  const foundOptions = optionsText(actual.options);
+  const hasOptions = (expected.options?.length ?? 0) + (actual.options?.length ?? 0) > 0;
+  const wantedOptions = hasOptions ? optionsText(expected.options) : '';
+  const foundOptions = hasOptions ? optionsText(actual.options) : '';
   if (wantedOptions !== foundOptions) {
     changes.push(change('table.options', expected, { expected: expected.options ?? [], actual: actual.options ?? [], message: `table ${name} has ${foundOptions || 'no options'}, expected ${wantedOptions || 'no options'}` }));
   }

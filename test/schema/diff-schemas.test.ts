@@ -589,7 +589,7 @@ describe('diffSchemas: SQLite full-fidelity kinds', () => {
       ['column.collation', 'notes', 'body', 'column notes.body has the default collation, expected collation nocase'],
       ['trigger.missing', 'notes', 'notes_ai', 'trigger notes_ai on notes is missing'],
       ['virtual-table.definition', 'notes_fts', 'notes_fts', "virtual table notes_fts is using fts4(body, content='notes'), expected using fts5(body, content='notes')"],
-      ['trigger.definition', 'v', 'v_ins', 'trigger v_ins on v has a different definition'],
+      ['trigger.definition', 'v', 'v_ins', 'trigger v_ins on v is instead of insert on v begin select 2; end, expected instead of insert on v begin select 1; end'],
     ]);
   });
 });

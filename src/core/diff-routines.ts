@@ -5,7 +5,7 @@
  * server prints them, with whitespace and case outside literals folded.
  */
 import { byKey, change, objectKey, qualified } from './diff-helpers.js';
-import { type Extension, type Policy, type Schema, type SchemaFunction, type Sequence, type Table, type Trigger, functionSignature } from './model.js';
+import { type Domain, type Extension, type Policy, type Schema, type SchemaFunction, type Sequence, type Table, type Trigger, functionSignature } from './model.js';
 import { normalizeExpression } from './normalize-sql.js';
 import type { SchemaChange } from './schema-change.js';
 
@@ -55,6 +55,53 @@ function triggerSummary(definition: string): string {
 
 function enabledText(state: string): string {
   return state === 'disabled' ? 'disabled' : state === 'origin' ? 'enabled' : `enabled ${state}`;
+}
+
+/** Exclusion constraints (PostgreSQL), matched by name and compared by their `pg_get_constraintdef` text. */
+export function diffExclusions(expected: Table, actual: Table, changes: SchemaChange[]): void {
+  const name = qualified(expected);
+  const live = byKey(actual.exclusions ?? [], (x) => x.name);
+  const wanted = byKey(expected.exclusions ?? [], (x) => x.name);
+  const text = (definition: string) => definition.replace(/\s+/g, ' ').replace(/^exclude /i, '').trim();
+  for (const x of expected.exclusions ?? []) {
+    const found = live.get(x.name);
+    if (!found) {
+      changes.push(change('exclusion.missing', expected, { name: x.name, expected: x, actual: null, message: `exclusion constraint ${x.name} on ${name} is missing (${text(x.definition)})` }));
+    } else if (normalizeExpression(x.definition) !== normalizeExpression(found.definition)) {
+      changes.push(change('exclusion.definition', expected, { name: x.name, expected: x, actual: found, message: `exclusion constraint ${x.name} on ${name} is ${text(found.definition)}, expected ${text(x.definition)}` }));
+    }
+  }
+  for (const x of actual.exclusions ?? []) {
+    if (!wanted.has(x.name)) {
+      changes.push(change('exclusion.extra', expected, { name: x.name, expected: null, actual: x, message: `exclusion constraint ${x.name} on ${name} exists but is not expected (${text(x.definition)})` }));
+    }
+  }
+}
+
+/** Domains, matched by schema and name; base type, default, NOT NULL and checks (by name) compared. */
+export function diffDomains(expected: Domain[], actual: Domain[], changes: SchemaChange[]): void {
+  const live = byKey(actual, objectKey);
+  const wanted = byKey(expected, objectKey);
+  for (const domain of expected) {
+    const found = live.get(objectKey(domain));
+    if (!found) {
+      changes.push(change('domain.missing', domain, { name: domain.name, expected: domain, actual: null, message: `domain ${qualified(domain)} is missing (${describeDomain(domain)})` }));
+    } else if (describeDomain(domain, true) !== describeDomain(found, true)) {
+      changes.push(change('domain.definition', domain, { name: domain.name, expected: domain, actual: found, message: `domain ${qualified(domain)} is ${describeDomain(found)}, expected ${describeDomain(domain)}` }));
+    }
+  }
+  for (const domain of actual) {
+    if (!wanted.has(objectKey(domain))) {
+      changes.push(change('domain.extra', domain, { name: domain.name, expected: null, actual: domain, message: `domain ${qualified(domain)} exists but is not expected (${describeDomain(domain)})` }));
+    }
+  }
+}
+
+/** `text not null check (VALUE ~ '…'::text)`; `normalized` folds the spelling for comparison. */
+function describeDomain(domain: Domain, normalized = false): string {
+  const expr = (text: string) => (normalized ? normalizeExpression(text) : text);
+  const checks = [...domain.checks].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((c) => `constraint ${c.name} ${expr(c.definition)}`);
+  return [domain.type, domain.notNull ? 'not null' : null, domain.default !== null ? `default ${expr(domain.default)}` : null, ...checks].filter((x) => x !== null).join(' ');
 }
 
 /** Row-level security: an absent `rowSecurity` is off (what a database without RLS reports). */

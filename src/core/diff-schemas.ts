@@ -16,9 +16,9 @@ import {
   describePrimaryKey,
   describeUnique,
 } from './describe-schema-object.js';
-import { diffExtensions, diffFunctions, diffPolicies, diffRowSecurity, diffSequences, diffTriggers } from './diff-routines.js';
+import { diffDomains, diffExclusions, diffExtensions, diffFunctions, diffPolicies, diffRowSecurity, diffSequences, diffTriggers } from './diff-routines.js';
 import { byKey, change, objectKey, qualified } from './diff-helpers.js';
-import type { Column, DialectName, EnumType, ForeignKey, Index, PrimaryKey, Schema, Table, View, VirtualTable } from './model.js';
+import type { Column, DialectName, EnumType, ForeignKey, Index, PrimaryKey, Schema, Table, UniqueConstraint, View, VirtualTable } from './model.js';
 import { normalizeDefault, normalizeExpression, normalizeType } from './normalize-sql.js';
 import { CHANGE_KINDS, type ChangeKind, type SchemaChange, type SchemaDiff } from './schema-change.js';
 
@@ -57,6 +57,7 @@ export function diffSchemas(expected: Schema, actual: Schema, options: DiffOptio
     }
   }
   diffEnums(expected.enums, actual.enums, changes);
+  if (expected.domains && actual.domains) diffDomains(expected.domains, actual.domains, changes);
   diffViews(expected.views, actual.views, changes);
   if (expected.functions && actual.functions) diffFunctions(expected.functions, actual.functions, changes);
   if (expected.sequences && actual.sequences) diffSequences(expected, actual, changes);
@@ -91,7 +92,7 @@ function diffTable(expected: Table, actual: Table, strict: boolean, changes: Sch
 
   diffPrimaryKey(expected, expected.primaryKey, actual.primaryKey, strict, changes);
 
-  const fkKey = (fk: ForeignKey) => JSON.stringify([fk.columns, fk.referencedSchema, fk.referencedTable, fk.referencedColumns, fk.onDelete, fk.onUpdate]);
+  const fkKey = (fk: ForeignKey) => JSON.stringify([fk.columns, fk.referencedSchema, fk.referencedTable, fk.referencedColumns, fk.onDelete, fk.onUpdate, fk.deferrable ?? null]);
   const fks = matchByDefinition(expected.foreignKeys, actual.foreignKeys, fkKey, strict, (e, a) => e.columns.join() === a.columns.join());
   const fkText = (fk: ForeignKey) => `foreign key ${fk.name ? `${fk.name} ` : ''}${name}${describeForeignKey(fk, expected.schema)}`;
   for (const fk of fks.missing) changes.push(change('fk.missing', expected, { name: fk.name ?? undefined, expected: fk, actual: null, message: `${fkText(fk)} is missing` }));
@@ -100,7 +101,8 @@ function diffTable(expected: Table, actual: Table, strict: boolean, changes: Sch
     changes.push(change('fk.mismatch', expected, { name: e.name ?? a.name ?? undefined, expected: e, actual: a, message: `foreign key on ${name}${describeColumns(e.columns)} is ${describeForeignKey(a, expected.schema).replace(/^\(.*?\) /, '')}, expected ${describeForeignKey(e, expected.schema).replace(/^\(.*?\) /, '')}` }));
   }
 
-  const uniques = matchByDefinition(expected.uniques, actual.uniques, (u) => u.columns.join('\u0000'), strict);
+  const uniqueKey = (u: UniqueConstraint) => JSON.stringify([u.columns, u.nullsNotDistinct ?? false, u.deferrable ?? null]);
+  const uniques = matchByDefinition(expected.uniques, actual.uniques, uniqueKey, strict);
   for (const u of [...uniques.missing, ...uniques.mismatched.map(([e]) => e)]) {
     changes.push(change('unique.missing', expected, { name: u.name ?? undefined, expected: u, actual: null, message: `${describeUnique(u)} on ${name} is missing${u.name ? ` (${u.name})` : ''}` }));
   }
@@ -123,6 +125,7 @@ function diffTable(expected: Table, actual: Table, strict: boolean, changes: Sch
     changes.push(change('check.extra', expected, { name: c.name ?? undefined, expected: null, actual: c, message: `${describeCheck(c)} on ${name} exists but is not expected${c.name ? ` (${c.name})` : ''}` }));
   }
 
+  if (expected.exclusions && actual.exclusions) diffExclusions(expected, actual, changes);
   diffTriggers(expected, expected.triggers, actual.triggers, changes);
   diffRowSecurity(expected, actual, changes);
   if (expected.policies && actual.policies) diffPolicies(expected, actual, changes);
@@ -206,7 +209,8 @@ function typeWithoutCollation(column: Column): string {
 }
 
 function diffPrimaryKey(table: Table, expected: PrimaryKey | null, actual: PrimaryKey | null, strict: boolean, changes: SchemaChange[]): void {
-  const sameColumns = (expected?.columns.join('\u0000') ?? null) === (actual?.columns.join('\u0000') ?? null);
+  const pkKey = (pk: PrimaryKey | null) => (pk ? JSON.stringify([pk.columns, pk.deferrable ?? null]) : null);
+  const sameColumns = pkKey(expected) === pkKey(actual);
   const sameName = !strict || !expected || !actual || expected.name === null || actual.name === null || expected.name === actual.name;
   if (sameColumns && sameName) return;
   const message = sameColumns
@@ -337,8 +341,10 @@ function indexKey(index: Index): string {
   return JSON.stringify([
     index.unique,
     index.method,
-    index.keys.map((k) => [k.column ?? null, k.expression === null ? null : normalizeExpression(k.expression), k.descending]),
+    index.keys.map((k) => [k.column ?? null, k.expression === null ? null : normalizeExpression(k.expression), k.descending, k.nulls ?? null, k.opclass?.toLowerCase() ?? null]),
     index.where === null ? null : normalizeExpression(index.where),
+    index.include ?? [],
+    index.nullsNotDistinct ?? false,
   ]);
 }
 

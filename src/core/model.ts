@@ -28,6 +28,8 @@ export interface Schema {
   sequences?: Sequence[];
   /** PostgreSQL extensions (`plpgsql` left out: every database has it). */
   extensions?: Extension[];
+  /** PostgreSQL domains. */
+  domains?: Domain[];
   /** SQLite virtual tables (FTS5, R*Tree, …); absent means none. Their shadow tables are not in `tables`. */
   virtualTables?: VirtualTable[];
   /**
@@ -35,6 +37,18 @@ export interface Schema {
    * never recreated or dropped by a fix. Absent means none.
    */
   notCompared?: NotComparedObject[];
+}
+
+/** A PostgreSQL domain: `CREATE DOMAIN name AS type [DEFAULT …] [NOT NULL] [CONSTRAINT … CHECK (…)]`. */
+export interface Domain {
+  schema: string;
+  name: string;
+  /** Base type as `format_type` prints it (`text`, `numeric(10,2)`). */
+  type: string;
+  default: string | null;
+  notNull: boolean;
+  /** Check constraints by name, each as `pg_get_constraintdef` prints it (`CHECK (VALUE > 0)`). */
+  checks: Array<{ name: string; definition: string }>;
 }
 
 export interface Extension {
@@ -61,8 +75,13 @@ export interface Table {
    * enabled state. SQLite table rebuilds recreate them.
    */
   triggers: Trigger[];
-  /** SQLite: `WITHOUT ROWID` / `STRICT` table options; empty elsewhere. */
+  /** SQLite: `WITHOUT ROWID` / `STRICT` table options; PostgreSQL: `unlogged`. Absent = none. */
   options?: string[];
+  /**
+   * PostgreSQL exclusion constraints, compared by name and definition; absent = not read
+   * (other producers), and then not compared.
+   */
+  exclusions?: ExclusionConstraint[];
   /** PostgreSQL row-level security; absent = not read (older producers). */
   rowSecurity?: RowSecurity;
   /** PostgreSQL row-level security policies, sorted by name; absent = not read. */
@@ -115,21 +134,34 @@ export interface Column {
   /** SQLite `INTEGER PRIMARY KEY AUTOINCREMENT`. */
   autoincrement?: boolean;
   /**
-   * Collation the column declares, lower-cased (`nocase`); null or absent for the
-   * default (SQLite `binary`).
+   * Collation the column declares: lower-cased on SQLite (`nocase`), as named on
+   * PostgreSQL (`C`, `und-x-icu`, schema-qualified outside `pg_catalog` and `public`);
+   * null or absent for the default (SQLite `binary`, PostgreSQL the type's own).
+   * Compared case-insensitively.
    */
   collation?: string | null;
 }
+
+/**
+ * PostgreSQL `DEFERRABLE INITIALLY IMMEDIATE` (`immediate`) or `DEFERRABLE INITIALLY
+ * DEFERRED` (`deferred`); absent = not deferrable (and what producers that do not read
+ * it, SQLite and ORM models, leave).
+ */
+export type Deferrable = 'immediate' | 'deferred';
 
 export interface PrimaryKey {
   /** Constraint name; null when the database does not name it (SQLite). */
   name: string | null;
   columns: string[];
+  deferrable?: Deferrable;
 }
 
 export interface UniqueConstraint {
   name: string | null;
   columns: string[];
+  /** PostgreSQL 15 `UNIQUE NULLS NOT DISTINCT`; absent = nulls distinct. */
+  nullsNotDistinct?: boolean;
+  deferrable?: Deferrable;
 }
 
 export type ReferentialAction = 'no action' | 'restrict' | 'cascade' | 'set null' | 'set default';
@@ -142,6 +174,7 @@ export interface ForeignKey {
   referencedColumns: string[];
   onDelete: ReferentialAction;
   onUpdate: ReferentialAction;
+  deferrable?: Deferrable;
 }
 
 export interface IndexKey {
@@ -150,6 +183,13 @@ export interface IndexKey {
   /** Canonical expression text when the key is not a plain column. */
   expression: string | null;
   descending: boolean;
+  /**
+   * PostgreSQL: where nulls sort when it is not the default for the direction (`first`
+   * on an ascending key, `last` on a descending one); absent = the default.
+   */
+  nulls?: 'first' | 'last';
+  /** PostgreSQL operator class when it is not the default for the type (`gin_trgm_ops`); absent = default. */
+  opclass?: string;
 }
 
 export interface Index {
@@ -160,6 +200,16 @@ export interface Index {
   where: string | null;
   /** Access method (`btree`, `gin`, …); always `btree` on SQLite. */
   method: string;
+  /** PostgreSQL `INCLUDE (…)` columns; absent = none. */
+  include?: string[];
+  /** PostgreSQL 15 `NULLS NOT DISTINCT` on a unique index; absent = nulls distinct. */
+  nullsNotDistinct?: boolean;
+}
+
+export interface ExclusionConstraint {
+  name: string;
+  /** `pg_get_constraintdef`: `EXCLUDE USING gist (room_id WITH =, during WITH &&)`, with any `WHERE` and `DEFERRABLE`. */
+  definition: string;
 }
 
 export interface CheckConstraint {

@@ -105,6 +105,20 @@ export function parseSnapshot(text: string, file: string): Schema {
       for (const field of ['name', 'schema', 'version'] as const) v.string(o[field], `schema.extensions[${i}].${field}`);
     });
   }
+  if (schema.domains !== undefined) {
+    v.array(schema.domains, 'schema.domains').forEach((x, i) => {
+      const p = `schema.domains[${i}]`;
+      const o = v.object(x, p);
+      for (const field of ['schema', 'name', 'type'] as const) v.string(o[field], `${p}.${field}`);
+      v.nullableString(o.default, `${p}.default`);
+      v.boolean(o.notNull, `${p}.notNull`);
+      v.array(o.checks, `${p}.checks`).forEach((c, j) => {
+        const k = v.object(c, `${p}.checks[${j}]`);
+        v.string(k.name, `${p}.checks[${j}].name`);
+        v.string(k.definition, `${p}.checks[${j}].definition`);
+      });
+    });
+  }
   if (schema.virtualTables !== undefined) {
     v.array(schema.virtualTables, 'schema.virtualTables').forEach((e, i) => {
       const p = `schema.virtualTables[${i}]`;

@@ -1,7 +1,9 @@
 import type {
   CheckConstraint,
   Column,
+  Domain,
   EnumType,
+  ExclusionConstraint,
   Extension,
   ForeignKey,
   Index,
@@ -20,6 +22,7 @@ import type { SchemaChange } from '../../core/schema-change.js';
 import {
   addConstraintSql,
   addEnumValuesSql,
+  alterColumnCollationSql,
   alterColumnTypeSql,
   alterDefaultSql,
   alterTable,
@@ -35,17 +38,22 @@ import {
   dropIndexSql,
   dropTableSql,
   dropViewSql,
+  exclusionClause,
   foreignKeyClause,
   primaryKeyClause,
   quotePostgresIdentifier as q,
   recreateEnumSql,
   sameForeignKey,
+  setLoggedSql,
   setNullableSql,
   uniqueClause,
 } from '../../dialects/postgres/postgres-ddl.js';
 import { createViewsSql, dropViewsSql, expressionsUsingColumn, mentions, viewsDependingOn } from '../../dialects/postgres/postgres-dependents.js';
 import {
+  alterDomainSql,
   alterExtensionSql,
+  createDomainSql,
+  dropDomainSql,
   alterSequenceSql,
   createExtensionSql,
   dropExtensionSql,
@@ -91,7 +99,7 @@ interface Schemas {
  */
 export function postgresFixesFor(changes: SchemaChange[], expected: Schema, actual: Schema): Array<string | undefined> {
   const schemas = { expected, actual };
-  const namespaces = new Set(['public', ...actual.tables.map((t) => t.schema), ...actual.enums.map((e) => e.schema), ...actual.views.map((v) => v.schema), ...(actual.functions ?? []).map((f) => f.schema), ...(actual.sequences ?? []).map((x) => x.schema)]);
+  const namespaces = new Set(['public', ...actual.tables.map((t) => t.schema), ...actual.enums.map((e) => e.schema), ...actual.views.map((v) => v.schema), ...(actual.functions ?? []).map((f) => f.schema), ...(actual.sequences ?? []).map((x) => x.schema), ...(actual.domains ?? []).map((x) => x.schema)]);
   const tableKey = (t: TableRef) => `${t.schema}\u0000${t.name}`;
   const created = new Map(changes.filter((c) => c.kind === 'table.missing').map((c, i) => [tableKey(c.expected as Table), i]));
   const deferred = new Map<string, string[]>();
@@ -123,7 +131,7 @@ export function postgresFixesFor(changes: SchemaChange[], expected: Schema, actu
 }
 
 /** Kinds whose fix creates an object that lives in a schema of its own. */
-const NAMESPACED_KINDS = new Set<SchemaChange['kind']>(['extension.missing', 'table.missing', 'enum.missing', 'view.missing', 'function.missing', 'sequence.missing']);
+const NAMESPACED_KINDS = new Set<SchemaChange['kind']>(['extension.missing', 'table.missing', 'enum.missing', 'domain.missing', 'view.missing', 'function.missing', 'sequence.missing']);
 
 /**
  * The fix for one change: its statements joined by newlines, or undefined.
@@ -159,6 +167,22 @@ function fixStatements(change: SchemaChange, schemas: Schemas): string[] | null 
       return createTableStatements(e as Table, schemas);
     case 'table.extra':
       return [dropTableSql(table)];
+    case 'table.options': {
+      // The only PostgreSQL table option lockstep reads: UNLOGGED.
+      const want = (e as string[]).includes('unlogged');
+      return want === (a as string[]).includes('unlogged') ? null : [setLoggedSql(table, want)];
+    }
+    case 'column.collation': {
+      const wanted = findColumn(schemas.expected, table, column);
+      if (!wanted) return null;
+      return aroundDependents([alterColumnCollationSql(table, column, wanted.type, wanted.collation ?? null)], [{ table, column }], schemas);
+    }
+    case 'exclusion.missing':
+      return [addConstraintSql(table, exclusionClause(e as ExclusionConstraint))];
+    case 'exclusion.extra':
+      return [dropConstraintSql(table, (a as ExclusionConstraint).name)];
+    case 'exclusion.definition':
+      return [dropConstraintSql(table, (a as ExclusionConstraint).name), addConstraintSql(table, exclusionClause(e as ExclusionConstraint))];
     case 'column.missing':
       return [alterTable(table, `ADD COLUMN ${columnDefinition(e as Column, schemas.expected.sequences)}`)];
     case 'column.extra':
@@ -198,6 +222,12 @@ function fixStatements(change: SchemaChange, schemas: Schemas): string[] | null 
       return [dropIndexSql(table, a as Index)];
     case 'index.mismatch':
       return [dropIndexSql(table, a as Index), createIndexSql(table, e as Index)];
+    case 'domain.missing':
+      return [createDomainSql(e as Domain)];
+    case 'domain.extra':
+      return [dropDomainSql(a as Domain)];
+    case 'domain.definition':
+      return alterDomainSql(a as Domain, e as Domain);
     case 'enum.missing':
       return [createEnumSql(e as EnumType)];
     case 'enum.extra':
@@ -257,10 +287,11 @@ function retypeColumn(table: TableRef, column: string, type: string, schemas: Sc
   const live = findColumn(schemas.actual, table, column);
   const wanted = findColumn(schemas.expected, table, column);
   const plainDefault = (c: Column | undefined) => c !== undefined && c.default !== null && !c.identity && c.generated === null;
-  if (!plainDefault(live)) return [alterColumnTypeSql(table, column, type)];
+  const collation = wanted?.collation ?? null;
+  if (!plainDefault(live)) return [alterColumnTypeSql(table, column, type, collation)];
   return [
     alterTable(table, `ALTER COLUMN ${q(column)} DROP DEFAULT`),
-    alterColumnTypeSql(table, column, type),
+    alterColumnTypeSql(table, column, type, collation),
     ...(plainDefault(wanted) ? [alterTable(table, `ALTER COLUMN ${q(column)} SET DEFAULT ${wanted!.default}`)] : []),
   ];
 }

@@ -1,4 +1,4 @@
-import type { CheckConstraint, Column, EnumType, ForeignKey, Index, PrimaryKey, Schema, Sequence, Table, UniqueConstraint, View } from '../../core/model.js';
+import type { CheckConstraint, Column, Deferrable, EnumType, ExclusionConstraint, ForeignKey, Index, PrimaryKey, Schema, Sequence, Table, UniqueConstraint, View } from '../../core/model.js';
 
 /**
  * PostgreSQL DDL for single schema objects, shared by the migration planner
@@ -40,7 +40,8 @@ export function columnDefinition(column: Column, sequences?: Sequence[]): string
   else if (column.identity) tail = ` GENERATED ${column.identity.toUpperCase()} AS IDENTITY`;
   else if (column.default !== null && NEXTVAL.test(column.default) && SERIAL_TYPES[column.type] && !standaloneSequence(column.default, sequences)) type = SERIAL_TYPES[column.type]!;
   else if (column.default !== null) tail = ` DEFAULT ${column.default}`;
-  return `${q(column.name)} ${type}${tail}${column.nullable || column.identity ? '' : ' NOT NULL'}`;
+  const collate = column.collation ? ` COLLATE ${column.collation}` : '';
+  return `${q(column.name)} ${type}${collate}${tail}${column.nullable || column.identity ? '' : ' NOT NULL'}`;
 }
 
 /** True when the sequence `nextval(…)` names is one of `sequences` that no column owns. */
@@ -57,12 +58,17 @@ function constraintPrefix(name: string | null): string {
   return name ? `CONSTRAINT ${q(name)} ` : '';
 }
 
+/** ` DEFERRABLE INITIALLY DEFERRED`, or nothing for a constraint that is not deferrable. */
+export function deferrableClause(deferrable: Deferrable | undefined): string {
+  return deferrable ? ` DEFERRABLE INITIALLY ${deferrable.toUpperCase()}` : '';
+}
+
 export function primaryKeyClause(pk: PrimaryKey): string {
-  return `${constraintPrefix(pk.name)}PRIMARY KEY (${columnList(pk.columns)})`;
+  return `${constraintPrefix(pk.name)}PRIMARY KEY (${columnList(pk.columns)})${deferrableClause(pk.deferrable)}`;
 }
 
 export function uniqueClause(unique: UniqueConstraint): string {
-  return `${constraintPrefix(unique.name)}UNIQUE (${columnList(unique.columns)})`;
+  return `${constraintPrefix(unique.name)}UNIQUE${unique.nullsNotDistinct ? ' NULLS NOT DISTINCT' : ''} (${columnList(unique.columns)})${deferrableClause(unique.deferrable)}`;
 }
 
 export function checkClause(check: CheckConstraint): string {
@@ -73,7 +79,7 @@ export function foreignKeyClause(fk: ForeignKey): string {
   let sql = `${constraintPrefix(fk.name)}FOREIGN KEY (${columnList(fk.columns)}) REFERENCES ${qualify(fk.referencedSchema, fk.referencedTable)} (${columnList(fk.referencedColumns)})`;
   if (fk.onDelete !== 'no action') sql += ` ON DELETE ${fk.onDelete.toUpperCase()}`;
   if (fk.onUpdate !== 'no action') sql += ` ON UPDATE ${fk.onUpdate.toUpperCase()}`;
-  return sql;
+  return sql + deferrableClause(fk.deferrable);
 }
 
 /** CREATE TABLE with columns, primary key, uniques and checks; foreign keys are added separately so cycles work. */
@@ -82,7 +88,9 @@ export function createTableSql(table: Table, sequences?: Sequence[]): string {
   if (table.primaryKey) lines.push(primaryKeyClause(table.primaryKey));
   for (const unique of table.uniques) lines.push(uniqueClause(unique));
   for (const check of table.checks) lines.push(checkClause(check));
-  return `CREATE TABLE ${tableRef(table)} (\n${lines.map((line) => `  ${line}`).join(',\n')}\n);`;
+  for (const x of table.exclusions ?? []) lines.push(exclusionClause(x));
+  const unlogged = table.options?.includes('unlogged') ? 'UNLOGGED ' : '';
+  return `CREATE ${unlogged}TABLE ${tableRef(table)} (\n${lines.map((line) => `  ${line}`).join(',\n')}\n);`;
 }
 
 export function dropTableSql(table: { schema: string; name: string }): string {
@@ -102,10 +110,14 @@ export function dropConstraintSql(table: { schema: string; name: string }, name:
 }
 
 export function createIndexSql(table: { schema: string; name: string }, index: Index): string {
-  const keys = index.keys.map((key) => `${key.column !== null ? q(key.column) : `(${key.expression})`}${key.descending ? ' DESC' : ''}`);
+  const keys = index.keys.map(
+    (key) => `${key.column !== null ? q(key.column) : `(${key.expression})`}${key.opclass ? ` ${key.opclass}` : ''}${key.descending ? ' DESC' : ''}${key.nulls ? ` NULLS ${key.nulls.toUpperCase()}` : ''}`,
+  );
   const using = index.method === 'btree' ? '' : ` USING ${index.method}`;
+  const include = index.include?.length ? ` INCLUDE (${columnList(index.include)})` : '';
+  const distinct = index.nullsNotDistinct ? ' NULLS NOT DISTINCT' : '';
   const where = index.where ? ` WHERE ${index.where}` : '';
-  return `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${q(index.name)} ON ${tableRef(table)}${using} (${keys.join(', ')})${where};`;
+  return `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${q(index.name)} ON ${tableRef(table)}${using} (${keys.join(', ')})${include}${distinct}${where};`;
 }
 
 export function dropIndexSql(table: { schema: string }, index: { name: string }): string {
@@ -130,8 +142,28 @@ export function dropViewSql(view: View): string {
 }
 
 /** Type change with an explicit cast, so conversions PostgreSQL will not do implicitly (text → integer) still run. */
-export function alterColumnTypeSql(table: { schema: string; name: string }, column: string, type: string): string {
-  return alterTable(table, `ALTER COLUMN ${q(column)} TYPE ${type} USING ${q(column)}::${type}`);
+/**
+ * ALTER COLUMN … TYPE resets the collation to the type's default unless one is given:
+ * `collation` is the column's (null or absent: the default).
+ */
+export function alterColumnTypeSql(table: { schema: string; name: string }, column: string, type: string, collation?: string | null): string {
+  const collate = collation ? ` COLLATE ${collation}` : '';
+  return alterTable(table, `ALTER COLUMN ${q(column)} TYPE ${type}${collate} USING ${q(column)}::${type}`);
+}
+
+/** A column's collation back to `collation` (null: the type's default), its type unchanged. */
+export function alterColumnCollationSql(table: { schema: string; name: string }, column: string, type: string, collation: string | null): string {
+  return alterTable(table, `ALTER COLUMN ${q(column)} TYPE ${type} COLLATE ${collation ?? '"default"'}`);
+}
+
+/** `CONSTRAINT "name" EXCLUDE USING gist (…)`. */
+export function exclusionClause(x: ExclusionConstraint): string {
+  return `${constraintPrefix(x.name)}${x.definition}`;
+}
+
+/** `ALTER TABLE … SET UNLOGGED` or `SET LOGGED`. */
+export function setLoggedSql(table: { schema: string; name: string }, unlogged: boolean): string {
+  return alterTable(table, unlogged ? 'SET UNLOGGED' : 'SET LOGGED');
 }
 
 export function setNullableSql(table: { schema: string; name: string }, column: string, nullable: boolean): string {

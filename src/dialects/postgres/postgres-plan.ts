@@ -3,7 +3,9 @@ import { diffSchemas } from '../../core/diff-schemas.js';
 import type {
   CheckConstraint,
   Column,
+  Domain,
   EnumType,
+  ExclusionConstraint,
   Extension,
   ForeignKey,
   Index,
@@ -24,6 +26,7 @@ import type { MigrationPlan, RenameHint } from '../dialect.js';
 import {
   addConstraintSql,
   addEnumValuesSql,
+  alterColumnCollationSql,
   alterColumnTypeSql,
   alterDefaultSql,
   alterTable,
@@ -37,18 +40,23 @@ import {
   dropEnumSql,
   dropIndexSql,
   dropTableSql,
+  exclusionClause,
   foreignKeyClause,
   primaryKeyClause,
   qualify,
   quotePostgresIdentifier as q,
   recreateEnumSql,
   sameForeignKey,
+  setLoggedSql,
   setNullableSql,
   uniqueClause,
 } from './postgres-ddl.js';
 import { createViewsSql, dropViewsSql, expressionsUsingColumn, mentions, viewsDependingOn } from './postgres-dependents.js';
 import {
+  alterDomainSql,
   alterExtensionSql,
+  createDomainSql,
+  dropDomainSql,
   alterSequenceSql,
   createExtensionSql,
   dropExtensionSql,
@@ -67,7 +75,7 @@ import {
 
 type TableRef = { schema: string; name: string };
 
-const NOT_PLANNED = new Set<SchemaChange['kind']>(['table.options', 'column.collation', 'virtual-table.missing', 'virtual-table.extra', 'virtual-table.definition']);
+const NOT_PLANNED = new Set<SchemaChange['kind']>(['virtual-table.missing', 'virtual-table.extra', 'virtual-table.definition']);
 
 /**
  * The ordered statements that take schema `from` to schema `to` on PostgreSQL:
@@ -112,7 +120,9 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
   const droppedTables = new Set(of('table.extra').map((c) => key(ref(c))));
   const droppedColumns = new Set(of('column.extra').map((c) => key(ref(c), c.column)));
   const retyped = new Set(of('column.type').map((c) => key(ref(c), c.column)));
-  const affectedTables = new Set<string>([...droppedTables, ...[...droppedColumns, ...retyped].map((k) => k.slice(0, k.lastIndexOf('.')))]);
+  // A new collation is an ALTER COLUMN … TYPE too: the views that read the table go around it.
+  const recollated = new Set(of('column.collation').map((c) => key(ref(c), c.column)));
+  const affectedTables = new Set<string>([...droppedTables, ...[...droppedColumns, ...retyped, ...recollated].map((k) => k.slice(0, k.lastIndexOf('.')))]);
 
   // Renamed constraints and indexes (same definition, other name) are renamed, not rebuilt.
   renameConstraints(changes, ref, out.setup);
@@ -139,6 +149,14 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
     droppedEnumTypes.push(recreate.dropOld);
   }
   for (const c of of('enum.extra')) droppedEnumTypes.push(dropEnumSql(c.actual as EnumType));
+  // Domains beside enums: created before the tables whose columns use them, dropped after.
+  for (const c of of('domain.missing')) out.enums.push(createDomainSql(c.expected as Domain));
+  for (const c of of('domain.definition')) {
+    const sql = alterDomainSql(c.actual as Domain, c.expected as Domain);
+    if (sql) out.enums.push(...sql);
+    else unsupported.push({ ...c, message: `${c.message} (a domain's base type cannot be changed in place: its columns need a manual migration)` });
+  }
+  for (const c of of('domain.extra')) droppedEnumTypes.push(dropDomainSql(c.actual as Domain));
 
   // Views: drop what changes or depends on a changed table, recreate afterwards.
   planViews(source, to, changes, affectedTables, oldNames, out);
@@ -187,6 +205,9 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
   // Indexes, uniques, checks and primary keys that go away or change.
   for (const c of of('index.extra')) out.dropKeys.push(dropIndexSql(ref(c), c.actual as Index));
   for (const c of of('index.mismatch')) out.dropKeys.push(dropIndexSql(ref(c), c.actual as Index));
+  for (const c of [...of('exclusion.extra'), ...of('exclusion.definition')]) {
+    if (!droppedTables.has(key(ref(c)))) out.dropKeys.push(dropConstraintSql(ref(c), (c.actual as ExclusionConstraint).name));
+  }
   for (const c of [...of('unique.extra'), ...of('check.extra')]) {
     const have = c.actual as UniqueConstraint | CheckConstraint;
     if (droppedTables.has(key(ref(c)))) continue;
@@ -249,11 +270,20 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
     const after = toTable(table)?.columns.find((x) => x.name === c.column);
     // A default of the old type may not cast to the new one: drop it, then set the new one.
     if (before?.default != null) out.columns.push(alterTable(table, `ALTER COLUMN ${q(c.column!)} DROP DEFAULT`));
-    out.columns.push(alterColumnTypeSql(table, c.column!, c.expected as string));
+    out.columns.push(alterColumnTypeSql(table, c.column!, c.expected as string, after?.collation ?? null));
     if (before?.default != null && after?.default != null && !after.identity && !after.generated) {
       out.columns.push(alterTable(table, `ALTER COLUMN ${q(c.column!)} SET DEFAULT ${after.default}`));
     }
     if (before?.default != null) defaultsDone.add(key(table, c.column));
+  }
+  for (const c of of('column.collation')) {
+    if (retyped.has(key(ref(c), c.column))) continue; // the type change sets the collation
+    const after = toTable(ref(c))?.columns.find((x) => x.name === c.column);
+    if (after) out.columns.push(alterColumnCollationSql(ref(c), c.column!, after.type, after.collation ?? null));
+  }
+  for (const c of of('table.options')) {
+    const want = (c.expected as string[]).includes('unlogged');
+    if (want !== (c.actual as string[]).includes('unlogged')) out.columns.push(setLoggedSql(ref(c), want));
   }
   for (const c of of('column.nullable')) out.columns.push(setNullableSql(ref(c), c.column!, c.expected as boolean));
   for (const c of of('column.default')) {
@@ -282,6 +312,7 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
   for (const { table, pk } of pkAdds) out.addKeys.push(addConstraintSql(table, primaryKeyClause(pk)));
   for (const c of of('unique.missing')) out.addKeys.push(addConstraintSql(ref(c), uniqueClause(c.expected as UniqueConstraint)));
   for (const c of of('check.missing')) out.addKeys.push(addConstraintSql(ref(c), checkClause(c.expected as CheckConstraint)));
+  for (const c of [...of('exclusion.missing'), ...of('exclusion.definition')]) out.addKeys.push(addConstraintSql(ref(c), exclusionClause(c.expected as ExclusionConstraint)));
   for (const c of [...of('index.missing'), ...of('index.mismatch')]) out.addKeys.push(createIndexSql(ref(c), c.expected as Index));
   for (const { table, fk } of fkAdds) out.foreignKeys.push(addConstraintSql(table, foreignKeyClause(fk)));
   out.dropEnums.push(...droppedEnumTypes);
@@ -398,7 +429,7 @@ function planRoutines(changes: SchemaChange[], ref: (c: SchemaChange) => TableRe
 }
 
 function newNamespaces(from: Schema, to: Schema): string[] {
-  const namespaces = (s: Schema) => [...(s.extensions ?? []).map((e) => e.schema), ...s.tables.map((t) => t.schema), ...s.enums.map((e) => e.schema), ...s.views.map((v) => v.schema), ...(s.functions ?? []).map((f) => f.schema), ...(s.sequences ?? []).map((q) => q.schema)];
+  const namespaces = (s: Schema) => [...(s.extensions ?? []).map((e) => e.schema), ...s.tables.map((t) => t.schema), ...s.enums.map((e) => e.schema), ...s.views.map((v) => v.schema), ...(s.functions ?? []).map((f) => f.schema), ...(s.sequences ?? []).map((q) => q.schema), ...(s.domains ?? []).map((d) => d.schema)];
   const existing = new Set(['public', ...namespaces(from)]);
   const wanted = new Set(namespaces(to));
   return [...wanted].filter((s) => !existing.has(s)).sort();

@@ -1,9 +1,10 @@
-import type { Extension, Policy, RowSecurity, SchemaFunction, Sequence, Trigger } from '../../core/model.js';
+import type { Domain, Extension, Policy, RowSecurity, SchemaFunction, Sequence, Trigger } from '../../core/model.js';
+import { normalizeExpression } from '../../core/normalize-sql.js';
 import { alterTable, qualify, quotePostgresIdentifier as q } from './postgres-ddl.js';
 
 /**
  * PostgreSQL DDL for the objects beside tables and columns: triggers, row-level security
- * and policies, functions and procedures, sequences. Shared by the migration planner and
+ * and policies, functions and procedures, sequences, extensions, domains. Shared by the migration planner and
  * the `check` fixes, like `postgres-ddl.ts`.
  */
 
@@ -109,4 +110,39 @@ export function dropExtensionSql(ext: { name: string }): string {
 
 function quoteLiteralText(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** CREATE DOMAIN with its default, NOT NULL and named checks. */
+export function createDomainSql(domain: Domain): string {
+  let sql = `CREATE DOMAIN ${qualify(domain.schema, domain.name)} AS ${domain.type}`;
+  if (domain.default !== null) sql += ` DEFAULT ${domain.default}`;
+  if (domain.notNull) sql += ' NOT NULL';
+  for (const check of domain.checks) sql += ` CONSTRAINT ${q(check.name)} ${check.definition}`;
+  return `${sql};`;
+}
+
+export function dropDomainSql(domain: { schema: string; name: string }): string {
+  return `DROP DOMAIN ${qualify(domain.schema, domain.name)};`;
+}
+
+/**
+ * ALTER DOMAIN statements from `have` to `want`, or null when the base type differs
+ * (PostgreSQL cannot change a domain's type: its columns would need a manual migration).
+ */
+export function alterDomainSql(have: Domain, want: Domain): string[] | null {
+  if (have.type !== want.type) return null;
+  const name = qualify(want.schema, want.name);
+  const out: string[] = [];
+  const norm = (text: string | null) => (text === null ? null : normalizeExpression(text));
+  for (const check of have.checks) {
+    const kept = want.checks.find((c) => c.name === check.name);
+    if (!kept || norm(kept.definition) !== norm(check.definition)) out.push(`ALTER DOMAIN ${name} DROP CONSTRAINT ${q(check.name)};`);
+  }
+  if (norm(have.default) !== norm(want.default)) out.push(want.default === null ? `ALTER DOMAIN ${name} DROP DEFAULT;` : `ALTER DOMAIN ${name} SET DEFAULT ${want.default};`);
+  if (have.notNull !== want.notNull) out.push(`ALTER DOMAIN ${name} ${want.notNull ? 'SET' : 'DROP'} NOT NULL;`);
+  for (const check of want.checks) {
+    const had = have.checks.find((c) => c.name === check.name);
+    if (!had || norm(had.definition) !== norm(check.definition)) out.push(`ALTER DOMAIN ${name} ADD CONSTRAINT ${q(check.name)} ${check.definition};`);
+  }
+  return out;
 }

@@ -6,7 +6,7 @@
 import type { CheckConstraint, Column, Deferrable, ForeignKey, Index, PrimaryKey, UniqueConstraint } from './model.js';
 
 /** ` deferrable initially deferred`, or nothing for a constraint that is not deferrable. */
-export function describeDeferrable(deferrable: Deferrable | undefined): string {
+export function describeDeferrable(deferrable: Deferrable | null | undefined): string {
   return deferrable ? ` deferrable initially ${deferrable}` : '';
 }
 

@@ -58,7 +58,7 @@ export function diffSchemas(expected: Schema, actual: Schema, options: DiffOptio
   }
   diffEnums(expected.enums, actual.enums, changes);
   if (expected.domains && actual.domains) diffDomains(expected.domains, actual.domains, changes);
-  diffViews(expected.views, actual.views, changes);
+  diffViews(expected.views, actual.views, strict, changes);
   if (expected.functions && actual.functions) diffFunctions(expected.functions, actual.functions, changes);
   if (expected.sequences && actual.sequences) diffSequences(expected, actual, changes);
   if (expected.extensions && actual.extensions) diffExtensions(expected.extensions, actual.extensions, options.extensionVersions ?? false, changes);
@@ -90,9 +90,12 @@ function diffTable(expected: Table, actual: Table, strict: boolean, changes: Sch
     }
   }
 
-  diffPrimaryKey(expected, expected.primaryKey, actual.primaryKey, strict, changes);
+  // Deferrability and NULLS NOT DISTINCT are compared only when both sides read them.
+  const keys = [expected.primaryKey, actual.primaryKey, ...expected.foreignKeys, ...actual.foreignKeys, ...expected.uniques, ...actual.uniques];
+  const keyDetails = keys.every((k) => k === null || k.deferrable !== undefined);
+  diffPrimaryKey(expected, expected.primaryKey, actual.primaryKey, strict, changes, keyDetails);
 
-  const fkKey = (fk: ForeignKey) => JSON.stringify([fk.columns, fk.referencedSchema, fk.referencedTable, fk.referencedColumns, fk.onDelete, fk.onUpdate, fk.deferrable ?? null]);
+  const fkKey = (fk: ForeignKey) => JSON.stringify([fk.columns, fk.referencedSchema, fk.referencedTable, fk.referencedColumns, fk.onDelete, fk.onUpdate, keyDetails ? (fk.deferrable ?? null) : null]);
   const fks = matchByDefinition(expected.foreignKeys, actual.foreignKeys, fkKey, strict, (e, a) => e.columns.join() === a.columns.join());
   const fkText = (fk: ForeignKey) => `foreign key ${fk.name ? `${fk.name} ` : ''}${name}${describeForeignKey(fk, expected.schema)}`;
   for (const fk of fks.missing) changes.push(change('fk.missing', expected, { name: fk.name ?? undefined, expected: fk, actual: null, message: `${fkText(fk)} is missing` }));
@@ -101,7 +104,7 @@ function diffTable(expected: Table, actual: Table, strict: boolean, changes: Sch
     changes.push(change('fk.mismatch', expected, { name: e.name ?? a.name ?? undefined, expected: e, actual: a, message: `foreign key on ${name}${describeColumns(e.columns)} is ${describeForeignKey(a, expected.schema).replace(/^\(.*?\) /, '')}, expected ${describeForeignKey(e, expected.schema).replace(/^\(.*?\) /, '')}` }));
   }
 
-  const uniqueKey = (u: UniqueConstraint) => JSON.stringify([u.columns, u.nullsNotDistinct ?? false, u.deferrable ?? null]);
+  const uniqueKey = (u: UniqueConstraint) => JSON.stringify(keyDetails ? [u.columns, u.nullsNotDistinct ?? false, u.deferrable ?? null] : [u.columns]);
   const uniques = matchByDefinition(expected.uniques, actual.uniques, uniqueKey, strict);
   for (const u of [...uniques.missing, ...uniques.mismatched.map(([e]) => e)]) {
     changes.push(change('unique.missing', expected, { name: u.name ?? undefined, expected: u, actual: null, message: `${describeUnique(u)} on ${name} is missing${u.name ? ` (${u.name})` : ''}` }));
@@ -110,12 +113,7 @@ function diffTable(expected: Table, actual: Table, strict: boolean, changes: Sch
     changes.push(change('unique.extra', expected, { name: u.name ?? undefined, expected: null, actual: u, message: `${describeUnique(u)} on ${name} exists but is not expected${u.name ? ` (${u.name})` : ''}` }));
   }
 
-  const indexes = matchByDefinition(expected.indexes, actual.indexes, indexKey, strict);
-  for (const index of indexes.missing) changes.push(change('index.missing', expected, { name: index.name, expected: index, actual: null, message: `${describeIndex(index)} on ${name} is missing` }));
-  for (const index of indexes.extra) changes.push(change('index.extra', expected, { name: index.name, expected: null, actual: index, message: `${describeIndex(index)} on ${name} exists but is not expected` }));
-  for (const [e, a] of indexes.mismatched) {
-    changes.push(change('index.mismatch', expected, { name: e.name, expected: e, actual: a, message: `index ${e.name} on ${name} is ${describeIndex(a).replace(/^(unique )?index \S+ /, '$1')}, expected ${describeIndex(e).replace(/^(unique )?index \S+ /, '$1')}` }));
-  }
+  diffIndexes(expected, expected.indexes, actual.indexes, strict, changes);
 
   const checks = matchByDefinition(expected.checks, actual.checks, (c) => normalizeExpression(c.expression), strict);
   for (const c of [...checks.missing, ...checks.mismatched.map(([e]) => e)]) {
@@ -165,8 +163,9 @@ function diffColumn(table: Table, expected: Column, actual: Column, changes: Sch
   const wantedCollation = collationOf(expected);
   const foundCollation = collationOf(actual);
   if (wantedCollation !== foundCollation) {
-    const text = (c: string | null) => (c === null ? 'the default collation' : `collation ${c}`);
-    changes.push(change('column.collation', table, { column: expected.name, expected: wantedCollation, actual: foundCollation, message: `${where} has ${text(foundCollation)}, expected ${text(wantedCollation)}` }));
+    // Compared folded, shown as the column spells it (PostgreSQL's `"C"`, SQLite's `nocase`).
+    const text = (column: Column, folded: string | null) => (folded === null ? 'the default collation' : `collation ${column.collation ?? folded}`);
+    changes.push(change('column.collation', table, { column: expected.name, expected: wantedCollation, actual: foundCollation, message: `${where} has ${text(actual, foundCollation)}, expected ${text(expected, wantedCollation)}` }));
   }
   if (expected.nullable !== actual.nullable) {
     changes.push(change('column.nullable', table, { column: expected.name, expected: expected.nullable, actual: actual.nullable, message: `${where} is ${nullText(actual.nullable)}, expected ${nullText(expected.nullable)}` }));
@@ -208,8 +207,8 @@ function typeWithoutCollation(column: Column): string {
   return column.collation === undefined && column.type.includes(' collate ') ? column.type.replace(/ collate \S+$/, '') : column.type;
 }
 
-function diffPrimaryKey(table: Table, expected: PrimaryKey | null, actual: PrimaryKey | null, strict: boolean, changes: SchemaChange[]): void {
-  const pkKey = (pk: PrimaryKey | null) => (pk ? JSON.stringify([pk.columns, pk.deferrable ?? null]) : null);
+function diffPrimaryKey(table: Table, expected: PrimaryKey | null, actual: PrimaryKey | null, strict: boolean, changes: SchemaChange[], details: boolean): void {
+  const pkKey = (pk: PrimaryKey | null) => (pk ? JSON.stringify([pk.columns, details ? (pk.deferrable ?? null) : null]) : null);
   const sameColumns = pkKey(expected) === pkKey(actual);
   const sameName = !strict || !expected || !actual || expected.name === null || actual.name === null || expected.name === actual.name;
   if (sameColumns && sameName) return;
@@ -237,7 +236,24 @@ function diffEnums(expected: EnumType[], actual: EnumType[], changes: SchemaChan
   }
 }
 
-function diffViews(expected: View[], actual: View[], changes: SchemaChange[]): void {
+/** Indexes of a table or (PostgreSQL) a materialized view; `owner` names it in the changes. */
+function diffIndexes(owner: { schema: string; name: string }, expected: Index[], actual: Index[], strict: boolean, changes: SchemaChange[]): void {
+  const name = qualified(owner);
+  const indexDetails = [...expected, ...actual].every((i) => i.include !== undefined);
+  const indexes = matchByDefinition(expected, actual, (i) => indexKey(i, indexDetails), strict);
+  for (const index of indexes.missing) changes.push(change('index.missing', owner, { name: index.name, expected: index, actual: null, message: `${describeIndex(index)} on ${name} is missing` }));
+  for (const index of indexes.extra) changes.push(change('index.extra', owner, { name: index.name, expected: null, actual: index, message: `${describeIndex(index)} on ${name} exists but is not expected` }));
+  for (const [e, a] of indexes.mismatched) {
+    changes.push(change('index.mismatch', owner, { name: e.name, expected: e, actual: a, message: `index ${e.name} on ${name} is ${describeIndex(a).replace(/^(unique )?index \S+ /, '$1')}, expected ${describeIndex(e).replace(/^(unique )?index \S+ /, '$1')}` }));
+  }
+}
+
+/**
+ * Views by schema and name. A view whose query changed is reported once: its fix
+ * recreates it with its triggers (SQLite) or indexes (PostgreSQL materialized views), so
+ * those are compared only on a view that stays.
+ */
+function diffViews(expected: View[], actual: View[], strict: boolean, changes: SchemaChange[]): void {
   const live = byKey(actual, objectKey);
   const wanted = byKey(expected, objectKey);
   for (const view of expected) {
@@ -250,6 +266,7 @@ function diffViews(expected: View[], actual: View[], changes: SchemaChange[]): v
       changes.push(change('view.definition', view, { name: view.name, expected: view, actual: found, message: `${kind} ${qualified(view)} ${what}` }));
     } else {
       diffTriggers(view, view.triggers ?? [], found.triggers ?? [], changes);
+      if (view.indexes && found.indexes) diffIndexes(view, view.indexes, found.indexes, strict, changes);
     }
   }
   for (const view of actual) {
@@ -337,14 +354,15 @@ function pairLeftovers<T extends { name: string | null }>(expected: T[], remaini
   return { missing, extra: [...remaining], mismatched };
 }
 
-function indexKey(index: Index): string {
+/** `details`: both sides read PostgreSQL's index details (operator classes, nulls order, INCLUDE, NULLS NOT DISTINCT). */
+function indexKey(index: Index, details: boolean): string {
+  const key = (k: Index['keys'][number]) => [k.column ?? null, k.expression === null ? null : normalizeExpression(k.expression), k.descending];
   return JSON.stringify([
     index.unique,
     index.method,
-    index.keys.map((k) => [k.column ?? null, k.expression === null ? null : normalizeExpression(k.expression), k.descending, k.nulls ?? null, k.opclass?.toLowerCase() ?? null]),
+    index.keys.map((k) => (details ? [...key(k), k.nulls ?? null, k.opclass?.toLowerCase() ?? null] : key(k))),
     index.where === null ? null : normalizeExpression(index.where),
-    index.include ?? [],
-    index.nullsNotDistinct ?? false,
+    ...(details ? [index.include ?? [], index.nullsNotDistinct ?? false] : []),
   ]);
 }
 

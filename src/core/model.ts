@@ -144,8 +144,10 @@ export interface Column {
 
 /**
  * PostgreSQL `DEFERRABLE INITIALLY IMMEDIATE` (`immediate`) or `DEFERRABLE INITIALLY
- * DEFERRED` (`deferred`); absent = not deferrable (and what producers that do not read
- * it, SQLite and ORM models, leave).
+ * DEFERRED` (`deferred`); null = not deferrable. A producer that does not read it
+ * (SQLite, ORM models, older snapshots) leaves the field out, and then the deferrability
+ * of that table's keys is not compared (`diffSchemas` compares it only when every key of
+ * the table on both sides carries the field).
  */
 export type Deferrable = 'immediate' | 'deferred';
 
@@ -153,15 +155,15 @@ export interface PrimaryKey {
   /** Constraint name; null when the database does not name it (SQLite). */
   name: string | null;
   columns: string[];
-  deferrable?: Deferrable;
+  deferrable?: Deferrable | null;
 }
 
 export interface UniqueConstraint {
   name: string | null;
   columns: string[];
-  /** PostgreSQL 15 `UNIQUE NULLS NOT DISTINCT`; absent = nulls distinct. */
+  /** PostgreSQL 15 `UNIQUE NULLS NOT DISTINCT`; absent = not read (compared with `deferrable`). */
   nullsNotDistinct?: boolean;
-  deferrable?: Deferrable;
+  deferrable?: Deferrable | null;
 }
 
 export type ReferentialAction = 'no action' | 'restrict' | 'cascade' | 'set null' | 'set default';
@@ -174,7 +176,7 @@ export interface ForeignKey {
   referencedColumns: string[];
   onDelete: ReferentialAction;
   onUpdate: ReferentialAction;
-  deferrable?: Deferrable;
+  deferrable?: Deferrable | null;
 }
 
 export interface IndexKey {
@@ -200,9 +202,14 @@ export interface Index {
   where: string | null;
   /** Access method (`btree`, `gin`, …); always `btree` on SQLite. */
   method: string;
-  /** PostgreSQL `INCLUDE (…)` columns; absent = none. */
+  /**
+   * PostgreSQL `INCLUDE (…)` columns (`[]` for none). Absent = the producer does not read
+   * index details (SQLite, ORM models, older snapshots): then `include`,
+   * `nullsNotDistinct` and the keys' `nulls` and `opclass` of that table's indexes are not
+   * compared (only when every index of the table on both sides carries `include`).
+   */
   include?: string[];
-  /** PostgreSQL 15 `NULLS NOT DISTINCT` on a unique index; absent = nulls distinct. */
+  /** PostgreSQL 15 `NULLS NOT DISTINCT` on a unique index. */
   nullsNotDistinct?: boolean;
 }
 
@@ -280,6 +287,8 @@ export interface View {
   materialized: boolean;
   /** SQLite `INSTEAD OF` triggers on the view; absent means none. */
   triggers?: Trigger[];
+  /** PostgreSQL: the indexes of a materialized view (`[]` for none); absent = not read, not compared. */
+  indexes?: Index[];
 }
 
 /** A SQLite virtual table: `CREATE VIRTUAL TABLE name USING module(arguments)`. */

@@ -182,6 +182,13 @@ function validateTable(v: Validator, value: unknown, p: string): void {
   });
   v.array(t.checks, `${p}.checks`).forEach((c, i) => v.string(v.object(c, `${p}.checks[${i}]`).expression, `${p}.checks[${i}].expression`));
   validateTriggers(v, t.triggers, `${p}.triggers`);
+  if (t.exclusions !== undefined) {
+    v.array(t.exclusions, `${p}.exclusions`).forEach((x, i) => {
+      const o = v.object(x, `${p}.exclusions[${i}]`);
+      v.string(o.name, `${p}.exclusions[${i}].name`);
+      v.string(o.definition, `${p}.exclusions[${i}].definition`);
+    });
+  }
   if (t.rowSecurity !== undefined) {
     const o = v.object(t.rowSecurity, `${p}.rowSecurity`);
     v.boolean(o.enabled, `${p}.rowSecurity.enabled`);

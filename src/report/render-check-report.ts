@@ -131,12 +131,27 @@ function renderFix(fix: string, dialect: DialectName, style: Style): string[] {
   return [head, `         ${style.dim(`… (${statements} statements; full SQL in --json, or run lockstep generate)`)}`];
 }
 
+/** The objects that are not tables, by their kinds' family; every other change belongs to a table. */
+const OBJECT_TYPES: Record<string, string> = {
+  enum: 'enum',
+  view: 'view',
+  'virtual-table': 'virtual table',
+  domain: 'domain',
+  function: 'function',
+  sequence: 'sequence',
+  extension: 'extension',
+};
+
+/** `table`, `enum`, `view`, `domain`, …: what a change's `table` names. */
+function objectType(change: SchemaChange): string {
+  return OBJECT_TYPES[change.kind.split('.')[0]!] ?? 'table';
+}
+
 /** Groups changes by the object they belong to: `table jobs`, `enum mood`, `view open_jobs`. */
 function groupByObject(changes: SchemaChange[]): Map<string, SchemaChange[]> {
   const groups = new Map<string, SchemaChange[]>();
   for (const change of changes) {
-    const prefix = change.kind.startsWith('enum.') ? 'enum' : change.kind.startsWith('view.') ? 'view' : change.kind.startsWith('virtual-table.') ? 'virtual table' : 'table';
-    const key = `${prefix} ${change.schema ? `${change.schema}.` : ''}${change.table}`;
+    const key = `${objectType(change)} ${change.schema ? `${change.schema}.` : ''}${change.table}`;
     const list = groups.get(key);
     if (list) list.push(change);
     else groups.set(key, [change]);
@@ -145,7 +160,7 @@ function groupByObject(changes: SchemaChange[]): Map<string, SchemaChange[]> {
 }
 
 function summaryLine(changes: SchemaChange[], style: Style, what: string): string {
-  const objects = new Set(changes.map((c) => `${c.kind.split('.')[0] === 'enum' || c.kind.split('.')[0] === 'view' ? c.kind.split('.')[0] : 'table'} ${c.schema ?? ''}.${c.table}`));
+  const objects = new Set(changes.map((c) => `${objectType(c)} ${c.schema ?? ''}.${c.table}`));
   const counts = new Map<string, number>();
   for (const c of changes) counts.set(c.kind, (counts.get(c.kind) ?? 0) + 1);
   const detail = [...counts].map(([kind, n]) => `${n} ${kind}`).join(', ');

@@ -71,6 +71,8 @@ function full(): Schema {
     { schema: 'public', name: 'jobs_attempts_seq', type: 'integer', start: '1', increment: '1', min: '1', max: '2147483647', cycle: false, ownedBy: { schema: 'public', table: 'jobs', column: 'attempts' } },
   ];
   s.extensions = [{ name: 'pg_trgm', schema: 'public', version: '1.6' }];
+  s.domains = [{ schema: 'public', name: 'email_address', type: 'text', default: null, notNull: false, checks: [{ name: 'email_address_check', definition: "CHECK (VALUE ~ '@'::text)" }] }];
+  jobs(s).exclusions = [{ name: 'jobs_no_overlap', definition: 'EXCLUDE USING gist (organization_id WITH =)' }];
   return s;
 }
 
@@ -331,6 +333,12 @@ describe('diffSchemas', () => {
       (s) => (s.virtualTables = []),
       (s) => s.virtualTables!.push({ schema: 'public', name: 'notes_search', module: 'fts5', arguments: 'body' }),
       (s) => (s.virtualTables![0].arguments = "title, tokenize = 'porter'"),
+      (s) => (jobs(s).exclusions = []),
+      (s) => jobs(s).exclusions!.push({ name: 'jobs_title_excl', definition: 'EXCLUDE USING btree (title WITH =)' }),
+      (s) => (jobs(s).exclusions![0].definition = 'EXCLUDE USING gist (organization_id WITH =) WHERE (attempts > 0)'),
+      (s) => (s.domains = []),
+      (s) => s.domains!.push({ schema: 'public', name: 'positive_int', type: 'integer', default: null, notNull: false, checks: [] }),
+      (s) => (s.domains![0].notNull = true),
     ];
     for (const perturb of variants) {
       const actual = clone(full());
@@ -340,6 +348,77 @@ describe('diffSchemas', () => {
       seen.add(found[0]);
     }
     assert.deepEqual([...seen].sort(), [...CHANGE_KINDS].sort());
+  });
+
+  /** base() as PostgreSQL's introspector gives it: index details and key deferrability read. */
+  const detailed = (): Schema => {
+    const s = base();
+    for (const t of s.tables) {
+      for (const i of t.indexes) i.include = [];
+      for (const k of [...t.foreignKeys, ...t.uniques]) k.deferrable = null;
+      if (t.primaryKey) t.primaryKey.deferrable = null;
+    }
+    return s;
+  };
+
+  test('PostgreSQL index details: operator class, INCLUDE, nulls order, NULLS NOT DISTINCT, each an index.mismatch naming it', () => {
+    const variants: Array<[(s: Schema) => void, string]> = [
+      [(s) => (jobs(s).indexes[0].keys[0].opclass = 'text_pattern_ops'), 'index jobs_state_idx on jobs is (state), expected (state text_pattern_ops)'],
+      [(s) => (jobs(s).indexes[0].include = ['title']), 'index jobs_state_idx on jobs is (state), expected (state) include (title)'],
+      [(s) => (jobs(s).indexes[0].keys[0].nulls = 'first'), 'index jobs_state_idx on jobs is (state), expected (state nulls first)'],
+      [(s) => ((jobs(s).indexes[0].unique = true), (jobs(s).indexes[0].nullsNotDistinct = true)), 'index jobs_state_idx on jobs is (state), expected unique (state) nulls not distinct'],
+    ];
+    for (const [perturb, message] of variants) {
+      const actual = clone(detailed());
+      perturb(actual);
+      const changes = diffSchemas(actual, detailed()).changes;
+      assert.deepEqual(changes.map((c) => [c.kind, c.message]), [['index.mismatch', message]]);
+    }
+    // Spelling is not a difference: an operator class in another case compares equal.
+    const upper = clone(detailed());
+    jobs(upper).indexes[0].keys[0].opclass = 'TEXT_PATTERN_OPS';
+    const lower = clone(detailed());
+    jobs(lower).indexes[0].keys[0].opclass = 'text_pattern_ops';
+    assert.deepEqual(kinds(upper, lower), []);
+    // Models that do not read index details (no `include`) are not compared on them.
+    const live = clone(detailed());
+    jobs(live).indexes[0].keys[0].nulls = 'first';
+    jobs(live).indexes[0].keys[0].opclass = 'text_pattern_ops';
+    assert.deepEqual(kinds(base(), live), []);
+  });
+
+  test('deferrable keys and NULLS NOT DISTINCT uniques', () => {
+    const deferred = clone(detailed());
+    jobs(deferred).foreignKeys[0].deferrable = 'deferred';
+    const fkChange = diffSchemas(deferred, detailed()).changes;
+    assert.deepEqual(fkChange.map((c) => c.kind), ['fk.mismatch']);
+    assert.match(fkChange[0].message, /^foreign key on jobs\(organization_id\) is references .* on delete cascade, expected references .* on delete cascade deferrable initially deferred$/);
+    const nnd = clone(detailed());
+    nnd.tables[0].uniques[0].nullsNotDistinct = true;
+    assert.deepEqual(kinds(nnd, detailed()), ['unique.missing', 'unique.extra']);
+    assert.match(diffSchemas(nnd, detailed()).changes[0].message, /^unique nulls not distinct \(name\) on organizations is missing/);
+    const pk = clone(detailed());
+    jobs(pk).primaryKey!.deferrable = 'immediate';
+    assert.deepEqual(kinds(pk, detailed()), ['pk.mismatch']);
+    // A producer that does not read deferrability (an ORM's models, SQLite, an older
+    // snapshot) leaves it out: then it is not compared, whatever the live database says.
+    assert.deepEqual(kinds(base(), deferred), []);
+    assert.deepEqual(kinds(base(), nnd), []);
+  });
+
+  test('domains compare their checks with the same care as expressions, by name', () => {
+    const spelled = full();
+    spelled.domains![0].checks[0].definition = "check (VALUE ~ '@'::text)";
+    assert.deepEqual(kinds(full(), spelled), []);
+    const changed = full();
+    changed.domains![0].default = "'a@b'::text";
+    const diff = diffSchemas(full(), changed).changes;
+    assert.deepEqual(diff.map((c) => c.message), ["domain email_address is text default 'a@b'::text constraint email_address_check CHECK (VALUE ~ '@'::text), expected text constraint email_address_check CHECK (VALUE ~ '@'::text)"]);
+    // Exclusions and domains are compared only when both sides read them.
+    const unread = full();
+    delete unread.domains;
+    delete jobs(unread).exclusions;
+    assert.deepEqual(kinds(full(), unread), []);
   });
 
   test('triggers, row-level security, policies, functions and sequences', () => {

@@ -125,6 +125,16 @@ const CASES: Record<string, Perturbation[]> = {
     { what: "change a domain's check", apply: "alter domain email_address drop constraint email_address_check; alter domain email_address add constraint email_address_check check (value like '%@%')", kind: 'domain.definition', table: 'email_address' },
     { what: 'give a domain a default and NOT NULL', apply: "alter domain email_address set default 'nobody@example.com'; alter domain email_address set not null", kind: 'domain.definition', table: 'email_address' },
     { what: 'add a domain', apply: 'create domain positive_int as integer check (value > 0)', kind: 'domain.extra', table: 'positive_int' },
+    { what: "drop a materialized view's index", apply: 'drop index room_usage_room_idx', kind: 'index.missing', table: 'room_usage' },
+    { what: 'add an index to a materialized view', apply: 'create index room_usage_bookings_idx on room_usage (bookings)', kind: 'index.extra', table: 'room_usage' },
+    {
+      what: 'retype a column a materialized view reads (the fix recreates the view with its index)',
+      apply:
+        'drop materialized view room_usage; alter table bookings alter column room_id type bigint; create materialized view room_usage as select r.room_id, count(b.booking_id) as bookings from rooms r left join bookings b on b.room_id = r.room_id group by r.room_id; create unique index room_usage_room_idx on room_usage (room_id)',
+      kind: 'column.type',
+      table: 'bookings',
+      column: 'room_id',
+    },
     { what: 'set a table LOGGED', apply: 'alter table booking_events set logged', kind: 'table.options', table: 'booking_events' },
     { what: 'set a table UNLOGGED', apply: 'alter table holidays set unlogged', kind: 'table.options', table: 'holidays' },
   ],

@@ -33,6 +33,7 @@ import {
   createIndexSql,
   createTableSql,
   createViewSql,
+  createViewStatements,
   dropConstraintSql,
   dropEnumSql,
   dropIndexSql,
@@ -235,14 +236,14 @@ function fixStatements(change: SchemaChange, schemas: Schemas): string[] | null 
     case 'enum.values':
       return changeEnumValues(e as EnumType, a as EnumType, schemas);
     case 'view.missing':
-      return [createViewSql(e as View)];
+      return createViewStatements(e as View);
     case 'view.extra':
       return [dropViewSql(a as View)];
     case 'view.definition': {
       const want = e as View;
       const have = a as View;
       if (!want.materialized && !have.materialized) return [createViewSql(want, true)];
-      return [dropViewSql(have), createViewSql(want)];
+      return [dropViewSql(have), ...createViewStatements(want)];
     }
     case 'trigger.missing':
       return createTriggerSql(table, e as Trigger);

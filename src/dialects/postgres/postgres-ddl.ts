@@ -59,7 +59,7 @@ function constraintPrefix(name: string | null): string {
 }
 
 /** ` DEFERRABLE INITIALLY DEFERRED`, or nothing for a constraint that is not deferrable. */
-export function deferrableClause(deferrable: Deferrable | undefined): string {
+export function deferrableClause(deferrable: Deferrable | null | undefined): string {
   return deferrable ? ` DEFERRABLE INITIALLY ${deferrable.toUpperCase()}` : '';
 }
 
@@ -135,6 +135,11 @@ export function dropEnumSql(type: { schema: string; name: string }): string {
 export function createViewSql(view: View, orReplace = false): string {
   const kind = view.materialized ? 'MATERIALIZED VIEW' : `${orReplace ? 'OR REPLACE ' : ''}VIEW`;
   return `CREATE ${kind} ${qualify(view.schema, view.name)} AS ${view.definition};`;
+}
+
+/** A view, and a materialized view's indexes with it (dropping it dropped them). */
+export function createViewStatements(view: View, orReplace = false): string[] {
+  return [createViewSql(view, orReplace), ...(view.materialized ? (view.indexes ?? []).map((index) => createIndexSql(view, index)) : [])];
 }
 
 export function dropViewSql(view: View): string {

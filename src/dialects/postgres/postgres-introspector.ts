@@ -130,7 +130,7 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
          join pg_class c on c.oid = x.indrelid
          join pg_namespace n on n.oid = c.relnamespace
          join pg_am am on am.oid = i.relam
-        where ${tableFilter}
+        where (${tableFilter} or (c.relkind = 'm' and ${ns('n')} and ${notExtension('c.oid', 'pg_class')}))
           and not exists (select 1 from pg_constraint k where k.conindid = x.indexrelid and k.conrelid = x.indrelid and k.contype in ('p', 'u', 'x'))`,
       params,
     ),
@@ -213,12 +213,28 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
       params,
     ),
     // What lockstep sees but does not model yet, listed by name so a report never implies
-    // they were compared: composite types, partitions and the partition key of
-    // a partitioned table, indexes of materialized views.
+    // they were compared: composite and range types, foreign tables, rules, aggregates,
+    // partitions and the partition key of a partitioned table.
     await db.query<NotComparedObject>(
       `select n.nspname as schema, t.typname as name, 'composite type' as type, 'composite types are not compared yet' as reason
          from pg_type t join pg_namespace n on n.oid = t.typnamespace join pg_class c on c.oid = t.typrelid
         where t.typtype = 'c' and c.relkind = 'c' and ${ns('n')} and ${notExtension('t.oid', 'pg_type')}
+       union all
+       select n.nspname, t.typname, 'range type', 'range types are not compared yet'
+         from pg_type t join pg_namespace n on n.oid = t.typnamespace
+        where t.typtype = 'r' and ${ns('n')} and ${notExtension('t.oid', 'pg_type')}
+       union all
+       select n.nspname, c.relname, 'foreign table', 'foreign tables are not compared yet'
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where c.relkind = 'f' and ${ns('n')} and ${notExtension('c.oid', 'pg_class')}
+       union all
+       select n.nspname, r.rulename, 'rule', 'rule on ' || quote_ident(c.relname) || ': rules are not compared yet'
+         from pg_rewrite r join pg_class c on c.oid = r.ev_class join pg_namespace n on n.oid = c.relnamespace
+        where r.rulename <> '_RETURN' and ${ns('n')} and ${notExtension('c.oid', 'pg_class')}
+       union all
+       select n.nspname, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', 'aggregate', 'aggregates are not compared yet'
+         from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+        where p.prokind = 'a' and ${ns('n')} and ${notExtension('p.oid', 'pg_proc')}
        union all
        select n.nspname, c.relname, 'partition',
               'partition of ' || quote_ident(pn.nspname) || '.' || quote_ident(p.relname) || ' ' || pg_get_expr(c.relpartbound, c.oid) || ': partitions are not compared yet'
@@ -230,11 +246,7 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
               'compared as a plain table: its partition key (' || pg_get_partkeydef(c.oid) || ') is not compared yet, and a fix that creates the table creates a plain one'
          from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where c.relkind = 'p' and not c.relispartition and ${ns('n')} and ${notExtension('c.oid', 'pg_class')}
-       union all
-       select n.nspname, i.relname, 'index',
-              'index of materialized view ' || quote_ident(c.relname) || ': indexes of materialized views are not compared yet'
-         from pg_index x join pg_class i on i.oid = x.indexrelid join pg_class c on c.oid = x.indrelid join pg_namespace n on n.oid = c.relnamespace
-        where c.relkind = 'm' and ${ns('n')} and ${notExtension('c.oid', 'pg_class')}`,
+`,
       params,
     ),
   ];
@@ -264,14 +276,19 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
   for (const row of constraints.rows) {
     const table = tableOf(row);
     if (!table) continue;
-    const deferrable = row.deferrable ? { deferrable: row.deferrable } : {};
-    if (row.type === 'p') table.primaryKey = { name: row.name, columns: row.columns, ...deferrable };
-    else if (row.type === 'u') table.uniques.push({ name: row.name, columns: row.columns, ...(row.nulls_not_distinct ? { nullsNotDistinct: true } : {}), ...deferrable });
+    if (row.type === 'p') table.primaryKey = { name: row.name, columns: row.columns, deferrable: row.deferrable };
+    else if (row.type === 'u') table.uniques.push({ name: row.name, columns: row.columns, nullsNotDistinct: row.nulls_not_distinct, deferrable: row.deferrable });
     else if (row.type === 'f') table.foreignKeys.push(toForeignKey(row));
     else if (row.type === 'c') table.checks.push(toCheck(row));
     else if (row.type === 'x') table.exclusions!.push({ name: row.name, definition: row.definition });
   }
-  for (const row of indexes.rows) tableOf(row)?.indexes.push(toIndex(row));
+  // The other indexes belong to materialized views (the query reads no other relation).
+  const viewIndexes = new Map<string, Index[]>();
+  for (const row of indexes.rows) {
+    const table = tableOf(row);
+    if (table) table.indexes.push(toIndex(row));
+    else viewIndexes.set(key(row.schema, row.table), [...(viewIndexes.get(key(row.schema, row.table)) ?? []), toIndex(row)]);
+  }
   for (const row of triggers.rows) tableOf(row)?.triggers.push(toTrigger(row));
   for (const row of policies.rows) tableOf(row)?.policies!.push(toPolicy(row));
 
@@ -279,7 +296,13 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
     dialect: 'postgres',
     tables: [...byKey.values()].sort(bySchemaAndName),
     enums: enums.rows.map((row): EnumType => ({ schema: row.schema, name: row.name, values: row.values })).sort(bySchemaAndName),
-    views: views.rows.map(toView).sort(bySchemaAndName),
+    views: views.rows
+      .map((row) => {
+        const view = toView(row);
+        if (view.materialized) view.indexes = (viewIndexes.get(key(row.schema, row.name)) ?? []).sort(byName);
+        return view;
+      })
+      .sort(bySchemaAndName),
     functions: functions.rows.map(toFunction).sort((a, b) => bySchemaAndName(a, b) || compare(a.arguments, b.arguments)),
     sequences: sequences.rows.map(toSequence).sort(bySchemaAndName),
     extensions: extensions.rows.sort((a, b) => compare(a.name, b.name)),
@@ -465,7 +488,7 @@ function toForeignKey(row: ConstraintRow): ForeignKey {
     referencedColumns: row.ref_columns,
     onDelete: ACTIONS[row.on_delete] ?? 'no action',
     onUpdate: ACTIONS[row.on_update] ?? 'no action',
-    ...(row.deferrable ? { deferrable: row.deferrable } : {}),
+    deferrable: row.deferrable,
   };
 }
 
@@ -489,10 +512,7 @@ function toIndex(row: IndexRow): Index {
     if (k.opclass) key.opclass = k.opclass;
     return key;
   });
-  const index: Index = { name: row.name, unique: row.unique, keys, where: row.where, method: row.method };
-  if (row.include.length > 0) index.include = row.include;
-  if (row.nulls_not_distinct) index.nullsNotDistinct = true;
-  return index;
+  return { name: row.name, unique: row.unique, keys, where: row.where, method: row.method, include: row.include, nullsNotDistinct: row.nulls_not_distinct };
 }
 
 function toView(row: { schema: string; name: string; definition: string; materialized: boolean }): View {

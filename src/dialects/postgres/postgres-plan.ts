@@ -159,7 +159,13 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
   for (const c of of('domain.extra')) droppedEnumTypes.push(dropDomainSql(c.actual as Domain));
 
   // Views: drop what changes or depends on a changed table, recreate afterwards.
-  planViews(source, to, changes, affectedTables, oldNames, out);
+  const recreatedViews = planViews(source, to, changes, affectedTables, oldNames, out);
+  // A materialized view that is dropped and created again brings its expected indexes
+  // along (createViewsSql): its own index changes would act on a view that is not there.
+  for (let i = changes.length - 1; i >= 0; i--) {
+    const c = changes[i]!;
+    if (c.kind.startsWith('index.') && recreatedViews.has(`${c.schema ?? 'public'}.${c.table}`)) changes.splice(i, 1);
+  }
 
   // Foreign keys that must go before their tables, keys or column types change.
   const keyChanged = new Map<string, string[][]>();
@@ -563,7 +569,8 @@ function indexDefinition(index: Index): string {
  * read those), dependents first, and recreates every one the target still has,
  * dependencies first.
  */
-function planViews(source: Schema, to: Schema, changes: SchemaChange[], affectedTables: Set<string>, oldNames: Map<string, string>, out: Phases): void {
+/** Drops and recreates the views that change or read what changes; returns the `schema.name` of each view dropped. */
+function planViews(source: Schema, to: Schema, changes: SchemaChange[], affectedTables: Set<string>, oldNames: Map<string, string>, out: Phases): Set<string> {
   const vkey = (v: TableRef) => `${v.schema}.${v.name}`;
   const drop = new Map<string, View>();
   const create = new Map<string, View>();
@@ -582,6 +589,7 @@ function planViews(source: Schema, to: Schema, changes: SchemaChange[], affected
   }
   out.dropViews.push(...dropViewsSql([...drop.values()]));
   out.createViews.push(...createViewsSql([...create.values()]));
+  return new Set(drop.keys());
 }
 
 function usesColumn(table: Table, column: string): boolean {

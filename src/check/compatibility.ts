@@ -51,7 +51,7 @@ const DIFFERENT = blocking('the database behaves differently from what the code 
 /**
  * Every change kind, classified on purpose (a new kind does not compile until it is added
  * here). The objects issue 13 added (triggers, policies, functions, sequences, extensions,
- * domains, virtual tables, exclusion constraints, options, collations) follow one rule: an extra one
+ * domains, composite types, virtual tables, exclusion constraints, options, collations) follow one rule: an extra one
  * on the live database is a note; a missing or different one is blocking, since the code
  * may rely on what it does (a trigger that keeps an invariant, a policy, a function a
  * default calls, a collation an ORDER BY or a unique key depends on).
@@ -91,6 +91,9 @@ const KINDS: Record<ChangeKind, (change: SchemaChange) => Verdict> = {
   'domain.missing': () => NEEDED,
   'domain.extra': () => EXTRA,
   'domain.definition': () => DIFFERENT,
+  'composite-type.missing': () => NEEDED,
+  'composite-type.extra': () => EXTRA,
+  'composite-type.definition': () => DIFFERENT,
   'enum.missing': () => NEEDED,
   'enum.extra': () => UNUSED,
   'enum.values': (change) => {

@@ -5,14 +5,14 @@
  *
  * 1. dependents that go away: views, triggers, policies, foreign keys, checks, uniques
  *    and indexes (a dropped constraint before the replacement of the same name);
- * 2. extensions, types (enums, domains), sequences and functions (defaults, checks,
+ * 2. extensions, types (enums, domains, composite types), sequences and functions (defaults, checks,
  *    indexes and triggers use them);
  * 3. tables, each after the tables its foreign keys reference, then column and primary
  *    key changes;
  * 4. uniques, checks, indexes; 5. foreign keys and sequence changes (their columns exist);
  * 6. triggers, row-level security and policies; 7. views, each after the views it reads;
  * 8. columns and tables that go away (a referencing table before the one it references);
- * 9. types (enums, domains), sequences, functions and extensions that go away.
+ * 9. types (enums, domains, composite types), sequences, functions and extensions that go away.
  *
  * Within a phase the diff's order (schema, table, kind, name) is kept. Dialect-neutral:
  * only kinds and the expected schema's references are read.
@@ -33,6 +33,8 @@ const PHASES: Record<ChangeKind, number> = {
   'extension.version': 2,
   'enum.missing': 2,
   'domain.missing': 2,
+  'composite-type.missing': 2,
+  'composite-type.definition': 2,
   'domain.definition': 2,
   'enum.values': 2,
   'sequence.missing': 2,
@@ -70,6 +72,7 @@ const PHASES: Record<ChangeKind, number> = {
   'virtual-table.extra': 8,
   'enum.extra': 9,
   'domain.extra': 9,
+  'composite-type.extra': 9,
   'sequence.extra': 9,
   'function.extra': 9,
   'extension.extra': 9,

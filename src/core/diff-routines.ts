@@ -5,8 +5,8 @@
  * server prints them, with whitespace and case outside literals folded.
  */
 import { byKey, change, objectKey, qualified } from './diff-helpers.js';
-import { type Domain, type Extension, type Policy, type Schema, type SchemaFunction, type Sequence, type Table, type Trigger, functionSignature } from './model.js';
-import { normalizeExpression } from './normalize-sql.js';
+import { type CompositeType, type Domain, type Extension, type Policy, type Schema, type SchemaFunction, type Sequence, type Table, type Trigger, functionSignature } from './model.js';
+import { normalizeExpression, normalizeType } from './normalize-sql.js';
 import type { SchemaChange } from './schema-change.js';
 
 /**
@@ -102,6 +102,27 @@ function describeDomain(domain: Domain, normalized = false): string {
   const expr = (text: string) => (normalized ? normalizeExpression(text) : text);
   const checks = [...domain.checks].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((c) => `constraint ${c.name} ${expr(c.definition)}`);
   return [domain.type, domain.notNull ? 'not null' : null, domain.default !== null ? `default ${expr(domain.default)}` : null, ...checks].filter((x) => x !== null).join(' ');
+}
+
+/** Composite types, matched by schema and name; their attributes compared in order (types as column types are). */
+export function diffCompositeTypes(expected: CompositeType[], actual: CompositeType[], changes: SchemaChange[]): void {
+  const live = byKey(actual, objectKey);
+  const wanted = byKey(expected, objectKey);
+  const text = (t: CompositeType) => `(${t.attributes.map((a) => `${a.name} ${a.type}`).join(', ')})`;
+  const key = (t: CompositeType) => JSON.stringify(t.attributes.map((a) => [a.name, normalizeType(a.type)]));
+  for (const type of expected) {
+    const found = live.get(objectKey(type));
+    if (!found) {
+      changes.push(change('composite-type.missing', type, { name: type.name, expected: type, actual: null, message: `composite type ${qualified(type)} is missing (expected ${text(type)})` }));
+    } else if (key(type) !== key(found)) {
+      changes.push(change('composite-type.definition', type, { name: type.name, expected: type, actual: found, message: `composite type ${qualified(type)} is ${text(found)}, expected ${text(type)}` }));
+    }
+  }
+  for (const type of actual) {
+    if (!wanted.has(objectKey(type))) {
+      changes.push(change('composite-type.extra', type, { name: type.name, expected: null, actual: type, message: `composite type ${qualified(type)} exists but is not expected ${text(type)}` }));
+    }
+  }
 }
 
 /** Row-level security: an absent `rowSecurity` is off (what a database without RLS reports). */

@@ -16,7 +16,7 @@ import {
   describePrimaryKey,
   describeUnique,
 } from './describe-schema-object.js';
-import { diffDomains, diffExclusions, diffExtensions, diffFunctions, diffPolicies, diffRowSecurity, diffSequences, diffTriggers } from './diff-routines.js';
+import { diffCompositeTypes, diffDomains, diffExclusions, diffExtensions, diffFunctions, diffPolicies, diffRowSecurity, diffSequences, diffTriggers } from './diff-routines.js';
 import { byKey, change, objectKey, qualified } from './diff-helpers.js';
 import type { Column, DialectName, EnumType, ForeignKey, Index, PrimaryKey, Schema, Table, UniqueConstraint, View, VirtualTable } from './model.js';
 import { normalizeDefault, normalizeExpression, normalizeType } from './normalize-sql.js';
@@ -58,6 +58,7 @@ export function diffSchemas(expected: Schema, actual: Schema, options: DiffOptio
   }
   diffEnums(expected.enums, actual.enums, changes);
   if (expected.domains && actual.domains) diffDomains(expected.domains, actual.domains, changes);
+  if (expected.compositeTypes && actual.compositeTypes) diffCompositeTypes(expected.compositeTypes, actual.compositeTypes, changes);
   diffViews(expected.views, actual.views, strict, changes);
   if (expected.functions && actual.functions) diffFunctions(expected.functions, actual.functions, changes);
   if (expected.sequences && actual.sequences) diffSequences(expected, actual, changes);

@@ -30,6 +30,8 @@ export interface Schema {
   extensions?: Extension[];
   /** PostgreSQL domains. */
   domains?: Domain[];
+  /** PostgreSQL composite types (`CREATE TYPE name AS (…)`). */
+  compositeTypes?: CompositeType[];
   /** SQLite virtual tables (FTS5, R*Tree, …); absent means none. Their shadow tables are not in `tables`. */
   virtualTables?: VirtualTable[];
   /**
@@ -49,6 +51,14 @@ export interface Domain {
   notNull: boolean;
   /** Check constraints by name, each as `pg_get_constraintdef` prints it (`CHECK (VALUE > 0)`). */
   checks: Array<{ name: string; definition: string }>;
+}
+
+/** A PostgreSQL composite type: its attributes in order. */
+export interface CompositeType {
+  schema: string;
+  name: string;
+  /** Each attribute's name and type (`format_type`: `character(3)`, `bigint`). */
+  attributes: Array<{ name: string; type: string }>;
 }
 
 export interface Extension {

@@ -119,6 +119,19 @@ export function parseSnapshot(text: string, file: string): Schema {
       });
     });
   }
+  if (schema.compositeTypes !== undefined) {
+    v.array(schema.compositeTypes, 'schema.compositeTypes').forEach((x, i) => {
+      const p = `schema.compositeTypes[${i}]`;
+      const o = v.object(x, p);
+      v.string(o.schema, `${p}.schema`);
+      v.string(o.name, `${p}.name`);
+      v.array(o.attributes, `${p}.attributes`).forEach((a, j) => {
+        const k = v.object(a, `${p}.attributes[${j}]`);
+        v.string(k.name, `${p}.attributes[${j}].name`);
+        v.string(k.type, `${p}.attributes[${j}].type`);
+      });
+    });
+  }
   if (schema.virtualTables !== undefined) {
     v.array(schema.virtualTables, 'schema.virtualTables').forEach((e, i) => {
       const p = `schema.virtualTables[${i}]`;

@@ -137,6 +137,7 @@ const OBJECT_TYPES: Record<string, string> = {
   view: 'view',
   'virtual-table': 'virtual table',
   domain: 'domain',
+  'composite-type': 'composite type',
   function: 'function',
   sequence: 'sequence',
   extension: 'extension',

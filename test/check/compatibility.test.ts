@@ -26,6 +26,7 @@ function base(): Schema {
   s.sequences = [{ schema: 'public', name: 'ticket_seq', type: 'bigint', start: '1', increment: '1', min: '1', max: '9223372036854775807', cycle: false, ownedBy: null }];
   s.extensions = [{ name: 'pg_trgm', schema: 'public', version: '1.6' }];
   s.domains = [{ schema: 'public', name: 'email_address', type: 'text', default: null, notNull: false, checks: [{ name: 'email_address_check', definition: "CHECK (VALUE ~ '@'::text)" }] }];
+  s.compositeTypes = [{ schema: 'public', name: 'money_amount', attributes: [{ name: 'currency', type: 'character(3)' }, { name: 'cents', type: 'bigint' }] }];
   s.virtualTables = [{ schema: 'public', name: 'room_search', module: 'fts5', arguments: 'code' }];
   return s;
 }
@@ -53,6 +54,9 @@ const CASES: Array<[ChangeKind, 'note' | 'blocking', (live: Schema) => void]> = 
   ['domain.extra', 'note', (s) => s.domains!.push({ schema: 'public', name: 'positive_int', type: 'integer', default: null, notNull: false, checks: [] })],
   ['domain.missing', 'blocking', (s) => (s.domains = [])],
   ['domain.definition', 'blocking', (s) => (s.domains![0]!.checks = [])],
+  ['composite-type.extra', 'note', (s) => s.compositeTypes!.push({ schema: 'public', name: 'pair', attributes: [{ name: 'a', type: 'integer' }] })],
+  ['composite-type.missing', 'blocking', (s) => (s.compositeTypes = [])],
+  ['composite-type.definition', 'blocking', (s) => s.compositeTypes![0]!.attributes.pop()],
   ['exclusion.extra', 'note', (s) => rooms(s).exclusions!.push({ name: 'rooms_code_excl', definition: 'EXCLUDE USING btree (code WITH =)' })],
   ['exclusion.missing', 'blocking', (s) => (rooms(s).exclusions = [])],
   ['exclusion.definition', 'blocking', (s) => (rooms(s).exclusions![0]!.definition = 'EXCLUDE USING gist (id WITH =) WHERE (id > 0)')],

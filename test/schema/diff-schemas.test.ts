@@ -73,6 +73,7 @@ function full(): Schema {
   s.extensions = [{ name: 'pg_trgm', schema: 'public', version: '1.6' }];
   s.domains = [{ schema: 'public', name: 'email_address', type: 'text', default: null, notNull: false, checks: [{ name: 'email_address_check', definition: "CHECK (VALUE ~ '@'::text)" }] }];
   jobs(s).exclusions = [{ name: 'jobs_no_overlap', definition: 'EXCLUDE USING gist (organization_id WITH =)' }];
+  s.compositeTypes = [{ schema: 'public', name: 'money_amount', attributes: [{ name: 'currency', type: 'character(3)' }, { name: 'cents', type: 'bigint' }] }];
   return s;
 }
 
@@ -339,6 +340,9 @@ describe('diffSchemas', () => {
       (s) => (s.domains = []),
       (s) => s.domains!.push({ schema: 'public', name: 'positive_int', type: 'integer', default: null, notNull: false, checks: [] }),
       (s) => (s.domains![0].notNull = true),
+      (s) => (s.compositeTypes = []),
+      (s) => s.compositeTypes!.push({ schema: 'public', name: 'pair', attributes: [{ name: 'a', type: 'integer' }] }),
+      (s) => (s.compositeTypes![0].attributes[1].type = 'integer'),
     ];
     for (const perturb of variants) {
       const actual = clone(full());

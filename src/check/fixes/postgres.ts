@@ -1,6 +1,7 @@
 import type {
   CheckConstraint,
   Column,
+  CompositeType,
   Domain,
   EnumType,
   ExclusionConstraint,
@@ -51,9 +52,12 @@ import {
 } from '../../dialects/postgres/postgres-ddl.js';
 import { createViewsSql, dropViewsSql, expressionsUsingColumn, mentions, viewsDependingOn } from '../../dialects/postgres/postgres-dependents.js';
 import {
+  alterCompositeTypeSql,
   alterDomainSql,
   alterExtensionSql,
+  createCompositeTypeSql,
   createDomainSql,
+  dropCompositeTypeSql,
   dropDomainSql,
   alterSequenceSql,
   createExtensionSql,
@@ -100,7 +104,7 @@ interface Schemas {
  */
 export function postgresFixesFor(changes: SchemaChange[], expected: Schema, actual: Schema): Array<string | undefined> {
   const schemas = { expected, actual };
-  const namespaces = new Set(['public', ...actual.tables.map((t) => t.schema), ...actual.enums.map((e) => e.schema), ...actual.views.map((v) => v.schema), ...(actual.functions ?? []).map((f) => f.schema), ...(actual.sequences ?? []).map((x) => x.schema), ...(actual.domains ?? []).map((x) => x.schema)]);
+  const namespaces = new Set(['public', ...actual.tables.map((t) => t.schema), ...actual.enums.map((e) => e.schema), ...actual.views.map((v) => v.schema), ...(actual.functions ?? []).map((f) => f.schema), ...(actual.sequences ?? []).map((x) => x.schema), ...(actual.domains ?? []).map((x) => x.schema), ...(actual.compositeTypes ?? []).map((x) => x.schema)]);
   const tableKey = (t: TableRef) => `${t.schema}\u0000${t.name}`;
   const created = new Map(changes.filter((c) => c.kind === 'table.missing').map((c, i) => [tableKey(c.expected as Table), i]));
   const deferred = new Map<string, string[]>();
@@ -132,7 +136,7 @@ export function postgresFixesFor(changes: SchemaChange[], expected: Schema, actu
 }
 
 /** Kinds whose fix creates an object that lives in a schema of its own. */
-const NAMESPACED_KINDS = new Set<SchemaChange['kind']>(['extension.missing', 'table.missing', 'enum.missing', 'domain.missing', 'view.missing', 'function.missing', 'sequence.missing']);
+const NAMESPACED_KINDS = new Set<SchemaChange['kind']>(['extension.missing', 'table.missing', 'enum.missing', 'domain.missing', 'composite-type.missing', 'view.missing', 'function.missing', 'sequence.missing']);
 
 /**
  * The fix for one change: its statements joined by newlines, or undefined.
@@ -223,6 +227,12 @@ function fixStatements(change: SchemaChange, schemas: Schemas): string[] | null 
       return [dropIndexSql(table, a as Index)];
     case 'index.mismatch':
       return [dropIndexSql(table, a as Index), createIndexSql(table, e as Index)];
+    case 'composite-type.missing':
+      return [createCompositeTypeSql(e as CompositeType)];
+    case 'composite-type.extra':
+      return [dropCompositeTypeSql(a as CompositeType)];
+    case 'composite-type.definition':
+      return alterCompositeTypeSql(a as CompositeType, e as CompositeType);
     case 'domain.missing':
       return [createDomainSql(e as Domain)];
     case 'domain.extra':

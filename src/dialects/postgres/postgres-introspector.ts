@@ -2,6 +2,7 @@ import type {
   CheckConstraint,
   Column,
   ColumnType,
+  CompositeType,
   Deferrable,
   Domain,
   EnumType,
@@ -22,9 +23,9 @@ import type { Queryable } from '../database.js';
 import type { IntrospectOptions } from '../dialect.js';
 
 /**
- * Reads the live schema from pg_catalog with fourteen queries, one per object kind (tables,
+ * Reads the live schema from pg_catalog with fifteen queries, one per object kind (tables,
  * columns, constraints, indexes, enums, views, triggers, policies, functions, sequences,
- * extensions, domains, and the objects it lists as not compared),
+ * extensions, domains, composite types, and the objects it lists as not compared),
  * plus one that resets `search_path`, whatever the number of tables: a 1,000-table
  * database costs the same round trips as a 1-table one.
  *
@@ -53,7 +54,7 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
   const tableFilter = `c.relkind in ('r', 'p') and not c.relispartition and c.relname <> 'lockstep_migrations' and ${ns('n')} and ${notExtension('c.oid', 'pg_class')}`;
 
   await db.query(`select set_config('search_path', reset_val, false) from pg_settings where name = 'search_path' and setting is distinct from reset_val`);
-  const [tables, columns, constraints, indexes, enums, views, triggers, policies, functions, sequences, extensions, domains, notCompared] = [
+  const [tables, columns, constraints, indexes, enums, views, triggers, policies, functions, sequences, extensions, domains, compositeTypes, notCompared] = [
     await db.query<{ schema: string; name: string; rls: boolean; rls_forced: boolean; unlogged: boolean }>(
       `select n.nspname as schema, c.relname as name, c.relrowsecurity as rls, c.relforcerowsecurity as rls_forced,
               c.relpersistence = 'u' as unlogged
@@ -212,15 +213,19 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
         where t.typtype = 'd' and ${ns('n')} and ${notExtension('t.oid', 'pg_type')}`,
       params,
     ),
+    await db.query<CompositeType>(
+      `select n.nspname as schema, t.typname as name,
+              (select json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod)) order by a.attnum)
+                 from pg_attribute a where a.attrelid = t.typrelid and a.attnum > 0 and not a.attisdropped) as attributes
+         from pg_type t join pg_namespace n on n.oid = t.typnamespace join pg_class c on c.oid = t.typrelid
+        where t.typtype = 'c' and c.relkind = 'c' and ${ns('n')} and ${notExtension('t.oid', 'pg_type')}`,
+      params,
+    ),
     // What lockstep sees but does not model yet, listed by name so a report never implies
-    // they were compared: composite and range types, foreign tables, rules, aggregates,
+    // they were compared: range types, foreign tables, rules, aggregates,
     // partitions and the partition key of a partitioned table.
     await db.query<NotComparedObject>(
-      `select n.nspname as schema, t.typname as name, 'composite type' as type, 'composite types are not compared yet' as reason
-         from pg_type t join pg_namespace n on n.oid = t.typnamespace join pg_class c on c.oid = t.typrelid
-        where t.typtype = 'c' and c.relkind = 'c' and ${ns('n')} and ${notExtension('t.oid', 'pg_type')}
-       union all
-       select n.nspname, t.typname, 'range type', 'range types are not compared yet'
+      `select n.nspname as schema, t.typname as name, 'range type' as type, 'range types are not compared yet' as reason
          from pg_type t join pg_namespace n on n.oid = t.typnamespace
         where t.typtype = 'r' and ${ns('n')} and ${notExtension('t.oid', 'pg_type')}
        union all
@@ -306,6 +311,7 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
     functions: functions.rows.map(toFunction).sort((a, b) => bySchemaAndName(a, b) || compare(a.arguments, b.arguments)),
     sequences: sequences.rows.map(toSequence).sort(bySchemaAndName),
     extensions: extensions.rows.sort((a, b) => compare(a.name, b.name)),
+    compositeTypes: compositeTypes.rows.map((row) => ({ ...row, attributes: row.attributes ?? [] })).sort(bySchemaAndName),
     domains: domains.rows.map((row): Domain => ({ schema: row.schema, name: row.name, type: row.type, default: row.default, notNull: row.not_null, checks: row.checks })).sort(bySchemaAndName),
   };
   if (notCompared.rows.length > 0) result.notCompared = notCompared.rows.sort((a, b) => bySchemaAndName(a, b) || compare(a.type, b.type));

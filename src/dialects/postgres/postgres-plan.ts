@@ -3,6 +3,7 @@ import { diffSchemas } from '../../core/diff-schemas.js';
 import type {
   CheckConstraint,
   Column,
+  CompositeType,
   Domain,
   EnumType,
   ExclusionConstraint,
@@ -53,9 +54,12 @@ import {
 } from './postgres-ddl.js';
 import { createViewsSql, dropViewsSql, expressionsUsingColumn, mentions, viewsDependingOn } from './postgres-dependents.js';
 import {
+  alterCompositeTypeSql,
   alterDomainSql,
   alterExtensionSql,
+  createCompositeTypeSql,
   createDomainSql,
+  dropCompositeTypeSql,
   dropDomainSql,
   alterSequenceSql,
   createExtensionSql,
@@ -157,6 +161,13 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
     else unsupported.push({ ...c, message: `${c.message} (a domain's base type cannot be changed in place: its columns need a manual migration)` });
   }
   for (const c of of('domain.extra')) droppedEnumTypes.push(dropDomainSql(c.actual as Domain));
+  for (const c of of('composite-type.missing')) out.enums.push(createCompositeTypeSql(c.expected as CompositeType));
+  for (const c of of('composite-type.definition')) {
+    const sql = alterCompositeTypeSql(c.actual as CompositeType, c.expected as CompositeType);
+    if (sql) out.enums.push(...sql);
+    else unsupported.push({ ...c, message: `${c.message} (ALTER TYPE cannot reorder attributes: recreate the type by hand)` });
+  }
+  for (const c of of('composite-type.extra')) droppedEnumTypes.push(dropCompositeTypeSql(c.actual as CompositeType));
 
   // Views: drop what changes or depends on a changed table, recreate afterwards.
   const recreatedViews = planViews(source, to, changes, affectedTables, oldNames, out);
@@ -435,7 +446,7 @@ function planRoutines(changes: SchemaChange[], ref: (c: SchemaChange) => TableRe
 }
 
 function newNamespaces(from: Schema, to: Schema): string[] {
-  const namespaces = (s: Schema) => [...(s.extensions ?? []).map((e) => e.schema), ...s.tables.map((t) => t.schema), ...s.enums.map((e) => e.schema), ...s.views.map((v) => v.schema), ...(s.functions ?? []).map((f) => f.schema), ...(s.sequences ?? []).map((q) => q.schema), ...(s.domains ?? []).map((d) => d.schema)];
+  const namespaces = (s: Schema) => [...(s.extensions ?? []).map((e) => e.schema), ...s.tables.map((t) => t.schema), ...s.enums.map((e) => e.schema), ...s.views.map((v) => v.schema), ...(s.functions ?? []).map((f) => f.schema), ...(s.sequences ?? []).map((q) => q.schema), ...(s.domains ?? []).map((d) => d.schema), ...(s.compositeTypes ?? []).map((t) => t.schema)];
   const existing = new Set(['public', ...namespaces(from)]);
   const wanted = new Set(namespaces(to));
   return [...wanted].filter((s) => !existing.has(s)).sort();

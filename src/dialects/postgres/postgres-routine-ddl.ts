@@ -1,4 +1,4 @@
-import type { Domain, Extension, Policy, RowSecurity, SchemaFunction, Sequence, Trigger } from '../../core/model.js';
+import type { CompositeType, Domain, Extension, Policy, RowSecurity, SchemaFunction, Sequence, Trigger } from '../../core/model.js';
 import { normalizeExpression } from '../../core/normalize-sql.js';
 import { alterTable, qualify, quotePostgresIdentifier as q } from './postgres-ddl.js';
 
@@ -145,4 +145,31 @@ export function alterDomainSql(have: Domain, want: Domain): string[] | null {
     if (!had || norm(had.definition) !== norm(check.definition)) out.push(`ALTER DOMAIN ${name} ADD CONSTRAINT ${q(check.name)} ${check.definition};`);
   }
   return out;
+}
+
+export function createCompositeTypeSql(type: CompositeType): string {
+  return `CREATE TYPE ${qualify(type.schema, type.name)} AS (${type.attributes.map((a) => `${q(a.name)} ${a.type}`).join(', ')});`;
+}
+
+export function dropCompositeTypeSql(type: { schema: string; name: string }): string {
+  return `DROP TYPE ${qualify(type.schema, type.name)};`;
+}
+
+/**
+ * One ALTER TYPE from `have` to `want` (attributes dropped, retyped, added), or null when
+ * the kept attributes come in another order: ALTER TYPE cannot reorder them.
+ */
+export function alterCompositeTypeSql(have: CompositeType, want: CompositeType): string[] | null {
+  const kept = want.attributes.filter((a) => have.attributes.some((h) => h.name === a.name)).map((a) => a.name);
+  const keptBefore = have.attributes.filter((h) => kept.includes(h.name)).map((h) => h.name);
+  if (kept.join('\u0000') !== keptBefore.join('\u0000')) return null;
+  // Added attributes go last: only attributes after every kept one can be added in place.
+  const lastKept = Math.max(-1, ...kept.map((name) => want.attributes.findIndex((a) => a.name === name)));
+  if (want.attributes.some((a, i) => !kept.includes(a.name) && i < lastKept)) return null;
+  const actions = [
+    ...have.attributes.filter((h) => !kept.includes(h.name)).map((h) => `DROP ATTRIBUTE ${q(h.name)}`),
+    ...want.attributes.filter((a) => kept.includes(a.name) && have.attributes.find((h) => h.name === a.name)!.type !== a.type).map((a) => `ALTER ATTRIBUTE ${q(a.name)} TYPE ${a.type}`),
+    ...want.attributes.filter((a) => !kept.includes(a.name)).map((a) => `ADD ATTRIBUTE ${q(a.name)} ${a.type}`),
+  ];
+  return actions.length > 0 ? [`ALTER TYPE ${qualify(want.schema, want.name)} ${actions.join(', ')};`] : [];
 }

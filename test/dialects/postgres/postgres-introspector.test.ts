@@ -195,11 +195,11 @@ describe('introspectPostgres', () => {
       assert.deepEqual(
         schema.notCompared!.map((o) => [o.type, o.name]),
         [
-          ['composite type', 'pair'],
           ['partitioned table', 'parts'],
           ['partition', 'parts_1'],
         ],
       );
+      assert.deepEqual(schema.compositeTypes, [{ schema: 'public', name: 'pair', attributes: [{ name: 'a', type: 'integer' }, { name: 'b', type: 'integer' }] }]);
       const mv = schema.views.find((v) => v.name === 'mv')!;
       assert.deepEqual(mv.indexes!.map((i) => [i.name, i.keys[0]!.column]), [['mv_idx', 'id']]);
       assert.match(schema.notCompared!.find((o) => o.name === 'parts_1')!.reason, /^partition of public\.parts FOR VALUES FROM \('2025-01-01'\) TO \('2026-01-01'\)/);
@@ -233,9 +233,9 @@ describe('introspectPostgres', () => {
       assert.equal(schema.tables.length, 50);
       assert.equal(fifty.count(), one.count());
       // One per object kind (tables, columns, constraints, indexes, enums, views, triggers,
-      // policies, functions, sequences, extensions, domains, not-compared objects) and one
-      // that resets search_path.
-      assert.ok(one.count() <= 14, `expected at most 14 queries, got ${one.count()}`);
+      // policies, functions, sequences, extensions, domains, composite types, not-compared
+      // objects) and one that resets search_path.
+      assert.ok(one.count() <= 15, `expected at most 15 queries, got ${one.count()}`);
       const t49 = findTable(schema, 't49')!;
       assert.equal(t49.indexes[0]!.name, 't49_p');
       assert.equal(t49.foreignKeys[0]!.referencedTable, 't48');

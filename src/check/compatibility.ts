@@ -60,6 +60,10 @@ const KINDS: Record<ChangeKind, (change: SchemaChange) => Verdict> = {
   'table.missing': () => NEEDED,
   'table.extra': () => UNUSED,
   'table.options': () => DIFFERENT,
+  'table.partitioning': () => DIFFERENT,
+  'partition.missing': () => blocking('rows of that partition\'s range cannot be written'),
+  'partition.extra': () => EXTRA,
+  'partition.bound': () => DIFFERENT,
   'column.missing': () => NEEDED,
   'column.extra': (change) => {
     const column = change.actual as Column | undefined;

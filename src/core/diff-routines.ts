@@ -5,7 +5,7 @@
  * server prints them, with whitespace and case outside literals folded.
  */
 import { byKey, change, objectKey, qualified } from './diff-helpers.js';
-import { type CompositeType, type Domain, type Extension, type Policy, type Schema, type SchemaFunction, type Sequence, type Table, type Trigger, functionSignature } from './model.js';
+import { type CompositeType, type Domain, type Extension, type Partitioning, type Policy, type Schema, type SchemaFunction, type Sequence, type Table, type Trigger, functionSignature } from './model.js';
 import { normalizeExpression, normalizeType } from './normalize-sql.js';
 import type { SchemaChange } from './schema-change.js';
 
@@ -121,6 +121,37 @@ export function diffCompositeTypes(expected: CompositeType[], actual: CompositeT
   for (const type of actual) {
     if (!wanted.has(objectKey(type))) {
       changes.push(change('composite-type.extra', type, { name: type.name, expected: null, actual: type, message: `composite type ${qualified(type)} exists but is not expected ${text(type)}` }));
+    }
+  }
+}
+
+/**
+ * Partitioning of a table both sides read: the partition key, then the partitions by
+ * schema and name and their bounds.
+ */
+export function diffPartitioning(expected: Table, actual: Table, changes: SchemaChange[]): void {
+  const want = expected.partitioning ?? null;
+  const have = actual.partitioning ?? null;
+  const name = qualified(expected);
+  const keyText = (p: Partitioning | null) => (p ? `partitioned by ${p.key}` : 'a plain table');
+  if ((want?.key ?? null) !== (have?.key ?? null)) {
+    changes.push(change('table.partitioning', expected, { expected: want?.key ?? null, actual: have?.key ?? null, message: `table ${name} is ${keyText(have)}, expected ${keyText(want)}` }));
+    return;
+  }
+  if (!want || !have) return;
+  const live = byKey(have.partitions, objectKey);
+  const wanted = byKey(want.partitions, objectKey);
+  for (const part of want.partitions) {
+    const found = live.get(objectKey(part));
+    if (!found) {
+      changes.push(change('partition.missing', expected, { name: part.name, expected: part, actual: null, message: `partition ${qualified(part)} of ${name} is missing (${part.bound})` }));
+    } else if (normalizeExpression(part.bound) !== normalizeExpression(found.bound)) {
+      changes.push(change('partition.bound', expected, { name: part.name, expected: part, actual: found, message: `partition ${qualified(part)} of ${name} is ${found.bound}, expected ${part.bound}` }));
+    }
+  }
+  for (const part of have.partitions) {
+    if (!wanted.has(objectKey(part))) {
+      changes.push(change('partition.extra', expected, { name: part.name, expected: null, actual: part, message: `partition ${qualified(part)} of ${name} exists but is not expected (${part.bound})` }));
     }
   }
 }

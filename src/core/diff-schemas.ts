@@ -16,7 +16,7 @@ import {
   describePrimaryKey,
   describeUnique,
 } from './describe-schema-object.js';
-import { diffCompositeTypes, diffDomains, diffExclusions, diffExtensions, diffFunctions, diffPolicies, diffRowSecurity, diffSequences, diffTriggers } from './diff-routines.js';
+import { diffCompositeTypes, diffDomains, diffExclusions, diffPartitioning, diffExtensions, diffFunctions, diffPolicies, diffRowSecurity, diffSequences, diffTriggers } from './diff-routines.js';
 import { byKey, change, objectKey, qualified } from './diff-helpers.js';
 import type { Column, DialectName, EnumType, ForeignKey, Index, PrimaryKey, Schema, Table, UniqueConstraint, View, VirtualTable } from './model.js';
 import { normalizeDefault, normalizeExpression, normalizeType } from './normalize-sql.js';
@@ -51,8 +51,11 @@ export function diffSchemas(expected: Schema, actual: Schema, options: DiffOptio
     }
     diffTable(table, live, strict, changes, expected.dialect);
   }
+  // A live table that the expected schema has as a partition (say, one detached) is that
+  // partition's `partition.missing` (its fix attaches it), not a table to drop.
+  const expectedPartitions = new Set(expected.tables.flatMap((t) => t.partitioning?.partitions ?? []).map(objectKey));
   for (const table of actual.tables) {
-    if (!expectedTables.has(objectKey(table))) {
+    if (!expectedTables.has(objectKey(table)) && !expectedPartitions.has(objectKey(table))) {
       changes.push(change('table.extra', table, { expected: null, actual: table, message: `table ${qualified(table)} exists but is not expected` }));
     }
   }
@@ -125,6 +128,7 @@ function diffTable(expected: Table, actual: Table, strict: boolean, changes: Sch
   }
 
   if (expected.exclusions && actual.exclusions) diffExclusions(expected, actual, changes);
+  if (expected.partitioning !== undefined && actual.partitioning !== undefined) diffPartitioning(expected, actual, changes);
   diffTriggers(expected, expected.triggers, actual.triggers, changes);
   diffRowSecurity(expected, actual, changes);
   if (expected.policies && actual.policies) diffPolicies(expected, actual, changes);

@@ -92,6 +92,11 @@ export interface Table {
    * (other producers), and then not compared.
    */
   exclusions?: ExclusionConstraint[];
+  /**
+   * PostgreSQL declarative partitioning: null for a plain table; absent = not read (other
+   * producers), and then not compared.
+   */
+  partitioning?: Partitioning | null;
   /** PostgreSQL row-level security; absent = not read (older producers). */
   rowSecurity?: RowSecurity;
   /** PostgreSQL row-level security policies, sorted by name; absent = not read. */
@@ -221,6 +226,23 @@ export interface Index {
   include?: string[];
   /** PostgreSQL 15 `NULLS NOT DISTINCT` on a unique index. */
   nullsNotDistinct?: boolean;
+}
+
+export interface Partitioning {
+  /** `pg_get_partkeydef`: `RANGE (issued_on)`, `LIST (region)`, `HASH (id)`. */
+  key: string;
+  /**
+   * Its partitions by name and bound. A partition is a table of its own in PostgreSQL, but
+   * only its name and bound are read: it takes the parent's columns, keys and indexes.
+   */
+  partitions: Partition[];
+}
+
+export interface Partition {
+  schema: string;
+  name: string;
+  /** `FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')`, `FOR VALUES IN ('se')`, `DEFAULT`. */
+  bound: string;
 }
 
 export interface ExclusionConstraint {

@@ -202,6 +202,15 @@ function validateTable(v: Validator, value: unknown, p: string): void {
       v.string(o.definition, `${p}.exclusions[${i}].definition`);
     });
   }
+  if (t.partitioning !== undefined && t.partitioning !== null) {
+    const o = v.object(t.partitioning, `${p}.partitioning`);
+    v.string(o.key, `${p}.partitioning.key`);
+    v.array(o.partitions, `${p}.partitioning.partitions`).forEach((x, i) => {
+      const q = `${p}.partitioning.partitions[${i}]`;
+      const part = v.object(x, q);
+      for (const field of ['schema', 'name', 'bound'] as const) v.string(part[field], `${q}.${field}`);
+    });
+  }
   if (t.rowSecurity !== undefined) {
     const o = v.object(t.rowSecurity, `${p}.rowSecurity`);
     v.boolean(o.enabled, `${p}.rowSecurity.enabled`);

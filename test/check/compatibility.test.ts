@@ -18,6 +18,7 @@ function base(): Schema {
     rowSecurity: { enabled: true, forced: false },
     policies: [{ name: 'rooms_read', command: 'select', permissive: true, roles: ['public'], using: 'true', withCheck: null }],
   });
+  rooms.partitioning = { key: 'LIST (code)', partitions: [{ schema: 'public', name: 'rooms_a', bound: "FOR VALUES IN ('a')" }] };
   rooms.exclusions = [{ name: 'rooms_no_overlap', definition: 'EXCLUDE USING gist (id WITH =)' }];
   const s = schema([rooms]);
   s.functions = [
@@ -63,6 +64,10 @@ const CASES: Array<[ChangeKind, 'note' | 'blocking', (live: Schema) => void]> = 
   ['virtual-table.extra', 'note', (s) => s.virtualTables!.push({ schema: 'public', name: 'notes_search', module: 'fts5', arguments: 'body' })],
   ['virtual-table.missing', 'blocking', (s) => (s.virtualTables = [])],
   ['virtual-table.definition', 'blocking', (s) => (s.virtualTables![0]!.arguments = "code, tokenize = 'porter'")],
+  ['table.partitioning', 'blocking', (s) => (rooms(s).partitioning = null)],
+  ['partition.extra', 'note', (s) => rooms(s).partitioning!.partitions.push({ schema: 'public', name: 'rooms_b', bound: "FOR VALUES IN ('b')" })],
+  ['partition.missing', 'blocking', (s) => (rooms(s).partitioning!.partitions = [])],
+  ['partition.bound', 'blocking', (s) => (rooms(s).partitioning!.partitions[0]!.bound = "FOR VALUES IN ('a', 'c')")],
   ['table.options', 'blocking', (s) => (rooms(s).options = ['unlogged'])],
   ['column.collation', 'blocking', (s) => (rooms(s).columns[1]!.collation = '"C"')],
 ];
@@ -84,7 +89,7 @@ describe('compatibility of the issue-13 kinds', () => {
   test('every kind that is not an old one is covered above, each extra a note and each missing one blocking', () => {
     const covered = new Set(CASES.map(([kind]) => kind));
     const older = new Set<string>(['table', 'column', 'pk', 'fk', 'unique', 'index', 'check', 'enum', 'view']);
-    const newer = CHANGE_KINDS.filter((kind) => !older.has(kind.split('.')[0]!) || kind === 'table.options' || kind === 'column.collation');
+    const newer = CHANGE_KINDS.filter((kind) => !older.has(kind.split('.')[0]!) || kind === 'table.options' || kind === 'table.partitioning' || kind === 'column.collation');
     // extension.version is compared only on request (extensionVersions): checked below.
     assert.deepEqual(newer.filter((kind) => !covered.has(kind) && kind !== 'extension.version'), []);
     for (const [kind, verdict] of CASES) assert.equal(verdict, kind.endsWith('.extra') ? 'note' : 'blocking', kind);

@@ -74,6 +74,8 @@ function full(): Schema {
   s.domains = [{ schema: 'public', name: 'email_address', type: 'text', default: null, notNull: false, checks: [{ name: 'email_address_check', definition: "CHECK (VALUE ~ '@'::text)" }] }];
   jobs(s).exclusions = [{ name: 'jobs_no_overlap', definition: 'EXCLUDE USING gist (organization_id WITH =)' }];
   s.compositeTypes = [{ schema: 'public', name: 'money_amount', attributes: [{ name: 'currency', type: 'character(3)' }, { name: 'cents', type: 'bigint' }] }];
+  jobs(s).partitioning = { key: 'RANGE (created_at)', partitions: [{ schema: 'public', name: 'jobs_2025', bound: "FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')" }] };
+  s.tables[0].partitioning = null;
   return s;
 }
 
@@ -340,6 +342,10 @@ describe('diffSchemas', () => {
       (s) => (s.domains = []),
       (s) => s.domains!.push({ schema: 'public', name: 'positive_int', type: 'integer', default: null, notNull: false, checks: [] }),
       (s) => (s.domains![0].notNull = true),
+      (s) => (jobs(s).partitioning = null),
+      (s) => (jobs(s).partitioning!.partitions = []),
+      (s) => jobs(s).partitioning!.partitions.push({ schema: 'public', name: 'jobs_2026', bound: "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')" }),
+      (s) => (jobs(s).partitioning!.partitions[0].bound = "FOR VALUES FROM ('2025-01-01') TO ('2025-07-01')"),
       (s) => (s.compositeTypes = []),
       (s) => s.compositeTypes!.push({ schema: 'public', name: 'pair', attributes: [{ name: 'a', type: 'integer' }] }),
       (s) => (s.compositeTypes![0].attributes[1].type = 'integer'),

@@ -23,6 +23,8 @@ interface Perturbation {
   kind: ChangeKind | ChangeKind[];
   table: string;
   column?: string;
+  /** The fix deletes rows: it says so (`-- WARNING: data loss`) and the change is marked destructive. */
+  destructive?: true;
 }
 
 const rebuild = (table: string, from: string, to: string) => (db: Database) => rebuildSqliteTable(db, table, [from, to]);
@@ -139,6 +141,15 @@ const CASES: Record<string, Perturbation[]> = {
     { what: 'add an attribute to a composite type', apply: 'alter type money_amount add attribute note text', kind: 'composite-type.definition', table: 'money_amount' },
     { what: "change a composite type's attribute type", apply: 'alter type money_amount alter attribute cents type numeric', kind: 'composite-type.definition', table: 'money_amount' },
     { what: 'add a composite type', apply: 'create type pair as (a int, b int)', kind: 'composite-type.extra', table: 'pair' },
+    { what: 'detach a partition (the fix attaches it again, its rows kept)', apply: 'alter table invoices detach partition invoices_2025', kind: 'partition.missing', table: 'invoices' },
+    { what: 'drop a partition', apply: 'drop table invoices_2026', kind: 'partition.missing', table: 'invoices' },
+    { what: 'add a partition (its fix drops it, marked destructive)', apply: "create table invoices_2027 partition of invoices for values from ('2027-01-01') to ('2028-01-01')", kind: 'partition.extra', table: 'invoices', destructive: true },
+    {
+      what: "change a partition's bound",
+      apply: "alter table invoices detach partition invoices_2026; alter table invoices attach partition invoices_2026 for values from ('2026-01-01') to ('2026-07-01')",
+      kind: 'partition.bound',
+      table: 'invoices',
+    },
     { what: 'set a table LOGGED', apply: 'alter table booking_events set logged', kind: 'table.options', table: 'booking_events' },
     { what: 'set a table UNLOGGED', apply: 'alter table holidays set unlogged', kind: 'table.options', table: 'holidays' },
   ],
@@ -263,6 +274,7 @@ async function runPerturbation(dialectName: DialectName, file: string, expected:
       assert.ok(change.message.length > 10 && !change.message.includes('\n'), 'a one-line message');
       assert.ok(change.fix, `a fix for ${change.message}`);
     }
+    if (perturbation.destructive) assert.ok(changes.every((c) => c.destructive && /^-- WARNING: data loss/m.test(c.fix!)), 'a destructive fix that says so');
     for (const change of changes) await live.db.exec(change.fix!);
     const fix = changes.map((c) => c.fix).join('\n');
     const repaired = await dialect.introspect(live.db);

@@ -8,6 +8,7 @@ import type {
   Extension,
   ForeignKey,
   Index,
+  Partition,
   Policy,
   PrimaryKey,
   RowSecurity,
@@ -27,17 +28,21 @@ import {
   alterColumnTypeSql,
   alterDefaultSql,
   alterTable,
+  attachPartitionSql,
   checkClause,
   columnDefinition,
   columnsOfType,
   createEnumSql,
   createIndexSql,
+  createPartitionSql,
   createTableSql,
   createViewSql,
   createViewStatements,
   dropConstraintSql,
   dropEnumSql,
+  detachPartitionSql,
   dropIndexSql,
+  dropPartitionSql,
   dropTableSql,
   dropViewSql,
   exclusionClause,
@@ -154,6 +159,7 @@ export function fixForPostgres(change: SchemaChange, expected: Schema, actual: S
 function createTableStatements(t: Table, schemas: Schemas): string[] {
   return [
     createTableSql(t, schemas.expected.sequences),
+    ...(t.partitioning?.partitions ?? []).map((part) => createPartitionSql(t, part)),
     ...t.foreignKeys.map((fk) => addConstraintSql(t, foreignKeyClause(fk))),
     ...t.indexes.map((i) => createIndexSql(t, i)),
     ...t.triggers.flatMap((trigger) => createTriggerSql(t, trigger)),
@@ -177,6 +183,17 @@ function fixStatements(change: SchemaChange, schemas: Schemas): string[] | null 
       const want = (e as string[]).includes('unlogged');
       return want === (a as string[]).includes('unlogged') ? null : [setLoggedSql(table, want)];
     }
+    case 'table.partitioning':
+      return null; // PostgreSQL cannot turn a plain table into a partitioned one or back: a manual migration.
+    case 'partition.missing': {
+      const part = e as Partition;
+      const detached = schemas.actual.tables.some((t) => t.schema === part.schema && t.name === part.name);
+      return [detached ? attachPartitionSql(table, part) : createPartitionSql(table, part)];
+    }
+    case 'partition.extra':
+      return [dropPartitionSql(table, a as Partition)];
+    case 'partition.bound':
+      return [detachPartitionSql(table, a as Partition), attachPartitionSql(table, e as Partition)];
     case 'column.collation': {
       const wanted = findColumn(schemas.expected, table, column);
       if (!wanted) return null;

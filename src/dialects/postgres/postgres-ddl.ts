@@ -1,4 +1,4 @@
-import type { CheckConstraint, Column, Deferrable, EnumType, ExclusionConstraint, ForeignKey, Index, PrimaryKey, Schema, Sequence, Table, UniqueConstraint, View } from '../../core/model.js';
+import type { CheckConstraint, Column, Deferrable, EnumType, ExclusionConstraint, Partition, ForeignKey, Index, PrimaryKey, Schema, Sequence, Table, UniqueConstraint, View } from '../../core/model.js';
 
 /**
  * PostgreSQL DDL for single schema objects, shared by the migration planner
@@ -90,7 +90,26 @@ export function createTableSql(table: Table, sequences?: Sequence[]): string {
   for (const check of table.checks) lines.push(checkClause(check));
   for (const x of table.exclusions ?? []) lines.push(exclusionClause(x));
   const unlogged = table.options?.includes('unlogged') ? 'UNLOGGED ' : '';
-  return `CREATE ${unlogged}TABLE ${tableRef(table)} (\n${lines.map((line) => `  ${line}`).join(',\n')}\n);`;
+  const partitionBy = table.partitioning ? ` PARTITION BY ${table.partitioning.key}` : '';
+  return `CREATE ${unlogged}TABLE ${tableRef(table)} (\n${lines.map((line) => `  ${line}`).join(',\n')}\n)${partitionBy};`;
+}
+
+/** `CREATE TABLE part PARTITION OF parent FOR VALUES …`: the partition takes the parent's columns, keys and indexes. */
+export function createPartitionSql(parent: { schema: string; name: string }, part: Partition): string {
+  return `CREATE TABLE ${tableRef(part)} PARTITION OF ${tableRef(parent)} ${part.bound};`;
+}
+
+export function attachPartitionSql(parent: { schema: string; name: string }, part: Partition): string {
+  return alterTable(parent, `ATTACH PARTITION ${tableRef(part)} ${part.bound}`);
+}
+
+export function detachPartitionSql(parent: { schema: string; name: string }, part: { schema: string; name: string }): string {
+  return alterTable(parent, `DETACH PARTITION ${tableRef(part)}`);
+}
+
+/** DROP TABLE of a partition, under the data-loss warning that marks the fix destructive. */
+export function dropPartitionSql(parent: { schema: string; name: string }, part: Partition): string {
+  return `-- WARNING: data loss: drops partition ${tableRef(part)} of ${tableRef(parent)} and its rows (${detachPartitionSql(parent, part).replace(/;$/, '')} keeps them as a table of its own)\nDROP TABLE ${tableRef(part)};`;
 }
 
 export function dropTableSql(table: { schema: string; name: string }): string {

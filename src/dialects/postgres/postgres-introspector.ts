@@ -10,6 +10,7 @@ import type {
   Index,
   IndexKey,
   NotComparedObject,
+  Partition,
   Policy,
   ReferentialAction,
   Schema,
@@ -55,9 +56,13 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
 
   await db.query(`select set_config('search_path', reset_val, false) from pg_settings where name = 'search_path' and setting is distinct from reset_val`);
   const [tables, columns, constraints, indexes, enums, views, triggers, policies, functions, sequences, extensions, domains, compositeTypes, notCompared] = [
-    await db.query<{ schema: string; name: string; rls: boolean; rls_forced: boolean; unlogged: boolean }>(
+    await db.query<{ schema: string; name: string; rls: boolean; rls_forced: boolean; unlogged: boolean; partition_key: string | null; partitions: Partition[] | null }>(
       `select n.nspname as schema, c.relname as name, c.relrowsecurity as rls, c.relforcerowsecurity as rls_forced,
-              c.relpersistence = 'u' as unlogged
+              c.relpersistence = 'u' as unlogged,
+              case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end as partition_key,
+              (select json_agg(json_build_object('schema', pn.nspname, 'name', pc.relname, 'bound', pg_get_expr(pc.relpartbound, pc.oid)) order by pn.nspname, pc.relname)
+                 from pg_inherits i join pg_class pc on pc.oid = i.inhrelid join pg_namespace pn on pn.oid = pc.relnamespace
+                where i.inhparent = c.oid and pc.relispartition) as partitions
          from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where ${tableFilter}`,
       params,
@@ -222,8 +227,8 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
       params,
     ),
     // What lockstep sees but does not model yet, listed by name so a report never implies
-    // they were compared: range types, foreign tables, rules, aggregates,
-    // partitions and the partition key of a partitioned table.
+    // they were compared: range types, foreign tables, rules, aggregates, and partitioning
+    // below the first level (a partition that is partitioned itself, and its partitions).
     await db.query<NotComparedObject>(
       `select n.nspname as schema, t.typname as name, 'range type' as type, 'range types are not compared yet' as reason
          from pg_type t join pg_namespace n on n.oid = t.typnamespace
@@ -242,15 +247,15 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
         where p.prokind = 'a' and ${ns('n')} and ${notExtension('p.oid', 'pg_proc')}
        union all
        select n.nspname, c.relname, 'partition',
-              'partition of ' || quote_ident(pn.nspname) || '.' || quote_ident(p.relname) || ' ' || pg_get_expr(c.relpartbound, c.oid) || ': partitions are not compared yet'
+              'partition of partition ' || quote_ident(pn.nspname) || '.' || quote_ident(p.relname) || ' ' || pg_get_expr(c.relpartbound, c.oid) || ': sub-partitions are not compared yet'
          from pg_class c join pg_namespace n on n.oid = c.relnamespace
          join pg_inherits i on i.inhrelid = c.oid join pg_class p on p.oid = i.inhparent join pg_namespace pn on pn.oid = p.relnamespace
-        where c.relispartition and c.relkind in ('r', 'p') and ${ns('n')}
+        where c.relispartition and p.relispartition and ${ns('n')}
        union all
        select n.nspname, c.relname, 'partitioned table',
-              'compared as a plain table: its partition key (' || pg_get_partkeydef(c.oid) || ') is not compared yet, and a fix that creates the table creates a plain one'
+              'a partition that is partitioned itself (' || pg_get_partkeydef(c.oid) || '): its partitioning is not compared yet'
          from pg_class c join pg_namespace n on n.oid = c.relnamespace
-        where c.relkind = 'p' and not c.relispartition and ${ns('n')} and ${notExtension('c.oid', 'pg_class')}
+        where c.relkind = 'p' and c.relispartition and ${ns('n')}
 `,
       params,
     ),
@@ -272,6 +277,7 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
       rowSecurity: { enabled: row.rls, forced: row.rls_forced },
       policies: [],
       exclusions: [],
+      partitioning: row.partition_key ? { key: row.partition_key, partitions: row.partitions ?? [] } : null,
       ...(row.unlogged ? { options: ['unlogged'] } : {}),
     });
   }

@@ -10,6 +10,7 @@ import type {
   Extension,
   ForeignKey,
   Index,
+  Partition,
   Policy,
   PrimaryKey,
   RowSecurity,
@@ -31,15 +32,19 @@ import {
   alterColumnTypeSql,
   alterDefaultSql,
   alterTable,
+  attachPartitionSql,
   checkClause,
   columnDefinition,
   columnsOfType,
   createEnumSql,
   createIndexSql,
+  createPartitionSql,
   createTableSql,
   dropConstraintSql,
   dropEnumSql,
+  detachPartitionSql,
   dropIndexSql,
+  dropPartitionSql,
   dropTableSql,
   exclusionClause,
   foreignKeyClause,
@@ -272,6 +277,7 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
   for (const c of of('table.missing')) {
     const table = c.expected as Table;
     out.tables.push(createTableSql(table, to.sequences));
+    for (const part of table.partitioning?.partitions ?? []) out.tables.push(createPartitionSql(table, part));
     for (const index of table.indexes) out.addKeys.push(createIndexSql(table, index));
     for (const fk of table.foreignKeys) fkAdds.push({ table, fk });
     for (const trigger of table.triggers) out.triggers.push(...createTriggerSql(table, trigger));
@@ -293,6 +299,14 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
     }
     if (before?.default != null) defaultsDone.add(key(table, c.column));
   }
+  for (const c of of('partition.missing')) {
+    const part = c.expected as Partition;
+    const detached = source.tables.some((t) => t.schema === part.schema && t.name === part.name);
+    out.tables.push(detached ? attachPartitionSql(ref(c), part) : createPartitionSql(ref(c), part));
+  }
+  for (const c of of('partition.bound')) out.tables.push(detachPartitionSql(ref(c), c.actual as Partition), attachPartitionSql(ref(c), c.expected as Partition));
+  for (const c of of('partition.extra')) out.dropTables.push(dropPartitionSql(ref(c), c.actual as Partition));
+  for (const c of of('table.partitioning')) unsupported.push({ ...c, message: `${c.message} (a table cannot be partitioned or unpartitioned in place: a manual migration copies its rows)` });
   for (const c of of('column.collation')) {
     if (retyped.has(key(ref(c), c.column))) continue; // the type change sets the collation
     const after = toTable(ref(c))?.columns.find((x) => x.name === c.column);

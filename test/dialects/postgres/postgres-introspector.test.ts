@@ -170,6 +170,8 @@ describe('introspectPostgres', () => {
         create unique index p_n_idx on p (n) nulls not distinct;
         create table parts (d date not null) partition by range (d);
         create table parts_1 partition of parts for values from ('2025-01-01') to ('2026-01-01');
+        create table parts_2 partition of parts for values from ('2026-01-01') to ('2027-01-01') partition by range (d);
+        create table parts_2a partition of parts_2 for values from ('2026-01-01') to ('2026-07-01');
         create materialized view mv as select id from p;
         create index mv_idx on mv (id);
       `);
@@ -192,17 +194,27 @@ describe('introspectPostgres', () => {
       assert.equal(u.foreignKeys[0]!.deferrable, 'immediate');
       assert.equal(p.options, undefined);
       assert.deepEqual(schema.domains, [{ schema: 'public', name: 'code', type: 'text', default: "'x'::text", notNull: true, checks: [{ name: 'code_check', definition: "CHECK (VALUE <> ''::text)" }] }]);
+      // Partitions are read on their parent (not as tables); a second level is listed as not compared.
+      assert.deepEqual(schema.tables.map((t) => t.name).filter((n) => n.startsWith('parts')), ['parts']);
+      assert.deepEqual(findTable(schema, 'parts')!.partitioning, {
+        key: 'RANGE (d)',
+        partitions: [
+          { schema: 'public', name: 'parts_1', bound: "FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')" },
+          { schema: 'public', name: 'parts_2', bound: "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')" },
+        ],
+      });
+      assert.equal(p.partitioning, null);
       assert.deepEqual(
         schema.notCompared!.map((o) => [o.type, o.name]),
         [
-          ['partitioned table', 'parts'],
-          ['partition', 'parts_1'],
+          ['partitioned table', 'parts_2'],
+          ['partition', 'parts_2a'],
         ],
       );
       assert.deepEqual(schema.compositeTypes, [{ schema: 'public', name: 'pair', attributes: [{ name: 'a', type: 'integer' }, { name: 'b', type: 'integer' }] }]);
       const mv = schema.views.find((v) => v.name === 'mv')!;
       assert.deepEqual(mv.indexes!.map((i) => [i.name, i.keys[0]!.column]), [['mv_idx', 'id']]);
-      assert.match(schema.notCompared!.find((o) => o.name === 'parts_1')!.reason, /^partition of public\.parts FOR VALUES FROM \('2025-01-01'\) TO \('2026-01-01'\)/);
+      assert.match(schema.notCompared!.find((o) => o.name === 'parts_2a')!.reason, /^partition of partition public\.parts_2 FOR VALUES FROM \('2026-01-01'\) TO \('2026-07-01'\)/);
     } finally {
       await t.dispose();
     }

@@ -227,8 +227,9 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
       params,
     ),
     // What lockstep sees but does not model yet, listed by name so a report never implies
-    // they were compared: range types, foreign tables, rules, aggregates, and partitioning
-    // below the first level (a partition that is partitioned itself, and its partitions).
+    // they were compared: range types, foreign tables, rules, aggregates, partitioning
+    // below the first level (a partition that is partitioned itself, and its partitions),
+    // and what one partition has that its parent does not (indexes, constraints, triggers).
     await db.query<NotComparedObject>(
       `select n.nspname as schema, t.typname as name, 'range type' as type, 'range types are not compared yet' as reason
          from pg_type t join pg_namespace n on n.oid = t.typnamespace
@@ -250,7 +251,21 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
               'partition of partition ' || quote_ident(pn.nspname) || '.' || quote_ident(p.relname) || ' ' || pg_get_expr(c.relpartbound, c.oid) || ': sub-partitions are not compared yet'
          from pg_class c join pg_namespace n on n.oid = c.relnamespace
          join pg_inherits i on i.inhrelid = c.oid join pg_class p on p.oid = i.inhparent join pg_namespace pn on pn.oid = p.relnamespace
-        where c.relispartition and p.relispartition and ${ns('n')}
+        where c.relispartition and p.relispartition and c.relkind in ('r', 'p') and ${ns('n')}
+       union all
+       select n.nspname, i.relname, 'index', 'index of partition ' || quote_ident(c.relname) || ' only: a partition''s own indexes are not compared yet'
+         from pg_index x join pg_class i on i.oid = x.indexrelid join pg_class c on c.oid = x.indrelid join pg_namespace n on n.oid = c.relnamespace
+        where c.relispartition and ${ns('n')} and not exists (select 1 from pg_inherits h where h.inhrelid = x.indexrelid)
+          and not exists (select 1 from pg_constraint k where k.conindid = x.indexrelid and k.conrelid = x.indrelid)
+       union all
+       select n.nspname, k.conname, 'constraint', 'constraint of partition ' || quote_ident(c.relname) || ' only: a partition''s own constraints are not compared yet'
+         from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_namespace n on n.oid = c.relnamespace
+        where c.relispartition and ${ns('n')} and ((k.contype = 'c' and k.conislocal and k.coninhcount = 0) or (k.contype in ('p', 'u', 'f', 'x') and k.conparentid = 0))
+       union all
+       -- tgparentid is PostgreSQL 13+: read through to_jsonb so older servers list every trigger of a partition.
+       select n.nspname, g.tgname, 'trigger', 'trigger of partition ' || quote_ident(c.relname) || ' only: a partition''s own triggers are not compared yet'
+         from pg_trigger g join pg_class c on c.oid = g.tgrelid join pg_namespace n on n.oid = c.relnamespace
+        where c.relispartition and not g.tgisinternal and ${ns('n')} and coalesce((to_jsonb(g) ->> 'tgparentid')::oid, 0) = 0
        union all
        select n.nspname, c.relname, 'partitioned table',
               'a partition that is partitioned itself (' || pg_get_partkeydef(c.oid) || '): its partitioning is not compared yet'

@@ -172,6 +172,9 @@ describe('introspectPostgres', () => {
         create table parts_1 partition of parts for values from ('2025-01-01') to ('2026-01-01');
         create table parts_2 partition of parts for values from ('2026-01-01') to ('2027-01-01') partition by range (d);
         create table parts_2a partition of parts_2 for values from ('2026-01-01') to ('2026-07-01');
+        create index parts_d_idx on parts (d);
+        create index parts_1_only_idx on parts_1 (d desc);
+        alter table parts_1 add constraint parts_1_d_check check (d > '2020-01-01');
         create materialized view mv as select id from p;
         create index mv_idx on mv (id);
       `);
@@ -207,6 +210,8 @@ describe('introspectPostgres', () => {
       assert.deepEqual(
         schema.notCompared!.map((o) => [o.type, o.name]),
         [
+          ['constraint', 'parts_1_d_check'],
+          ['index', 'parts_1_only_idx'],
           ['partitioned table', 'parts_2'],
           ['partition', 'parts_2a'],
         ],

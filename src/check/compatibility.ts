@@ -78,6 +78,7 @@ const KINDS: Record<ChangeKind, (change: SchemaChange) => Verdict> = {
   },
   'column.default': () => note('a different default (the code does not rely on the database for it, or writes the value)'),
   'column.collation': () => DIFFERENT,
+  'comment.mismatch': () => note('a comment does not change what the code reads or writes'),
   'pk.mismatch': () => NEEDED,
   'fk.missing': () => LOOSER,
   'fk.extra': () => UNKNOWN_CONSTRAINT,

@@ -52,6 +52,7 @@ const PHASES: Record<ChangeKind, number> = {
   'column.nullable': 3,
   'column.default': 3,
   'column.collation': 3,
+  'comment.mismatch': 3,
   'pk.mismatch': 3,
   'unique.missing': 4,
   'check.missing': 4,

@@ -27,6 +27,8 @@ export interface DiffOptions {
   strictNames?: boolean;
   /** Also report extensions whose installed version differs (off: servers of one fleet often differ there). */
   extensionVersions?: boolean;
+  /** Also compare comments on tables and columns (PostgreSQL `COMMENT ON`), where both sides read them. */
+  comments?: boolean;
 }
 
 /**
@@ -50,6 +52,7 @@ export function diffSchemas(expected: Schema, actual: Schema, options: DiffOptio
       continue;
     }
     diffTable(table, live, strict, changes, expected.dialect);
+    if (options.comments) diffComments(table, live, changes);
   }
   // A live table that the expected schema has as a partition (say, one detached) is that
   // partition's `partition.missing` (its fix attaches it), not a table to drop.
@@ -150,6 +153,19 @@ function diffVirtualTables(expected: VirtualTable[], actual: VirtualTable[], cha
     if (!wanted.has(objectKey(table))) {
       changes.push(change('virtual-table.extra', table, { name: table.name, expected: null, actual: table, message: `virtual table ${qualified(table)} exists but is not expected (${text(table)})` }));
     }
+  }
+}
+
+/** Comments of a table and its columns (opt-in), each compared where both sides read it. */
+function diffComments(expected: Table, actual: Table, changes: SchemaChange[]): void {
+  const text = (c: string | null) => (c === null ? 'no comment' : `comment ${JSON.stringify(c)}`);
+  if (expected.comment !== undefined && actual.comment !== undefined && expected.comment !== actual.comment) {
+    changes.push(change('comment.mismatch', expected, { expected: expected.comment, actual: actual.comment, message: `table ${qualified(expected)} has ${text(actual.comment)}, expected ${text(expected.comment)}` }));
+  }
+  for (const column of expected.columns) {
+    const live = actual.columns.find((c) => c.name === column.name);
+    if (!live || column.comment === undefined || live.comment === undefined || column.comment === live.comment) continue;
+    changes.push(change('comment.mismatch', expected, { column: column.name, expected: column.comment, actual: live.comment, message: `column ${qualified(expected)}.${column.name} has ${text(live.comment)}, expected ${text(column.comment)}` }));
   }
 }
 

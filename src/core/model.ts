@@ -97,6 +97,8 @@ export interface Table {
    * producers), and then not compared.
    */
   partitioning?: Partitioning | null;
+  /** PostgreSQL `COMMENT ON TABLE` (null: none); absent = not read. Compared only with `DiffOptions.comments`. */
+  comment?: string | null;
   /** PostgreSQL row-level security; absent = not read (older producers). */
   rowSecurity?: RowSecurity;
   /** PostgreSQL row-level security policies, sorted by name; absent = not read. */
@@ -155,6 +157,8 @@ export interface Column {
    * Compared case-insensitively.
    */
   collation?: string | null;
+  /** PostgreSQL `COMMENT ON COLUMN` (null: none); absent = not read. Compared only with `DiffOptions.comments`. */
+  comment?: string | null;
 }
 
 /**

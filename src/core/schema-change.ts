@@ -16,6 +16,7 @@ export const CHANGE_KINDS = [
   'column.nullable',
   'column.default',
   'column.collation',
+  'comment.mismatch',
   'pk.mismatch',
   'fk.missing',
   'fk.extra',

@@ -90,9 +90,18 @@ describe('compatibility of the issue-13 kinds', () => {
     const covered = new Set(CASES.map(([kind]) => kind));
     const older = new Set<string>(['table', 'column', 'pk', 'fk', 'unique', 'index', 'check', 'enum', 'view']);
     const newer = CHANGE_KINDS.filter((kind) => !older.has(kind.split('.')[0]!) || kind === 'table.options' || kind === 'table.partitioning' || kind === 'column.collation');
-    // extension.version is compared only on request (extensionVersions): checked below.
-    assert.deepEqual(newer.filter((kind) => !covered.has(kind) && kind !== 'extension.version'), []);
+    // extension.version and comment.mismatch are compared only on request: checked below.
+    assert.deepEqual(newer.filter((kind) => !covered.has(kind) && kind !== 'extension.version' && kind !== 'comment.mismatch'), []);
     for (const [kind, verdict] of CASES) assert.equal(verdict, kind.endsWith('.extra') ? 'note' : 'blocking', kind);
+  });
+
+  test('comment.mismatch, compared on request, is a note on purpose: a comment changes nothing the code does', () => {
+    const expected = base();
+    rooms(expected).comment = 'Rooms';
+    const live = clone(expected);
+    rooms(live).comment = null;
+    const classified = classifyChanges(diffSchemas(expected, live, { comments: true }).changes);
+    assert.deepEqual(classified.map((c) => [c.change.kind, c.compatibility]), [['comment.mismatch', 'note']]);
   });
 
   test('extension.version, compared on request, is blocking', () => {

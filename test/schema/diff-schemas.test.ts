@@ -45,7 +45,7 @@ function base(): Schema {
 }
 
 function kinds(expected: Schema, actual: Schema, strictNames = false, extensionVersions = false): ChangeKind[] {
-  return diffSchemas(expected, actual, { strictNames, extensionVersions }).changes.map((c) => c.kind);
+  return diffSchemas(expected, actual, { strictNames, extensionVersions, comments: extensionVersions }).changes.map((c) => c.kind);
 }
 
 const jobs = (s: Schema) => s.tables.find((t) => t.name === 'jobs')!;
@@ -76,6 +76,8 @@ function full(): Schema {
   s.compositeTypes = [{ schema: 'public', name: 'money_amount', attributes: [{ name: 'currency', type: 'character(3)' }, { name: 'cents', type: 'bigint' }] }];
   jobs(s).partitioning = { key: 'RANGE (created_at)', partitions: [{ schema: 'public', name: 'jobs_2025', bound: "FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')" }] };
   s.tables[0].partitioning = null;
+  jobs(s).comment = 'Work to do';
+  for (const c of jobs(s).columns) c.comment = null;
   return s;
 }
 
@@ -342,6 +344,7 @@ describe('diffSchemas', () => {
       (s) => (s.domains = []),
       (s) => s.domains!.push({ schema: 'public', name: 'positive_int', type: 'integer', default: null, notNull: false, checks: [] }),
       (s) => (s.domains![0].notNull = true),
+      (s) => (jobs(s).comment = null),
       (s) => (jobs(s).partitioning = null),
       (s) => (jobs(s).partitioning!.partitions = []),
       (s) => jobs(s).partitioning!.partitions.push({ schema: 'public', name: 'jobs_2026', bound: "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')" }),

@@ -255,6 +255,33 @@ for (const fixture of FIXTURE_SCHEMAS) {
   });
 }
 
+describe('opt-in comparisons on bookings (postgres): comments', () => {
+  const file = FIXTURE_SCHEMAS.find((f) => f.name === 'bookings' && f.dialect === 'postgres')!.file;
+  for (const [what, sql, column] of [
+    ['change a table comment', "comment on table rooms is 'Rooms'", undefined],
+    ['drop a column comment', 'comment on column rooms.capacity is null', 'capacity'],
+    ['add a column comment', "comment on column rooms.floor is 'Floor number'", 'floor'],
+  ] as const) {
+    test(`${what} → comment.mismatch, only with comments: true`, async () => {
+      const dialect = getDialect('postgres');
+      const expected = await loadSchemaFile(dialect, file, { devUrl: testPgUrl() });
+      const live = await createTestDatabase('postgres');
+      try {
+        await applyFixture(live.db, file);
+        await live.db.exec(sql);
+        const actual = await dialect.introspect(live.db);
+        assert.deepEqual(diffSchemas(expected, actual).changes, [], 'comments are not compared by default');
+        const changes = withFixes(dialect, diffSchemas(expected, actual, { comments: true }).changes, expected, actual);
+        assert.deepEqual(changes.map((c) => [c.kind, c.table, c.column]), [['comment.mismatch', 'rooms', column]]);
+        await live.db.exec(changes[0]!.fix!);
+        assert.deepEqual(diffSchemas(expected, await dialect.introspect(live.db), { comments: true }).changes, []);
+      } finally {
+        await live.dispose();
+      }
+    });
+  }
+});
+
 async function runPerturbation(dialectName: DialectName, file: string, expected: Schema, perturbation: Perturbation): Promise<void> {
   const dialect = getDialect(dialectName);
   const live = await createTestDatabase(dialectName);

@@ -31,6 +31,7 @@ import {
   attachPartitionSql,
   checkClause,
   columnDefinition,
+  commentSql,
   columnsOfType,
   createEnumSql,
   createIndexSql,
@@ -53,6 +54,7 @@ import {
   sameForeignKey,
   setLoggedSql,
   setNullableSql,
+  tableCommentsSql,
   uniqueClause,
 } from '../../dialects/postgres/postgres-ddl.js';
 import { createViewsSql, dropViewsSql, expressionsUsingColumn, mentions, viewsDependingOn } from '../../dialects/postgres/postgres-dependents.js';
@@ -160,6 +162,7 @@ function createTableStatements(t: Table, schemas: Schemas): string[] {
   return [
     createTableSql(t, schemas.expected.sequences),
     ...(t.partitioning?.partitions ?? []).map((part) => createPartitionSql(t, part)),
+    ...tableCommentsSql(t),
     ...t.foreignKeys.map((fk) => addConstraintSql(t, foreignKeyClause(fk))),
     ...t.indexes.map((i) => createIndexSql(t, i)),
     ...t.triggers.flatMap((trigger) => createTriggerSql(t, trigger)),
@@ -183,6 +186,8 @@ function fixStatements(change: SchemaChange, schemas: Schemas): string[] | null 
       const want = (e as string[]).includes('unlogged');
       return want === (a as string[]).includes('unlogged') ? null : [setLoggedSql(table, want)];
     }
+    case 'comment.mismatch':
+      return [commentSql(table, change.column, e as string | null)];
     case 'table.partitioning':
       return null; // PostgreSQL cannot turn a plain table into a partitioned one or back: a manual migration.
     case 'partition.missing': {

@@ -94,6 +94,20 @@ export function createTableSql(table: Table, sequences?: Sequence[]): string {
   return `CREATE ${unlogged}TABLE ${tableRef(table)} (\n${lines.map((line) => `  ${line}`).join(',\n')}\n)${partitionBy};`;
 }
 
+/** `COMMENT ON TABLE …` or, with `column`, `COMMENT ON COLUMN …`; null removes it. */
+export function commentSql(table: { schema: string; name: string }, column: string | undefined, comment: string | null): string {
+  const target = column === undefined ? `TABLE ${tableRef(table)}` : `COLUMN ${tableRef(table)}.${q(column)}`;
+  return `COMMENT ON ${target} IS ${comment === null ? 'NULL' : quoteLiteral(comment)};`;
+}
+
+/** The comments of a table and its columns, for a table created from the model. */
+export function tableCommentsSql(table: Table): string[] {
+  return [
+    ...(table.comment ? [commentSql(table, undefined, table.comment)] : []),
+    ...table.columns.filter((c) => c.comment).map((c) => commentSql(table, c.name, c.comment!)),
+  ];
+}
+
 /** `CREATE TABLE part PARTITION OF parent FOR VALUES …`: the partition takes the parent's columns, keys and indexes. */
 export function createPartitionSql(parent: { schema: string; name: string }, part: Partition): string {
   return `CREATE TABLE ${tableRef(part)} PARTITION OF ${tableRef(parent)} ${part.bound};`;

@@ -56,9 +56,9 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
 
   await db.query(`select set_config('search_path', reset_val, false) from pg_settings where name = 'search_path' and setting is distinct from reset_val`);
   const [tables, columns, constraints, indexes, enums, views, triggers, policies, functions, sequences, extensions, domains, compositeTypes, notCompared] = [
-    await db.query<{ schema: string; name: string; rls: boolean; rls_forced: boolean; unlogged: boolean; partition_key: string | null; partitions: Partition[] | null }>(
+    await db.query<{ schema: string; name: string; rls: boolean; rls_forced: boolean; unlogged: boolean; comment: string | null; partition_key: string | null; partitions: Partition[] | null }>(
       `select n.nspname as schema, c.relname as name, c.relrowsecurity as rls, c.relforcerowsecurity as rls_forced,
-              c.relpersistence = 'u' as unlogged,
+              c.relpersistence = 'u' as unlogged, obj_description(c.oid, 'pg_class') as comment,
               case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end as partition_key,
               (select json_agg(json_build_object('schema', pn.nspname, 'name', pc.relname, 'bound', pg_get_expr(pc.relpartbound, pc.oid)) order by pn.nspname, pc.relname)
                  from pg_inherits i join pg_class pc on pc.oid = i.inhrelid join pg_namespace pn on pn.oid = pc.relnamespace
@@ -75,7 +75,7 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
               end as type,
               not a.attnotnull as nullable,
               pg_get_expr(ad.adbin, ad.adrelid) as expr,
-              a.attidentity as identity, a.attgenerated as generated,
+              a.attidentity as identity, a.attgenerated as generated, col_description(c.oid, a.attnum) as comment,
               (select case when cn.nspname in ('pg_catalog', 'public') then quote_ident(co.collname)
                            else quote_ident(cn.nspname) || '.' || quote_ident(co.collname) end
                  from pg_collation co join pg_namespace cn on cn.oid = co.collnamespace
@@ -292,6 +292,7 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
       rowSecurity: { enabled: row.rls, forced: row.rls_forced },
       policies: [],
       exclusions: [],
+      comment: row.comment,
       partitioning: row.partition_key ? { key: row.partition_key, partitions: row.partitions ?? [] } : null,
       ...(row.unlogged ? { options: ['unlogged'] } : {}),
     });
@@ -358,6 +359,7 @@ interface ColumnRow {
   identity: string;
   generated: string;
   collation: string | null;
+  comment: string | null;
 }
 
 interface ConstraintRow {
@@ -495,6 +497,7 @@ function toColumn(row: ColumnRow): Column {
     identity: row.identity === 'a' ? 'always' : row.identity === 'd' ? 'by default' : null,
     generated,
     ...(row.collation !== null ? { collation: row.collation } : {}),
+    comment: row.comment,
   };
 }
 

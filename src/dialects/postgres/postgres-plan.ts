@@ -35,6 +35,7 @@ import {
   attachPartitionSql,
   checkClause,
   columnDefinition,
+  commentSql,
   columnsOfType,
   createEnumSql,
   createIndexSql,
@@ -55,6 +56,7 @@ import {
   sameForeignKey,
   setLoggedSql,
   setNullableSql,
+  tableCommentsSql,
   uniqueClause,
 } from './postgres-ddl.js';
 import { createViewsSql, dropViewsSql, expressionsUsingColumn, mentions, viewsDependingOn } from './postgres-dependents.js';
@@ -278,6 +280,7 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
     const table = c.expected as Table;
     out.tables.push(createTableSql(table, to.sequences));
     for (const part of table.partitioning?.partitions ?? []) out.tables.push(createPartitionSql(table, part));
+    out.tables.push(...tableCommentsSql(table));
     for (const index of table.indexes) out.addKeys.push(createIndexSql(table, index));
     for (const fk of table.foreignKeys) fkAdds.push({ table, fk });
     for (const trigger of table.triggers) out.triggers.push(...createTriggerSql(table, trigger));
@@ -299,6 +302,7 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
     }
     if (before?.default != null) defaultsDone.add(key(table, c.column));
   }
+  for (const c of of('comment.mismatch')) out.columns.push(commentSql(ref(c), c.column, c.expected as string | null));
   for (const c of of('partition.missing')) {
     const part = c.expected as Partition;
     const detached = source.tables.some((t) => t.schema === part.schema && t.name === part.name);

@@ -32,7 +32,7 @@ export type { DiffOptions } from './core/diff-schemas.js';
 export { validateForeignKeys } from './core/validate-foreign-keys.js';
 export type { ForeignKeyProblem, TypesCompatible } from './core/validate-foreign-keys.js';
 export { checkSchema } from './check/check.js';
-export type { CheckOptions, CheckReport } from './check/check.js';
+export type { CheckOptions, CheckReport, NotComparedReport } from './check/check.js';
 export { diffSources } from './check/diff-sources.js';
 export { formatSnapshot, parseSnapshot } from './core/snapshot.js';
 export { loadSource } from './sources/load-source.js';

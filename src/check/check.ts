@@ -23,10 +23,9 @@ import { loadModels } from '../sources/models/index.js';
 import type { LoadedModels, ModelIssue, ModelLocation } from '../sources/models/model-source.js';
 import { loadSchemaFile } from '../sources/schema-file-source.js';
 import { diffSchemas } from '../core/diff-schemas.js';
-import type { DialectName, Schema } from '../core/model.js';
+import type { DialectName, NotComparedObject, Schema } from '../core/model.js';
 import type { SchemaChange } from '../core/schema-change.js';
-import { orderForFixes } from './fix-order.js';
-import { fixesFor } from './fixes/index.js';
+import { fixesFor, fixOrderFor } from './fixes/index.js';
 
 export interface CheckOptions {
   /** Resolved configuration (url, devUrl, schema, migrations); explicit fields below win. */
@@ -66,6 +65,20 @@ export interface CheckReport {
   modelIssues?: ModelIssue[];
   /** What the models reader wants the user to know (defaults the database cannot see, …). */
   notes?: string[];
+  /** Objects lockstep cannot model, on either side: never compared, never recreated. */
+  notCompared?: NotComparedReport[];
+}
+
+export interface NotComparedReport extends NotComparedObject {
+  side: 'expected' | 'actual';
+}
+
+/** The objects of both sides that `Schema.notCompared` lists, for the report. */
+export function notComparedOf(expected: Schema, actual: Schema): NotComparedReport[] {
+  return [
+    ...(expected.notCompared ?? []).map((o) => ({ ...o, side: 'expected' as const })),
+    ...(actual.notCompared ?? []).map((o) => ({ ...o, side: 'actual' as const })),
+  ];
 }
 
 /**
@@ -119,6 +132,8 @@ export async function checkSchema(options: CheckOptions): Promise<CheckReport> {
     actual: { source: actual.source, ...(actual.note ? { note: actual.note } : {}) },
     changes,
   };
+  const notCompared = notComparedOf(expected, actual.schema);
+  if (notCompared.length > 0) report.notCompared = notCompared;
   if (fromFile && fromMigrations) {
     report.unmigrated = withFixes(dialect, diffSchemas(fromFile, fromMigrations, { strictNames: options.strictNames }).changes, fromFile, fromMigrations);
     report.ok &&= report.unmigrated.length === 0;
@@ -148,20 +163,22 @@ async function loadExpected(dialect: Dialect, spec: string, kind: SourceKind | u
 }
 
 /**
- * Puts the changes in the order their fixes run (`orderForFixes`: dependencies first) and
+ * Puts the changes in the order their fixes run (`fixOrderFor`: dependencies first) and
  * adds the dialect's fix to each change that has one. The dialect sees every change at
- * once, so it can give one SQLite table rebuild for all changes of a table.
+ * once, so it can give one SQLite table rebuild for all changes of a table. A fix that
+ * deletes data starts with `-- WARNING: data loss` and its change is marked `destructive`.
  *
  * @example
  * const changes = withFixes(dialect, diffSchemas(expected, actual).changes, expected, actual);
  * for (const change of changes) if (change.fix) await db.exec(change.fix); // top to bottom
  */
 export function withFixes(dialect: Dialect, unordered: SchemaChange[], expected: Schema, actual: Schema): SchemaChange[] {
-  const changes = orderForFixes(unordered);
+  const changes = fixOrderFor(dialect.name, unordered, expected, actual);
   const fixes = fixesFor(dialect.name, changes, expected, actual);
   return changes.map((change, i) => {
     const fix = fixes[i];
-    return fix ? { ...change, fix } : change;
+    if (!fix) return change;
+    return /^-- WARNING: data loss/m.test(fix) ? { ...change, fix, destructive: true } : { ...change, fix };
   });
 }
 

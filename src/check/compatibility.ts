@@ -1,5 +1,5 @@
 import type { Column } from '../core/model.js';
-import type { SchemaChange } from '../core/schema-change.js';
+import type { ChangeKind, SchemaChange } from '../core/schema-change.js';
 
 /**
  * Compatibility, not equality (docs/deploys.md). During a rolling deploy two releases run
@@ -37,46 +37,102 @@ export function classifyChanges(changes: SchemaChange[], allow: readonly AllowRu
   });
 }
 
-function classify(change: SchemaChange): { compatibility: Compatibility; reason: string } {
-  const blocking = (reason: string) => ({ compatibility: 'blocking' as const, reason });
-  const note = (reason: string) => ({ compatibility: 'note' as const, reason });
-  switch (change.kind) {
-    case 'column.extra': {
-      const column = change.actual as Column | undefined;
-      const filled = !column || column.nullable || column.default !== null || column.identity !== null || column.generated !== null || column.autoincrement;
-      return filled ? note('an extra column the code does not use') : blocking('an extra NOT NULL column without a default: inserts by this build fail');
-    }
-    case 'column.nullable': {
-      const expected = change.expected as boolean | Column | undefined;
-      const expectedNullable = typeof expected === 'boolean' ? expected : (expected as Column | undefined)?.nullable;
-      return expectedNullable === false ? note('the database accepts nulls the code never writes') : blocking('NOT NULL in the database where the code may write null');
-    }
-    case 'column.default':
-      return note('a different default (the code does not rely on the database for it, or writes the value)');
-    case 'table.extra':
-    case 'view.extra':
-    case 'enum.extra':
-    case 'index.extra':
-    case 'index.missing':
-    case 'index.mismatch':
-      return note('does not change what the code reads or writes');
-    case 'fk.missing':
-    case 'unique.missing':
-    case 'check.missing':
-      return note('the database is less strict than the code expects');
-    case 'fk.extra':
-    case 'unique.extra':
-    case 'check.extra':
-      return note('a constraint the code does not know: only writes that break it fail');
-    case 'enum.values': {
-      const expected = (change.expected as { values?: string[] } | undefined)?.values ?? [];
-      const actual = (change.actual as { values?: string[] } | undefined)?.values ?? [];
-      return expected.every((v) => actual.includes(v)) ? note('the database has more enum values') : blocking('an enum value the code uses is missing');
-    }
-    default:
-      // Missing objects, other types, key changes and anything a later version adds.
-      return change.kind.endsWith('.extra') ? note('an extra object the code does not use') : blocking('the code needs it');
-  }
+type Verdict = { compatibility: Compatibility; reason: string };
+const blocking = (reason: string): Verdict => ({ compatibility: 'blocking', reason });
+const note = (reason: string): Verdict => ({ compatibility: 'note', reason });
+
+const UNUSED = note('does not change what the code reads or writes');
+const LOOSER = note('the database is less strict than the code expects');
+const UNKNOWN_CONSTRAINT = note('a constraint the code does not know: only writes that break it fail');
+const EXTRA = note('an extra object the code does not use');
+const NEEDED = blocking('the code needs it');
+const DIFFERENT = blocking('the database behaves differently from what the code expects');
+
+/**
+ * Every change kind, classified on purpose (a new kind does not compile until it is added
+ * here). The objects issue 13 added (triggers, policies, functions, sequences, extensions,
+ * domains, composite types, virtual tables, exclusion constraints, options, collations) follow one rule: an extra one
+ * on the live database is a note; a missing or different one is blocking, since the code
+ * may rely on what it does (a trigger that keeps an invariant, a policy, a function a
+ * default calls, a collation an ORDER BY or a unique key depends on).
+ */
+const KINDS: Record<ChangeKind, (change: SchemaChange) => Verdict> = {
+  'table.missing': () => NEEDED,
+  'table.extra': () => UNUSED,
+  'table.options': () => DIFFERENT,
+  'table.partitioning': () => DIFFERENT,
+  'partition.missing': () => blocking('rows of that partition\'s range cannot be written'),
+  'partition.extra': () => EXTRA,
+  'partition.bound': () => DIFFERENT,
+  'column.missing': () => NEEDED,
+  'column.extra': (change) => {
+    const column = change.actual as Column | undefined;
+    const filled = !column || column.nullable || column.default !== null || column.identity !== null || column.generated !== null || column.autoincrement;
+    return filled ? note('an extra column the code does not use') : blocking('an extra NOT NULL column without a default: inserts by this build fail');
+  },
+  'column.type': () => NEEDED,
+  'column.nullable': (change) => {
+    const expected = change.expected as boolean | Column | undefined;
+    const expectedNullable = typeof expected === 'boolean' ? expected : (expected as Column | undefined)?.nullable;
+    return expectedNullable === false ? note('the database accepts nulls the code never writes') : blocking('NOT NULL in the database where the code may write null');
+  },
+  'column.default': () => note('a different default (the code does not rely on the database for it, or writes the value)'),
+  'column.collation': () => DIFFERENT,
+  'comment.mismatch': () => note('a comment does not change what the code reads or writes'),
+  'pk.mismatch': () => NEEDED,
+  'fk.missing': () => LOOSER,
+  'fk.extra': () => UNKNOWN_CONSTRAINT,
+  'fk.mismatch': () => NEEDED,
+  'unique.missing': () => LOOSER,
+  'unique.extra': () => UNKNOWN_CONSTRAINT,
+  'index.missing': () => UNUSED,
+  'index.extra': () => UNUSED,
+  'index.mismatch': () => UNUSED,
+  'check.missing': () => LOOSER,
+  'check.extra': () => UNKNOWN_CONSTRAINT,
+  'exclusion.missing': () => NEEDED,
+  'exclusion.extra': () => EXTRA,
+  'exclusion.definition': () => DIFFERENT,
+  'domain.missing': () => NEEDED,
+  'domain.extra': () => EXTRA,
+  'domain.definition': () => DIFFERENT,
+  'composite-type.missing': () => NEEDED,
+  'composite-type.extra': () => EXTRA,
+  'composite-type.definition': () => DIFFERENT,
+  'enum.missing': () => NEEDED,
+  'enum.extra': () => UNUSED,
+  'enum.values': (change) => {
+    const expected = (change.expected as { values?: string[] } | undefined)?.values ?? [];
+    const actual = (change.actual as { values?: string[] } | undefined)?.values ?? [];
+    return expected.every((v) => actual.includes(v)) ? note('the database has more enum values') : blocking('an enum value the code uses is missing');
+  },
+  'view.missing': () => NEEDED,
+  'view.extra': () => UNUSED,
+  'view.definition': () => DIFFERENT,
+  'trigger.missing': () => NEEDED,
+  'trigger.extra': () => EXTRA,
+  'trigger.definition': () => DIFFERENT,
+  'trigger.enabled': () => DIFFERENT,
+  'rls.mismatch': () => DIFFERENT,
+  'policy.missing': () => NEEDED,
+  'policy.extra': () => EXTRA,
+  'policy.definition': () => DIFFERENT,
+  'function.missing': () => NEEDED,
+  'function.extra': () => EXTRA,
+  'function.definition': () => DIFFERENT,
+  'sequence.missing': () => NEEDED,
+  'sequence.extra': () => EXTRA,
+  'sequence.mismatch': () => DIFFERENT,
+  'extension.missing': () => NEEDED,
+  'extension.extra': () => EXTRA,
+  'extension.version': () => DIFFERENT,
+  'virtual-table.missing': () => NEEDED,
+  'virtual-table.extra': () => EXTRA,
+  'virtual-table.definition': () => DIFFERENT,
+};
+
+function classify(change: SchemaChange): Verdict {
+  return KINDS[change.kind](change);
 }
 
 function allowMatches(rule: AllowRule, change: SchemaChange): boolean {

@@ -7,7 +7,7 @@ import { LockstepError } from '../core/errors.js';
 import { loadSource, type SchemaKind, sourceDialect } from '../sources/load-source.js';
 import { getDialect } from '../dialects/index.js';
 import type { CheckReport } from './check.js';
-import { withFixes } from './check.js';
+import { notComparedOf, withFixes } from './check.js';
 import { diffSchemas } from '../core/diff-schemas.js';
 import type { DialectName, Schema } from '../core/model.js';
 
@@ -67,6 +67,7 @@ export async function diffSources(options: DiffSourcesOptions): Promise<DiffSour
       actual: { source: from.value.source, ...(from.value.note ? { note: from.value.note } : {}) },
       changes,
       ...(to.value.models?.notes.length ? { notes: to.value.models.notes } : {}),
+      ...(notComparedOf(to.value.schema, from.value.schema).length > 0 ? { notCompared: notComparedOf(to.value.schema, from.value.schema) } : {}),
     },
     from: from.value.schema,
     to: to.value.schema,

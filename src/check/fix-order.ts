@@ -5,14 +5,14 @@
  *
  * 1. dependents that go away: views, triggers, policies, foreign keys, checks, uniques
  *    and indexes (a dropped constraint before the replacement of the same name);
- * 2. extensions, types, sequences and functions (defaults, checks, indexes and triggers
- *    use them);
+ * 2. extensions, types (enums, domains, composite types), sequences and functions (defaults, checks,
+ *    indexes and triggers use them);
  * 3. tables, each after the tables its foreign keys reference, then column and primary
  *    key changes;
  * 4. uniques, checks, indexes; 5. foreign keys and sequence changes (their columns exist);
  * 6. triggers, row-level security and policies; 7. views, each after the views it reads;
  * 8. columns and tables that go away (a referencing table before the one it references);
- * 9. types, sequences, functions and extensions that go away.
+ * 9. types (enums, domains, composite types), sequences, functions and extensions that go away.
  *
  * Within a phase the diff's order (schema, table, kind, name) is kept. Dialect-neutral:
  * only kinds and the expected schema's references are read.
@@ -26,23 +26,38 @@ const PHASES: Record<ChangeKind, number> = {
   'policy.extra': 0,
   'fk.extra': 0,
   'check.extra': 1,
+  'exclusion.extra': 1,
   'unique.extra': 1,
   'index.extra': 1,
   'extension.missing': 2,
   'extension.version': 2,
   'enum.missing': 2,
+  'domain.missing': 2,
+  'composite-type.missing': 2,
+  'composite-type.definition': 2,
+  'domain.definition': 2,
   'enum.values': 2,
   'sequence.missing': 2,
   'function.missing': 2,
   'function.definition': 2,
+  'virtual-table.missing': 3,
+  'virtual-table.definition': 3,
   'table.missing': 3,
+  'table.options': 3,
+  'table.partitioning': 3,
+  'partition.missing': 3,
+  'partition.bound': 3,
   'column.missing': 3,
   'column.type': 3,
   'column.nullable': 3,
   'column.default': 3,
+  'column.collation': 3,
+  'comment.mismatch': 3,
   'pk.mismatch': 3,
   'unique.missing': 4,
   'check.missing': 4,
+  'exclusion.missing': 4,
+  'exclusion.definition': 4,
   'index.missing': 4,
   'index.mismatch': 4,
   'fk.missing': 5,
@@ -58,7 +73,11 @@ const PHASES: Record<ChangeKind, number> = {
   'view.definition': 7,
   'column.extra': 8,
   'table.extra': 8,
+  'partition.extra': 8,
+  'virtual-table.extra': 8,
   'enum.extra': 9,
+  'domain.extra': 9,
+  'composite-type.extra': 9,
   'sequence.extra': 9,
   'function.extra': 9,
   'extension.extra': 9,

@@ -3,7 +3,12 @@
  * (`uuid not null default gen_random_uuid()`, `(organization_id) references organizations(id)`).
  * Not SQL to run: the dialects write the fixes.
  */
-import type { CheckConstraint, Column, ForeignKey, Index, PrimaryKey, UniqueConstraint } from './model.js';
+import type { CheckConstraint, Column, Deferrable, ForeignKey, Index, PrimaryKey, UniqueConstraint } from './model.js';
+
+/** ` deferrable initially deferred`, or nothing for a constraint that is not deferrable. */
+export function describeDeferrable(deferrable: Deferrable | null | undefined): string {
+  return deferrable ? ` deferrable initially ${deferrable}` : '';
+}
 
 export function describeColumn(column: Column): string {
   const parts = [column.type, column.nullable ? 'null' : 'not null'];
@@ -18,7 +23,7 @@ export function describeColumns(columns: string[]): string {
 }
 
 export function describePrimaryKey(pk: PrimaryKey | null): string {
-  return pk ? `primary key ${describeColumns(pk.columns)}` : 'no primary key';
+  return pk ? `primary key ${describeColumns(pk.columns)}${describeDeferrable(pk.deferrable)}` : 'no primary key';
 }
 
 export function describeForeignKey(fk: ForeignKey, defaultSchema: string): string {
@@ -28,18 +33,20 @@ export function describeForeignKey(fk: ForeignKey, defaultSchema: string): strin
   let text = `${describeColumns(fk.columns)} references ${target}${fk.referencedColumns.length ? describeColumns(fk.referencedColumns) : ''}`;
   if (fk.onDelete !== 'no action') text += ` on delete ${fk.onDelete}`;
   if (fk.onUpdate !== 'no action') text += ` on update ${fk.onUpdate}`;
-  return text;
+  return text + describeDeferrable(fk.deferrable);
 }
 
 export function describeUnique(unique: UniqueConstraint): string {
-  return `unique ${describeColumns(unique.columns)}`;
+  return `unique${unique.nullsNotDistinct ? ' nulls not distinct' : ''} ${describeColumns(unique.columns)}${describeDeferrable(unique.deferrable)}`;
 }
 
 export function describeIndex(index: Index): string {
-  const keys = index.keys.map((k) => `${k.column ?? `(${k.expression})`}${k.descending ? ' desc' : ''}`);
+  const keys = index.keys.map((k) => `${k.column ?? `(${k.expression})`}${k.opclass ? ` ${k.opclass}` : ''}${k.descending ? ' desc' : ''}${k.nulls ? ` nulls ${k.nulls}` : ''}`);
   let text = `${index.unique ? 'unique ' : ''}index ${index.name}`;
   if (index.method !== 'btree') text += ` using ${index.method}`;
   text += ` (${keys.join(', ')})`;
+  if (index.include?.length) text += ` include ${describeColumns(index.include)}`;
+  if (index.nullsNotDistinct) text += ' nulls not distinct';
   if (index.where) text += ` where ${index.where}`;
   return text;
 }

@@ -5,33 +5,40 @@
  * server prints them, with whitespace and case outside literals folded.
  */
 import { byKey, change, objectKey, qualified } from './diff-helpers.js';
-import { type Extension, type Policy, type Schema, type SchemaFunction, type Sequence, type Table, functionSignature } from './model.js';
-import { normalizeExpression } from './normalize-sql.js';
+import { type CompositeType, type Domain, type Extension, type Partitioning, type Policy, type Schema, type SchemaFunction, type Sequence, type Table, type Trigger, functionSignature } from './model.js';
+import { normalizeExpression, normalizeType } from './normalize-sql.js';
 import type { SchemaChange } from './schema-change.js';
 
-/** Triggers are matched by name (a table's trigger names are unique). */
-export function diffTriggers(expected: Table, actual: Table, changes: SchemaChange[]): void {
-  const name = qualified(expected);
-  const live = byKey(actual.triggers, (t) => t.name);
-  const wanted = byKey(expected.triggers, (t) => t.name);
-  for (const trigger of expected.triggers) {
-    const found = live.get(trigger.name);
+/**
+ * Triggers on a table or (SQLite) a view, matched by name: SQLite folds the case of
+ * names and PostgreSQL allows no two triggers on one table that differ only by case in
+ * practice, so the match ignores case. `enabled` is compared only when both sides say it
+ * (PostgreSQL); an absent state is plain enabled.
+ */
+export function diffTriggers(owner: { schema: string; name: string }, expected: Trigger[], actual: Trigger[], changes: SchemaChange[]): void {
+  if (expected.length === 0 && actual.length === 0) return;
+  const name = qualified(owner);
+  const key = (t: Trigger) => t.name.toLowerCase();
+  const live = byKey(actual, key);
+  const wanted = byKey(expected, key);
+  for (const trigger of expected) {
+    const found = live.get(key(trigger));
     if (!found) {
-      changes.push(change('trigger.missing', expected, { name: trigger.name, expected: trigger, actual: null, message: `trigger ${trigger.name} on ${name} is missing` }));
+      changes.push(change('trigger.missing', owner, { name: trigger.name, expected: trigger, actual: null, message: `trigger ${trigger.name} on ${name} is missing` }));
       continue;
     }
     if (normalizeExpression(trigger.definition) !== normalizeExpression(found.definition)) {
-      changes.push(change('trigger.definition', expected, { name: trigger.name, expected: trigger, actual: found, message: `trigger ${trigger.name} on ${name} is ${triggerSummary(found.definition)}, expected ${triggerSummary(trigger.definition)}` }));
+      changes.push(change('trigger.definition', owner, { name: trigger.name, expected: trigger, actual: found, message: `trigger ${trigger.name} on ${name} is ${triggerSummary(found.definition)}, expected ${triggerSummary(trigger.definition)}` }));
     }
     const want = trigger.enabled ?? 'origin';
     const have = found.enabled ?? 'origin';
     if (want !== have) {
-      changes.push(change('trigger.enabled', expected, { name: trigger.name, expected: want, actual: have, message: `trigger ${trigger.name} on ${name} is ${enabledText(have)}, expected ${enabledText(want)}` }));
+      changes.push(change('trigger.enabled', owner, { name: trigger.name, expected: want, actual: have, message: `trigger ${trigger.name} on ${name} is ${enabledText(have)}, expected ${enabledText(want)}` }));
     }
   }
-  for (const trigger of actual.triggers) {
-    if (!wanted.has(trigger.name)) {
-      changes.push(change('trigger.extra', expected, { name: trigger.name, expected: null, actual: trigger, message: `trigger ${trigger.name} on ${name} exists but is not expected (${triggerSummary(trigger.definition)})` }));
+  for (const trigger of actual) {
+    if (!wanted.has(key(trigger))) {
+      changes.push(change('trigger.extra', owner, { name: trigger.name, expected: null, actual: trigger, message: `trigger ${trigger.name} on ${name} exists but is not expected (${triggerSummary(trigger.definition)})` }));
     }
   }
 }
@@ -48,6 +55,105 @@ function triggerSummary(definition: string): string {
 
 function enabledText(state: string): string {
   return state === 'disabled' ? 'disabled' : state === 'origin' ? 'enabled' : `enabled ${state}`;
+}
+
+/** Exclusion constraints (PostgreSQL), matched by name and compared by their `pg_get_constraintdef` text. */
+export function diffExclusions(expected: Table, actual: Table, changes: SchemaChange[]): void {
+  const name = qualified(expected);
+  const live = byKey(actual.exclusions ?? [], (x) => x.name);
+  const wanted = byKey(expected.exclusions ?? [], (x) => x.name);
+  const text = (definition: string) => definition.replace(/\s+/g, ' ').replace(/^exclude /i, '').trim();
+  for (const x of expected.exclusions ?? []) {
+    const found = live.get(x.name);
+    if (!found) {
+      changes.push(change('exclusion.missing', expected, { name: x.name, expected: x, actual: null, message: `exclusion constraint ${x.name} on ${name} is missing (${text(x.definition)})` }));
+    } else if (normalizeExpression(x.definition) !== normalizeExpression(found.definition)) {
+      changes.push(change('exclusion.definition', expected, { name: x.name, expected: x, actual: found, message: `exclusion constraint ${x.name} on ${name} is ${text(found.definition)}, expected ${text(x.definition)}` }));
+    }
+  }
+  for (const x of actual.exclusions ?? []) {
+    if (!wanted.has(x.name)) {
+      changes.push(change('exclusion.extra', expected, { name: x.name, expected: null, actual: x, message: `exclusion constraint ${x.name} on ${name} exists but is not expected (${text(x.definition)})` }));
+    }
+  }
+}
+
+/** Domains, matched by schema and name; base type, default, NOT NULL and checks (by name) compared. */
+export function diffDomains(expected: Domain[], actual: Domain[], changes: SchemaChange[]): void {
+  const live = byKey(actual, objectKey);
+  const wanted = byKey(expected, objectKey);
+  for (const domain of expected) {
+    const found = live.get(objectKey(domain));
+    if (!found) {
+      changes.push(change('domain.missing', domain, { name: domain.name, expected: domain, actual: null, message: `domain ${qualified(domain)} is missing (${describeDomain(domain)})` }));
+    } else if (describeDomain(domain, true) !== describeDomain(found, true)) {
+      changes.push(change('domain.definition', domain, { name: domain.name, expected: domain, actual: found, message: `domain ${qualified(domain)} is ${describeDomain(found)}, expected ${describeDomain(domain)}` }));
+    }
+  }
+  for (const domain of actual) {
+    if (!wanted.has(objectKey(domain))) {
+      changes.push(change('domain.extra', domain, { name: domain.name, expected: null, actual: domain, message: `domain ${qualified(domain)} exists but is not expected (${describeDomain(domain)})` }));
+    }
+  }
+}
+
+/** `text not null check (VALUE ~ '…'::text)`; `normalized` folds the spelling for comparison. */
+function describeDomain(domain: Domain, normalized = false): string {
+  const expr = (text: string) => (normalized ? normalizeExpression(text) : text);
+  const checks = [...domain.checks].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((c) => `constraint ${c.name} ${expr(c.definition)}`);
+  return [domain.type, domain.notNull ? 'not null' : null, domain.default !== null ? `default ${expr(domain.default)}` : null, ...checks].filter((x) => x !== null).join(' ');
+}
+
+/** Composite types, matched by schema and name; their attributes compared in order (types as column types are). */
+export function diffCompositeTypes(expected: CompositeType[], actual: CompositeType[], changes: SchemaChange[]): void {
+  const live = byKey(actual, objectKey);
+  const wanted = byKey(expected, objectKey);
+  const text = (t: CompositeType) => `(${t.attributes.map((a) => `${a.name} ${a.type}`).join(', ')})`;
+  const key = (t: CompositeType) => JSON.stringify(t.attributes.map((a) => [a.name, normalizeType(a.type)]));
+  for (const type of expected) {
+    const found = live.get(objectKey(type));
+    if (!found) {
+      changes.push(change('composite-type.missing', type, { name: type.name, expected: type, actual: null, message: `composite type ${qualified(type)} is missing (expected ${text(type)})` }));
+    } else if (key(type) !== key(found)) {
+      changes.push(change('composite-type.definition', type, { name: type.name, expected: type, actual: found, message: `composite type ${qualified(type)} is ${text(found)}, expected ${text(type)}` }));
+    }
+  }
+  for (const type of actual) {
+    if (!wanted.has(objectKey(type))) {
+      changes.push(change('composite-type.extra', type, { name: type.name, expected: null, actual: type, message: `composite type ${qualified(type)} exists but is not expected ${text(type)}` }));
+    }
+  }
+}
+
+/**
+ * Partitioning of a table both sides read: the partition key, then the partitions by
+ * schema and name and their bounds.
+ */
+export function diffPartitioning(expected: Table, actual: Table, changes: SchemaChange[]): void {
+  const want = expected.partitioning ?? null;
+  const have = actual.partitioning ?? null;
+  const name = qualified(expected);
+  const keyText = (p: Partitioning | null) => (p ? `partitioned by ${p.key}` : 'a plain table');
+  if ((want?.key ?? null) !== (have?.key ?? null)) {
+    changes.push(change('table.partitioning', expected, { expected: want?.key ?? null, actual: have?.key ?? null, message: `table ${name} is ${keyText(have)}, expected ${keyText(want)}` }));
+    return;
+  }
+  if (!want || !have) return;
+  const live = byKey(have.partitions, objectKey);
+  const wanted = byKey(want.partitions, objectKey);
+  for (const part of want.partitions) {
+    const found = live.get(objectKey(part));
+    if (!found) {
+      changes.push(change('partition.missing', expected, { name: part.name, expected: part, actual: null, message: `partition ${qualified(part)} of ${name} is missing (${part.bound})` }));
+    } else if (normalizeExpression(part.bound) !== normalizeExpression(found.bound)) {
+      changes.push(change('partition.bound', expected, { name: part.name, expected: part, actual: found, message: `partition ${qualified(part)} of ${name} is ${found.bound}, expected ${part.bound}` }));
+    }
+  }
+  for (const part of have.partitions) {
+    if (!wanted.has(objectKey(part))) {
+      changes.push(change('partition.extra', expected, { name: part.name, expected: null, actual: part, message: `partition ${qualified(part)} of ${name} exists but is not expected (${part.bound})` }));
+    }
+  }
 }
 
 /** Row-level security: an absent `rowSecurity` is off (what a database without RLS reports). */

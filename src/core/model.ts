@@ -28,6 +28,37 @@ export interface Schema {
   sequences?: Sequence[];
   /** PostgreSQL extensions (`plpgsql` left out: every database has it). */
   extensions?: Extension[];
+  /** PostgreSQL domains. */
+  domains?: Domain[];
+  /** PostgreSQL composite types (`CREATE TYPE name AS (…)`). */
+  compositeTypes?: CompositeType[];
+  /** SQLite virtual tables (FTS5, R*Tree, …); absent means none. Their shadow tables are not in `tables`. */
+  virtualTables?: VirtualTable[];
+  /**
+   * Objects the introspector saw but cannot model: reported as "not compared" by name,
+   * never recreated or dropped by a fix. Absent means none.
+   */
+  notCompared?: NotComparedObject[];
+}
+
+/** A PostgreSQL domain: `CREATE DOMAIN name AS type [DEFAULT …] [NOT NULL] [CONSTRAINT … CHECK (…)]`. */
+export interface Domain {
+  schema: string;
+  name: string;
+  /** Base type as `format_type` prints it (`text`, `numeric(10,2)`). */
+  type: string;
+  default: string | null;
+  notNull: boolean;
+  /** Check constraints by name, each as `pg_get_constraintdef` prints it (`CHECK (VALUE > 0)`). */
+  checks: Array<{ name: string; definition: string }>;
+}
+
+/** A PostgreSQL composite type: its attributes in order. */
+export interface CompositeType {
+  schema: string;
+  name: string;
+  /** Each attribute's name and type (`format_type`: `character(3)`, `bigint`). */
+  attributes: Array<{ name: string; type: string }>;
 }
 
 export interface Extension {
@@ -49,10 +80,25 @@ export interface Table {
   /** Indexes that do not back a primary key or unique constraint. */
   indexes: Index[];
   checks: CheckConstraint[];
-  /** Compared by name: definition and (PostgreSQL) enabled state. */
+  /**
+   * Triggers on the table, by name (`trigger.*` changes): definition and (PostgreSQL)
+   * enabled state. SQLite table rebuilds recreate them.
+   */
   triggers: Trigger[];
-  /** SQLite: `WITHOUT ROWID` / `STRICT` table options; empty elsewhere. */
+  /** SQLite: `WITHOUT ROWID` / `STRICT` table options; PostgreSQL: `unlogged`. Absent = none. */
   options?: string[];
+  /**
+   * PostgreSQL exclusion constraints, compared by name and definition; absent = not read
+   * (other producers), and then not compared.
+   */
+  exclusions?: ExclusionConstraint[];
+  /**
+   * PostgreSQL declarative partitioning: null for a plain table; absent = not read (other
+   * producers), and then not compared.
+   */
+  partitioning?: Partitioning | null;
+  /** PostgreSQL `COMMENT ON TABLE` (null: none); absent = not read. Compared only with `DiffOptions.comments`. */
+  comment?: string | null;
   /** PostgreSQL row-level security; absent = not read (older producers). */
   rowSecurity?: RowSecurity;
   /** PostgreSQL row-level security policies, sorted by name; absent = not read. */
@@ -104,17 +150,39 @@ export interface Column {
   generated: string | null;
   /** SQLite `INTEGER PRIMARY KEY AUTOINCREMENT`. */
   autoincrement?: boolean;
+  /**
+   * Collation the column declares: lower-cased on SQLite (`nocase`), as named on
+   * PostgreSQL (`C`, `und-x-icu`, schema-qualified outside `pg_catalog` and `public`);
+   * null or absent for the default (SQLite `binary`, PostgreSQL the type's own).
+   * Compared case-insensitively.
+   */
+  collation?: string | null;
+  /** PostgreSQL `COMMENT ON COLUMN` (null: none); absent = not read. Compared only with `DiffOptions.comments`. */
+  comment?: string | null;
 }
+
+/**
+ * PostgreSQL `DEFERRABLE INITIALLY IMMEDIATE` (`immediate`) or `DEFERRABLE INITIALLY
+ * DEFERRED` (`deferred`); null = not deferrable. A producer that does not read it
+ * (SQLite, ORM models, older snapshots) leaves the field out, and then the deferrability
+ * of that table's keys is not compared (`diffSchemas` compares it only when every key of
+ * the table on both sides carries the field).
+ */
+export type Deferrable = 'immediate' | 'deferred';
 
 export interface PrimaryKey {
   /** Constraint name; null when the database does not name it (SQLite). */
   name: string | null;
   columns: string[];
+  deferrable?: Deferrable | null;
 }
 
 export interface UniqueConstraint {
   name: string | null;
   columns: string[];
+  /** PostgreSQL 15 `UNIQUE NULLS NOT DISTINCT`; absent = not read (compared with `deferrable`). */
+  nullsNotDistinct?: boolean;
+  deferrable?: Deferrable | null;
 }
 
 export type ReferentialAction = 'no action' | 'restrict' | 'cascade' | 'set null' | 'set default';
@@ -127,6 +195,7 @@ export interface ForeignKey {
   referencedColumns: string[];
   onDelete: ReferentialAction;
   onUpdate: ReferentialAction;
+  deferrable?: Deferrable | null;
 }
 
 export interface IndexKey {
@@ -135,6 +204,13 @@ export interface IndexKey {
   /** Canonical expression text when the key is not a plain column. */
   expression: string | null;
   descending: boolean;
+  /**
+   * PostgreSQL: where nulls sort when it is not the default for the direction (`first`
+   * on an ascending key, `last` on a descending one); absent = the default.
+   */
+  nulls?: 'first' | 'last';
+  /** PostgreSQL operator class when it is not the default for the type (`gin_trgm_ops`); absent = default. */
+  opclass?: string;
 }
 
 export interface Index {
@@ -145,6 +221,38 @@ export interface Index {
   where: string | null;
   /** Access method (`btree`, `gin`, …); always `btree` on SQLite. */
   method: string;
+  /**
+   * PostgreSQL `INCLUDE (…)` columns (`[]` for none). Absent = the producer does not read
+   * index details (SQLite, ORM models, older snapshots): then `include`,
+   * `nullsNotDistinct` and the keys' `nulls` and `opclass` of that table's indexes are not
+   * compared (only when every index of the table on both sides carries `include`).
+   */
+  include?: string[];
+  /** PostgreSQL 15 `NULLS NOT DISTINCT` on a unique index. */
+  nullsNotDistinct?: boolean;
+}
+
+export interface Partitioning {
+  /** `pg_get_partkeydef`: `RANGE (issued_on)`, `LIST (region)`, `HASH (id)`. */
+  key: string;
+  /**
+   * Its partitions by name and bound. A partition is a table of its own in PostgreSQL, but
+   * only its name and bound are read: it takes the parent's columns, keys and indexes.
+   */
+  partitions: Partition[];
+}
+
+export interface Partition {
+  schema: string;
+  name: string;
+  /** `FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')`, `FOR VALUES IN ('se')`, `DEFAULT`. */
+  bound: string;
+}
+
+export interface ExclusionConstraint {
+  name: string;
+  /** `pg_get_constraintdef`: `EXCLUDE USING gist (room_id WITH =, during WITH &&)`, with any `WHERE` and `DEFERRABLE`. */
+  definition: string;
 }
 
 export interface CheckConstraint {
@@ -154,7 +262,10 @@ export interface CheckConstraint {
 
 export interface Trigger {
   name: string;
-  /** The full CREATE TRIGGER statement as the database reports it. */
+  /**
+   * The full CREATE TRIGGER statement as the database reports it; compared by its
+   * normalized text (case, whitespace and quotes of simple identifiers aside).
+   */
   definition: string;
   /**
    * PostgreSQL `ALTER TABLE … ENABLE/DISABLE TRIGGER` state (`origin` = plain ENABLE);
@@ -210,6 +321,30 @@ export interface View {
   /** Normalized view query (whitespace-collapsed, as the database re-prints it). */
   definition: string;
   materialized: boolean;
+  /** SQLite `INSTEAD OF` triggers on the view; absent means none. */
+  triggers?: Trigger[];
+  /** PostgreSQL: the indexes of a materialized view (`[]` for none); absent = not read, not compared. */
+  indexes?: Index[];
+}
+
+/** A SQLite virtual table: `CREATE VIRTUAL TABLE name USING module(arguments)`. */
+export interface VirtualTable {
+  schema: string;
+  name: string;
+  /** Module name, lower-cased (`fts5`, `rtree`). */
+  module: string;
+  /** The module arguments as written between the parentheses (`title, body, tokenize = 'porter'`), or '' for none. */
+  arguments: string;
+}
+
+/** An object lockstep does not model (see `Schema.notCompared`). */
+export interface NotComparedObject {
+  schema: string;
+  name: string;
+  /** What the object is, e.g. `table`. */
+  type: string;
+  /** Why it is not compared, one sentence. */
+  reason: string;
 }
 
 /** `schema.name`, or just `name` when the schema is the dialect default. */

@@ -5,11 +5,18 @@
 export const CHANGE_KINDS = [
   'table.missing',
   'table.extra',
+  'table.options',
+  'table.partitioning',
+  'partition.missing',
+  'partition.extra',
+  'partition.bound',
   'column.missing',
   'column.extra',
   'column.type',
   'column.nullable',
   'column.default',
+  'column.collation',
+  'comment.mismatch',
   'pk.mismatch',
   'fk.missing',
   'fk.extra',
@@ -21,6 +28,15 @@ export const CHANGE_KINDS = [
   'index.mismatch',
   'check.missing',
   'check.extra',
+  'exclusion.missing',
+  'exclusion.extra',
+  'exclusion.definition',
+  'domain.missing',
+  'domain.extra',
+  'domain.definition',
+  'composite-type.missing',
+  'composite-type.extra',
+  'composite-type.definition',
   'enum.missing',
   'enum.extra',
   'enum.values',
@@ -44,6 +60,9 @@ export const CHANGE_KINDS = [
   'extension.missing',
   'extension.extra',
   'extension.version',
+  'virtual-table.missing',
+  'virtual-table.extra',
+  'virtual-table.definition',
 ] as const;
 
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
@@ -53,14 +72,14 @@ export interface SchemaChange {
   /** Namespace of the object (PostgreSQL schema); omitted for the dialect default. */
   schema?: string;
   /**
-   * Table the change belongs to; for enum, view, function and sequence changes, the
-   * enum's, view's, function's or sequence's name.
+   * Table the change belongs to; for enum, view, virtual-table, function and sequence
+   * changes, that object's name; for a trigger, the table or view it is on.
    */
   table: string;
   column?: string;
   /**
-   * Constraint, index, trigger, policy, enum, view or sequence name where the change is
-   * about a named object; a function's signature (`name(integer, text)`).
+   * Constraint, index, trigger, policy, enum, view, virtual-table or sequence name where
+   * the change is about a named object; a function's signature (`name(integer, text)`).
    */
   name?: string;
   /** The expected object or value (model object for missing/mismatch kinds). */
@@ -71,6 +90,11 @@ export interface SchemaChange {
   message: string;
   /** SQL that would bring the actual side to the expected one. */
   fix?: string;
+  /**
+   * true when the fix deletes data (drops a table, a column or a virtual table holding
+   * rows); its SQL then starts with a `-- WARNING: data loss` comment saying what goes.
+   */
+  destructive?: boolean;
 }
 
 export interface SchemaDiff {

@@ -77,6 +77,7 @@ export function parseSnapshot(text: string, file: string): Schema {
     v.string(o.name, `${p}.name`);
     v.string(o.definition, `${p}.definition`);
     v.boolean(o.materialized, `${p}.materialized`);
+    if (o.triggers !== undefined) validateTriggers(v, o.triggers, `${p}.triggers`);
   });
   // Optional collections (absent in snapshots of older versions or other producers).
   if (schema.functions !== undefined) {
@@ -104,6 +105,47 @@ export function parseSnapshot(text: string, file: string): Schema {
       for (const field of ['name', 'schema', 'version'] as const) v.string(o[field], `schema.extensions[${i}].${field}`);
     });
   }
+  if (schema.domains !== undefined) {
+    v.array(schema.domains, 'schema.domains').forEach((x, i) => {
+      const p = `schema.domains[${i}]`;
+      const o = v.object(x, p);
+      for (const field of ['schema', 'name', 'type'] as const) v.string(o[field], `${p}.${field}`);
+      v.nullableString(o.default, `${p}.default`);
+      v.boolean(o.notNull, `${p}.notNull`);
+      v.array(o.checks, `${p}.checks`).forEach((c, j) => {
+        const k = v.object(c, `${p}.checks[${j}]`);
+        v.string(k.name, `${p}.checks[${j}].name`);
+        v.string(k.definition, `${p}.checks[${j}].definition`);
+      });
+    });
+  }
+  if (schema.compositeTypes !== undefined) {
+    v.array(schema.compositeTypes, 'schema.compositeTypes').forEach((x, i) => {
+      const p = `schema.compositeTypes[${i}]`;
+      const o = v.object(x, p);
+      v.string(o.schema, `${p}.schema`);
+      v.string(o.name, `${p}.name`);
+      v.array(o.attributes, `${p}.attributes`).forEach((a, j) => {
+        const k = v.object(a, `${p}.attributes[${j}]`);
+        v.string(k.name, `${p}.attributes[${j}].name`);
+        v.string(k.type, `${p}.attributes[${j}].type`);
+      });
+    });
+  }
+  if (schema.virtualTables !== undefined) {
+    v.array(schema.virtualTables, 'schema.virtualTables').forEach((e, i) => {
+      const p = `schema.virtualTables[${i}]`;
+      const o = v.object(e, p);
+      for (const field of ['schema', 'name', 'module', 'arguments']) v.string(o[field], `${p}.${field}`);
+    });
+  }
+  if (schema.notCompared !== undefined) {
+    v.array(schema.notCompared, 'schema.notCompared').forEach((e, i) => {
+      const p = `schema.notCompared[${i}]`;
+      const o = v.object(e, p);
+      for (const field of ['schema', 'name', 'type', 'reason']) v.string(o[field], `${p}.${field}`);
+    });
+  }
   return schema as unknown as Schema;
 }
 
@@ -123,6 +165,7 @@ function validateTable(v: Validator, value: unknown, p: string): void {
     v.nullableString(o.default, `${q}.default`);
     if (o.identity !== null) v.oneOf(o.identity, `${q}.identity`, ['always', 'by default']);
     v.nullableString(o.generated, `${q}.generated`);
+    if (o.collation !== undefined) v.nullableString(o.collation, `${q}.collation`);
   });
   if (t.primaryKey !== null) v.names(v.object(t.primaryKey, `${p}.primaryKey`).columns, `${p}.primaryKey.columns`);
   v.array(t.uniques, `${p}.uniques`).forEach((u, i) => v.names(v.object(u, `${p}.uniques[${i}]`).columns, `${p}.uniques[${i}].columns`));
@@ -151,11 +194,23 @@ function validateTable(v: Validator, value: unknown, p: string): void {
     });
   });
   v.array(t.checks, `${p}.checks`).forEach((c, i) => v.string(v.object(c, `${p}.checks[${i}]`).expression, `${p}.checks[${i}].expression`));
-  v.array(t.triggers, `${p}.triggers`).forEach((c, i) => {
-    const o = v.object(c, `${p}.triggers[${i}]`);
-    v.string(o.definition, `${p}.triggers[${i}].definition`);
-    if (o.enabled !== undefined) v.oneOf(o.enabled, `${p}.triggers[${i}].enabled`, ['origin', 'always', 'replica', 'disabled']);
-  });
+  validateTriggers(v, t.triggers, `${p}.triggers`);
+  if (t.exclusions !== undefined) {
+    v.array(t.exclusions, `${p}.exclusions`).forEach((x, i) => {
+      const o = v.object(x, `${p}.exclusions[${i}]`);
+      v.string(o.name, `${p}.exclusions[${i}].name`);
+      v.string(o.definition, `${p}.exclusions[${i}].definition`);
+    });
+  }
+  if (t.partitioning !== undefined && t.partitioning !== null) {
+    const o = v.object(t.partitioning, `${p}.partitioning`);
+    v.string(o.key, `${p}.partitioning.key`);
+    v.array(o.partitions, `${p}.partitioning.partitions`).forEach((x, i) => {
+      const q = `${p}.partitioning.partitions[${i}]`;
+      const part = v.object(x, q);
+      for (const field of ['schema', 'name', 'bound'] as const) v.string(part[field], `${q}.${field}`);
+    });
+  }
   if (t.rowSecurity !== undefined) {
     const o = v.object(t.rowSecurity, `${p}.rowSecurity`);
     v.boolean(o.enabled, `${p}.rowSecurity.enabled`);
@@ -173,6 +228,15 @@ function validateTable(v: Validator, value: unknown, p: string): void {
       v.nullableString(o.withCheck, `${q}.withCheck`);
     });
   }
+}
+
+function validateTriggers(v: Validator, value: unknown, p: string): void {
+  v.array(value, p).forEach((c, i) => {
+    const o = v.object(c, `${p}[${i}]`);
+    v.string(o.name, `${p}[${i}].name`);
+    v.string(o.definition, `${p}[${i}].definition`);
+    if (o.enabled !== undefined) v.oneOf(o.enabled, `${p}[${i}].enabled`, ['origin', 'always', 'replica', 'disabled']);
+  });
 }
 
 class Validator {

@@ -27,6 +27,9 @@ export function renderCheckText(report: CheckReport, style: Style, options: Rend
   out.push(`  expected: ${report.expected.source}`);
   out.push(`  actual:   ${report.actual.source}`);
   if (report.actual.note) out.push(`  ${style.yellow('note:')} ${report.actual.note}`);
+  for (const object of report.notCompared ?? []) {
+    out.push(`  ${style.yellow('not compared:')} ${object.type} ${object.name} (${object.side}): ${object.reason}`);
+  }
   out.push('');
 
   if (report.modelIssues && report.modelIssues.length > 0) {
@@ -128,12 +131,28 @@ function renderFix(fix: string, dialect: DialectName, style: Style): string[] {
   return [head, `         ${style.dim(`… (${statements} statements; full SQL in --json, or run lockstep generate)`)}`];
 }
 
+/** The objects that are not tables, by their kinds' family; every other change belongs to a table. */
+const OBJECT_TYPES: Record<string, string> = {
+  enum: 'enum',
+  view: 'view',
+  'virtual-table': 'virtual table',
+  domain: 'domain',
+  'composite-type': 'composite type',
+  function: 'function',
+  sequence: 'sequence',
+  extension: 'extension',
+};
+
+/** `table`, `enum`, `view`, `domain`, …: what a change's `table` names. */
+function objectType(change: SchemaChange): string {
+  return OBJECT_TYPES[change.kind.split('.')[0]!] ?? 'table';
+}
+
 /** Groups changes by the object they belong to: `table jobs`, `enum mood`, `view open_jobs`. */
 function groupByObject(changes: SchemaChange[]): Map<string, SchemaChange[]> {
   const groups = new Map<string, SchemaChange[]>();
   for (const change of changes) {
-    const prefix = change.kind.startsWith('enum.') ? 'enum' : change.kind.startsWith('view.') ? 'view' : 'table';
-    const key = `${prefix} ${change.schema ? `${change.schema}.` : ''}${change.table}`;
+    const key = `${objectType(change)} ${change.schema ? `${change.schema}.` : ''}${change.table}`;
     const list = groups.get(key);
     if (list) list.push(change);
     else groups.set(key, [change]);
@@ -142,7 +161,7 @@ function groupByObject(changes: SchemaChange[]): Map<string, SchemaChange[]> {
 }
 
 function summaryLine(changes: SchemaChange[], style: Style, what: string): string {
-  const objects = new Set(changes.map((c) => `${c.kind.split('.')[0] === 'enum' || c.kind.split('.')[0] === 'view' ? c.kind.split('.')[0] : 'table'} ${c.schema ?? ''}.${c.table}`));
+  const objects = new Set(changes.map((c) => `${objectType(c)} ${c.schema ?? ''}.${c.table}`));
   const counts = new Map<string, number>();
   for (const c of changes) counts.set(c.kind, (counts.get(c.kind) ?? 0) + 1);
   const detail = [...counts].map(([kind, n]) => `${n} ${kind}`).join(', ');

@@ -78,8 +78,120 @@ describe('SQLite fixes: one rebuild per table', () => {
       await t.db.exec('create table notes (id integer primary key, body text, old text)');
       const expected = await introspectSqlite(expectedDb.db);
       const actual = await introspectSqlite(t.db);
-      const fixes = withFixes(sqliteDialect, diffSchemas(expected, actual).changes, expected, actual).map((c) => c.fix);
-      assert.deepEqual(fixes.sort(), ['ALTER TABLE "notes" ADD COLUMN "tag" text', 'ALTER TABLE "notes" DROP COLUMN "old"']);
+      const changes = withFixes(sqliteDialect, diffSchemas(expected, actual).changes, expected, actual);
+      assert.deepEqual(changes.map((c) => c.fix), [
+        'ALTER TABLE "notes" ADD COLUMN "tag" text',
+        '-- WARNING: data loss: drops column "notes"."old" and its values\nALTER TABLE "notes" DROP COLUMN "old";',
+      ]);
+      assert.deepEqual(changes.map((c) => c.destructive ?? false), [false, true], 'dropping a column that may hold values is destructive');
+    } finally {
+      await expectedDb.dispose();
+      await t.dispose();
+    }
+  });
+
+  test('the fixes are listed in the order they run: children dropped before parents, columns before the views that read them, triggers last', async () => {
+    const expectedDb = await createTestDatabase('sqlite', { memory: true });
+    const t = await createTestDatabase('sqlite');
+    try {
+      await expectedDb.db.exec(`
+        create table zz (id integer primary key, keep text, newcol text);
+        create view a_view as select newcol from zz;
+        create trigger a_view_insert instead of insert on a_view begin insert into zz (newcol) values (new.newcol); end;`);
+      await t.db.exec(`
+        create table a_parent (id integer primary key);
+        create table b_child (id integer primary key, parent_id integer references a_parent (id));
+        insert into a_parent values (1); insert into b_child values (1, 1);
+        create table zz (id integer primary key, old text, keep text);`);
+      const expected = await introspectSqlite(expectedDb.db);
+      const actual = await introspectSqlite(t.db);
+      const changes = withFixes(sqliteDialect, diffSchemas(expected, actual).changes, expected, actual);
+      // Sorted by name, a_parent's DROP would fail on b_child's row (foreign keys are on), and
+      // a_view would exist before zz.newcol, failing the DROP COLUMN that re-checks views.
+      assert.deepEqual(changes.map((c) => `${c.kind} ${c.table}`), ['table.extra b_child', 'table.extra a_parent', 'column.missing zz', 'column.extra zz', 'view.missing a_view']);
+      assert.deepEqual(changes.map((c) => c.destructive ?? false), [true, true, false, true, false]);
+      assert.match(changes[0].fix!, /^-- WARNING: data loss: drops table "b_child" and every row in it\n/);
+      assert.match(changes[4].fix!, /CREATE TRIGGER a_view_insert instead of insert on a_view/i, 'the view comes with its INSTEAD OF trigger');
+      for (const change of changes) await t.db.exec(change.fix!);
+      assert.deepEqual(diffSchemas(expected, await introspectSqlite(t.db)).changes.map((c) => c.message), []);
+    } finally {
+      await expectedDb.dispose();
+      await t.dispose();
+    }
+  });
+
+  test('a rebuild that loses a column says so on its first line and is destructive; a generated column turned plain keeps its values', async () => {
+    const expectedDb = await createTestDatabase('sqlite', { memory: true });
+    const t = await createTestDatabase('sqlite');
+    try {
+      await expectedDb.db.exec('create table items (id integer primary key, price integer not null, total integer, sku text collate nocase)');
+      await t.db.exec(`create table items (id integer primary key, price integer, total integer generated always as (price * 2) stored, legacy text, sku text,
+        unique (legacy)); insert into items (id, price, legacy) values (1, 10, 'x')`);
+      const expected = await introspectSqlite(expectedDb.db);
+      const actual = await introspectSqlite(t.db);
+      const changes = withFixes(sqliteDialect, diffSchemas(expected, actual).changes, expected, actual);
+      assert.deepEqual(changes.map((c) => c.kind).sort(), ['column.collation', 'column.default', 'column.extra', 'column.nullable', 'unique.extra']);
+      const rebuild = changes.find((c) => c.fix?.includes('CREATE TABLE "_lockstep_new_items"'))!;
+      assert.match(rebuild.fix!, /^-- WARNING: data loss: the values of "items"\."legacy" are not kept\n-- rebuild "items"/);
+      assert.equal(rebuild.destructive, true);
+      assert.deepEqual(changes.filter((c) => c.destructive).length, 1, 'the changes the rebuild covers are not marked again');
+      for (const change of changes) await t.db.exec(change.fix!);
+      assert.deepEqual(diffSchemas(expected, await introspectSqlite(t.db)).changes.map((c) => c.message), []);
+      assert.deepEqual((await t.db.query('select id, price, total from items')).rows, [{ id: 1, price: 10, total: 20 }], 'the generated values were copied into the plain column');
+    } finally {
+      await expectedDb.dispose();
+      await t.dispose();
+    }
+  });
+
+  test('a dropped external-content FTS5 table comes back as FTS5 (no plain shadow tables) and indexes the rows already in its content table', async () => {
+    const ddl = `create table film (film_id integer primary key, title text not null);
+      create virtual table film_text using fts5(title, content = 'film', content_rowid = 'film_id');`;
+    const expectedDb = await createTestDatabase('sqlite', { memory: true });
+    const t = await createTestDatabase('sqlite');
+    try {
+      await expectedDb.db.exec(ddl);
+      await t.db.exec(ddl);
+      await t.db.exec("insert into film values (1, 'academy dinosaur'), (2, 'ace goldfinger'); drop table film_text");
+      const expected = await introspectSqlite(expectedDb.db);
+      const actual = await introspectSqlite(t.db);
+      const changes = withFixes(sqliteDialect, diffSchemas(expected, actual).changes, expected, actual);
+      assert.deepEqual(changes.map((c) => [c.kind, c.fix]), [
+        ['virtual-table.missing', `CREATE VIRTUAL TABLE "film_text" USING fts5(title, content = 'film', content_rowid = 'film_id');\nINSERT INTO "film_text" ("film_text") VALUES ('rebuild');`],
+      ]);
+      await t.db.exec(changes[0].fix!);
+      assert.deepEqual(diffSchemas(expected, await introspectSqlite(t.db)).changes, []);
+      const found = await t.db.query<{ film_id: number }>("select rowid as film_id from film_text where film_text match 'goldfinger'");
+      assert.deepEqual(found.rows, [{ film_id: 2 }]);
+    } finally {
+      await expectedDb.dispose();
+      await t.dispose();
+    }
+  });
+
+  test('a column that a view still reads is dropped by a rebuild, since DROP COLUMN would fail on the old view', async () => {
+    const expectedDb = await createTestDatabase('sqlite', { memory: true });
+    const t = await createTestDatabase('sqlite');
+    try {
+      await expectedDb.db.exec('create table t (id integer primary key, keep text); create view v as select id, keep from t;');
+      await t.db.exec("create table t (id integer primary key, keep text, legacy text); create view v as select id, legacy from t; insert into t values (1, 'k', 'l')");
+      const expected = await introspectSqlite(expectedDb.db);
+      const actual = await introspectSqlite(t.db);
+      const changes = withFixes(sqliteDialect, diffSchemas(expected, actual).changes, expected, actual);
+      assert.deepEqual(changes.map((c) => c.kind), ['column.extra', 'view.definition']);
+      assert.match(changes[0].fix!, /^-- WARNING: data loss: the values of "t"\."legacy" are not kept\n-- rebuild "t"/);
+      for (const change of changes) await t.db.exec(change.fix!);
+      assert.deepEqual(diffSchemas(expected, await introspectSqlite(t.db)).changes.map((c) => c.message), []);
+      assert.deepEqual((await t.db.query('select * from v')).rows, [{ id: 1, keep: 'k' }]);
+      // The plan (diff --sql) drops the changed view before it drops the column.
+      const other = await createTestDatabase('sqlite', { memory: true });
+      try {
+        await other.db.exec("create table t (id integer primary key, keep text, legacy text); create view v as select id, legacy from t");
+        for (const statement of sqliteDialect.planMigration(actual, expected).statements) await other.db.exec(statement);
+        assert.deepEqual(diffSchemas(expected, await introspectSqlite(other.db)).changes.map((c) => c.message), []);
+      } finally {
+        await other.dispose();
+      }
     } finally {
       await expectedDb.dispose();
       await t.dispose();

@@ -37,6 +37,8 @@ export function column(name: string, type: string, parts: Partial<Omit<Column, '
     default: parts.default ?? null,
     identity: parts.identity ?? null,
     generated: parts.generated ?? null,
+    ...(parts.collation !== undefined ? { collation: parts.collation } : {}),
+    ...(parts.autoincrement !== undefined ? { autoincrement: parts.autoincrement } : {}),
   };
 }
 

@@ -45,6 +45,20 @@ describe('renderCheckText', () => {
     assert.match(text, /^    fix: DROP INDEX "i";\n         CREATE INDEX "i" ON "jobs" \("a"\);$/m);
   });
 
+  test('objects lockstep cannot model are listed as not compared, by name; a virtual table is its own group', () => {
+    const sqlite: CheckReport = {
+      ok: false,
+      dialect: 'sqlite',
+      expected: { source: 'schema.sql' },
+      actual: { source: 'sqlite:app.db' },
+      changes: [{ kind: 'virtual-table.missing', table: 'docs', name: 'docs', expected: null, actual: null, message: 'virtual table docs is missing (expected using fts5(body))', fix: 'CREATE VIRTUAL TABLE "docs" USING fts5(body);' }],
+      notCompared: [{ schema: 'main', name: 'vec_chunks', type: 'table', reason: 'probably a shadow table of virtual table vec, whose module vec0 is not loaded here', side: 'actual' }],
+    };
+    const text = renderCheckText(sqlite, createStyle(false));
+    assert.match(text, /^  not compared: table vec_chunks \(actual\): probably a shadow table of virtual table vec, whose module vec0 is not loaded here$/m);
+    assert.match(text, /^virtual table docs\n  ✗ virtual table docs is missing/m);
+  });
+
   test('colour only on a TTY without NO_COLOR', () => {
     assert.equal(wantsColor({ isTTY: true }, {}), true);
     assert.equal(wantsColor({ isTTY: true }, { NO_COLOR: '1' }), false);

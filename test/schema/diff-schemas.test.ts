@@ -8,7 +8,7 @@ import { check, clone, column, enumType, fk, index, pk, schema, table, unique, v
 
 /** A small schema that has one of everything. */
 function base(): Schema {
-  return schema(
+  const built = schema(
     [
       table('organizations', [column('organization_id', 'integer', { nullable: false }), column('name', 'character varying(100)', { nullable: false })], {
         primaryKey: pk('organization_id', 'organizations_pkey'),
@@ -40,10 +40,12 @@ function base(): Schema {
       views: [view('open_jobs', ' SELECT jobs.id,\n    jobs.title\n   FROM jobs\n  WHERE (jobs.state <> \'done\'::public.job_state);')],
     },
   );
+  built.virtualTables = [{ schema: 'public', name: 'job_search', module: 'fts5', arguments: 'title' }];
+  return built;
 }
 
 function kinds(expected: Schema, actual: Schema, strictNames = false, extensionVersions = false): ChangeKind[] {
-  return diffSchemas(expected, actual, { strictNames, extensionVersions }).changes.map((c) => c.kind);
+  return diffSchemas(expected, actual, { strictNames, extensionVersions, comments: extensionVersions }).changes.map((c) => c.kind);
 }
 
 const jobs = (s: Schema) => s.tables.find((t) => t.name === 'jobs')!;
@@ -69,6 +71,13 @@ function full(): Schema {
     { schema: 'public', name: 'jobs_attempts_seq', type: 'integer', start: '1', increment: '1', min: '1', max: '2147483647', cycle: false, ownedBy: { schema: 'public', table: 'jobs', column: 'attempts' } },
   ];
   s.extensions = [{ name: 'pg_trgm', schema: 'public', version: '1.6' }];
+  s.domains = [{ schema: 'public', name: 'email_address', type: 'text', default: null, notNull: false, checks: [{ name: 'email_address_check', definition: "CHECK (VALUE ~ '@'::text)" }] }];
+  jobs(s).exclusions = [{ name: 'jobs_no_overlap', definition: 'EXCLUDE USING gist (organization_id WITH =)' }];
+  s.compositeTypes = [{ schema: 'public', name: 'money_amount', attributes: [{ name: 'currency', type: 'character(3)' }, { name: 'cents', type: 'bigint' }] }];
+  jobs(s).partitioning = { key: 'RANGE (created_at)', partitions: [{ schema: 'public', name: 'jobs_2025', bound: "FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')" }] };
+  s.tables[0].partitioning = null;
+  jobs(s).comment = 'Work to do';
+  for (const c of jobs(s).columns) c.comment = null;
   return s;
 }
 
@@ -324,6 +333,25 @@ describe('diffSchemas', () => {
       (s) => (s.extensions = []),
       (s) => (s.extensions![0].version = '1.5'),
       (s) => s.extensions!.push({ name: 'citext', schema: 'public', version: '1.6' }),
+      (s) => (jobs(s).options = ['strict']),
+      (s) => (jobs(s).columns[3].collation = 'nocase'),
+      (s) => (s.virtualTables = []),
+      (s) => s.virtualTables!.push({ schema: 'public', name: 'notes_search', module: 'fts5', arguments: 'body' }),
+      (s) => (s.virtualTables![0].arguments = "title, tokenize = 'porter'"),
+      (s) => (jobs(s).exclusions = []),
+      (s) => jobs(s).exclusions!.push({ name: 'jobs_title_excl', definition: 'EXCLUDE USING btree (title WITH =)' }),
+      (s) => (jobs(s).exclusions![0].definition = 'EXCLUDE USING gist (organization_id WITH =) WHERE (attempts > 0)'),
+      (s) => (s.domains = []),
+      (s) => s.domains!.push({ schema: 'public', name: 'positive_int', type: 'integer', default: null, notNull: false, checks: [] }),
+      (s) => (s.domains![0].notNull = true),
+      (s) => (jobs(s).comment = null),
+      (s) => (jobs(s).partitioning = null),
+      (s) => (jobs(s).partitioning!.partitions = []),
+      (s) => jobs(s).partitioning!.partitions.push({ schema: 'public', name: 'jobs_2026', bound: "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')" }),
+      (s) => (jobs(s).partitioning!.partitions[0].bound = "FOR VALUES FROM ('2025-01-01') TO ('2025-07-01')"),
+      (s) => (s.compositeTypes = []),
+      (s) => s.compositeTypes!.push({ schema: 'public', name: 'pair', attributes: [{ name: 'a', type: 'integer' }] }),
+      (s) => (s.compositeTypes![0].attributes[1].type = 'integer'),
     ];
     for (const perturb of variants) {
       const actual = clone(full());
@@ -333,6 +361,77 @@ describe('diffSchemas', () => {
       seen.add(found[0]);
     }
     assert.deepEqual([...seen].sort(), [...CHANGE_KINDS].sort());
+  });
+
+  /** base() as PostgreSQL's introspector gives it: index details and key deferrability read. */
+  const detailed = (): Schema => {
+    const s = base();
+    for (const t of s.tables) {
+      for (const i of t.indexes) i.include = [];
+      for (const k of [...t.foreignKeys, ...t.uniques]) k.deferrable = null;
+      if (t.primaryKey) t.primaryKey.deferrable = null;
+    }
+    return s;
+  };
+
+  test('PostgreSQL index details: operator class, INCLUDE, nulls order, NULLS NOT DISTINCT, each an index.mismatch naming it', () => {
+    const variants: Array<[(s: Schema) => void, string]> = [
+      [(s) => (jobs(s).indexes[0].keys[0].opclass = 'text_pattern_ops'), 'index jobs_state_idx on jobs is (state), expected (state text_pattern_ops)'],
+      [(s) => (jobs(s).indexes[0].include = ['title']), 'index jobs_state_idx on jobs is (state), expected (state) include (title)'],
+      [(s) => (jobs(s).indexes[0].keys[0].nulls = 'first'), 'index jobs_state_idx on jobs is (state), expected (state nulls first)'],
+      [(s) => ((jobs(s).indexes[0].unique = true), (jobs(s).indexes[0].nullsNotDistinct = true)), 'index jobs_state_idx on jobs is (state), expected unique (state) nulls not distinct'],
+    ];
+    for (const [perturb, message] of variants) {
+      const actual = clone(detailed());
+      perturb(actual);
+      const changes = diffSchemas(actual, detailed()).changes;
+      assert.deepEqual(changes.map((c) => [c.kind, c.message]), [['index.mismatch', message]]);
+    }
+    // Spelling is not a difference: an operator class in another case compares equal.
+    const upper = clone(detailed());
+    jobs(upper).indexes[0].keys[0].opclass = 'TEXT_PATTERN_OPS';
+    const lower = clone(detailed());
+    jobs(lower).indexes[0].keys[0].opclass = 'text_pattern_ops';
+    assert.deepEqual(kinds(upper, lower), []);
+    // Models that do not read index details (no `include`) are not compared on them.
+    const live = clone(detailed());
+    jobs(live).indexes[0].keys[0].nulls = 'first';
+    jobs(live).indexes[0].keys[0].opclass = 'text_pattern_ops';
+    assert.deepEqual(kinds(base(), live), []);
+  });
+
+  test('deferrable keys and NULLS NOT DISTINCT uniques', () => {
+    const deferred = clone(detailed());
+    jobs(deferred).foreignKeys[0].deferrable = 'deferred';
+    const fkChange = diffSchemas(deferred, detailed()).changes;
+    assert.deepEqual(fkChange.map((c) => c.kind), ['fk.mismatch']);
+    assert.match(fkChange[0].message, /^foreign key on jobs\(organization_id\) is references .* on delete cascade, expected references .* on delete cascade deferrable initially deferred$/);
+    const nnd = clone(detailed());
+    nnd.tables[0].uniques[0].nullsNotDistinct = true;
+    assert.deepEqual(kinds(nnd, detailed()), ['unique.missing', 'unique.extra']);
+    assert.match(diffSchemas(nnd, detailed()).changes[0].message, /^unique nulls not distinct \(name\) on organizations is missing/);
+    const pk = clone(detailed());
+    jobs(pk).primaryKey!.deferrable = 'immediate';
+    assert.deepEqual(kinds(pk, detailed()), ['pk.mismatch']);
+    // A producer that does not read deferrability (an ORM's models, SQLite, an older
+    // snapshot) leaves it out: then it is not compared, whatever the live database says.
+    assert.deepEqual(kinds(base(), deferred), []);
+    assert.deepEqual(kinds(base(), nnd), []);
+  });
+
+  test('domains compare their checks with the same care as expressions, by name', () => {
+    const spelled = full();
+    spelled.domains![0].checks[0].definition = "check (VALUE ~ '@'::text)";
+    assert.deepEqual(kinds(full(), spelled), []);
+    const changed = full();
+    changed.domains![0].default = "'a@b'::text";
+    const diff = diffSchemas(full(), changed).changes;
+    assert.deepEqual(diff.map((c) => c.message), ["domain email_address is text default 'a@b'::text constraint email_address_check CHECK (VALUE ~ '@'::text), expected text constraint email_address_check CHECK (VALUE ~ '@'::text)"]);
+    // Exclusions and domains are compared only when both sides read them.
+    const unread = full();
+    delete unread.domains;
+    delete jobs(unread).exclusions;
+    assert.deepEqual(kinds(full(), unread), []);
   });
 
   test('triggers, row-level security, policies, functions and sequences', () => {
@@ -535,5 +634,54 @@ describe('diffSchemas', () => {
     const elapsed = performance.now() - started;
     assert.deepEqual(diff.changes.map((c) => `${c.table}:${c.kind}`), ['t500:column.type', 't999:index.missing']);
     assert.ok(elapsed < 1000, `diff took ${elapsed} ms`);
+  });
+});
+
+describe('diffSchemas: SQLite full-fidelity kinds', () => {
+  const sqlite = () => {
+    const s = schema([table('notes', [column('id', 'integer', { nullable: false }), column('body', 'text', { collation: 'nocase' }), column('len', 'integer', { generated: 'length(body)' })], { primaryKey: pk('id'), options: ['strict'] })], { dialect: 'sqlite' });
+    s.tables[0].schema = 'main';
+    s.tables[0].triggers = [{ name: 'notes_ai', definition: 'CREATE TRIGGER notes_ai AFTER INSERT ON notes BEGIN INSERT INTO log VALUES (new.id); END' }];
+    s.views = [{ schema: 'main', name: 'v', definition: 'select id from notes', materialized: false, triggers: [{ name: 'v_ins', definition: 'CREATE TRIGGER v_ins INSTEAD OF INSERT ON v BEGIN SELECT 1; END' }] }];
+    s.virtualTables = [{ schema: 'main', name: 'notes_fts', module: 'fts5', arguments: "body, content='notes'" }];
+    return s;
+  };
+  const changes = (expected: Schema, actual: Schema) => diffSchemas(expected, actual).changes.map((c) => [c.kind, c.table, c.name ?? c.column, c.message]);
+
+  test('equivalent spellings of triggers, virtual-table arguments, options and collations are not changes', () => {
+    const actual = sqlite();
+    actual.tables[0].triggers[0].definition = 'create  trigger "notes_ai" after insert on notes\nbegin insert into log values (NEW.id);\nend';
+    actual.virtualTables![0].arguments = "BODY,  content = 'notes'";
+    actual.tables[0].options = ['STRICT'];
+    actual.tables[0].columns[1].collation = 'NOCASE';
+    actual.tables[0].columns[0].collation = 'binary';
+    assert.deepEqual(changes(sqlite(), actual), []);
+  });
+
+  test('a snapshot written before `collation` existed (collation in the type) compares equal', () => {
+    const old = sqlite();
+    old.tables[0].columns[1].type = 'text collate nocase';
+    delete old.tables[0].columns[1].collation;
+    assert.deepEqual(changes(sqlite(), old), []);
+    old.tables[0].columns[1].type = 'text collate rtrim';
+    assert.deepEqual(changes(sqlite(), old).map((c) => c[0]), ['column.collation']);
+  });
+
+  test('each kind names the object and says what differs', () => {
+    const actual = sqlite();
+    actual.tables[0].options = [];
+    actual.tables[0].columns[1].collation = null;
+    actual.tables[0].columns[2].generated = 'length(body) stored';
+    actual.tables[0].triggers = [];
+    actual.views[0].triggers = [{ name: 'v_ins', definition: 'CREATE TRIGGER v_ins INSTEAD OF INSERT ON v BEGIN SELECT 2; END' }];
+    actual.virtualTables![0].module = 'fts4';
+    assert.deepEqual(changes(sqlite(), actual), [
+      ['table.options', 'notes', undefined, 'table notes has no options, expected strict'],
+      ['column.default', 'notes', 'len', 'column notes.len has default generated always as (length(body)) stored, expected default generated always as (length(body)) virtual'],
+      ['column.collation', 'notes', 'body', 'column notes.body has the default collation, expected collation nocase'],
+      ['trigger.missing', 'notes', 'notes_ai', 'trigger notes_ai on notes is missing'],
+      ['virtual-table.definition', 'notes_fts', 'notes_fts', "virtual table notes_fts is using fts4(body, content='notes'), expected using fts5(body, content='notes')"],
+      ['trigger.definition', 'v', 'v_ins', 'trigger v_ins on v is instead of insert on v begin select 2; end, expected instead of insert on v begin select 1; end'],
+    ]);
   });
 });

@@ -1,10 +1,14 @@
 import type {
   CheckConstraint,
   Column,
+  CompositeType,
+  Domain,
   EnumType,
+  ExclusionConstraint,
   Extension,
   ForeignKey,
   Index,
+  Partition,
   Policy,
   PrimaryKey,
   RowSecurity,
@@ -20,32 +24,48 @@ import type { SchemaChange } from '../../core/schema-change.js';
 import {
   addConstraintSql,
   addEnumValuesSql,
+  alterColumnCollationSql,
   alterColumnTypeSql,
   alterDefaultSql,
   alterTable,
+  attachPartitionSql,
   checkClause,
   columnDefinition,
+  commentSql,
   columnsOfType,
   createEnumSql,
   createIndexSql,
+  createPartitionSql,
   createTableSql,
   createViewSql,
+  createViewStatements,
   dropConstraintSql,
   dropEnumSql,
+  detachPartitionSql,
   dropIndexSql,
+  dropPartitionSql,
   dropTableSql,
   dropViewSql,
+  exclusionClause,
   foreignKeyClause,
   primaryKeyClause,
   quotePostgresIdentifier as q,
   recreateEnumSql,
   sameForeignKey,
+  setLoggedSql,
   setNullableSql,
+  tableCommentsSql,
   uniqueClause,
 } from '../../dialects/postgres/postgres-ddl.js';
 import { createViewsSql, dropViewsSql, expressionsUsingColumn, mentions, viewsDependingOn } from '../../dialects/postgres/postgres-dependents.js';
 import {
+  alterCompositeTypeSql,
+  alterDomainSql,
   alterExtensionSql,
+  createCompositeTypeSql,
+  createDomainSql,
+  dropCompositeTypeSql,
+  dropDomainSql,
   alterSequenceSql,
   createExtensionSql,
   dropExtensionSql,
@@ -91,7 +111,7 @@ interface Schemas {
  */
 export function postgresFixesFor(changes: SchemaChange[], expected: Schema, actual: Schema): Array<string | undefined> {
   const schemas = { expected, actual };
-  const namespaces = new Set(['public', ...actual.tables.map((t) => t.schema), ...actual.enums.map((e) => e.schema), ...actual.views.map((v) => v.schema), ...(actual.functions ?? []).map((f) => f.schema), ...(actual.sequences ?? []).map((x) => x.schema)]);
+  const namespaces = new Set(['public', ...actual.tables.map((t) => t.schema), ...actual.enums.map((e) => e.schema), ...actual.views.map((v) => v.schema), ...(actual.functions ?? []).map((f) => f.schema), ...(actual.sequences ?? []).map((x) => x.schema), ...(actual.domains ?? []).map((x) => x.schema), ...(actual.compositeTypes ?? []).map((x) => x.schema)]);
   const tableKey = (t: TableRef) => `${t.schema}\u0000${t.name}`;
   const created = new Map(changes.filter((c) => c.kind === 'table.missing').map((c, i) => [tableKey(c.expected as Table), i]));
   const deferred = new Map<string, string[]>();
@@ -123,7 +143,7 @@ export function postgresFixesFor(changes: SchemaChange[], expected: Schema, actu
 }
 
 /** Kinds whose fix creates an object that lives in a schema of its own. */
-const NAMESPACED_KINDS = new Set<SchemaChange['kind']>(['extension.missing', 'table.missing', 'enum.missing', 'view.missing', 'function.missing', 'sequence.missing']);
+const NAMESPACED_KINDS = new Set<SchemaChange['kind']>(['extension.missing', 'table.missing', 'enum.missing', 'domain.missing', 'composite-type.missing', 'view.missing', 'function.missing', 'sequence.missing']);
 
 /**
  * The fix for one change: its statements joined by newlines, or undefined.
@@ -141,6 +161,8 @@ export function fixForPostgres(change: SchemaChange, expected: Schema, actual: S
 function createTableStatements(t: Table, schemas: Schemas): string[] {
   return [
     createTableSql(t, schemas.expected.sequences),
+    ...(t.partitioning?.partitions ?? []).map((part) => createPartitionSql(t, part)),
+    ...tableCommentsSql(t),
     ...t.foreignKeys.map((fk) => addConstraintSql(t, foreignKeyClause(fk))),
     ...t.indexes.map((i) => createIndexSql(t, i)),
     ...t.triggers.flatMap((trigger) => createTriggerSql(t, trigger)),
@@ -159,6 +181,35 @@ function fixStatements(change: SchemaChange, schemas: Schemas): string[] | null 
       return createTableStatements(e as Table, schemas);
     case 'table.extra':
       return [dropTableSql(table)];
+    case 'table.options': {
+      // The only PostgreSQL table option lockstep reads: UNLOGGED.
+      const want = (e as string[]).includes('unlogged');
+      return want === (a as string[]).includes('unlogged') ? null : [setLoggedSql(table, want)];
+    }
+    case 'comment.mismatch':
+      return [commentSql(table, change.column, e as string | null)];
+    case 'table.partitioning':
+      return null; // PostgreSQL cannot turn a plain table into a partitioned one or back: a manual migration.
+    case 'partition.missing': {
+      const part = e as Partition;
+      const detached = schemas.actual.tables.some((t) => t.schema === part.schema && t.name === part.name);
+      return [detached ? attachPartitionSql(table, part) : createPartitionSql(table, part)];
+    }
+    case 'partition.extra':
+      return [dropPartitionSql(table, a as Partition)];
+    case 'partition.bound':
+      return [detachPartitionSql(table, a as Partition), attachPartitionSql(table, e as Partition)];
+    case 'column.collation': {
+      const wanted = findColumn(schemas.expected, table, column);
+      if (!wanted) return null;
+      return aroundDependents([alterColumnCollationSql(table, column, wanted.type, wanted.collation ?? null)], [{ table, column }], schemas);
+    }
+    case 'exclusion.missing':
+      return [addConstraintSql(table, exclusionClause(e as ExclusionConstraint))];
+    case 'exclusion.extra':
+      return [dropConstraintSql(table, (a as ExclusionConstraint).name)];
+    case 'exclusion.definition':
+      return [dropConstraintSql(table, (a as ExclusionConstraint).name), addConstraintSql(table, exclusionClause(e as ExclusionConstraint))];
     case 'column.missing':
       return [alterTable(table, `ADD COLUMN ${columnDefinition(e as Column, schemas.expected.sequences)}`)];
     case 'column.extra':
@@ -198,6 +249,18 @@ function fixStatements(change: SchemaChange, schemas: Schemas): string[] | null 
       return [dropIndexSql(table, a as Index)];
     case 'index.mismatch':
       return [dropIndexSql(table, a as Index), createIndexSql(table, e as Index)];
+    case 'composite-type.missing':
+      return [createCompositeTypeSql(e as CompositeType)];
+    case 'composite-type.extra':
+      return [dropCompositeTypeSql(a as CompositeType)];
+    case 'composite-type.definition':
+      return alterCompositeTypeSql(a as CompositeType, e as CompositeType);
+    case 'domain.missing':
+      return [createDomainSql(e as Domain)];
+    case 'domain.extra':
+      return [dropDomainSql(a as Domain)];
+    case 'domain.definition':
+      return alterDomainSql(a as Domain, e as Domain);
     case 'enum.missing':
       return [createEnumSql(e as EnumType)];
     case 'enum.extra':
@@ -205,14 +268,14 @@ function fixStatements(change: SchemaChange, schemas: Schemas): string[] | null 
     case 'enum.values':
       return changeEnumValues(e as EnumType, a as EnumType, schemas);
     case 'view.missing':
-      return [createViewSql(e as View)];
+      return createViewStatements(e as View);
     case 'view.extra':
       return [dropViewSql(a as View)];
     case 'view.definition': {
       const want = e as View;
       const have = a as View;
       if (!want.materialized && !have.materialized) return [createViewSql(want, true)];
-      return [dropViewSql(have), createViewSql(want)];
+      return [dropViewSql(have), ...createViewStatements(want)];
     }
     case 'trigger.missing':
       return createTriggerSql(table, e as Trigger);
@@ -257,10 +320,11 @@ function retypeColumn(table: TableRef, column: string, type: string, schemas: Sc
   const live = findColumn(schemas.actual, table, column);
   const wanted = findColumn(schemas.expected, table, column);
   const plainDefault = (c: Column | undefined) => c !== undefined && c.default !== null && !c.identity && c.generated === null;
-  if (!plainDefault(live)) return [alterColumnTypeSql(table, column, type)];
+  const collation = wanted?.collation ?? null;
+  if (!plainDefault(live)) return [alterColumnTypeSql(table, column, type, collation)];
   return [
     alterTable(table, `ALTER COLUMN ${q(column)} DROP DEFAULT`),
-    alterColumnTypeSql(table, column, type),
+    alterColumnTypeSql(table, column, type, collation),
     ...(plainDefault(wanted) ? [alterTable(table, `ALTER COLUMN ${q(column)} SET DEFAULT ${wanted!.default}`)] : []),
   ];
 }

@@ -1,14 +1,18 @@
-import type { Index, Schema, View } from '../../core/model.js';
+import type { Index, Schema, Table, Trigger, View, VirtualTable } from '../../core/model.js';
 import { CHANGE_KINDS, type ChangeKind, type SchemaChange } from '../../core/schema-change.js';
 import {
   addColumnSql,
   canAddColumn,
   canDropColumn,
+  columnsLostByRebuild,
   createIndexSql,
   createTableWithExtras,
-  createViewSql,
+  createViewWithTriggers,
+  createVirtualTableStatements,
+  dataLossWarning,
   findTable,
   rebuildTableStatements,
+  viewsOrTriggersMention,
   withForeignKeysOff,
 } from '../../dialects/sqlite/sqlite-ddl.js';
 import { quoteSqliteIdentifier as q } from '../../dialects/sqlite/sqlite-lexer.js';
@@ -22,8 +26,11 @@ import { quoteSqliteIdentifier as q } from '../../dialects/sqlite/sqlite-lexer.j
  * much). Enums do not exist on SQLite, so enum changes get no fix.
  */
 
-/** Changes that belong to a table and that a rebuild of that table takes care of. */
-const TABLE_KINDS = new Set<ChangeKind>(CHANGE_KINDS.filter((kind) => !/^(table|enum|view)\./.test(kind)));
+/**
+ * Changes that belong to a table and that a rebuild of that table takes care of (a
+ * rebuild also recreates the table's expected triggers).
+ */
+const TABLE_KINDS = new Set<ChangeKind>(CHANGE_KINDS.filter((kind) => !/^(table\.(missing|extra)|enum\.|view\.|virtual-table\.)/.test(kind)));
 
 const REBUILD = Symbol('rebuild');
 
@@ -69,7 +76,11 @@ function rebuildScript(name: string, covered: number, expected: Schema, actual: 
   if (!from || !to) return undefined;
   const what = covered === 1 ? ": SQLite's ALTER TABLE cannot make this change" : ` for its ${covered} changes, which SQLite's ALTER TABLE cannot all make`;
   const comment = `-- rebuild ${q(name)}${what}; rows are copied into a new table with foreign keys off, so no ON DELETE fires`;
-  return `${comment}\n${script(withForeignKeysOff(rebuildTableStatements(from, to)))}`;
+  // The text report shows only a long fix's first line: a loss of data goes there.
+  const lost = columnsLostByRebuild(from, to);
+  const warning = lost.length === 0 ? '' : `${dataLossWarning(`the values of ${lost.map((c) => `${q(name)}.${q(c)}`).join(', ')} are not kept`)}\n`;
+  const statements = rebuildTableStatements(from, to).map((s) => s.replace(/^-- WARNING: data loss:[^\n]*\n/, ''));
+  return `${warning}${comment}\n${script(withForeignKeysOff(statements))}`;
 }
 
 /** The fix of one change, or REBUILD when only a rebuild of its table will do. */
@@ -87,12 +98,30 @@ function singleFix(change: SchemaChange, expected: Schema, actual: Schema): stri
       const name = change.name ?? change.table;
       const view = (change.expected as View | null) ?? expected.views.find((v) => v.name === name);
       const drop = change.kind === 'view.missing' ? [] : [`DROP VIEW ${q((change.actual as View | null)?.name ?? name)}`];
-      return script([...drop, ...(view ? [createViewSql(view)] : [])]);
+      return script([...drop, ...(view ? createViewWithTriggers(view) : [])]);
+    }
+    case 'trigger.missing':
+    case 'trigger.extra':
+    case 'trigger.definition': {
+      const want = change.expected as Trigger | null;
+      const have = change.actual as Trigger | null;
+      return script([...(have ? [`DROP TRIGGER ${q(have.name)}`] : []), ...(want ? [want.definition] : [])]);
+    }
+    case 'virtual-table.missing':
+      return script(createVirtualTableStatements(change.expected as VirtualTable));
+    case 'virtual-table.extra':
+    case 'virtual-table.definition': {
+      const have = change.actual as VirtualTable;
+      const want = change.expected as VirtualTable | null;
+      const warning = dataLossWarning(`drops virtual table ${q(have.name)} with its shadow tables and every row in them${want ? ', then creates it again empty' : ''}`);
+      return `${warning}\n${script([`DROP TABLE ${q(have.name)}`, ...(want ? createVirtualTableStatements(want) : [])])}`;
     }
     case 'table.missing':
       return expectedTable ? script(createTableWithExtras(expectedTable)) : undefined;
-    case 'table.extra':
-      return `DROP TABLE ${q(actualTable?.name ?? change.table)}`;
+    case 'table.extra': {
+      const name = actualTable?.name ?? change.table;
+      return `${dataLossWarning(`drops table ${q(name)} and every row in it`)}\nDROP TABLE ${q(name)};`;
+    }
     case 'index.missing':
     case 'index.extra':
     case 'index.mismatch': {
@@ -114,11 +143,77 @@ function singleFix(change: SchemaChange, expected: Schema, actual: Schema): stri
   }
   if (change.kind === 'column.extra') {
     const column = actualTable.columns.find((c) => c.name === change.column);
-    if (column && canDropColumn(actualTable, column)) return `ALTER TABLE ${q(actualTable.name)} DROP COLUMN ${q(column.name)}`;
+    // A view or trigger still reading the column would fail DROP COLUMN (the view's own fix runs later).
+    if (column && canDropColumn(actualTable, column) && !viewsOrTriggersMention(actual, column.name)) {
+      const drop = `ALTER TABLE ${q(actualTable.name)} DROP COLUMN ${q(column.name)};`;
+      return column.generated === null ? `${dataLossWarning(`drops column ${q(actualTable.name)}.${q(column.name)} and its values`)}\n${drop}` : drop;
+    }
   }
   return REBUILD;
 }
 
 function script(statements: string[]): string {
   return statements.map((s) => `${s};`).join('\n');
+}
+
+/**
+ * Where each change's fix runs, so that the fixes run in the order listed: triggers and
+ * views that go are dropped first, then tables (children before parents, as a DROP of a
+ * parent would check its children's rows), then new tables (parents first) and virtual
+ * tables, then the changes inside tables (ALTERs and rebuilds), then views, then
+ * triggers (CREATE TRIGGER needs its table or view to exist).
+ */
+const PHASES: Array<(change: SchemaChange) => boolean> = [
+  (c) => c.kind === 'trigger.extra',
+  (c) => c.kind === 'view.extra',
+  (c) => c.kind === 'table.extra' || c.kind === 'virtual-table.extra',
+  (c) => c.kind === 'table.missing' || c.kind === 'virtual-table.missing' || c.kind === 'virtual-table.definition',
+  (c) => TABLE_KINDS.has(c.kind) && !c.kind.startsWith('trigger.'),
+  (c) => c.kind.startsWith('view.'),
+  (c) => c.kind.startsWith('trigger.'),
+];
+
+/**
+ * The changes in the order their SQLite fixes must run (see PHASES); within a phase the
+ * diff's order is kept, except that tables go in the order their foreign keys need.
+ *
+ * @example
+ * orderSqliteChanges(diffSchemas(expected, actual).changes, expected, actual)
+ */
+export function orderSqliteChanges(changes: SchemaChange[], expected: Schema, actual: Schema): SchemaChange[] {
+  const phaseOf = (change: SchemaChange) => {
+    const phase = PHASES.findIndex((test) => test(change));
+    return phase === -1 ? PHASES.length : phase;
+  };
+  const parentsFirst = (tables: Table[]) => {
+    const rank = new Map(orderByReferences(tables).map((t, i) => [t.name.toLowerCase(), i]));
+    return (change: SchemaChange) => rank.get(change.table.toLowerCase()) ?? -1;
+  };
+  const created = parentsFirst(expected.tables);
+  const dropped = parentsFirst(actual.tables);
+  // Virtual tables after the new tables: an external-content FTS table indexes its content table's rows.
+  const rankInPhase = (change: SchemaChange) =>
+    change.kind === 'table.missing' ? created(change) : change.kind === 'table.extra' ? -dropped(change) : change.kind.startsWith('virtual-table.') ? expected.tables.length : 0;
+  return changes
+    .map((change, index) => ({ change, index }))
+    .sort((a, b) => phaseOf(a.change) - phaseOf(b.change) || rankInPhase(a.change) - rankInPhase(b.change) || a.index - b.index)
+    .map(({ change }) => change);
+}
+
+/** Parents before children (a cycle keeps its input order). */
+function orderByReferences(tables: Table[]): Table[] {
+  const names = new Map(tables.map((t) => [t.name.toLowerCase(), t]));
+  const ordered: Table[] = [];
+  const seen = new Set<Table>();
+  const visit = (table: Table) => {
+    if (seen.has(table)) return;
+    seen.add(table);
+    for (const fk of table.foreignKeys) {
+      const parent = names.get(fk.referencedTable.toLowerCase());
+      if (parent && parent !== table) visit(parent);
+    }
+    ordered.push(table);
+  };
+  for (const table of tables) visit(table);
+  return ordered;
 }

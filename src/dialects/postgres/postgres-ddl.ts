@@ -1,4 +1,4 @@
-import type { CheckConstraint, Column, EnumType, ForeignKey, Index, PrimaryKey, Schema, Sequence, Table, UniqueConstraint, View } from '../../core/model.js';
+import type { CheckConstraint, Column, Deferrable, EnumType, ExclusionConstraint, Partition, ForeignKey, Index, PrimaryKey, Schema, Sequence, Table, UniqueConstraint, View } from '../../core/model.js';
 
 /**
  * PostgreSQL DDL for single schema objects, shared by the migration planner
@@ -40,7 +40,8 @@ export function columnDefinition(column: Column, sequences?: Sequence[]): string
   else if (column.identity) tail = ` GENERATED ${column.identity.toUpperCase()} AS IDENTITY`;
   else if (column.default !== null && NEXTVAL.test(column.default) && SERIAL_TYPES[column.type] && !standaloneSequence(column.default, sequences)) type = SERIAL_TYPES[column.type]!;
   else if (column.default !== null) tail = ` DEFAULT ${column.default}`;
-  return `${q(column.name)} ${type}${tail}${column.nullable || column.identity ? '' : ' NOT NULL'}`;
+  const collate = column.collation ? ` COLLATE ${column.collation}` : '';
+  return `${q(column.name)} ${type}${collate}${tail}${column.nullable || column.identity ? '' : ' NOT NULL'}`;
 }
 
 /** True when the sequence `nextval(…)` names is one of `sequences` that no column owns. */
@@ -57,12 +58,17 @@ function constraintPrefix(name: string | null): string {
   return name ? `CONSTRAINT ${q(name)} ` : '';
 }
 
+/** ` DEFERRABLE INITIALLY DEFERRED`, or nothing for a constraint that is not deferrable. */
+export function deferrableClause(deferrable: Deferrable | null | undefined): string {
+  return deferrable ? ` DEFERRABLE INITIALLY ${deferrable.toUpperCase()}` : '';
+}
+
 export function primaryKeyClause(pk: PrimaryKey): string {
-  return `${constraintPrefix(pk.name)}PRIMARY KEY (${columnList(pk.columns)})`;
+  return `${constraintPrefix(pk.name)}PRIMARY KEY (${columnList(pk.columns)})${deferrableClause(pk.deferrable)}`;
 }
 
 export function uniqueClause(unique: UniqueConstraint): string {
-  return `${constraintPrefix(unique.name)}UNIQUE (${columnList(unique.columns)})`;
+  return `${constraintPrefix(unique.name)}UNIQUE${unique.nullsNotDistinct ? ' NULLS NOT DISTINCT' : ''} (${columnList(unique.columns)})${deferrableClause(unique.deferrable)}`;
 }
 
 export function checkClause(check: CheckConstraint): string {
@@ -73,7 +79,7 @@ export function foreignKeyClause(fk: ForeignKey): string {
   let sql = `${constraintPrefix(fk.name)}FOREIGN KEY (${columnList(fk.columns)}) REFERENCES ${qualify(fk.referencedSchema, fk.referencedTable)} (${columnList(fk.referencedColumns)})`;
   if (fk.onDelete !== 'no action') sql += ` ON DELETE ${fk.onDelete.toUpperCase()}`;
   if (fk.onUpdate !== 'no action') sql += ` ON UPDATE ${fk.onUpdate.toUpperCase()}`;
-  return sql;
+  return sql + deferrableClause(fk.deferrable);
 }
 
 /** CREATE TABLE with columns, primary key, uniques and checks; foreign keys are added separately so cycles work. */
@@ -82,7 +88,42 @@ export function createTableSql(table: Table, sequences?: Sequence[]): string {
   if (table.primaryKey) lines.push(primaryKeyClause(table.primaryKey));
   for (const unique of table.uniques) lines.push(uniqueClause(unique));
   for (const check of table.checks) lines.push(checkClause(check));
-  return `CREATE TABLE ${tableRef(table)} (\n${lines.map((line) => `  ${line}`).join(',\n')}\n);`;
+  for (const x of table.exclusions ?? []) lines.push(exclusionClause(x));
+  const unlogged = table.options?.includes('unlogged') ? 'UNLOGGED ' : '';
+  const partitionBy = table.partitioning ? ` PARTITION BY ${table.partitioning.key}` : '';
+  return `CREATE ${unlogged}TABLE ${tableRef(table)} (\n${lines.map((line) => `  ${line}`).join(',\n')}\n)${partitionBy};`;
+}
+
+/** `COMMENT ON TABLE …` or, with `column`, `COMMENT ON COLUMN …`; null removes it. */
+export function commentSql(table: { schema: string; name: string }, column: string | undefined, comment: string | null): string {
+  const target = column === undefined ? `TABLE ${tableRef(table)}` : `COLUMN ${tableRef(table)}.${q(column)}`;
+  return `COMMENT ON ${target} IS ${comment === null ? 'NULL' : quoteLiteral(comment)};`;
+}
+
+/** The comments of a table and its columns, for a table created from the model. */
+export function tableCommentsSql(table: Table): string[] {
+  return [
+    ...(table.comment ? [commentSql(table, undefined, table.comment)] : []),
+    ...table.columns.filter((c) => c.comment).map((c) => commentSql(table, c.name, c.comment!)),
+  ];
+}
+
+/** `CREATE TABLE part PARTITION OF parent FOR VALUES …`: the partition takes the parent's columns, keys and indexes. */
+export function createPartitionSql(parent: { schema: string; name: string }, part: Partition): string {
+  return `CREATE TABLE ${tableRef(part)} PARTITION OF ${tableRef(parent)} ${part.bound};`;
+}
+
+export function attachPartitionSql(parent: { schema: string; name: string }, part: Partition): string {
+  return alterTable(parent, `ATTACH PARTITION ${tableRef(part)} ${part.bound}`);
+}
+
+export function detachPartitionSql(parent: { schema: string; name: string }, part: { schema: string; name: string }): string {
+  return alterTable(parent, `DETACH PARTITION ${tableRef(part)}`);
+}
+
+/** DROP TABLE of a partition, under the data-loss warning that marks the fix destructive. */
+export function dropPartitionSql(parent: { schema: string; name: string }, part: Partition): string {
+  return `-- WARNING: data loss: drops partition ${tableRef(part)} of ${tableRef(parent)} and its rows (${detachPartitionSql(parent, part).replace(/;$/, '')} keeps them as a table of its own)\nDROP TABLE ${tableRef(part)};`;
 }
 
 export function dropTableSql(table: { schema: string; name: string }): string {
@@ -102,10 +143,14 @@ export function dropConstraintSql(table: { schema: string; name: string }, name:
 }
 
 export function createIndexSql(table: { schema: string; name: string }, index: Index): string {
-  const keys = index.keys.map((key) => `${key.column !== null ? q(key.column) : `(${key.expression})`}${key.descending ? ' DESC' : ''}`);
+  const keys = index.keys.map(
+    (key) => `${key.column !== null ? q(key.column) : `(${key.expression})`}${key.opclass ? ` ${key.opclass}` : ''}${key.descending ? ' DESC' : ''}${key.nulls ? ` NULLS ${key.nulls.toUpperCase()}` : ''}`,
+  );
   const using = index.method === 'btree' ? '' : ` USING ${index.method}`;
+  const include = index.include?.length ? ` INCLUDE (${columnList(index.include)})` : '';
+  const distinct = index.nullsNotDistinct ? ' NULLS NOT DISTINCT' : '';
   const where = index.where ? ` WHERE ${index.where}` : '';
-  return `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${q(index.name)} ON ${tableRef(table)}${using} (${keys.join(', ')})${where};`;
+  return `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX ${q(index.name)} ON ${tableRef(table)}${using} (${keys.join(', ')})${include}${distinct}${where};`;
 }
 
 export function dropIndexSql(table: { schema: string }, index: { name: string }): string {
@@ -125,13 +170,38 @@ export function createViewSql(view: View, orReplace = false): string {
   return `CREATE ${kind} ${qualify(view.schema, view.name)} AS ${view.definition};`;
 }
 
+/** A view, and a materialized view's indexes with it (dropping it dropped them). */
+export function createViewStatements(view: View, orReplace = false): string[] {
+  return [createViewSql(view, orReplace), ...(view.materialized ? (view.indexes ?? []).map((index) => createIndexSql(view, index)) : [])];
+}
+
 export function dropViewSql(view: View): string {
   return `DROP ${view.materialized ? 'MATERIALIZED VIEW' : 'VIEW'} ${qualify(view.schema, view.name)};`;
 }
 
 /** Type change with an explicit cast, so conversions PostgreSQL will not do implicitly (text → integer) still run. */
-export function alterColumnTypeSql(table: { schema: string; name: string }, column: string, type: string): string {
-  return alterTable(table, `ALTER COLUMN ${q(column)} TYPE ${type} USING ${q(column)}::${type}`);
+/**
+ * ALTER COLUMN … TYPE resets the collation to the type's default unless one is given:
+ * `collation` is the column's (null or absent: the default).
+ */
+export function alterColumnTypeSql(table: { schema: string; name: string }, column: string, type: string, collation?: string | null): string {
+  const collate = collation ? ` COLLATE ${collation}` : '';
+  return alterTable(table, `ALTER COLUMN ${q(column)} TYPE ${type}${collate} USING ${q(column)}::${type}`);
+}
+
+/** A column's collation back to `collation` (null: the type's default), its type unchanged. */
+export function alterColumnCollationSql(table: { schema: string; name: string }, column: string, type: string, collation: string | null): string {
+  return alterTable(table, `ALTER COLUMN ${q(column)} TYPE ${type} COLLATE ${collation ?? '"default"'}`);
+}
+
+/** `CONSTRAINT "name" EXCLUDE USING gist (…)`. */
+export function exclusionClause(x: ExclusionConstraint): string {
+  return `${constraintPrefix(x.name)}${x.definition}`;
+}
+
+/** `ALTER TABLE … SET UNLOGGED` or `SET LOGGED`. */
+export function setLoggedSql(table: { schema: string; name: string }, unlogged: boolean): string {
+  return alterTable(table, unlogged ? 'SET UNLOGGED' : 'SET LOGGED');
 }
 
 export function setNullableSql(table: { schema: string; name: string }, column: string, nullable: boolean): string {

@@ -1,5 +1,5 @@
 import type { CheckConstraint, Index, Table, View } from '../../core/model.js';
-import { createViewSql, dropViewSql } from './postgres-ddl.js';
+import { createViewStatements, dropViewSql } from './postgres-ddl.js';
 
 /**
  * Objects PostgreSQL will not let a change go through while they exist: views that read
@@ -62,7 +62,7 @@ export function dropViewsSql(views: View[]): string[] {
 
 /** CREATE statements for `views`, dependencies first. */
 export function createViewsSql(views: View[]): string[] {
-  return dependencyOrder(views).map((view) => createViewSql(view));
+  return dependencyOrder(views).flatMap((view) => createViewStatements(view));
 }
 
 /**

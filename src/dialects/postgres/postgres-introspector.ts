@@ -2,10 +2,15 @@ import type {
   CheckConstraint,
   Column,
   ColumnType,
+  CompositeType,
+  Deferrable,
+  Domain,
   EnumType,
   ForeignKey,
   Index,
   IndexKey,
+  NotComparedObject,
+  Partition,
   Policy,
   ReferentialAction,
   Schema,
@@ -19,9 +24,9 @@ import type { Queryable } from '../database.js';
 import type { IntrospectOptions } from '../dialect.js';
 
 /**
- * Reads the live schema from pg_catalog with twelve queries, one per object kind (tables,
+ * Reads the live schema from pg_catalog with fifteen queries, one per object kind (tables,
  * columns, constraints, indexes, enums, views, triggers, policies, functions, sequences,
- * extensions),
+ * extensions, domains, composite types, and the objects it lists as not compared),
  * plus one that resets `search_path`, whatever the number of tables: a 1,000-table
  * database costs the same round trips as a 1-table one.
  *
@@ -50,9 +55,14 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
   const tableFilter = `c.relkind in ('r', 'p') and not c.relispartition and c.relname <> 'lockstep_migrations' and ${ns('n')} and ${notExtension('c.oid', 'pg_class')}`;
 
   await db.query(`select set_config('search_path', reset_val, false) from pg_settings where name = 'search_path' and setting is distinct from reset_val`);
-  const [tables, columns, constraints, indexes, enums, views, triggers, policies, functions, sequences, extensions] = [
-    await db.query<{ schema: string; name: string; rls: boolean; rls_forced: boolean }>(
-      `select n.nspname as schema, c.relname as name, c.relrowsecurity as rls, c.relforcerowsecurity as rls_forced
+  const [tables, columns, constraints, indexes, enums, views, triggers, policies, functions, sequences, extensions, domains, compositeTypes, notCompared] = [
+    await db.query<{ schema: string; name: string; rls: boolean; rls_forced: boolean; unlogged: boolean; comment: string | null; partition_key: string | null; partitions: Partition[] | null }>(
+      `select n.nspname as schema, c.relname as name, c.relrowsecurity as rls, c.relforcerowsecurity as rls_forced,
+              c.relpersistence = 'u' as unlogged, obj_description(c.oid, 'pg_class') as comment,
+              case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end as partition_key,
+              (select json_agg(json_build_object('schema', pn.nspname, 'name', pc.relname, 'bound', pg_get_expr(pc.relpartbound, pc.oid)) order by pn.nspname, pc.relname)
+                 from pg_inherits i join pg_class pc on pc.oid = i.inhrelid join pg_namespace pn on pn.oid = pc.relnamespace
+                where i.inhparent = c.oid and pc.relispartition) as partitions
          from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where ${tableFilter}`,
       params,
@@ -65,7 +75,11 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
               end as type,
               not a.attnotnull as nullable,
               pg_get_expr(ad.adbin, ad.adrelid) as expr,
-              a.attidentity as identity, a.attgenerated as generated
+              a.attidentity as identity, a.attgenerated as generated, col_description(c.oid, a.attnum) as comment,
+              (select case when cn.nspname in ('pg_catalog', 'public') then quote_ident(co.collname)
+                           else quote_ident(cn.nspname) || '.' || quote_ident(co.collname) end
+                 from pg_collation co join pg_namespace cn on cn.oid = co.collnamespace
+                where co.oid = a.attcollation and a.attcollation <> t.typcollation and co.collname <> 'default') as collation
          from pg_attribute a
          join pg_class c on c.oid = a.attrelid
          join pg_namespace n on n.oid = c.relnamespace
@@ -85,13 +99,15 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
               array(select a.attname::text from unnest(k.confkey) with ordinality as u(attnum, ord)
                       join pg_attribute a on a.attrelid = k.confrelid and a.attnum = u.attnum order by u.ord) as ref_columns,
               k.confdeltype as on_delete, k.confupdtype as on_update,
-              pg_get_constraintdef(k.oid, true) as definition
+              pg_get_constraintdef(k.oid, true) as definition,
+              case when not k.condeferrable then null when k.condeferred then 'deferred' else 'immediate' end as deferrable,
+              coalesce((select (to_jsonb(ix) ->> 'indnullsnotdistinct')::boolean from pg_index ix where ix.indexrelid = k.conindid and k.contype = 'u'), false) as nulls_not_distinct
          from pg_constraint k
          join pg_class c on c.oid = k.conrelid
          join pg_namespace n on n.oid = c.relnamespace
          left join pg_class fc on fc.oid = k.confrelid
          left join pg_namespace fn on fn.oid = fc.relnamespace
-        where k.contype in ('p', 'u', 'f', 'c') and ${tableFilter}`,
+        where k.contype in ('p', 'u', 'f', 'c', 'x') and ${tableFilter}`,
       params,
     ),
     await db.query<IndexRow>(
@@ -100,16 +116,27 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
               (select json_agg(json_build_object(
                         'column', a.attname,
                         'expression', case when x.indkey[k.i] = 0 then pg_get_indexdef(x.indexrelid, k.i + 1, true) end,
-                        'descending', (x.indoption[k.i] & 1) = 1) order by k.i)
+                        'descending', (x.indoption[k.i] & 1) = 1,
+                        'nulls_first', (x.indoption[k.i] & 2) = 2,
+                        'opclass', (select case when oc.opcdefault then null
+                                                when ocn.nspname in ('pg_catalog', 'public') then quote_ident(oc.opcname)
+                                                else quote_ident(ocn.nspname) || '.' || quote_ident(oc.opcname) end
+                                      from pg_opclass oc join pg_namespace ocn on ocn.oid = oc.opcnamespace
+                                     where oc.oid = x.indclass[k.i])) order by k.i)
                  from generate_series(0, x.indnkeyatts - 1) as k(i)
                  left join pg_attribute a on a.attrelid = x.indrelid and a.attnum = x.indkey[k.i] and x.indkey[k.i] <> 0
-              ) as keys
+              ) as keys,
+              array(select a.attname::text from generate_series(x.indnkeyatts, x.indnatts - 1) as k(i)
+                      join pg_attribute a on a.attrelid = x.indrelid and a.attnum = x.indkey[k.i] order by k.i) as include,
+              -- indnullsnotdistinct is PostgreSQL 15+: read through to_jsonb so older servers answer false.
+              coalesce((to_jsonb(x) ->> 'indnullsnotdistinct')::boolean, false) as nulls_not_distinct,
+              pg_indexam_has_property(am.oid, 'can_order') as ordered
          from pg_index x
          join pg_class i on i.oid = x.indexrelid
          join pg_class c on c.oid = x.indrelid
          join pg_namespace n on n.oid = c.relnamespace
          join pg_am am on am.oid = i.relam
-        where ${tableFilter}
+        where (${tableFilter} or (c.relkind = 'm' and ${ns('n')} and ${notExtension('c.oid', 'pg_class')}))
           and not exists (select 1 from pg_constraint k where k.conindid = x.indexrelid and k.conrelid = x.indrelid and k.contype in ('p', 'u', 'x'))`,
       params,
     ),
@@ -183,6 +210,70 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
         where e.extname <> 'plpgsql'${options.schemas ? ` and ${ns('n')}` : ''}`,
       params,
     ),
+    await db.query<DomainRow>(
+      `select n.nspname as schema, t.typname as name, format_type(t.typbasetype, t.typtypmod) as type, t.typdefault as default, t.typnotnull as not_null,
+              coalesce((select json_agg(json_build_object('name', k.conname, 'definition', pg_get_constraintdef(k.oid, true)) order by k.conname)
+                          from pg_constraint k where k.contypid = t.oid and k.contype = 'c'), '[]'::json) as checks
+         from pg_type t join pg_namespace n on n.oid = t.typnamespace
+        where t.typtype = 'd' and ${ns('n')} and ${notExtension('t.oid', 'pg_type')}`,
+      params,
+    ),
+    await db.query<CompositeType>(
+      `select n.nspname as schema, t.typname as name,
+              (select json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod)) order by a.attnum)
+                 from pg_attribute a where a.attrelid = t.typrelid and a.attnum > 0 and not a.attisdropped) as attributes
+         from pg_type t join pg_namespace n on n.oid = t.typnamespace join pg_class c on c.oid = t.typrelid
+        where t.typtype = 'c' and c.relkind = 'c' and ${ns('n')} and ${notExtension('t.oid', 'pg_type')}`,
+      params,
+    ),
+    // What lockstep sees but does not model yet, listed by name so a report never implies
+    // they were compared: range types, foreign tables, rules, aggregates, partitioning
+    // below the first level (a partition that is partitioned itself, and its partitions),
+    // and what one partition has that its parent does not (indexes, constraints, triggers).
+    await db.query<NotComparedObject>(
+      `select n.nspname as schema, t.typname as name, 'range type' as type, 'range types are not compared yet' as reason
+         from pg_type t join pg_namespace n on n.oid = t.typnamespace
+        where t.typtype = 'r' and ${ns('n')} and ${notExtension('t.oid', 'pg_type')}
+       union all
+       select n.nspname, c.relname, 'foreign table', 'foreign tables are not compared yet'
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where c.relkind = 'f' and ${ns('n')} and ${notExtension('c.oid', 'pg_class')}
+       union all
+       select n.nspname, r.rulename, 'rule', 'rule on ' || quote_ident(c.relname) || ': rules are not compared yet'
+         from pg_rewrite r join pg_class c on c.oid = r.ev_class join pg_namespace n on n.oid = c.relnamespace
+        where r.rulename <> '_RETURN' and ${ns('n')} and ${notExtension('c.oid', 'pg_class')}
+       union all
+       select n.nspname, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', 'aggregate', 'aggregates are not compared yet'
+         from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+        where p.prokind = 'a' and ${ns('n')} and ${notExtension('p.oid', 'pg_proc')}
+       union all
+       select n.nspname, c.relname, 'partition',
+              'partition of partition ' || quote_ident(pn.nspname) || '.' || quote_ident(p.relname) || ' ' || pg_get_expr(c.relpartbound, c.oid) || ': sub-partitions are not compared yet'
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace
+         join pg_inherits i on i.inhrelid = c.oid join pg_class p on p.oid = i.inhparent join pg_namespace pn on pn.oid = p.relnamespace
+        where c.relispartition and p.relispartition and c.relkind in ('r', 'p') and ${ns('n')}
+       union all
+       select n.nspname, i.relname, 'index', 'index of partition ' || quote_ident(c.relname) || ' only: a partition''s own indexes are not compared yet'
+         from pg_index x join pg_class i on i.oid = x.indexrelid join pg_class c on c.oid = x.indrelid join pg_namespace n on n.oid = c.relnamespace
+        where c.relispartition and ${ns('n')} and not exists (select 1 from pg_inherits h where h.inhrelid = x.indexrelid)
+          and not exists (select 1 from pg_constraint k where k.conindid = x.indexrelid and k.conrelid = x.indrelid)
+       union all
+       select n.nspname, k.conname, 'constraint', 'constraint of partition ' || quote_ident(c.relname) || ' only: a partition''s own constraints are not compared yet'
+         from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_namespace n on n.oid = c.relnamespace
+        where c.relispartition and ${ns('n')} and ((k.contype = 'c' and k.conislocal and k.coninhcount = 0) or (k.contype in ('p', 'u', 'f', 'x') and k.conparentid = 0))
+       union all
+       -- tgparentid is PostgreSQL 13+: read through to_jsonb so older servers list every trigger of a partition.
+       select n.nspname, g.tgname, 'trigger', 'trigger of partition ' || quote_ident(c.relname) || ' only: a partition''s own triggers are not compared yet'
+         from pg_trigger g join pg_class c on c.oid = g.tgrelid join pg_namespace n on n.oid = c.relnamespace
+        where c.relispartition and not g.tgisinternal and ${ns('n')} and coalesce((to_jsonb(g) ->> 'tgparentid')::oid, 0) = 0
+       union all
+       select n.nspname, c.relname, 'partitioned table',
+              'a partition that is partitioned itself (' || pg_get_partkeydef(c.oid) || '): its partitioning is not compared yet'
+         from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where c.relkind = 'p' and c.relispartition and ${ns('n')}
+`,
+      params,
+    ),
   ];
 
   const byKey = new Map<string, Table>();
@@ -200,6 +291,10 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
       triggers: [],
       rowSecurity: { enabled: row.rls, forced: row.rls_forced },
       policies: [],
+      exclusions: [],
+      comment: row.comment,
+      partitioning: row.partition_key ? { key: row.partition_key, partitions: row.partitions ?? [] } : null,
+      ...(row.unlogged ? { options: ['unlogged'] } : {}),
     });
   }
   const tableOf = (row: { schema: string; table: string }) => byKey.get(key(row.schema, row.table));
@@ -208,12 +303,19 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
   for (const row of constraints.rows) {
     const table = tableOf(row);
     if (!table) continue;
-    if (row.type === 'p') table.primaryKey = { name: row.name, columns: row.columns };
-    else if (row.type === 'u') table.uniques.push({ name: row.name, columns: row.columns });
+    if (row.type === 'p') table.primaryKey = { name: row.name, columns: row.columns, deferrable: row.deferrable };
+    else if (row.type === 'u') table.uniques.push({ name: row.name, columns: row.columns, nullsNotDistinct: row.nulls_not_distinct, deferrable: row.deferrable });
     else if (row.type === 'f') table.foreignKeys.push(toForeignKey(row));
     else if (row.type === 'c') table.checks.push(toCheck(row));
+    else if (row.type === 'x') table.exclusions!.push({ name: row.name, definition: row.definition });
   }
-  for (const row of indexes.rows) tableOf(row)?.indexes.push(toIndex(row));
+  // The other indexes belong to materialized views (the query reads no other relation).
+  const viewIndexes = new Map<string, Index[]>();
+  for (const row of indexes.rows) {
+    const table = tableOf(row);
+    if (table) table.indexes.push(toIndex(row));
+    else viewIndexes.set(key(row.schema, row.table), [...(viewIndexes.get(key(row.schema, row.table)) ?? []), toIndex(row)]);
+  }
   for (const row of triggers.rows) tableOf(row)?.triggers.push(toTrigger(row));
   for (const row of policies.rows) tableOf(row)?.policies!.push(toPolicy(row));
 
@@ -221,11 +323,20 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
     dialect: 'postgres',
     tables: [...byKey.values()].sort(bySchemaAndName),
     enums: enums.rows.map((row): EnumType => ({ schema: row.schema, name: row.name, values: row.values })).sort(bySchemaAndName),
-    views: views.rows.map(toView).sort(bySchemaAndName),
+    views: views.rows
+      .map((row) => {
+        const view = toView(row);
+        if (view.materialized) view.indexes = (viewIndexes.get(key(row.schema, row.name)) ?? []).sort(byName);
+        return view;
+      })
+      .sort(bySchemaAndName),
     functions: functions.rows.map(toFunction).sort((a, b) => bySchemaAndName(a, b) || compare(a.arguments, b.arguments)),
     sequences: sequences.rows.map(toSequence).sort(bySchemaAndName),
     extensions: extensions.rows.sort((a, b) => compare(a.name, b.name)),
+    compositeTypes: compositeTypes.rows.map((row) => ({ ...row, attributes: row.attributes ?? [] })).sort(bySchemaAndName),
+    domains: domains.rows.map((row): Domain => ({ schema: row.schema, name: row.name, type: row.type, default: row.default, notNull: row.not_null, checks: row.checks })).sort(bySchemaAndName),
   };
+  if (notCompared.rows.length > 0) result.notCompared = notCompared.rows.sort((a, b) => bySchemaAndName(a, b) || compare(a.type, b.type));
   for (const table of result.tables) {
     table.uniques.sort(byName);
     table.foreignKeys.sort(byName);
@@ -233,6 +344,7 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
     table.checks.sort(byName);
     table.triggers.sort(byName);
     table.policies!.sort(byName);
+    table.exclusions!.sort(byName);
   }
   return result;
 }
@@ -246,13 +358,15 @@ interface ColumnRow {
   expr: string | null;
   identity: string;
   generated: string;
+  collation: string | null;
+  comment: string | null;
 }
 
 interface ConstraintRow {
   schema: string;
   table: string;
   name: string;
-  type: 'p' | 'u' | 'f' | 'c';
+  type: 'p' | 'u' | 'f' | 'c' | 'x';
   columns: string[];
   ref_schema: string | null;
   ref_table: string | null;
@@ -260,6 +374,8 @@ interface ConstraintRow {
   on_delete: string;
   on_update: string;
   definition: string;
+  deferrable: Deferrable | null;
+  nulls_not_distinct: boolean;
 }
 
 interface IndexRow {
@@ -269,7 +385,20 @@ interface IndexRow {
   unique: boolean;
   method: string;
   where: string | null;
-  keys: Array<{ column: string | null; expression: string | null; descending: boolean }> | null;
+  keys: Array<{ column: string | null; expression: string | null; descending: boolean; nulls_first: boolean; opclass: string | null }> | null;
+  include: string[];
+  nulls_not_distinct: boolean;
+  /** The access method has an order (btree): nulls first/last means something. */
+  ordered: boolean;
+}
+
+interface DomainRow {
+  schema: string;
+  name: string;
+  type: string;
+  default: string | null;
+  not_null: boolean;
+  checks: Array<{ name: string; definition: string }>;
 }
 
 interface PolicyRow {
@@ -367,6 +496,8 @@ function toColumn(row: ColumnRow): Column {
     default: generated === null ? row.expr : null,
     identity: row.identity === 'a' ? 'always' : row.identity === 'd' ? 'by default' : null,
     generated,
+    ...(row.collation !== null ? { collation: row.collation } : {}),
+    comment: row.comment,
   };
 }
 
@@ -387,6 +518,7 @@ function toForeignKey(row: ConstraintRow): ForeignKey {
     referencedColumns: row.ref_columns,
     onDelete: ACTIONS[row.on_delete] ?? 'no action',
     onUpdate: ACTIONS[row.on_update] ?? 'no action',
+    deferrable: row.deferrable,
   };
 }
 
@@ -403,12 +535,14 @@ function toCheck(row: ConstraintRow): CheckConstraint {
 }
 
 function toIndex(row: IndexRow): Index {
-  const keys: IndexKey[] = (row.keys ?? []).map((k) => ({
-    column: k.expression === null ? k.column : null,
-    expression: k.expression,
-    descending: k.descending,
-  }));
-  return { name: row.name, unique: row.unique, keys, where: row.where, method: row.method };
+  const keys: IndexKey[] = (row.keys ?? []).map((k) => {
+    const key: IndexKey = { column: k.expression === null ? k.column : null, expression: k.expression, descending: k.descending };
+    // Only a nulls order that is not the direction's default is kept (ASC NULLS LAST, DESC NULLS FIRST are defaults).
+    if (row.ordered && k.nulls_first !== k.descending) key.nulls = k.nulls_first ? 'first' : 'last';
+    if (k.opclass) key.opclass = k.opclass;
+    return key;
+  });
+  return { name: row.name, unique: row.unique, keys, where: row.where, method: row.method, include: row.include, nullsNotDistinct: row.nulls_not_distinct };
 }
 
 function toView(row: { schema: string; name: string; definition: string; materialized: boolean }): View {

@@ -1,9 +1,10 @@
-import type { Extension, Policy, RowSecurity, SchemaFunction, Sequence, Trigger } from '../../core/model.js';
+import type { CompositeType, Domain, Extension, Policy, RowSecurity, SchemaFunction, Sequence, Trigger } from '../../core/model.js';
+import { normalizeExpression } from '../../core/normalize-sql.js';
 import { alterTable, qualify, quotePostgresIdentifier as q } from './postgres-ddl.js';
 
 /**
  * PostgreSQL DDL for the objects beside tables and columns: triggers, row-level security
- * and policies, functions and procedures, sequences. Shared by the migration planner and
+ * and policies, functions and procedures, sequences, extensions, domains. Shared by the migration planner and
  * the `check` fixes, like `postgres-ddl.ts`.
  */
 
@@ -109,4 +110,66 @@ export function dropExtensionSql(ext: { name: string }): string {
 
 function quoteLiteralText(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** CREATE DOMAIN with its default, NOT NULL and named checks. */
+export function createDomainSql(domain: Domain): string {
+  let sql = `CREATE DOMAIN ${qualify(domain.schema, domain.name)} AS ${domain.type}`;
+  if (domain.default !== null) sql += ` DEFAULT ${domain.default}`;
+  if (domain.notNull) sql += ' NOT NULL';
+  for (const check of domain.checks) sql += ` CONSTRAINT ${q(check.name)} ${check.definition}`;
+  return `${sql};`;
+}
+
+export function dropDomainSql(domain: { schema: string; name: string }): string {
+  return `DROP DOMAIN ${qualify(domain.schema, domain.name)};`;
+}
+
+/**
+ * ALTER DOMAIN statements from `have` to `want`, or null when the base type differs
+ * (PostgreSQL cannot change a domain's type: its columns would need a manual migration).
+ */
+export function alterDomainSql(have: Domain, want: Domain): string[] | null {
+  if (have.type !== want.type) return null;
+  const name = qualify(want.schema, want.name);
+  const out: string[] = [];
+  const norm = (text: string | null) => (text === null ? null : normalizeExpression(text));
+  for (const check of have.checks) {
+    const kept = want.checks.find((c) => c.name === check.name);
+    if (!kept || norm(kept.definition) !== norm(check.definition)) out.push(`ALTER DOMAIN ${name} DROP CONSTRAINT ${q(check.name)};`);
+  }
+  if (norm(have.default) !== norm(want.default)) out.push(want.default === null ? `ALTER DOMAIN ${name} DROP DEFAULT;` : `ALTER DOMAIN ${name} SET DEFAULT ${want.default};`);
+  if (have.notNull !== want.notNull) out.push(`ALTER DOMAIN ${name} ${want.notNull ? 'SET' : 'DROP'} NOT NULL;`);
+  for (const check of want.checks) {
+    const had = have.checks.find((c) => c.name === check.name);
+    if (!had || norm(had.definition) !== norm(check.definition)) out.push(`ALTER DOMAIN ${name} ADD CONSTRAINT ${q(check.name)} ${check.definition};`);
+  }
+  return out;
+}
+
+export function createCompositeTypeSql(type: CompositeType): string {
+  return `CREATE TYPE ${qualify(type.schema, type.name)} AS (${type.attributes.map((a) => `${q(a.name)} ${a.type}`).join(', ')});`;
+}
+
+export function dropCompositeTypeSql(type: { schema: string; name: string }): string {
+  return `DROP TYPE ${qualify(type.schema, type.name)};`;
+}
+
+/**
+ * One ALTER TYPE from `have` to `want` (attributes dropped, retyped, added), or null when
+ * the kept attributes come in another order: ALTER TYPE cannot reorder them.
+ */
+export function alterCompositeTypeSql(have: CompositeType, want: CompositeType): string[] | null {
+  const kept = want.attributes.filter((a) => have.attributes.some((h) => h.name === a.name)).map((a) => a.name);
+  const keptBefore = have.attributes.filter((h) => kept.includes(h.name)).map((h) => h.name);
+  if (kept.join('\u0000') !== keptBefore.join('\u0000')) return null;
+  // Added attributes go last: only attributes after every kept one can be added in place.
+  const lastKept = Math.max(-1, ...kept.map((name) => want.attributes.findIndex((a) => a.name === name)));
+  if (want.attributes.some((a, i) => !kept.includes(a.name) && i < lastKept)) return null;
+  const actions = [
+    ...have.attributes.filter((h) => !kept.includes(h.name)).map((h) => `DROP ATTRIBUTE ${q(h.name)}`),
+    ...want.attributes.filter((a) => kept.includes(a.name) && have.attributes.find((h) => h.name === a.name)!.type !== a.type).map((a) => `ALTER ATTRIBUTE ${q(a.name)} TYPE ${a.type}`),
+    ...want.attributes.filter((a) => !kept.includes(a.name)).map((a) => `ADD ATTRIBUTE ${q(a.name)} ${a.type}`),
+  ];
+  return actions.length > 0 ? [`ALTER TYPE ${qualify(want.schema, want.name)} ${actions.join(', ')};`] : [];
 }

@@ -181,3 +181,29 @@ export function parseCreateView(sql: string): Token[] {
   }
   return tokens;
 }
+
+export interface ParsedVirtualTable {
+  /** Module name, lower-cased. */
+  module: string;
+  /** The text between the parentheses after the module name, trimmed; '' when there are none. */
+  arguments: string;
+}
+
+/**
+ * Module and arguments of a CREATE VIRTUAL TABLE statement; the arguments are kept as
+ * written because each module parses them its own way.
+ *
+ * @example
+ * parseCreateVirtualTable("CREATE VIRTUAL TABLE docs USING fts5(title, body, tokenize = 'porter')")
+ * // → { module: 'fts5', arguments: "title, body, tokenize = 'porter'" }
+ */
+export function parseCreateVirtualTable(sql: string): ParsedVirtualTable {
+  const tokens = tokenizeSqlite(sql);
+  const using = tokens.findIndex((t) => isWord(t, 'using'));
+  const moduleToken = tokens[using + 1];
+  if (using === -1 || !moduleToken) return { module: '', arguments: '' };
+  const open = tokens[using + 2];
+  if (open?.kind !== 'punct' || open.text !== '(') return { module: identifierName(moduleToken).toLowerCase(), arguments: '' };
+  const close = tokens[matchingParen(tokens, using + 2)];
+  return { module: identifierName(moduleToken).toLowerCase(), arguments: sql.slice(open.end, close?.start ?? sql.length).trim() };
+}

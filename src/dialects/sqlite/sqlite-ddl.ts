@@ -1,5 +1,6 @@
 import { LockstepError } from '../../core/errors.js';
-import type { Column, ForeignKey, Index, Schema, Table, View } from '../../core/model.js';
+import type { Column, ForeignKey, Index, Schema, Table, Trigger, View, VirtualTable } from '../../core/model.js';
+import { normalizeExpression } from '../../core/normalize-sql.js';
 import type { SchemaChange } from '../../core/schema-change.js';
 import type { MigrationPlan, RenameHint } from '../dialect.js';
 import { isConstantDefault, isLiteralDefault, printTokens } from './sqlite-canonical.js';
@@ -56,6 +57,7 @@ export function createTableSql(table: Table, name = table.name): string {
 function columnSql(column: Column, primaryKey: boolean): string {
   let sql = q(column.name);
   if (column.type !== '') sql += ` ${column.type}`;
+  if (column.collation) sql += ` COLLATE ${q(column.collation)}`;
   if (primaryKey) sql += column.autoincrement ? ' PRIMARY KEY AUTOINCREMENT' : ' PRIMARY KEY';
   if (!column.nullable) sql += ' NOT NULL';
   if (column.default !== null) sql += ` DEFAULT ${defaultSql(column.default)}`;
@@ -93,6 +95,52 @@ export function createViewSql(view: View): string {
   return `CREATE VIEW ${q(view.name)} AS ${view.definition}`;
 }
 
+/** CREATE VIEW followed by the view's INSTEAD OF triggers. */
+export function createViewWithTriggers(view: View): string[] {
+  return [createViewSql(view), ...(view.triggers ?? []).map((t) => t.definition)];
+}
+
+/**
+ * CREATE VIRTUAL TABLE from the model; the module creates its shadow tables itself.
+ *
+ * @example
+ * createVirtualTableSql({ schema: 'main', name: 'docs', module: 'fts5', arguments: 'title, body' })
+ * // → 'CREATE VIRTUAL TABLE "docs" USING fts5(title, body)'
+ */
+export function createVirtualTableSql(table: VirtualTable): string {
+  return `CREATE VIRTUAL TABLE ${q(table.name)} USING ${table.module}${table.arguments === '' ? '' : `(${table.arguments})`}`;
+}
+
+/**
+ * CREATE VIRTUAL TABLE, and for an FTS3/4/5 table over an external content table
+ * (`content = 'film'`) the `rebuild` command that indexes the rows already there: a new
+ * external-content index starts empty.
+ */
+export function createVirtualTableStatements(table: VirtualTable): string[] {
+  const statements = [createVirtualTableSql(table)];
+  const content = /(?:^|,)\s*content\s*=\s*(?:'([^']*)'|"([^"]*)"|([A-Za-z_][\w$]*))/i.exec(table.arguments);
+  const source = content ? (content[1] ?? content[2] ?? content[3] ?? '') : '';
+  if (/^fts[345]$/.test(table.module) && source !== '') statements.push(`INSERT INTO ${q(table.name)} (${q(table.name)}) VALUES ('rebuild')`);
+  return statements;
+}
+
+/** The comment that starts every statement or fix deleting data; `check` marks such fixes destructive. */
+export function dataLossWarning(what: string): string {
+  return `-- WARNING: data loss: ${what}`;
+}
+
+/** Columns of `from` whose values a rebuild to `to` does not keep: dropped, or turned into generated columns. */
+export function columnsLostByRebuild(from: Table, to: Table): string[] {
+  const target = new Map(to.columns.map((c) => [c.name.toLowerCase(), c]));
+  return from.columns
+    .filter((c) => c.generated === null)
+    .filter((c) => {
+      const next = target.get(c.name.toLowerCase());
+      return next === undefined || next.generated !== null;
+    })
+    .map((c) => c.name);
+}
+
 /** Statements that create a table with its indexes and triggers. */
 export function createTableWithExtras(table: Table): string[] {
   return [createTableSql(table), ...table.indexes.map((i) => createIndexSql(table, i)), ...table.triggers.map((t) => t.definition)];
@@ -105,9 +153,13 @@ export function createTableWithExtras(table: Table): string[] {
  */
 export function rebuildTableStatements(from: Table, to: Table): string[] {
   const temp = `${REBUILD_PREFIX}${to.name}`;
-  const source = new Map(from.columns.filter((c) => c.generated === null).map((c) => [c.name.toLowerCase(), c]));
+  // A generated column of the old table is read like any other: its values are kept
+  // when the new table makes it a plain column.
+  const source = new Map(from.columns.map((c) => [c.name.toLowerCase(), c]));
   const copied = to.columns.filter((c) => c.generated === null && source.has(c.name.toLowerCase()));
-  const statements = [createTableSql(to, temp)];
+  const lost = columnsLostByRebuild(from, to);
+  const warning = lost.length === 0 ? '' : `${dataLossWarning(`the rebuild of ${q(to.name)} does not keep the values of ${lost.map((c) => `${q(from.name)}.${q(c)}`).join(', ')}`)}\n`;
+  const statements = [warning + createTableSql(to, temp)];
   if (copied.length > 0) {
     const target = copied.map((c) => q(c.name)).join(', ');
     const values = copied.map((c) => q(source.get(c.name.toLowerCase())!.name)).join(', ');
@@ -164,6 +216,19 @@ export function canDropColumn(table: Table, column: Column): boolean {
     ...table.columns.filter((c) => c !== column).map((c) => c.generated ?? ''),
   ];
   return !mentions(expressions, column.name);
+}
+
+/**
+ * True when a view or trigger of `schema` names column `column` (by word: it may be
+ * another table's column of the same name). ALTER TABLE DROP COLUMN re-checks every view
+ * and trigger and fails on one that still reads the column; a rebuild does not.
+ */
+export function viewsOrTriggersMention(schema: Schema, column: string): boolean {
+  const texts = [
+    ...schema.views.flatMap((v) => [v.definition, ...(v.triggers ?? []).map((t) => t.definition)]),
+    ...schema.tables.flatMap((t) => t.triggers.map((x) => x.definition)),
+  ];
+  return mentions(texts, column);
 }
 
 /** True when any expression names `identifier` (token match, quoted or not). */
@@ -229,28 +294,56 @@ export function planSqliteMigration(from: Schema, to: Schema, options: { renames
   }
 
   // Views are plain text in SQLite: drop the ones that change or go before touching
-  // tables, create the new ones last, when everything they select from exists.
+  // tables, create the new ones last, when everything they select from exists. Their
+  // INSTEAD OF triggers go with them, and come back after every view exists.
   const dropViews: string[] = [];
   const createViews: string[] = [];
+  const createViewTriggers: string[] = [];
   for (const view of working.views) {
     const next = to.views.find((v) => v.name === view.name);
     if (!next || next.definition !== view.definition) dropViews.push(`DROP VIEW ${q(view.name)}`);
+    else dropIndexes.push(...changedTriggers(view.triggers ?? [], next.triggers ?? []).drop);
   }
   for (const view of to.views) {
     const previous = working.views.find((v) => v.name === view.name);
-    if (!previous || previous.definition !== view.definition) createViews.push(createViewSql(view));
+    if (!previous || previous.definition !== view.definition) {
+      createViews.push(createViewSql(view));
+      createViewTriggers.push(...(view.triggers ?? []).map((t) => t.definition));
+    } else {
+      createViewTriggers.push(...changedTriggers(previous.triggers ?? [], view.triggers ?? []).create);
+    }
+  }
+
+  // A virtual table cannot be altered: one whose module or arguments change is dropped
+  // (with its shadow tables and rows) and created again.
+  const dropVirtual: string[] = [];
+  const createVirtual: string[] = [];
+  const fromVirtual = working.virtualTables ?? [];
+  const toVirtual = to.virtualTables ?? [];
+  for (const table of fromVirtual) {
+    const next = toVirtual.find((v) => v.name.toLowerCase() === table.name.toLowerCase());
+    if (!next || !sameVirtualTable(table, next)) {
+      dropVirtual.push(`${dataLossWarning(`drops virtual table ${q(table.name)} with its shadow tables and every row in them`)}\nDROP TABLE ${q(table.name)}`);
+    }
+  }
+  for (const table of toVirtual) {
+    const previous = fromVirtual.find((v) => v.name.toLowerCase() === table.name.toLowerCase());
+    if (!previous || !sameVirtualTable(previous, table)) createVirtual.push(...createVirtualTableStatements(table));
   }
 
   const body = [
     ...dropViews,
     ...renames,
     ...dropIndexes,
-    ...orderByReferences(dropped).reverse().map((t) => `DROP TABLE ${q(t.name)}`),
+    ...dropVirtual,
+    ...orderByReferences(dropped).reverse().map((t) => `${dataLossWarning(`drops table ${q(t.name)} and every row in it`)}\nDROP TABLE ${q(t.name)}`),
     ...orderByReferences(created).flatMap(createTableWithExtras),
+    ...createVirtual,
     ...alters,
     ...rebuilds,
     ...createIndexes,
     ...createViews,
+    ...createViewTriggers,
   ];
   const requiresForeignKeysOff = rebuilds.length > 0;
   return { statements: requiresForeignKeysOff ? withForeignKeysOff(body) : body, unsupported, requiresForeignKeysOff };
@@ -288,7 +381,8 @@ function planTable(from: Table, to: Table): TableAlterPlan | 'rebuild' {
   for (const column of from.columns) {
     if (toColumns.has(column.name.toLowerCase())) continue;
     if (!canDropColumn(afterIndexDrops, column)) return 'rebuild';
-    plan.alters.push(`ALTER TABLE ${q(from.name)} DROP COLUMN ${q(column.name)}`);
+    const drop = `ALTER TABLE ${q(from.name)} DROP COLUMN ${q(column.name)}`;
+    plan.alters.push(column.generated === null ? `${dataLossWarning(`drops column ${q(from.name)}.${q(column.name)} and its values`)}\n${drop}` : drop);
   }
   for (const column of to.columns) {
     if (fromColumns.has(column.name.toLowerCase())) continue;
@@ -296,14 +390,24 @@ function planTable(from: Table, to: Table): TableAlterPlan | 'rebuild' {
     plan.alters.push(addColumnSql(to, column));
   }
 
-  const toTriggers = new Map(to.triggers.map((t) => [t.name, t.definition]));
-  for (const trigger of from.triggers) {
-    if (toTriggers.get(trigger.name) !== trigger.definition) plan.dropIndexes.push(`DROP TRIGGER ${q(trigger.name)}`);
-  }
-  for (const trigger of to.triggers) {
-    if (from.triggers.find((t) => t.name === trigger.name)?.definition !== trigger.definition) plan.createIndexes.push(trigger.definition);
-  }
+  const triggers = changedTriggers(from.triggers, to.triggers);
+  plan.dropIndexes.push(...triggers.drop);
+  plan.createIndexes.push(...triggers.create);
   return plan;
+}
+
+/** DROP TRIGGER for triggers that go or change, CREATE TRIGGER for those that come or change (compared as the diff does). */
+function changedTriggers(from: Trigger[], to: Trigger[]): { drop: string[]; create: string[] } {
+  const key = (t: Trigger) => t.name.toLowerCase();
+  const same = (a: Trigger | undefined, b: Trigger) => a !== undefined && normalizeExpression(a.definition) === normalizeExpression(b.definition);
+  return {
+    drop: from.filter((t) => !same(to.find((x) => key(x) === key(t)), t)).map((t) => `DROP TRIGGER ${q(t.name)}`),
+    create: to.filter((t) => !same(from.find((x) => key(x) === key(t)), t)).map((t) => t.definition),
+  };
+}
+
+function sameVirtualTable(a: VirtualTable, b: VirtualTable): boolean {
+  return a.module === b.module && normalizeExpression(a.arguments) === normalizeExpression(b.arguments);
 }
 
 function sameColumn(a: Column, b: Column): boolean {
@@ -312,6 +416,7 @@ function sameColumn(a: Column, b: Column): boolean {
     a.nullable === b.nullable &&
     a.default === b.default &&
     a.generated === b.generated &&
+    (a.collation ?? null) === (b.collation ?? null) &&
     Boolean(a.autoincrement) === Boolean(b.autoincrement)
   );
 }

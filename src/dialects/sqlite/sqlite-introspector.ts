@@ -3,20 +3,25 @@ import type {
   Column,
   ForeignKey,
   Index,
+  NotComparedObject,
   ReferentialAction,
   Schema,
   Table,
+  Trigger,
   UniqueConstraint,
   View,
+  VirtualTable,
 } from '../../core/model.js';
 import type { Queryable } from '../database.js';
 import { canonicalDefault, canonicalType, printTokens, stripOuterParens, typeParts } from './sqlite-canonical.js';
-import { parseCreateIndex, parseCreateTable, parseCreateView, type ParsedTable } from './sqlite-create-parser.js';
+import { parseCreateIndex, parseCreateTable, parseCreateView, parseCreateVirtualTable, type ParsedTable } from './sqlite-create-parser.js';
 
 /**
  * Objects lockstep reads: everything but SQLite's internal tables and lockstep's own
- * (`lockstep_migrations`, the `lockstep_` jobs tables). Virtual tables are left out too:
- * their pragmas fail when the module is not loaded, and they have no columns to diff.
+ * (`lockstep_migrations`, the `lockstep_` jobs tables). Virtual tables are read from
+ * their CREATE text only (module and arguments): their pragmas fail when the module is
+ * not loaded. Their shadow tables (`docs_data`, `docs_idx`, … of an FTS5 table `docs`)
+ * belong to them and are not tables of the model.
  */
 const OBJECT_FILTER = `m.name not like 'sqlite\\_%' escape '\\' and m.name not like 'lockstep\\_%' escape '\\'`;
 const TABLE_FILTER = `m.type = 'table' and ${OBJECT_FILTER} and m.sql not like 'create virtual%'`;
@@ -99,8 +104,16 @@ export async function introspectSqlite(db: Queryable): Promise<Schema> {
     )
   ).rows;
 
+  const virtualTables: VirtualTable[] = master
+    .filter((row) => row.type === 'table' && /^\s*create\s+virtual\b/i.test(row.sql ?? ''))
+    .map((row) => ({ schema: 'main', name: row.name, ...parseCreateVirtualTable(row.sql ?? '') }));
+  const { shadow, notCompared } = await readShadowTables(db, virtualTables, master);
+
   const sqlOf = new Map(master.map((row) => [`${row.type}:${row.name}`, row.sql ?? '']));
-  const columnsByTable = groupBy(columnRows, (r) => r.table_name);
+  const columnsByTable = groupBy(
+    columnRows.filter((r) => !shadow.has(r.table_name)),
+    (r) => r.table_name,
+  );
   const fksByTable = groupBy(fkRows, (r) => r.table_name);
   const indexesByTable = groupBy(indexRows, (r) => r.table_name);
   const indexColumns = groupBy(indexColumnRows, (r) => r.index_name);
@@ -118,17 +131,54 @@ export async function introspectSqlite(db: Queryable): Promise<Schema> {
     );
   }
   resolveImplicitReferences(tables);
-  for (const table of tables) {
-    table.triggers = (triggersByTable.get(table.name) ?? [])
-      .map((row) => ({ name: row.name, definition: row.sql! }))
-      .sort((a, b) => compare(a.name, b.name));
-  }
+  const triggersOn = (name: string): Trigger[] =>
+    (triggersByTable.get(name) ?? []).map((row) => ({ name: row.name, definition: row.sql! })).sort((a, b) => compare(a.name, b.name));
+  for (const table of tables) table.triggers = triggersOn(table.name);
   const views: View[] = master
     .filter((row) => row.type === 'view')
     // A view's quoted names are unquoted too: SQLite re-spells the names in a view it
     // rewrites for a rename (`from "squads"`), and that must equal the declared `from squads`.
-    .map((row) => ({ schema: 'main', name: row.name, definition: printTokens(parseCreateView(row.sql ?? ''), 'all'), materialized: false }));
-  return { dialect: 'sqlite', tables: tables.sort((a, b) => compare(a.name, b.name)), enums: [], views };
+    .map((row) => {
+      const view: View = { schema: 'main', name: row.name, definition: printTokens(parseCreateView(row.sql ?? ''), 'all'), materialized: false };
+      const triggers = triggersOn(row.name);
+      if (triggers.length > 0) view.triggers = triggers;
+      return view;
+    });
+  const schema: Schema = { dialect: 'sqlite', tables: tables.sort((a, b) => compare(a.name, b.name)), enums: [], views };
+  if (virtualTables.length > 0) schema.virtualTables = virtualTables.sort((a, b) => compare(a.name, b.name));
+  if (notCompared.length > 0) schema.notCompared = notCompared;
+  return schema;
+}
+
+/**
+ * The shadow tables of the virtual tables, which SQLite itself names (`pragma_table_list`
+ * type `shadow`) when the module is loaded. When it is not, tables named `<virtual>_…`
+ * are probably its shadow tables: they are left out and listed as not compared, so a fix
+ * never recreates them as plain tables.
+ */
+async function readShadowTables(db: Queryable, virtualTables: VirtualTable[], master: MasterRow[]): Promise<{ shadow: Set<string>; notCompared: NotComparedObject[] }> {
+  const shadow = new Set<string>();
+  const notCompared: NotComparedObject[] = [];
+  if (virtualTables.length === 0) return { shadow, notCompared };
+  const names = async (sql: string) => {
+    try {
+      return new Set((await db.query<{ name: string }>(sql)).rows.map((r) => r.name));
+    } catch {
+      return new Set<string>(); // pragma_table_list is SQLite 3.37+
+    }
+  };
+  for (const name of await names(`select name from pragma_table_list where schema = 'main' and type = 'shadow'`)) shadow.add(name);
+  const modules = await names('select name from pragma_module_list');
+  for (const vt of virtualTables) {
+    if (modules.has(vt.module)) continue;
+    const prefix = `${vt.name.toLowerCase()}_`;
+    for (const row of master) {
+      if (row.type !== 'table' || shadow.has(row.name) || !row.name.toLowerCase().startsWith(prefix)) continue;
+      shadow.add(row.name);
+      notCompared.push({ schema: 'main', name: row.name, type: 'table', reason: `probably a shadow table of virtual table ${vt.name}, whose module ${vt.module} is not loaded here` });
+    }
+  }
+  return { shadow, notCompared };
 }
 
 function readTable(
@@ -149,7 +199,7 @@ function readTable(
   const columns: Column[] = rows.map((row) => {
     const soleKey = pkRows.length === 1 && pkRows[0] === row;
     const info = parsedColumn(row.name);
-    const type = canonicalType(row.type, { soleKey, collation: info?.collation ?? null });
+    const type = canonicalType(row.type, { soleKey });
     // An INTEGER PRIMARY KEY is the rowid and can never be NULL, and WITHOUT ROWID tables
     // enforce NOT NULL on key columns, although `notnull` says 0 for both.
     const rowidAlias = soleKey && !withoutRowid && type === 'integer';
@@ -164,6 +214,8 @@ function readTable(
       generated: row.hidden === 2 || row.hidden === 3 ? generated : null,
     };
     if (info?.autoincrement) column.autoincrement = true;
+    const collation = info?.collation?.toLowerCase() ?? null;
+    if (collation !== null && collation !== 'binary') column.collation = collation;
     return column;
   });
 

@@ -75,14 +75,14 @@ describe('introspectPostgres', () => {
       assert.equal(orgs.columns[0]!.identity, 'always');
       assert.equal(orgs.columns[2]!.type, 'timestamp(3) with time zone');
       assert.deepEqual(orgs.columns[2]!.typeParts, { base: 'timestamp with time zone', length: null, precision: 3, scale: null, arrayDimensions: 0 });
-      assert.deepEqual(orgs.primaryKey, { name: 'organizations_pkey', columns: ['organization_id'] });
-      assert.deepEqual(orgs.uniques, [{ name: 'organizations_name_key', columns: ['name'] }]);
+      assert.deepEqual(orgs.primaryKey, { name: 'organizations_pkey', columns: ['organization_id'], deferrable: null });
+      assert.deepEqual(orgs.uniques, [{ name: 'organizations_name_key', columns: ['name'], nullsNotDistinct: false, deferrable: null }]);
       assert.equal(orgs.triggers.length, 1);
       assert.equal(orgs.triggers[0]!.name, 'organizations_touch');
       assert.match(orgs.triggers[0]!.definition, /^CREATE TRIGGER organizations_touch BEFORE UPDATE ON (public\.)?organizations FOR EACH ROW EXECUTE FUNCTION touch\(\)$/);
 
-      assert.deepEqual(users.primaryKey, { name: 'users_pkey', columns: ['id'] });
-      assert.deepEqual(users.uniques, [{ name: 'users_email_org_key', columns: ['organization_id', 'email'] }]);
+      assert.deepEqual(users.primaryKey, { name: 'users_pkey', columns: ['id'], deferrable: null });
+      assert.deepEqual(users.uniques, [{ name: 'users_email_org_key', columns: ['organization_id', 'email'], nullsNotDistinct: false, deferrable: null }]);
       assert.deepEqual(users.foreignKeys, [
         {
           name: 'users_organization_id_fkey',
@@ -92,6 +92,7 @@ describe('introspectPostgres', () => {
           referencedColumns: ['organization_id'],
           onDelete: 'cascade',
           onUpdate: 'no action',
+          deferrable: null,
         },
       ]);
       assert.deepEqual(
@@ -102,7 +103,7 @@ describe('introspectPostgres', () => {
         ],
       );
       assert.deepEqual(users.indexes, [
-        { name: 'users_active_idx', unique: false, keys: [{ column: 'organization_id', expression: null, descending: false }], where: "status::text = 'active'::text", method: 'btree' },
+        { name: 'users_active_idx', unique: false, keys: [{ column: 'organization_id', expression: null, descending: false }], where: "status::text = 'active'::text", method: 'btree', include: [], nullsNotDistinct: false },
         {
           name: 'users_lower_email_idx',
           unique: false,
@@ -112,8 +113,10 @@ describe('introspectPostgres', () => {
           ],
           where: null,
           method: 'btree',
+          include: [],
+          nullsNotDistinct: false,
         },
-        { name: 'users_tags_gin', unique: false, keys: [{ column: 'tags', expression: null, descending: false }], where: null, method: 'gin' },
+        { name: 'users_tags_gin', unique: false, keys: [{ column: 'tags', expression: null, descending: false }], where: null, method: 'gin', include: [], nullsNotDistinct: false },
       ]);
 
       const invoices = findTable(schema, 'invoices', 'billing')!;
@@ -126,6 +129,7 @@ describe('introspectPostgres', () => {
         referencedColumns: ['id'],
         onDelete: 'restrict',
         onUpdate: 'set null',
+        deferrable: null,
       });
       const child = findTable(schema, 'child')!;
       assert.deepEqual(child.foreignKeys[0]!.columns, ['pa', 'pb']);
@@ -145,6 +149,77 @@ describe('introspectPostgres', () => {
           ['public', 'invoice_totals', true, 'SELECT user_id, sum(amount) AS total FROM billing.invoices GROUP BY user_id'],
         ],
       );
+    } finally {
+      await t.dispose();
+    }
+  });
+
+  test('reads operator classes, nulls order, INCLUDE, NULLS NOT DISTINCT, deferrability, collations, exclusions, UNLOGGED, domains; lists what it does not model', async () => {
+    const t = await createTestDatabase('postgres');
+    try {
+      await t.db.exec(`
+        create extension if not exists btree_gist;
+        create domain code as text collate "C" default 'x' not null constraint code_check check (value <> '');
+        create type pair as (a int, b int);
+        create table p (id int primary key deferrable initially deferred, name text collate "C", n int, during tstzrange,
+          constraint p_name_key unique nulls not distinct (name, n),
+          constraint p_excl exclude using gist (n with =, during with &&));
+        create table q (id int primary key);
+        create unlogged table u (id int references q deferrable);
+        create index p_pattern_idx on p (name text_pattern_ops desc nulls last, n nulls first) include (during);
+        create unique index p_n_idx on p (n) nulls not distinct;
+        create table parts (d date not null) partition by range (d);
+        create table parts_1 partition of parts for values from ('2025-01-01') to ('2026-01-01');
+        create table parts_2 partition of parts for values from ('2026-01-01') to ('2027-01-01') partition by range (d);
+        create table parts_2a partition of parts_2 for values from ('2026-01-01') to ('2026-07-01');
+        create index parts_d_idx on parts (d);
+        create index parts_1_only_idx on parts_1 (d desc);
+        alter table parts_1 add constraint parts_1_d_check check (d > '2020-01-01');
+        create materialized view mv as select id from p;
+        create index mv_idx on mv (id);
+      `);
+      const schema = await introspectPostgres(t.db);
+      const p = findTable(schema, 'p')!;
+      assert.deepEqual(p.primaryKey, { name: 'p_pkey', columns: ['id'], deferrable: 'deferred' });
+      assert.deepEqual(p.uniques, [{ name: 'p_name_key', columns: ['name', 'n'], nullsNotDistinct: true, deferrable: null }]);
+      assert.equal(p.columns.find((c) => c.name === 'name')!.collation, '"C"');
+      assert.equal(p.columns.find((c) => c.name === 'n')!.collation, undefined);
+      assert.deepEqual(p.exclusions, [{ name: 'p_excl', definition: 'EXCLUDE USING gist (n WITH =, during WITH &&)' }]);
+      const pattern = p.indexes.find((i) => i.name === 'p_pattern_idx')!;
+      assert.deepEqual(pattern.keys, [
+        { column: 'name', expression: null, descending: true, nulls: 'last', opclass: 'text_pattern_ops' },
+        { column: 'n', expression: null, descending: false, nulls: 'first' },
+      ]);
+      assert.deepEqual(pattern.include, ['during']);
+      assert.equal(p.indexes.find((i) => i.name === 'p_n_idx')!.nullsNotDistinct, true);
+      const u = findTable(schema, 'u')!;
+      assert.deepEqual(u.options, ['unlogged']);
+      assert.equal(u.foreignKeys[0]!.deferrable, 'immediate');
+      assert.equal(p.options, undefined);
+      assert.deepEqual(schema.domains, [{ schema: 'public', name: 'code', type: 'text', default: "'x'::text", notNull: true, checks: [{ name: 'code_check', definition: "CHECK (VALUE <> ''::text)" }] }]);
+      // Partitions are read on their parent (not as tables); a second level is listed as not compared.
+      assert.deepEqual(schema.tables.map((t) => t.name).filter((n) => n.startsWith('parts')), ['parts']);
+      assert.deepEqual(findTable(schema, 'parts')!.partitioning, {
+        key: 'RANGE (d)',
+        partitions: [
+          { schema: 'public', name: 'parts_1', bound: "FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')" },
+          { schema: 'public', name: 'parts_2', bound: "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')" },
+        ],
+      });
+      assert.equal(p.partitioning, null);
+      assert.deepEqual(
+        schema.notCompared!.map((o) => [o.type, o.name]),
+        [
+          ['constraint', 'parts_1_d_check'],
+          ['index', 'parts_1_only_idx'],
+          ['partitioned table', 'parts_2'],
+          ['partition', 'parts_2a'],
+        ],
+      );
+      assert.deepEqual(schema.compositeTypes, [{ schema: 'public', name: 'pair', attributes: [{ name: 'a', type: 'integer' }, { name: 'b', type: 'integer' }] }]);
+      const mv = schema.views.find((v) => v.name === 'mv')!;
+      assert.deepEqual(mv.indexes!.map((i) => [i.name, i.keys[0]!.column]), [['mv_idx', 'id']]);
+      assert.match(schema.notCompared!.find((o) => o.name === 'parts_2a')!.reason, /^partition of partition public\.parts_2 FOR VALUES FROM \('2026-01-01'\) TO \('2026-07-01'\)/);
     } finally {
       await t.dispose();
     }
@@ -175,8 +250,9 @@ describe('introspectPostgres', () => {
       assert.equal(schema.tables.length, 50);
       assert.equal(fifty.count(), one.count());
       // One per object kind (tables, columns, constraints, indexes, enums, views, triggers,
-      // policies, functions, sequences, extensions) and one that resets search_path.
-      assert.ok(one.count() <= 12, `expected at most 12 queries, got ${one.count()}`);
+      // policies, functions, sequences, extensions, domains, composite types, not-compared
+      // objects) and one that resets search_path.
+      assert.ok(one.count() <= 15, `expected at most 15 queries, got ${one.count()}`);
       const t49 = findTable(schema, 't49')!;
       assert.equal(t49.indexes[0]!.name, 't49_p');
       assert.equal(t49.foreignKeys[0]!.referencedTable, 't48');

@@ -94,9 +94,9 @@ describe('planSqliteMigration round trips', () => {
 
   test('drop a plain column uses DROP COLUMN; dropping an indexed column drops the index first', async () => {
     const plain = await roundTrip(BASE, BASE.replace(',\n    nickname text', ''));
-    assert.deepEqual(plain.statements, ['ALTER TABLE "players" DROP COLUMN "nickname"']);
+    assert.deepEqual(plain.statements, ['-- WARNING: data loss: drops column "players"."nickname" and its values\nALTER TABLE "players" DROP COLUMN "nickname"']);
     const indexed = await roundTrip(BASE, BASE.replace('name varchar(20) not null,', '').replace('create index players_name on players (name);', ''));
-    assert.deepEqual(indexed.statements, ['DROP INDEX "players_name"', 'ALTER TABLE "players" DROP COLUMN "name"']);
+    assert.deepEqual(indexed.statements, ['DROP INDEX "players_name"', '-- WARNING: data loss: drops column "players"."name" and its values\nALTER TABLE "players" DROP COLUMN "name"']);
   });
 
   test('type, nullability and default changes rebuild the table and keep its rows', async () => {
@@ -173,7 +173,7 @@ describe('planSqliteMigration round trips', () => {
 
   test('drop table and view', async () => {
     const plan = await roundTrip(`${BASE} create table extra (id integer primary key); create view v as select id from extra;`, BASE);
-    assert.deepEqual(plan.statements, ['DROP VIEW "v"', 'DROP TABLE "extra"']);
+    assert.deepEqual(plan.statements, ['DROP VIEW "v"', '-- WARNING: data loss: drops table "extra" and every row in it\nDROP TABLE "extra"']);
   });
 
   test('a rebuild keeps every row, index, trigger and view of the rich fixture', async () => {
@@ -288,7 +288,7 @@ describe('sqliteFixFor', () => {
     assert.match(rebuild, /^-- rebuild "players": SQLite's ALTER TABLE cannot make this change; .*\nPRAGMA foreign_keys=OFF;\n/);
     assert.match(rebuild, /CREATE TABLE "_lockstep_new_players"/);
     assert.equal(sqliteFixFor(change('enum.values', { table: 'mood' }), expected, actual), undefined);
-    assert.equal(sqliteFixFor(change('table.extra', { table: 'teams' }), expected, actual), 'DROP TABLE "teams"');
+    assert.equal(sqliteFixFor(change('table.extra', { table: 'teams' }), expected, actual), '-- WARNING: data loss: drops table "teams" and every row in it\nDROP TABLE "teams";');
 
     // The rebuild script really fixes the database when run as a script.
     const t = await createTestDatabase('sqlite');

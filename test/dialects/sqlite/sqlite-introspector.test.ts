@@ -52,7 +52,8 @@ describe('introspectSqlite', () => {
         autoincrement: true,
       });
       const name = orgs.columns.find((c) => c.name === 'name')!;
-      assert.equal(name.type, 'varchar(100) collate nocase');
+      assert.equal(name.type, 'varchar(100)');
+      assert.equal(name.collation, 'nocase', 'the collation is its own field, lower-cased');
       assert.equal(name.typeParts.length, 100);
       assert.equal(orgs.columns.find((c) => c.name === 'slug')!.type, 'varchar(40)');
       assert.equal(orgs.columns.find((c) => c.name === 'created_at')!.default, 'current_timestamp');
@@ -212,5 +213,54 @@ describe('introspectSqlite', () => {
       }
     };
     assert.equal(await count(1), await count(60));
+  });
+
+  test('an FTS5 table is a virtual table (module and arguments as written); its shadow tables are not tables', async () => {
+    const schema = await introspect(`
+      create table notes (id integer primary key, body text);
+      create virtual table notes_fts using FTS5 (body, content = 'notes', content_rowid = 'id', tokenize = "porter");
+      create virtual table geo using rtree(id, min_x, max_x);`);
+    assert.deepEqual(schema.tables.map((t) => t.name), ['notes']);
+    assert.deepEqual(schema.virtualTables, [
+      { schema: 'main', name: 'geo', module: 'rtree', arguments: 'id, min_x, max_x' },
+      { schema: 'main', name: 'notes_fts', module: 'fts5', arguments: `body, content = 'notes', content_rowid = 'id', tokenize = "porter"` },
+    ]);
+    assert.equal(schema.notCompared, undefined);
+  });
+
+  test('triggers on tables and INSTEAD OF triggers on views are read; collations and table options too', async () => {
+    const schema = await introspect(`
+      create table t (id integer primary key, name text collate NOCASE, code text collate binary) strict;
+      create view v as select id, name from t;
+      create trigger t_ai after insert on t begin select 1; end;
+      create trigger v_del instead of delete on v begin delete from t where id = old.id; end;`);
+    const t = schema.tables[0];
+    assert.deepEqual(t.triggers.map((x) => x.name), ['t_ai']);
+    assert.deepEqual(schema.views[0].triggers?.map((x) => x.definition), ['CREATE TRIGGER v_del instead of delete on v begin delete from t where id = old.id; end']);
+    assert.deepEqual(t.columns.map((c) => c.collation ?? null), [null, 'nocase', null], 'binary is the default collation');
+    assert.deepEqual(t.options, ['strict']);
+  });
+
+  test("a virtual table whose module is not loaded: read from its CREATE text, and tables named after it are listed as not compared, never as tables", async () => {
+    const t = await createTestDatabase('sqlite');
+    try {
+      // Another process (the application) registered the module; lockstep's connection has not.
+      const { default: BetterSqlite } = await import('better-sqlite3');
+      const app = new BetterSqlite(t.url.slice('sqlite:'.length));
+      // A factory makes a module that takes arguments (CREATE VIRTUAL TABLE … USING vecmod(4));
+      // better-sqlite3 supports it, its type definitions only list the eponymous form.
+      const factory = () => ({ columns: ['v'], *rows() {} });
+      (app.table as unknown as (name: string, factory: () => unknown) => void)('vecmod', factory);
+      app.exec('create virtual table vec using vecmod(4); create table vec_chunks (id integer primary key, v blob); create table plain (a int)');
+      app.close();
+      const schema = await introspectSqlite(t.db);
+      assert.deepEqual(schema.tables.map((x) => x.name), ['plain']);
+      assert.deepEqual(schema.virtualTables, [{ schema: 'main', name: 'vec', module: 'vecmod', arguments: '4' }]);
+      assert.deepEqual(schema.notCompared, [
+        { schema: 'main', name: 'vec_chunks', type: 'table', reason: 'probably a shadow table of virtual table vec, whose module vecmod is not loaded here' },
+      ]);
+    } finally {
+      await t.dispose();
+    }
   });
 });

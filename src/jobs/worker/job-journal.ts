@@ -49,7 +49,7 @@ export class JobJournal {
 
   /** The `ctx` members this journal provides. */
   context(label: string): Pick<TaskContext, 'log' | 'step' | 'steps' | 'sleep' | 'waitForEvent' | 'spawn' | 'spawnAll'> {
-    return {
+    return (this.contextCache ??= {
       log: this.logger(label),
       step: (name, fn) => this.step(name, fn),
       steps: (name, items, fn) => this.steps(name, items, fn),
@@ -57,8 +57,10 @@ export class JobJournal {
       waitForEvent: (name, options) => this.waitForEvent(name, options) as Promise<any>,
       spawn: (name, task, payload, options) => this.spawn(name, [{ task, payload, options }], true) as Promise<any>,
       spawnAll: (name, children) => this.spawn(name, children, false) as Promise<any>,
-    };
+    });
   }
+
+  private contextCache: Pick<TaskContext, 'log' | 'step' | 'steps' | 'sleep' | 'waitForEvent' | 'spawn' | 'spawnAll'> | undefined;
 
   /** Waits until every step result and log line of this attempt so far is written. */
   async flush(): Promise<void> {
@@ -126,7 +128,7 @@ export class JobJournal {
     const recorded = (await this.load()).get(name);
     if (recorded?.status === 'done') return recorded.result as T;
     await this.flush();
-    if (this.entry.controller.signal.aborted) throw this.entry.controller.signal.reason;
+    if (this.entry.abortReason) throw this.entry.abortReason;
     const startedAt = new Date();
     const result = jsonResult(await fn(), `step "${name}" of job ${this.entry.job.id}`);
     void this.write({ name, status: 'done', result, startedAt, finishedAt: new Date() });
@@ -167,7 +169,7 @@ export class JobJournal {
         await this.flush();
         pending = 0;
       }
-      if (this.entry.controller.signal.aborted) throw this.entry.controller.signal.reason;
+      if (this.entry.abortReason) throw this.entry.abortReason;
     }
     await this.flush();
     return results;

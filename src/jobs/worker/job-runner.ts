@@ -14,7 +14,12 @@ import type { JournalWriter } from './journal-writer.js';
 export interface RunningJob {
   job: ClaimedJob;
   lease: Lease;
-  controller: AbortController;
+  /** Why the handler was told to stop, once it was. */
+  abortReason?: AbortReason;
+  /** Made on the first read of `ctx.signal` (most handlers never read it). */
+  controller?: AbortController;
+  /** Rejects the race the runner waits on when the job is aborted. */
+  onAbort?: (reason: AbortReason) => void;
   progress: ProgressTracker;
   /** The handler returned or threw, or was abandoned after an abort (its result no longer counts). */
   returned?: boolean;
@@ -66,7 +71,6 @@ export class JobRunner {
     const entry: RunningJob = {
       job,
       lease: { id: job.id, token: job.leaseToken },
-      controller: new AbortController(),
       progress: new ProgressTracker(),
       settled: false,
       abandoned: false,
@@ -84,7 +88,10 @@ export class JobRunner {
   /** Aborts a handler's signal; except for a timeout, nothing more is written for the claim. */
   abort(entry: RunningJob, reason: AbortReason): void {
     if (reason.kind !== 'timeout') entry.abandoned = true;
-    if (!entry.controller.signal.aborted) entry.controller.abort(reason);
+    if (entry.abortReason) return;
+    entry.abortReason = reason;
+    entry.controller?.abort(reason);
+    entry.onAbort?.(reason);
   }
 
   /** Jobs whose claim still counts (not abandoned): the leases to renew. */
@@ -173,19 +180,40 @@ export class JobRunner {
     onHandler: (h: Promise<unknown>) => void,
   ): Promise<{ result: unknown } | { error: unknown; permanent: boolean }> {
     const { job } = entry;
-    const journal = new JobJournal(entry, { store: this.deps.store, writer: this.deps.journal, tasks: this.deps.tasks, log: this.deps.log, workerId: this.deps.workerId });
-    entry.journal = journal;
+    // The journal (steps, waits, logs) and the abort signal are made on first use: a handler
+    // that uses neither costs no allocation for them.
+    const label = `job ${job.id} (${job.task})`;
+    const journal = (): JobJournal =>
+      (entry.journal ??= new JobJournal(entry, { store: this.deps.store, writer: this.deps.journal, tasks: this.deps.tasks, log: this.deps.log, workerId: this.deps.workerId }));
     const ctx: TaskContext = {
       job: { id: job.id, attempt: job.attempt, maxAttempts: job.maxAttempts, task: job.task, queue: job.queue },
       progress: (done, total) => entry.progress.update(done, total),
-      signal: entry.controller.signal,
-      ...journal.context(`job ${job.id} (${job.task})`),
+      get signal() {
+        if (!entry.controller) {
+          entry.controller = new AbortController();
+          if (entry.abortReason) entry.controller.abort(entry.abortReason);
+        }
+        return entry.controller.signal;
+      },
+      get log() {
+        return journal().context(label).log;
+      },
+      step: (name, fn) => journal().context(label).step(name, fn),
+      steps: (name, items, fn) => journal().context(label).steps(name, items, fn),
+      sleep: (name, ms) => journal().context(label).sleep(name, ms),
+      waitForEvent: (name, options) => journal().context(label).waitForEvent(name, options),
+      spawn: (name, task, payload, options) => journal().context(label).spawn(name, task, payload, options),
+      spawnAll: (name, children) => journal().context(label).spawnAll(name, children),
     };
     const timer = task.timeoutMs ? setTimeout(() => this.abort(entry, new AbortReason('timeout', `timed out after ${task.timeoutMs} ms`)), task.timeoutMs) : undefined;
     const handler = Promise.resolve().then(() => task.run(payload, ctx));
     onHandler(handler);
     try {
-      const value = await Promise.race([handler, abortedPromise(entry.controller.signal)]);
+      const aborted = new Promise<never>((_, reject) => {
+        if (entry.abortReason) reject(entry.abortReason);
+        else entry.onAbort = reject;
+      });
+      const value = await Promise.race([handler, aborted]);
       try {
         return { result: jsonResult(value, `the result of job ${job.id} (${job.task})`) };
       } catch (error) {
@@ -193,20 +221,13 @@ export class JobRunner {
         return { error, permanent: true };
       }
     } catch (error) {
-      if (error instanceof JobSuspended && journal.suspended) return { result: null };
-      const reason = entry.controller.signal.aborted ? entry.controller.signal.reason : undefined;
+      if (error instanceof JobSuspended && entry.journal?.suspended) return { result: null };
+      const reason = entry.abortReason;
       return { error: reason instanceof AbortReason && reason.kind === 'timeout' ? reason : error, permanent: isPermanentError(error) };
     } finally {
       clearTimeout(timer);
     }
   }
-}
-
-function abortedPromise(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-  });
 }
 
 function errorText(error: unknown): string {

@@ -62,7 +62,7 @@ for (const dialect of DIALECTS) {
         const json = JSON.parse(show.stdout);
         assert.deepEqual(Object.keys(json), [
           'id', 'task', 'queue', 'state', 'attempt', 'maxAttempts', 'progress', 'runAt', 'createdAt', 'startedAt', 'finishedAt', 'lastError', 'key',
-          'result', 'parentId', 'logs', 'steps', 'children',
+          'result', 'parentId', 'logs', 'steps', 'children', 'attempts',
         ]);
         assert.equal(json.id, Number(id));
         assert.equal(json.state, 'queued');
@@ -133,6 +133,26 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(json.result, { answer: 42 });
         assert.deepEqual(json.steps.map((s: { name: string; items?: number }) => [s.name, s.items ?? null]), [['compute', null], ['items', 3]]);
         assert.equal(json.logs[0].message, 'computed {"n":41}');
+
+        // Each ended attempt is kept after a retry and shown, with its start, duration and outcome.
+        const flaky = task('flaky', {
+          backoff: { baseMs: 10, jitter: 0 },
+          async run(_p, ctx) {
+            if (ctx.job.attempt === 1) throw new Error('the first try fails');
+            return 'ok';
+          },
+        });
+        const again = await runWorker({ url: d.t.url, tasks: [flaky], pollIntervalMs: 30, logger: silentLogger });
+        const second = await d.queue.enqueue(flaky);
+        const done = await d.queue.waitFor(second.id, { timeoutMs: 10_000 });
+        await again.stop();
+        assert.equal(done.state, 'succeeded');
+        assert.equal(done.attempt, 2);
+        const shown = await cli(bare.dir, 'jobs', 'show', String(second.id));
+        assert.match(shown.stdout, /attempts\n\s+1\s+\S+Z\s+\d+ ms\s+failed: the first try fails/);
+        const shownJson = JSON.parse((await cli(bare.dir, 'jobs', 'show', String(second.id), '--json')).stdout);
+        assert.deepEqual(shownJson.attempts.map((a: { attempt: number; outcome: string; error: string }) => [a.attempt, a.outcome, a.error]), [[1, 'failed', 'the first try fails'], [2, 'succeeded', null]]);
+        assert.ok(shownJson.attempts[0].durationMs >= 0);
       } finally {
         withTasks.dispose();
         bare.dispose();

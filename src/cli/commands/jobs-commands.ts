@@ -1,5 +1,5 @@
 import { LockstepError } from '../../core/errors.js';
-import type { JobState } from '../../jobs/job-store.js';
+import type { JobAttempt, JobState } from '../../jobs/job-store.js';
 import { JOB_STATES } from '../../jobs/job-store.js';
 import { jobJson } from '../../jobs/queue.js';
 import type { Command } from '../command.js';
@@ -118,6 +118,11 @@ export const jobsListCommand: Command = {
   },
 };
 
+/** An ended (or running) attempt in `jobs show --json`: times as ISO strings. */
+function attemptJson(a: JobAttempt) {
+  return { attempt: a.attempt, startedAt: a.startedAt.toISOString(), endedAt: a.endedAt?.toISOString() ?? null, durationMs: a.endedAt ? a.endedAt.getTime() - a.startedAt.getTime() : null, outcome: a.outcome, error: a.error, workerId: a.workerId };
+}
+
 export const jobsShowCommand: Command = {
   name: 'jobs show',
   summary: 'show one job: state, attempts, progress, errors and timeline',
@@ -130,8 +135,9 @@ export const jobsShowCommand: Command = {
     return withQueue(ctx, async (queue) => {
       const job = await queue.getJob(id);
       if (!job) throw new LockstepError(`job ${id} does not exist`, { hint: 'List jobs with `lockstep jobs list`.' });
-      if (args.values.json) ctx.stdout.write(`${JSON.stringify(jobJson(job), null, 2)}\n`);
-      else ctx.stdout.write(formatJobDetails(job, createStyle(ctx.color)));
+      const attempts = await queue.jobAttempts(id);
+      if (args.values.json) ctx.stdout.write(`${JSON.stringify({ ...jobJson(job), attempts: attempts.map(attemptJson) }, null, 2)}\n`);
+      else ctx.stdout.write(formatJobDetails(job, createStyle(ctx.color), attempts));
       return 0;
     });
   },

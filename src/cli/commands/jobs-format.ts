@@ -1,5 +1,5 @@
 import { shownProgress } from '../../jobs/job-rows.js';
-import type { JobRecord } from '../../jobs/job-store.js';
+import type { JobAttempt, JobRecord } from '../../jobs/job-store.js';
 import type { JobDetails } from '../../jobs/queue.js';
 import { summarizeSteps } from '../../jobs/step-summary.js';
 import type { Style } from '../../report/style.js';
@@ -42,7 +42,7 @@ export function formatJobTable(jobs: JobRecord[], style: Style): string {
 }
 
 /** `jobs show` as readable text. */
-export function formatJobDetails(job: JobDetails, style: Style): string {
+export function formatJobDetails(job: JobDetails, style: Style, attempts: readonly JobAttempt[] = []): string {
   const fields: [string, string][] = [
     ['task', job.task],
     ['queue', job.queue],
@@ -65,6 +65,14 @@ export function formatJobDetails(job: JobDetails, style: Style): string {
   for (const e of job.timeline) {
     const attempt = e.attempt === null ? '' : ` (attempt ${e.attempt})`;
     out.push(`  ${e.at.toISOString()}  ${e.kind}${attempt}${e.message ? `: ${e.message}` : ''}${e.workerId ? style.dim(`  ${e.workerId}`) : ''}`);
+  }
+  if (attempts.length > 0) {
+    // Each ended attempt, kept after a retry (the job row holds only the current one).
+    out.push('', style.bold('attempts'));
+    for (const a of attempts) {
+      const took = a.endedAt ? `${a.endedAt.getTime() - a.startedAt.getTime()} ms` : 'running';
+      out.push(`  ${String(a.attempt).padStart(2)}  ${a.startedAt.toISOString()}  ${took.padStart(9)}  ${a.outcome}${a.error ? `: ${a.error}` : ''}${a.workerId ? style.dim(`  ${a.workerId}`) : ''}`);
+    }
   }
   if (job.steps.length > 0) {
     out.push('', style.bold('steps'));

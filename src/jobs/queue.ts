@@ -51,6 +51,15 @@ export interface EnqueueItem {
   options?: Omit<EnqueueOptions, 'tx'>;
 }
 
+/**
+ * An `enqueueMany` item for a queue whose tasks are `T`: per task, its name or the task
+ * itself with that task's payload (required unless the payload may be undefined). For a
+ * queue made without tasks (`T` = any task) any name and payload.
+ */
+export type EnqueueItemOf<T extends AnyTask> = {
+  [N in T['name']]: { task: N | Extract<T, { name: N }>; options?: Omit<EnqueueOptions, 'tx'> } & (undefined extends PayloadOf<T, N> ? { payload?: PayloadOf<T, N> } : { payload: PayloadOf<T, N> });
+}[T['name']];
+
 export interface QueueOptions<T extends TaskList = TaskList> extends JobStoreTarget {
   /**
    * Tasks whose payload validators and settings apply when a job is enqueued by name. They
@@ -233,7 +242,7 @@ export class Queue<T extends AnyTask = AnyTask> {
   }
 
   /** Enqueues several jobs in one statement (one transaction); all are validated first. */
-  async enqueueMany(items: EnqueueItem[], options: { tx?: TransactionHandle } = {}): Promise<EnqueuedJob[]> {
+  async enqueueMany(items: readonly EnqueueItemOf<T>[], options: { tx?: TransactionHandle } = {}): Promise<EnqueuedJob[]> {
     const jobs: NewJob[] = [];
     for (const item of items) jobs.push(await this.prepare(item));
     const out: EnqueuedJob[] = [];

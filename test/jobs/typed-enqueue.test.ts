@@ -32,7 +32,7 @@ test('typed enqueue: an unknown task name or a wrong payload is a type error, on
     .split('\n')
     .flatMap((line, i) => (line.includes('// expect-error') ? [i + 1] : []));
   const reported = [...new Set([...output.matchAll(/must-fail\.ts\((\d+),\d+\): error TS\d+/g)].map((m) => Number(m[1])))].sort((a, b) => a - b);
-  assert.equal(expected.length, 7);
+  assert.equal(expected.length, 10);
   assert.deepEqual(reported, expected, output);
   assert.doesNotMatch(output, /tasks\.ts\(|must-compile/, 'no error outside the marked lines');
 });

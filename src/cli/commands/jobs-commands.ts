@@ -7,7 +7,6 @@ import { createStyle } from '../../report/style.js';
 import { maybeLoadTasks, parseIntOption, parseJobId, withQueue } from './jobs-common.js';
 import { formatJobDetails, formatJobTable } from './jobs-format.js';
 import { JSON_OPTION, printJson } from './json-output.js';
-import { workerCommand } from './worker.js';
 
 export const jobsInstallCommand: Command = {
   name: 'jobs install',
@@ -220,16 +219,3 @@ async function pauseOrResume(args: Parameters<Command['run']>[0], ctx: Parameter
     return 0;
   });
 }
-
-/** `worker` and the `jobs …` commands, in help order. */
-export const JOBS_COMMANDS: Command[] = [
-  workerCommand,
-  jobsInstallCommand,
-  jobsEnqueueCommand,
-  jobsListCommand,
-  jobsShowCommand,
-  jobsRetryCommand,
-  jobsCancelCommand,
-  jobsPauseCommand,
-  jobsResumeCommand,
-];

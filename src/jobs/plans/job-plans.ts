@@ -244,6 +244,18 @@ export function jobColumns(now: string): string {
 /** run_at of a job waiting for an event without a timeout, or for its children: only a wake-up makes it due. */
 export const FAR_FUTURE = new Date('9999-12-31T00:00:00Z');
 
+/** Numbered parameters for a statement built piece by piece: `param(v)` adds `v` and returns its `$n`. */
+export function sqlParams(): { list: unknown[]; param: (value: unknown) => string } {
+  const list: unknown[] = [];
+  return {
+    list,
+    param: (value) => {
+      list.push(value);
+      return `$${list.length}`;
+    },
+  };
+}
+
 /** `%` and `_` match themselves in a search (LIKE with `\` as the escape character). */
 export function likeContains(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

@@ -1,5 +1,5 @@
 import type { ListJobsFilter, StepWrite } from '../job-store.js';
-import { FAR_FUTURE, FINISHED_CHANNEL, flowJson, jobColumns, JOBS_CHANNEL, type JobPlans, type JobsMigration, likeContains, shownState } from './job-plans.js';
+import { FAR_FUTURE, FINISHED_CHANNEL, flowJson, jobColumns, JOBS_CHANNEL, type JobPlans, type JobsMigration, likeContains, sqlParams as params, shownState } from './job-plans.js';
 
 /**
  * The jobs queue on PostgreSQL: tables in the `lockstep` schema, claims with
@@ -183,16 +183,6 @@ function jobWhere(filter: ListJobsFilter, param: (value: unknown) => string): st
   return where.length ? `where ${where.join(' and ')}` : '';
 }
 
-function params(): { list: unknown[]; param: (value: unknown) => string } {
-  const list: unknown[] = [];
-  return {
-    list,
-    param: (value) => {
-      list.push(value);
-      return `$${list.length}`;
-    },
-  };
-}
 
 /**
  * Joined into the worker's claim, completion, step-record and log statements: their
@@ -205,6 +195,14 @@ function params(): { list: unknown[]; param: (value: unknown) => string } {
 const RELAXED_COMMIT = `(select set_config('synchronous_commit', 'off', true)) as relaxed_commit`;
 
 const interval = (param: string) => `make_interval(secs => ${param}::float8 / 1000)`;
+
+/** The end of both claims: the `next` rows become running, for worker $5 with lease token $3 for $4 ms. */
+const CLAIM_NEXT = `update lockstep.jobs j
+      set state = 'running', attempt = j.attempt + 1, lease_token = $3, lease_expires_at = now() + ${interval('$4')},
+          worker_id = $5, started_at = now(), progress_done = null, progress_total = null, progress_percent = null,
+          progress_eta_seconds = null, progress_updated_at = null, progress_writes = 0
+      from next, ${RELAXED_COMMIT} where j.id = next.id
+      returning j.id, j.task, j.queue, j.payload, j.attempt, j.max_attempts`;
 
 export const postgresPlans: JobPlans = {
   dialect: 'postgres',
@@ -251,12 +249,7 @@ export const postgresPlans: JobPlans = {
         limit $2
         for update skip locked
       )
-      update lockstep.jobs j
-      set state = 'running', attempt = j.attempt + 1, lease_token = $3, lease_expires_at = now() + ${interval('$4')},
-          worker_id = $5, started_at = now(), progress_done = null, progress_total = null, progress_percent = null,
-          progress_eta_seconds = null, progress_updated_at = null, progress_writes = 0
-      from next, ${RELAXED_COMMIT} where j.id = next.id
-      returning j.id, j.task, j.queue, j.payload, j.attempt, j.max_attempts`,
+      ${CLAIM_NEXT}`,
     params: [args.tasks, args.limit, token, args.leaseMs, args.workerId, ...(args.queues ? [args.queues] : [])],
   }),
   renewLeases: (leases, leaseMs) => ({
@@ -543,12 +536,7 @@ export const postgresPlans: JobPlans = {
           limit $2)
         for update skip locked
       )
-      update lockstep.jobs j
-      set state = 'running', attempt = j.attempt + 1, lease_token = $3, lease_expires_at = now() + ${interval('$4')},
-          worker_id = $5, started_at = now(), progress_done = null, progress_total = null, progress_percent = null,
-          progress_eta_seconds = null, progress_updated_at = null, progress_writes = 0
-      from next, ${RELAXED_COMMIT} where j.id = next.id
-      returning j.id, j.task, j.queue, j.payload, j.attempt, j.max_attempts`,
+      ${CLAIM_NEXT}`,
     params: [flowJson(flow), args.limit, token, args.leaseMs, args.workerId, ...(args.queues ? [args.queues] : [])],
   }),
   logRateStarts: (ids) => ({

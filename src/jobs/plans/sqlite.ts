@@ -1,5 +1,5 @@
 import type { ListJobsFilter, StepWrite } from '../job-store.js';
-import { FAR_FUTURE, flowJson, jobColumns, type JobPlans, type JobsMigration, likeContains, shownState } from './job-plans.js';
+import { FAR_FUTURE, flowJson, jobColumns, type JobPlans, type JobsMigration, likeContains, sqlParams as params, shownState } from './job-plans.js';
 
 /**
  * The jobs queue on SQLite: `lockstep_`-prefixed tables, times in epoch milliseconds,
@@ -171,16 +171,6 @@ function jobWhere(filter: ListJobsFilter, param: (value: unknown) => string): st
   return where.length ? `where ${where.join(' and ')}` : '';
 }
 
-function params(): { list: unknown[]; param: (value: unknown) => string } {
-  const list: unknown[] = [];
-  return {
-    list,
-    param: (value) => {
-      list.push(value);
-      return `$${list.length}`;
-    },
-  };
-}
 
 const json = (value: unknown) => JSON.stringify(value);
 

@@ -11,6 +11,7 @@ import {
   createVirtualTableStatements,
   dataLossWarning,
   findTable,
+  orderByReferences,
   rebuildTableStatements,
   viewsOrTriggersMention,
   withForeignKeysOff,
@@ -200,20 +201,3 @@ export function orderSqliteChanges(changes: SchemaChange[], expected: Schema, ac
     .map(({ change }) => change);
 }
 
-/** Parents before children (a cycle keeps its input order). */
-function orderByReferences(tables: Table[]): Table[] {
-  const names = new Map(tables.map((t) => [t.name.toLowerCase(), t]));
-  const ordered: Table[] = [];
-  const seen = new Set<Table>();
-  const visit = (table: Table) => {
-    if (seen.has(table)) return;
-    seen.add(table);
-    for (const fk of table.foreignKeys) {
-      const parent = names.get(fk.referencedTable.toLowerCase());
-      if (parent && parent !== table) visit(parent);
-    }
-    ordered.push(table);
-  };
-  for (const table of tables) visit(table);
-  return ordered;
-}

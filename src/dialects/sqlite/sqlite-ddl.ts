@@ -445,7 +445,7 @@ function sameIndex(a: Index, b: Index): boolean {
 }
 
 /** Parents before children (cycles keep their input order: SQLite resolves references lazily). */
-function orderByReferences(tables: Table[]): Table[] {
+export function orderByReferences(tables: Table[]): Table[] {
   const names = new Map(tables.map((t) => [t.name.toLowerCase(), t]));
   const ordered: Table[] = [];
   const visiting = new Set<Table>();

@@ -7,6 +7,7 @@ import type {
   ExclusionConstraint,
   Extension,
   ForeignKey,
+  Grant,
   Index,
   Partition,
   Policy,
@@ -32,6 +33,8 @@ import {
   checkClause,
   columnDefinition,
   commentSql,
+  grantFixSql,
+  revokeFixSql,
   columnsOfType,
   createEnumSql,
   createIndexSql,
@@ -188,6 +191,10 @@ function fixStatements(change: SchemaChange, schemas: Schemas): string[] | null 
     }
     case 'comment.mismatch':
       return [commentSql(table, change.column, e as string | null)];
+    case 'grant.missing':
+      return grantFixSql(e as Grant, schemas.actual);
+    case 'grant.extra':
+      return [revokeFixSql(a as Grant, schemas.expected)];
     case 'table.partitioning':
       return null; // PostgreSQL cannot turn a plain table into a partitioned one or back: a manual migration.
     case 'partition.missing': {

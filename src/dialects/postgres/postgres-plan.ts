@@ -1,5 +1,5 @@
 import { LockstepError } from '../../core/errors.js';
-import { diffSchemas } from '../../core/diff-schemas.js';
+import { type DiffOptions, diffSchemas } from '../../core/diff-schemas.js';
 import type {
   CheckConstraint,
   Column,
@@ -9,6 +9,7 @@ import type {
   ExclusionConstraint,
   Extension,
   ForeignKey,
+  Grant,
   Index,
   Partition,
   Policy,
@@ -36,6 +37,8 @@ import {
   checkClause,
   columnDefinition,
   commentSql,
+  grantFixSql,
+  revokeFixSql,
   columnsOfType,
   createEnumSql,
   createIndexSql,
@@ -111,7 +114,7 @@ const NOT_PLANNED = new Set<SchemaChange['kind']>(['virtual-table.missing', 'vir
  * const plan = planPostgresMigration(migrationsReplayed, declaredSchema, { renames: [{ table: 'users', from: 'mail', to: 'email' }] });
  * // plan.statements[0] === 'ALTER TABLE "users" RENAME COLUMN "mail" TO "email";'
  */
-export function planPostgresMigration(from: Schema, to: Schema, options: { renames?: RenameHint[] } = {}): MigrationPlan {
+export function planPostgresMigration(from: Schema, to: Schema, options: { renames?: RenameHint[]; compare?: Pick<DiffOptions, 'comments' | 'grants' | 'extensionVersions'> } = {}): MigrationPlan {
   const source: Schema = structuredClone(from);
   const out = new Phases();
   const unsupported: SchemaChange[] = [];
@@ -119,7 +122,7 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
   for (const schema of newNamespaces(from, to)) out.setup.push(`CREATE SCHEMA IF NOT EXISTS ${q(schema)};`);
   const oldNames = applyRenames(source, to, options.renames ?? [], out.setup);
 
-  const changes = diffSchemas(to, source, { strictNames: true }).changes;
+  const changes = diffSchemas(to, source, { ...options.compare, strictNames: true }).changes;
   const of = (kind: SchemaChange['kind']) => changes.filter((c) => c.kind === kind);
   // Kinds the diff compares but this planner does not write yet: refused, never silently left out.
   for (const c of changes) if (NOT_PLANNED.has(c.kind)) unsupported.push({ ...c, message: `${c.message} (lockstep does not plan this kind on PostgreSQL yet)` });
@@ -352,6 +355,9 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
   for (const { table, fk } of fkAdds) out.foreignKeys.push(addConstraintSql(table, foreignKeyClause(fk)));
   out.dropEnums.push(...droppedEnumTypes);
   planRoutines(changes, ref, out);
+  // Privileges (opt-in): revoked before anything is dropped, granted once every object exists.
+  for (const c of of('grant.extra')) out.dropViews.unshift(revokeFixSql(c.actual as Grant, to));
+  for (const c of of('grant.missing')) out.grants.push(...grantFixSql(c.expected as Grant, source));
 
   return { statements: out.ordered(), unsupported };
 }
@@ -372,6 +378,7 @@ class Phases {
   dropEnums: string[] = [];
   dropRoutines: string[] = [];
   createViews: string[] = [];
+  grants: string[] = [];
 
   ordered(): string[] {
     return [
@@ -389,6 +396,7 @@ class Phases {
       ...this.dropEnums,
       ...this.dropRoutines,
       ...this.createViews,
+      ...this.grants,
     ];
   }
 }

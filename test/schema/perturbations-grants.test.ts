@@ -52,6 +52,7 @@ grant select on rooms, guests to ${q(READER)};
 grant select, insert, update on bookings to ${q(WRITER)};
 grant update (capacity) on rooms to ${q(WRITER)};
 grant select on buildings to public;
+grant select on room_usage to ${q(READER)};
 `,
   );
 });
@@ -89,6 +90,7 @@ describe('opt-in comparisons on bookings (postgres): grants', () => {
         ['bookings', null, WRITER, 'UPDATE', false],
         ['buildings', null, 'PUBLIC', 'SELECT', false],
         ['guests', null, READER, 'SELECT', false],
+        ['room_usage', null, READER, 'SELECT', false],
         ['rooms', null, READER, 'SELECT', false],
         ['rooms', 'capacity', WRITER, 'UPDATE', false],
       ],
@@ -129,6 +131,29 @@ describe('opt-in comparisons on bookings (postgres): grants', () => {
       }
     });
   }
+
+  test('a view that a fix or a plan drops and recreates gets its privileges back', async () => {
+    const dialect = getDialect('postgres');
+    const retype = `drop materialized view room_usage; alter table bookings alter column room_id type bigint;
+      create materialized view room_usage as select r.room_id, count(b.booking_id) as bookings from rooms r left join bookings b on b.room_id = r.room_id group by r.room_id;
+      create unique index room_usage_room_idx on room_usage (room_id); grant select on room_usage to ${q(READER)}`;
+    for (const via of ['fix', 'plan'] as const) {
+      const live = await createTestDatabase('postgres');
+      try {
+        await applyFixture(live.db, schemaFile);
+        await live.db.exec(retype);
+        const actual = await dialect.introspect(live.db);
+        const changes = withFixes(dialect, diffSchemas(expected, actual, { grants: true }).changes, expected, actual);
+        assert.deepEqual(changes.map((x) => x.kind), ['column.type']);
+        const sql = via === 'fix' ? changes[0]!.fix! : dialect.planMigration(actual, expected, { compare: { grants: true } }).statements.join(';\n');
+        assert.match(sql, /GRANT SELECT ON TABLE "room_usage" TO "lockstep_g_\w+_Reader"/, via);
+        await live.db.exec(sql);
+        assert.deepEqual(diffSchemas(expected, await dialect.introspect(live.db), { grants: true }).changes.map((x) => x.message), [], via);
+      } finally {
+        await live.dispose();
+      }
+    }
+  });
 
   test('the message names the table, the role and the privilege', async () => {
     const dialect = getDialect('postgres');

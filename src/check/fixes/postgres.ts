@@ -34,6 +34,7 @@ import {
   columnDefinition,
   commentSql,
   grantFixSql,
+  grantsOnSql,
   revokeFixSql,
   columnsOfType,
   createEnumSql,
@@ -466,7 +467,9 @@ function aroundDependents(statements: string[], columns: ColumnRef[], schemas: S
     }
   }
   const recreated = views.map((v) => schemas.expected.views.find((x) => x.schema === v.schema && x.name === v.name) ?? v);
-  return [...before, ...statements, ...after, ...createViewsSql(recreated)];
+  // Their privileges go with them: given back as the expected schema grants them (as they were, when it does not read grants).
+  const grants = grantsOnSql(schemas.expected.grants ?? schemas.actual.grants, recreated);
+  return [...before, ...statements, ...after, ...createViewsSql(recreated), ...grants];
 }
 
 function indexUses(index: Index, column: string): boolean {

@@ -105,6 +105,15 @@ export function grantSql(g: Grant): string {
   return `GRANT ${privilegeOn(g)} TO ${granteeSql(g.grantee)}${g.grantable ? ' WITH GRANT OPTION' : ''};`;
 }
 
+/**
+ * The `GRANT`s of `grants` on `objects` (views a fix or plan drops and recreates lose their
+ * privileges with them: these give them back).
+ */
+export function grantsOnSql(grants: Grant[] | undefined, objects: Array<{ schema: string; name: string }>): string[] {
+  const wanted = new Set(objects.map((o) => `${o.schema}\u0000${o.name}`));
+  return (grants ?? []).filter((g) => wanted.has(`${g.schema}\u0000${g.name}`)).map(grantSql);
+}
+
 /** `REVOKE privilege [(column)] ON … FROM role;`, or with `optionOnly` `REVOKE GRANT OPTION FOR …` (the privilege stays). */
 export function revokeSql(g: Grant, optionOnly = false): string {
   return `REVOKE ${optionOnly ? 'GRANT OPTION FOR ' : ''}${privilegeOn(g)} FROM ${granteeSql(g.grantee)};`;

@@ -38,6 +38,7 @@ import {
   columnDefinition,
   commentSql,
   grantFixSql,
+  grantsOnSql,
   revokeFixSql,
   columnsOfType,
   createEnumSql,
@@ -626,6 +627,9 @@ function planViews(source: Schema, to: Schema, changes: SchemaChange[], affected
   }
   out.dropViews.push(...dropViewsSql([...drop.values()]));
   out.createViews.push(...createViewsSql([...create.values()]));
+  // A view dropped and created again loses its privileges: given back as the target grants them.
+  const recreated = [...create.values()].filter((v) => drop.has(vkey(v)));
+  out.createViews.push(...grantsOnSql(to.grants ?? source.grants, recreated));
   return new Set(drop.keys());
 }
 

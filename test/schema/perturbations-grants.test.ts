@@ -53,6 +53,7 @@ grant select, insert, update on bookings to ${q(WRITER)};
 grant update (capacity) on rooms to ${q(WRITER)};
 grant select on buildings to public;
 grant select on room_usage to ${q(READER)};
+grant usage on sequence bookings_booking_id_seq to ${q(WRITER)};
 `,
   );
 });
@@ -71,6 +72,7 @@ const CASES: Array<{ what: string; apply: () => string; kind: ChangeKind; table:
   { what: 'grant an extra privilege', apply: () => `grant delete on guests to ${q(READER)}`, kind: 'grant.extra', table: 'guests', fix: /^REVOKE DELETE ON TABLE "guests" FROM "lockstep_g_\w+_Reader";$/ },
   { what: 'revoke a column grant', apply: () => `revoke update (capacity) on rooms from ${q(WRITER)}`, kind: 'grant.missing', table: 'rooms', column: 'capacity', fix: /^GRANT UPDATE \("capacity"\) ON TABLE "rooms" TO "lockstep_g_\w+_Writer";$/ },
   { what: 'add the grant option', apply: () => `grant select on rooms to ${q(READER)} with grant option`, kind: 'grant.extra', table: 'rooms', fix: /^REVOKE GRANT OPTION FOR SELECT ON TABLE "rooms" FROM "lockstep_g_\w+_Reader";$/ },
+  { what: 'revoke a sequence grant', apply: () => `revoke usage on sequence bookings_booking_id_seq from ${q(WRITER)}`, kind: 'grant.missing', table: 'bookings_booking_id_seq', fix: /^GRANT USAGE ON SEQUENCE "bookings_booking_id_seq" TO "lockstep_g_\w+_Writer";$/ },
   { what: 'revoke a grant to PUBLIC', apply: () => 'revoke select on buildings from public', kind: 'grant.missing', table: 'buildings', fix: /^GRANT SELECT ON TABLE "buildings" TO PUBLIC;$/ },
 ];
 
@@ -88,6 +90,7 @@ describe('opt-in comparisons on bookings (postgres): grants', () => {
         ['bookings', null, WRITER, 'INSERT', false],
         ['bookings', null, WRITER, 'SELECT', false],
         ['bookings', null, WRITER, 'UPDATE', false],
+        ['bookings_booking_id_seq', null, WRITER, 'USAGE', false],
         ['buildings', null, 'PUBLIC', 'SELECT', false],
         ['guests', null, READER, 'SELECT', false],
         ['room_usage', null, READER, 'SELECT', false],

@@ -158,6 +158,23 @@ describe('opt-in comparisons on bookings (postgres): grants', () => {
     }
   });
 
+  test('a column renamed by a plan keeps its privileges', async () => {
+    const dialect = getDialect('postgres');
+    const live = await createTestDatabase('postgres');
+    try {
+      await applyFixture(live.db, schemaFile);
+      await live.db.exec('alter table rooms rename column capacity to seats');
+      const actual = await dialect.introspect(live.db);
+      const plan = dialect.planMigration(actual, expected, { renames: [{ table: 'rooms', from: 'seats', to: 'capacity' }], compare: { grants: true } });
+      assert.equal(plan.statements[0], 'ALTER TABLE "rooms" RENAME COLUMN "seats" TO "capacity";');
+      assert.deepEqual(plan.statements.filter((x) => /^(GRANT|REVOKE)/.test(x)), [], 'the column privilege moves with the column');
+      await live.db.exec(plan.statements.join('\n'));
+      assert.deepEqual(diffSchemas(expected, await dialect.introspect(live.db), { grants: true, comments: true }).changes, []);
+    } finally {
+      await live.dispose();
+    }
+  });
+
   test('the message names the table, the role and the privilege', async () => {
     const dialect = getDialect('postgres');
     const live = await createTestDatabase('postgres');

@@ -494,6 +494,8 @@ function applyRenames(source: Schema, to: Schema, renames: RenameHint[], out: st
     table.name = hint.to;
     oldNames.set(hint.to, hint.from);
     for (const seq of source.sequences ?? []) if (seq.ownedBy?.schema === table.schema && seq.ownedBy.table === hint.from) seq.ownedBy.table = hint.to;
+    // A renamed table keeps its privileges.
+    for (const g of source.grants ?? []) if (g.schema === table.schema && g.name === hint.from) g.name = hint.to;
     renamedTables.add(table);
     for (const other of source.tables) {
       for (const fk of other.foreignKeys) if (fk.referencedSchema === table.schema && fk.referencedTable === hint.from) fk.referencedTable = hint.to;
@@ -506,6 +508,7 @@ function applyRenames(source: Schema, to: Schema, renames: RenameHint[], out: st
     out.push(alterTable(table, `RENAME COLUMN ${q(hint.from)} TO ${q(hint.to)}`));
     column.name = hint.to;
     renamedTables.add(table);
+    for (const g of source.grants ?? []) if (g.schema === table.schema && g.name === table.name && g.column === hint.from) g.column = hint.to;
     for (const seq of source.sequences ?? []) {
       if (seq.ownedBy?.schema === table.schema && seq.ownedBy.table === table.name && seq.ownedBy.column === hint.from) seq.ownedBy.column = hint.to;
     }

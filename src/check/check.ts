@@ -22,7 +22,7 @@ import { replayMigrations } from '../sources/migrations-source.js';
 import { loadModels } from '../sources/models/index.js';
 import type { LoadedModels, ModelIssue, ModelLocation } from '../sources/models/model-source.js';
 import { loadSchemaFile } from '../sources/schema-file-source.js';
-import { diffSchemas } from '../core/diff-schemas.js';
+import { type DiffOptions, diffSchemas } from '../core/diff-schemas.js';
 import type { DialectName, NotComparedObject, Schema } from '../core/model.js';
 import type { SchemaChange } from '../core/schema-change.js';
 import { fixesFor, fixOrderFor } from './fixes/index.js';
@@ -39,6 +39,8 @@ export interface CheckOptions {
   migrations?: string;
   devUrl?: string;
   strictNames?: boolean;
+  /** The opt-in comparisons (comments, grants, extension versions). */
+  compare?: Pick<DiffOptions, 'comments' | 'grants' | 'extensionVersions'>;
 }
 
 /** A change, pinned to the model that declares its table or column when the expected side is ORM models. */
@@ -103,7 +105,7 @@ export async function checkSchema(options: CheckOptions): Promise<CheckReport> {
   const dialect = getDialect(parseConnectionUrl(url).dialect);
   const scratch = devUrl ? { devUrl } : {};
   if (schemaFile && existsSync(schemaFile) && sourceKind(schemaFile, process.cwd(), forcedKind) === 'models') {
-    return checkAgainstModels({ url, schemaFile, migrationsDir, scratch, dialect, forcedKind, root: options.config?.root, strictNames: options.strictNames });
+    return checkAgainstModels({ url, schemaFile, migrationsDir, scratch, dialect, forcedKind, root: options.config?.root, strictNames: options.strictNames, compare: options.compare });
   }
 
   // The live database first: an unreachable server or a wrong password is the most common
@@ -124,7 +126,7 @@ export async function checkSchema(options: CheckOptions): Promise<CheckReport> {
   const fromMigrations = replayed.value;
   const expected = (fromFile ?? fromMigrations)!;
 
-  const changes = withFixes(dialect, diffSchemas(expected, actual.schema, { strictNames: options.strictNames }).changes, expected, actual.schema);
+  const changes = withFixes(dialect, diffSchemas(expected, actual.schema, { ...options.compare, strictNames: options.strictNames }).changes, expected, actual.schema);
   const report: CheckReport = {
     ok: changes.length === 0,
     dialect: dialect.name,
@@ -135,7 +137,7 @@ export async function checkSchema(options: CheckOptions): Promise<CheckReport> {
   const notCompared = notComparedOf(expected, actual.schema);
   if (notCompared.length > 0) report.notCompared = notCompared;
   if (fromFile && fromMigrations) {
-    report.unmigrated = withFixes(dialect, diffSchemas(fromFile, fromMigrations, { strictNames: options.strictNames }).changes, fromFile, fromMigrations);
+    report.unmigrated = withFixes(dialect, diffSchemas(fromFile, fromMigrations, { ...options.compare, strictNames: options.strictNames }).changes, fromFile, fromMigrations);
     report.ok &&= report.unmigrated.length === 0;
   }
   return report;
@@ -191,6 +193,7 @@ interface ModelCheck {
   forcedKind: SchemaKind | undefined;
   root: string | undefined;
   strictNames: boolean | undefined;
+  compare: CheckOptions['compare'];
 }
 
 /**
@@ -218,7 +221,7 @@ async function checkAgainstModels(c: ModelCheck): Promise<CheckReport> {
   const actual = await introspectUrl(c.url);
   const migrations = c.migrationsDir ? readMigrationsFolder(c.migrationsDir) : undefined;
   const replayed = migrations ? await replayMigrations(c.dialect, migrations, c.scratch) : undefined;
-  const strict = { strictNames: c.strictNames };
+  const strict = { ...c.compare, strictNames: c.strictNames };
   const changes = locate(withFixes(c.dialect, diffSchemas(models.schema, actual.schema, strict).changes, models.schema, actual.schema), models);
   const report: CheckReport = {
     ok: changes.length === 0,

@@ -79,6 +79,8 @@ const KINDS: Record<ChangeKind, (change: SchemaChange) => Verdict> = {
   'column.default': () => note('a different default (the code does not rely on the database for it, or writes the value)'),
   'column.collation': () => DIFFERENT,
   'comment.mismatch': () => note('a comment does not change what the code reads or writes'),
+  'grant.missing': () => blocking('a role lacks a privilege the schema grants: its queries fail with "permission denied"'),
+  'grant.extra': () => note('a role has a privilege the schema does not grant: nothing the code does fails'),
   'pk.mismatch': () => NEEDED,
   'fk.missing': () => LOOSER,
   'fk.extra': () => UNKNOWN_CONSTRAINT,

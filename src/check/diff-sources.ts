@@ -8,7 +8,7 @@ import { loadSource, type SchemaKind, sourceDialect } from '../sources/load-sour
 import { getDialect } from '../dialects/index.js';
 import type { CheckReport } from './check.js';
 import { notComparedOf, withFixes } from './check.js';
-import { diffSchemas } from '../core/diff-schemas.js';
+import { type DiffOptions, diffSchemas } from '../core/diff-schemas.js';
 import type { DialectName, Schema } from '../core/model.js';
 
 export interface DiffSourcesOptions {
@@ -18,6 +18,8 @@ export interface DiffSourcesOptions {
   dialect?: DialectName;
   devUrl?: string;
   strictNames?: boolean;
+  /** The opt-in comparisons (comments, grants, extension versions). */
+  compare?: Pick<DiffOptions, 'comments' | 'grants' | 'extensionVersions'>;
   cwd?: string;
   /** `--schema-kind`: how to read a side that is a file of ORM models or SQL (default: detected). */
   schemaKind?: SchemaKind;
@@ -58,7 +60,7 @@ export async function diffSources(options: DiffSourcesOptions): Promise<DiffSour
     });
   }
   const dialect = getDialect(from.value.dialect);
-  const changes = withFixes(dialect, diffSchemas(to.value.schema, from.value.schema, { strictNames: options.strictNames }).changes, to.value.schema, from.value.schema);
+  const changes = withFixes(dialect, diffSchemas(to.value.schema, from.value.schema, { ...options.compare, strictNames: options.strictNames }).changes, to.value.schema, from.value.schema);
   return {
     report: {
       ok: changes.length === 0,

@@ -10,7 +10,8 @@
  * 3. tables, each after the tables its foreign keys reference, then column and primary
  *    key changes;
  * 4. uniques, checks, indexes; 5. foreign keys and sequence changes (their columns exist);
- * 6. triggers, row-level security and policies; 7. views, each after the views it reads;
+ * 6. triggers, row-level security and policies; 7. views, each after the views it reads,
+ *    then the privileges granted on them (revoked ones go in phase 0);
  * 8. columns and tables that go away (a referencing table before the one it references);
  * 9. types (enums, domains, composite types), sequences, functions and extensions that go away.
  *
@@ -22,6 +23,7 @@ import type { ChangeKind, SchemaChange } from '../core/schema-change.js';
 
 const PHASES: Record<ChangeKind, number> = {
   'view.extra': 0,
+  'grant.extra': 0,
   'trigger.extra': 0,
   'policy.extra': 0,
   'fk.extra': 0,
@@ -71,6 +73,7 @@ const PHASES: Record<ChangeKind, number> = {
   'policy.definition': 6,
   'view.missing': 7,
   'view.definition': 7,
+  'grant.missing': 7.5,
   'column.extra': 8,
   'table.extra': 8,
   'partition.extra': 8,

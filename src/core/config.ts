@@ -39,8 +39,51 @@ export interface LockstepConfig {
   expected: string;
   /** Differences the runtime guard accepts (`guard.allow`: `kind`, `kind:table`, `kind:table.column`). */
   guardAllow: string[];
+  /** The opt-in comparisons of `check` and `diff` (`check.compare` in the config file; `--compare` wins). */
+  compare: CompareSetting[];
   /** Every key of the config file, for sections owned by other commands (jobs, health, …). */
   raw: Record<string, unknown>;
+}
+
+/** Values of `--compare` / `check.compare`: the comparisons that are off unless asked for. */
+export type CompareSetting = 'comments' | 'grants' | 'extension-versions';
+export const COMPARE_VALUES: readonly CompareSetting[] = ['comments', 'grants', 'extension-versions'];
+
+/** The `diffSchemas` options that `settings` turn on. */
+export function compareOptions(settings: readonly CompareSetting[]): { comments?: boolean; grants?: boolean; extensionVersions?: boolean } {
+  return {
+    ...(settings.includes('comments') ? { comments: true } : {}),
+    ...(settings.includes('grants') ? { grants: true } : {}),
+    ...(settings.includes('extension-versions') ? { extensionVersions: true } : {}),
+  };
+}
+
+/**
+ * The opt-in comparisons: `--compare a,b` (`flag`) when given, else `check.compare` of the
+ * config. An unknown value is an error naming the allowed ones.
+ */
+export function compareSetting(flag: string | undefined, config: Pick<LockstepConfig, 'compare'>): CompareSetting[] {
+  if (flag === undefined) return config.compare;
+  const values = flag.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  return values.map((value) => compareValue(value, '--compare'));
+}
+
+function compareValue(value: unknown, where: string): CompareSetting {
+  if (typeof value === 'string' && (COMPARE_VALUES as readonly string[]).includes(value)) return value as CompareSetting;
+  throw new LockstepError(`${where}: ${JSON.stringify(value)} is not a comparison lockstep can turn on; expected one of ${COMPARE_VALUES.join(', ')}`, {
+    hint: 'Example: --compare comments,grants (or "check": { "compare": ["grants"] } in lockstep.config.json).',
+  });
+}
+
+function readCompare(check: unknown, file: string | undefined): CompareSetting[] {
+  if (check === undefined) return [];
+  const compare = (check as { compare?: unknown } | null)?.compare;
+  if (typeof check !== 'object' || check === null || Array.isArray(check) || (compare !== undefined && !Array.isArray(compare))) {
+    throw new LockstepError(`${file}: check: expected { "compare": ["comments", "grants", "extension-versions"] }, found ${JSON.stringify(check)}`, {
+      hint: `Each entry is one of ${COMPARE_VALUES.join(', ')}.`,
+    });
+  }
+  return ((compare as unknown[] | undefined) ?? []).map((value) => compareValue(value, `${file}: check.compare`));
 }
 
 /** Values of `--schema-kind` / `schemaKind`. */
@@ -60,7 +103,7 @@ export interface ConfigOverrides {
   env?: NodeJS.ProcessEnv;
 }
 
-const KNOWN_KEYS = new Set(['url', 'devUrl', 'schema', 'schemaKind', 'migrations', 'src', 'expected', 'guard', 'jobs', 'health', 'dashboard', 'lint', 'rehearse']);
+const KNOWN_KEYS = new Set(['url', 'devUrl', 'schema', 'schemaKind', 'migrations', 'src', 'expected', 'guard', 'jobs', 'health', 'dashboard', 'lint', 'rehearse', 'check']);
 
 /**
  * Loads the project configuration.
@@ -113,6 +156,7 @@ export function loadConfig(overrides: ConfigOverrides = {}): LockstepConfig {
     src: pathSetting(overrides.src, 'src', undefined) ?? resolve(root, 'src'),
     expected: pathSetting(overrides.expected, 'expected', undefined) ?? resolve(root, EXPECTED_SCHEMA_FILE),
     guardAllow: readGuardAllow(raw.guard, configFile),
+    compare: readCompare(raw.check, configFile),
     raw,
   };
 }

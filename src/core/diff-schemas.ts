@@ -16,6 +16,7 @@ import {
   describePrimaryKey,
   describeUnique,
 } from './describe-schema-object.js';
+import { diffGrants } from './diff-grants.js';
 import { diffCompositeTypes, diffDomains, diffExclusions, diffPartitioning, diffExtensions, diffFunctions, diffPolicies, diffRowSecurity, diffSequences, diffTriggers } from './diff-routines.js';
 import { byKey, change, objectKey, qualified } from './diff-helpers.js';
 import type { Column, DialectName, EnumType, ForeignKey, Index, PrimaryKey, Schema, Table, UniqueConstraint, View, VirtualTable } from './model.js';
@@ -29,6 +30,8 @@ export interface DiffOptions {
   extensionVersions?: boolean;
   /** Also compare comments on tables and columns (PostgreSQL `COMMENT ON`), where both sides read them. */
   comments?: boolean;
+  /** Also compare privileges on tables, views and sequences (PostgreSQL `GRANT`), where both sides read them. */
+  grants?: boolean;
 }
 
 /**
@@ -70,6 +73,7 @@ export function diffSchemas(expected: Schema, actual: Schema, options: DiffOptio
   if (expected.sequences && actual.sequences) diffSequences(expected, actual, changes);
   if (expected.extensions && actual.extensions) diffExtensions(expected.extensions, actual.extensions, options.extensionVersions ?? false, changes);
   diffVirtualTables(expected.virtualTables ?? [], actual.virtualTables ?? [], changes);
+  if (options.grants && expected.grants && actual.grants) diffGrants(expected.grants, actual.grants, actual.roles, changes);
   return { ok: changes.length === 0, changes: sortChanges(changes) };
 }
 

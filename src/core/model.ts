@@ -32,6 +32,13 @@ export interface Schema {
   domains?: Domain[];
   /** PostgreSQL composite types (`CREATE TYPE name AS (…)`). */
   compositeTypes?: CompositeType[];
+  /**
+   * PostgreSQL privileges on tables, views and sequences (and their columns), as granted
+   * to roles other than the owner. Compared only with `DiffOptions.grants`.
+   */
+  grants?: Grant[];
+  /** PostgreSQL role names of the server (those not starting with `pg_`), to say when a granted role does not exist. */
+  roles?: string[];
   /** SQLite virtual tables (FTS5, R*Tree, …); absent means none. Their shadow tables are not in `tables`. */
   virtualTables?: VirtualTable[];
   /**
@@ -59,6 +66,22 @@ export interface CompositeType {
   name: string;
   /** Each attribute's name and type (`format_type`: `character(3)`, `bigint`). */
   attributes: Array<{ name: string; type: string }>;
+}
+
+/** One privilege granted on a relation or one of its columns: `GRANT privilege [(column)] ON object TO grantee`. */
+export interface Grant {
+  /** The relation's schema and name. */
+  schema: string;
+  name: string;
+  objectType: 'table' | 'view' | 'sequence';
+  /** Set for a column privilege (`GRANT SELECT (email) ON …`). */
+  column?: string;
+  /** Role name as stored (unquoted), or `PUBLIC`. */
+  grantee: string;
+  /** `SELECT`, `INSERT`, `UPDATE`, `DELETE`, `TRUNCATE`, `REFERENCES`, `TRIGGER`, `USAGE`, … */
+  privilege: string;
+  /** Granted `WITH GRANT OPTION`. */
+  grantable: boolean;
 }
 
 export interface Extension {

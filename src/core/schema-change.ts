@@ -17,6 +17,8 @@ export const CHANGE_KINDS = [
   'column.default',
   'column.collation',
   'comment.mismatch',
+  'grant.missing',
+  'grant.extra',
   'pk.mismatch',
   'fk.missing',
   'fk.extra',

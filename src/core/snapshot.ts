@@ -28,7 +28,9 @@ export interface SchemaSnapshot {
  * writeFileSync('schema.json', formatSnapshot(await dialect.introspect(db)));
  */
 export function formatSnapshot(schema: Schema): string {
-  const snapshot: SchemaSnapshot = { lockstep: SNAPSHOT_MARKER, version: SNAPSHOT_VERSION, dialect: schema.dialect, schema };
+  // The server's role names describe the server, not the schema: a snapshot leaves them out.
+  const { roles: _serverRoles, ...kept } = schema;
+  const snapshot: SchemaSnapshot = { lockstep: SNAPSHOT_MARKER, version: SNAPSHOT_VERSION, dialect: schema.dialect, schema: kept };
   return `${JSON.stringify(snapshot, null, 2)}\n`;
 }
 
@@ -105,6 +107,16 @@ export function parseSnapshot(text: string, file: string): Schema {
       for (const field of ['name', 'schema', 'version'] as const) v.string(o[field], `schema.extensions[${i}].${field}`);
     });
   }
+  if (schema.grants !== undefined) {
+    v.array(schema.grants, 'schema.grants').forEach((x, i) => {
+      const p = `schema.grants[${i}]`;
+      const o = v.object(x, p);
+      for (const field of ['schema', 'name', 'objectType', 'grantee', 'privilege'] as const) v.string(o[field], `${p}.${field}`);
+      if (o.column !== undefined) v.string(o.column, `${p}.column`);
+      v.boolean(o.grantable, `${p}.grantable`);
+    });
+  }
+  if (schema.roles !== undefined) v.array(schema.roles, 'schema.roles').forEach((x, i) => v.string(x, `schema.roles[${i}]`));
   if (schema.domains !== undefined) {
     v.array(schema.domains, 'schema.domains').forEach((x, i) => {
       const p = `schema.domains[${i}]`;

@@ -88,7 +88,7 @@ export interface Dialect {
   /** Whether a foreign key column `from` may reference key column `to` (for `validateForeignKeys`). */
   typesCompatible(from: Column, to: Column): boolean;
   /** Ordered statements that take schema `from` to schema `to`. */
-  planMigration(from: Schema, to: Schema, options?: { renames?: RenameHint[] }): MigrationPlan;
+  planMigration(from: Schema, to: Schema, options?: { renames?: RenameHint[]; compare?: { comments?: boolean; grants?: boolean; extensionVersions?: boolean } }): MigrationPlan;
 }
 
 /** The boolean capability flags of a dialect, e.g. `'supportsConcurrentIndexes'`. */

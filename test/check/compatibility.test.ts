@@ -90,8 +90,8 @@ describe('compatibility of the issue-13 kinds', () => {
     const covered = new Set(CASES.map(([kind]) => kind));
     const older = new Set<string>(['table', 'column', 'pk', 'fk', 'unique', 'index', 'check', 'enum', 'view']);
     const newer = CHANGE_KINDS.filter((kind) => !older.has(kind.split('.')[0]!) || kind === 'table.options' || kind === 'table.partitioning' || kind === 'column.collation');
-    // extension.version and comment.mismatch are compared only on request: checked below.
-    assert.deepEqual(newer.filter((kind) => !covered.has(kind) && kind !== 'extension.version' && kind !== 'comment.mismatch'), []);
+    // extension.version, comment.mismatch and the grant kinds are compared only on request: checked below.
+    assert.deepEqual(newer.filter((kind) => !covered.has(kind) && kind !== 'extension.version' && kind !== 'comment.mismatch' && !kind.startsWith('grant.')), []);
     for (const [kind, verdict] of CASES) assert.equal(verdict, kind.endsWith('.extra') ? 'note' : 'blocking', kind);
   });
 
@@ -102,6 +102,16 @@ describe('compatibility of the issue-13 kinds', () => {
     rooms(live).comment = null;
     const classified = classifyChanges(diffSchemas(expected, live, { comments: true }).changes);
     assert.deepEqual(classified.map((c) => [c.change.kind, c.compatibility]), [['comment.mismatch', 'note']]);
+  });
+
+  test('grant.missing, compared on request, is blocking; grant.extra a note', () => {
+    const expected = base();
+    expected.grants = [{ schema: 'public', name: 'rooms', objectType: 'table', grantee: 'reporting', privilege: 'SELECT', grantable: false }];
+    const live = clone(expected);
+    live.grants = [{ schema: 'public', name: 'rooms', objectType: 'table', grantee: 'reporting', privilege: 'DELETE', grantable: false }];
+    const classified = classifyChanges(diffSchemas(expected, live, { grants: true }).changes);
+    assert.deepEqual(classified.map((c) => [c.change.kind, c.compatibility]).sort(), [['grant.extra', 'note'], ['grant.missing', 'blocking']]);
+    assert.deepEqual(classifyChanges(diffSchemas(expected, live).changes), [], 'not compared unless asked');
   });
 
   test('extension.version, compared on request, is blocking', () => {

@@ -45,7 +45,7 @@ function base(): Schema {
 }
 
 function kinds(expected: Schema, actual: Schema, strictNames = false, extensionVersions = false): ChangeKind[] {
-  return diffSchemas(expected, actual, { strictNames, extensionVersions, comments: extensionVersions }).changes.map((c) => c.kind);
+  return diffSchemas(expected, actual, { strictNames, extensionVersions, comments: extensionVersions, grants: extensionVersions }).changes.map((c) => c.kind);
 }
 
 const jobs = (s: Schema) => s.tables.find((t) => t.name === 'jobs')!;
@@ -53,6 +53,7 @@ const jobs = (s: Schema) => s.tables.find((t) => t.name === 'jobs')!;
 /** base() with the optional PostgreSQL collections filled in. */
 function full(): Schema {
   const s = base();
+  s.grants = [{ schema: 'public', name: 'jobs', objectType: 'table', grantee: 'reporting', privilege: 'SELECT', grantable: false }];
   s.functions = [
     {
       schema: 'public',
@@ -352,6 +353,8 @@ describe('diffSchemas', () => {
       (s) => (s.compositeTypes = []),
       (s) => s.compositeTypes!.push({ schema: 'public', name: 'pair', attributes: [{ name: 'a', type: 'integer' }] }),
       (s) => (s.compositeTypes![0].attributes[1].type = 'integer'),
+      (s) => s.grants!.push({ schema: 'public', name: 'jobs', objectType: 'table', grantee: 'reporting', privilege: 'INSERT', grantable: false }),
+      (s) => s.grants!.shift(),
     ];
     for (const perturb of variants) {
       const actual = clone(full());

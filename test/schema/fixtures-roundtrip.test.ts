@@ -25,6 +25,7 @@ describe('fixture schemas round-trip with zero changes', () => {
         const actual = await dialect.introspect(live.db);
         assert.deepEqual(diffSchemas(expected, actual).changes, []);
         assert.deepEqual(diffSchemas(expected, actual, { strictNames: true }).changes, [], 'same DDL gives the same names too');
+        assert.deepEqual(diffSchemas(expected, actual, { grants: true, comments: true, extensionVersions: true }).changes, [], 'and the same privileges and comments');
       } finally {
         await live.dispose();
       }

@@ -7,6 +7,7 @@ import type {
   ExclusionConstraint,
   Extension,
   ForeignKey,
+  Grant,
   Index,
   Partition,
   Policy,
@@ -32,6 +33,9 @@ import {
   checkClause,
   columnDefinition,
   commentSql,
+  grantFixSql,
+  grantsOnSql,
+  revokeFixSql,
   columnsOfType,
   createEnumSql,
   createIndexSql,
@@ -188,6 +192,10 @@ function fixStatements(change: SchemaChange, schemas: Schemas): string[] | null 
     }
     case 'comment.mismatch':
       return [commentSql(table, change.column, e as string | null)];
+    case 'grant.missing':
+      return grantFixSql(e as Grant, schemas.actual);
+    case 'grant.extra':
+      return [revokeFixSql(a as Grant, schemas.expected)];
     case 'table.partitioning':
       return null; // PostgreSQL cannot turn a plain table into a partitioned one or back: a manual migration.
     case 'partition.missing': {
@@ -459,7 +467,9 @@ function aroundDependents(statements: string[], columns: ColumnRef[], schemas: S
     }
   }
   const recreated = views.map((v) => schemas.expected.views.find((x) => x.schema === v.schema && x.name === v.name) ?? v);
-  return [...before, ...statements, ...after, ...createViewsSql(recreated)];
+  // Their privileges go with them: given back as the expected schema grants them (as they were, when it does not read grants).
+  const grants = grantsOnSql(schemas.expected.grants ?? schemas.actual.grants, recreated);
+  return [...before, ...statements, ...after, ...createViewsSql(recreated), ...grants];
 }
 
 function indexUses(index: Index, column: string): boolean {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { getDialect } from '../../dialects/index.js';
+import { compareOptions, compareSetting } from '../../core/config.js';
 import { checkSchema } from '../../check/check.js';
 import type { SchemaChange } from '../../core/schema-change.js';
 import { displayPath } from '../../sources/display-path.js';
@@ -17,11 +18,13 @@ export const checkCommand: Command = {
     json: { type: 'boolean', description: 'print the JSON report' },
     format: { type: 'string', placeholder: 'FORMAT', description: 'text (default), json or github (workflow annotations)' },
     'strict-names': { type: 'boolean', description: 'also report constraints and indexes that differ only by name' },
+    compare: { type: 'string', placeholder: 'LIST', description: 'also compare comments, grants, extension-versions (comma-separated; config "check": { "compare": […] })' },
   },
   async run(args, ctx) {
     const format = reportFormat(args);
     const config = ctx.config();
-    const report = await checkSchema({ config, strictNames: Boolean(args.values['strict-names']) });
+    const compare = compareOptions(compareSetting(args.values.compare as string | undefined, config));
+    const report = await checkSchema({ config, strictNames: Boolean(args.values['strict-names']), compare });
     if (format === 'json') ctx.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else if (format === 'github') ctx.stdout.write(renderGithubAnnotations(report, report.expected.kind === 'models' ? undefined : schemaFileLocator(config.schema, report.dialect)));
     else ctx.stdout.write(renderCheckText(report, createStyle(ctx.color), { command: 'check' }));

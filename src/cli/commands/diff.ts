@@ -1,5 +1,6 @@
 import { parseConnectionUrl } from '../../dialects/connection-url.js';
 import { getDialect } from '../../dialects/index.js';
+import { compareOptions, compareSetting } from '../../core/config.js';
 import { LockstepError } from '../../core/errors.js';
 import { diffSources } from '../../check/diff-sources.js';
 import type { Command } from '../command.js';
@@ -18,6 +19,7 @@ export const diffCommand: Command = {
     json: { type: 'boolean', description: 'print the JSON report' },
     format: { type: 'string', placeholder: 'FORMAT', description: 'text (default), json or github' },
     'strict-names': { type: 'boolean', description: 'also report constraints and indexes that differ only by name' },
+    compare: { type: 'string', placeholder: 'LIST', description: 'also compare comments, grants, extension-versions (comma-separated; config "check": { "compare": […] })' },
   },
   async run(args, ctx) {
     const from = args.values.from as string | undefined;
@@ -30,6 +32,7 @@ export const diffCommand: Command = {
     const format = reportFormat(args);
     // A .sql file or a folder does not say which database it is for: use the configured one's.
     const config = ctx.config();
+    const compare = compareOptions(compareSetting(args.values.compare as string | undefined, config));
     const { report, from: fromSchema, to: toSchema } = await diffSources({
       from,
       to,
@@ -37,10 +40,11 @@ export const diffCommand: Command = {
       dialect: parseConnectionUrl(config.url).dialect,
       ...(config.devUrl ? { devUrl: config.devUrl } : {}),
       strictNames: Boolean(args.values['strict-names']),
+      compare,
       ...(config.schemaKind ? { schemaKind: config.schemaKind } : {}),
     });
     if (args.values.sql) {
-      const plan = getDialect(report.dialect).planMigration(fromSchema, toSchema);
+      const plan = getDialect(report.dialect).planMigration(fromSchema, toSchema, { compare });
       if (plan.unsupported.length > 0) {
         throw new LockstepError(`${plan.unsupported.length} change${plan.unsupported.length === 1 ? '' : 's'} cannot be expressed in ${report.dialect} SQL:\n${plan.unsupported.map((c) => `  ${c.message}`).join('\n')}`, {
           hint: 'Write these steps by hand (lockstep generate --empty NAME gives a blank migration).',

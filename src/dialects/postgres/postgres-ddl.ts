@@ -1,4 +1,4 @@
-import type { CheckConstraint, Column, Deferrable, EnumType, ExclusionConstraint, Partition, ForeignKey, Index, PrimaryKey, Schema, Sequence, Table, UniqueConstraint, View } from '../../core/model.js';
+import type { CheckConstraint, Column, Deferrable, EnumType, ExclusionConstraint, Partition, ForeignKey, Grant, Index, PrimaryKey, Schema, Sequence, Table, UniqueConstraint, View } from '../../core/model.js';
 
 /**
  * PostgreSQL DDL for single schema objects, shared by the migration planner
@@ -98,6 +98,49 @@ export function createTableSql(table: Table, sequences?: Sequence[]): string {
 export function commentSql(table: { schema: string; name: string }, column: string | undefined, comment: string | null): string {
   const target = column === undefined ? `TABLE ${tableRef(table)}` : `COLUMN ${tableRef(table)}.${q(column)}`;
   return `COMMENT ON ${target} IS ${comment === null ? 'NULL' : quoteLiteral(comment)};`;
+}
+
+/** `GRANT privilege [(column)] ON TABLE|SEQUENCE … TO role [WITH GRANT OPTION];` (views take `ON TABLE`). */
+export function grantSql(g: Grant): string {
+  return `GRANT ${privilegeOn(g)} TO ${granteeSql(g.grantee)}${g.grantable ? ' WITH GRANT OPTION' : ''};`;
+}
+
+/**
+ * The `GRANT`s of `grants` on `objects` (views a fix or plan drops and recreates lose their
+ * privileges with them: these give them back).
+ */
+export function grantsOnSql(grants: Grant[] | undefined, objects: Array<{ schema: string; name: string }>): string[] {
+  const wanted = new Set(objects.map((o) => `${o.schema}\u0000${o.name}`));
+  return (grants ?? []).filter((g) => wanted.has(`${g.schema}\u0000${g.name}`)).map(grantSql);
+}
+
+/** `REVOKE privilege [(column)] ON … FROM role;`, or with `optionOnly` `REVOKE GRANT OPTION FOR …` (the privilege stays). */
+export function revokeSql(g: Grant, optionOnly = false): string {
+  return `REVOKE ${optionOnly ? 'GRANT OPTION FOR ' : ''}${privilegeOn(g)} FROM ${granteeSql(g.grantee)};`;
+}
+
+/** The `GRANT`, after a comment when the role does not exist on the server (the statement fails until it is created). */
+export function grantFixSql(g: Grant, actual: Schema): string[] {
+  const absent = actual.roles && g.grantee !== 'PUBLIC' && !actual.roles.includes(g.grantee);
+  return [...(absent ? [`-- role ${JSON.stringify(g.grantee.replace(/[\r\n]+/g, ' '))} does not exist on this server: create it first (CREATE ROLE ${q(g.grantee)} …)`] : []), grantSql(g)];
+}
+
+/** The `REVOKE`; only the grant option when the expected schema grants the privilege without it. */
+export function revokeFixSql(g: Grant, expected: Schema): string {
+  const optionOnly =
+    g.grantable && (expected.grants ?? []).some((w) => !w.grantable && w.schema === g.schema && w.name === g.name && w.column === g.column && w.grantee === g.grantee && w.privilege === g.privilege);
+  return revokeSql(g, optionOnly);
+}
+
+function privilegeOn(g: Grant): string {
+  // Read from the catalog (or a snapshot): a keyword, never written into SQL otherwise.
+  if (!/^[A-Z]+$/.test(g.privilege)) throw new Error(`not a privilege: ${JSON.stringify(g.privilege)} (expected a keyword such as SELECT)`);
+  const column = g.column !== undefined ? ` (${q(g.column)})` : '';
+  return `${g.privilege}${column} ON ${g.objectType === 'sequence' ? 'SEQUENCE' : 'TABLE'} ${tableRef(g)}`;
+}
+
+function granteeSql(grantee: string): string {
+  return grantee === 'PUBLIC' ? 'PUBLIC' : q(grantee);
 }
 
 /** The comments of a table and its columns, for a table created from the model. */

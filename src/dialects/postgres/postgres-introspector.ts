@@ -7,6 +7,7 @@ import type {
   Domain,
   EnumType,
   ForeignKey,
+  Grant,
   Index,
   IndexKey,
   NotComparedObject,
@@ -55,7 +56,7 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
   const tableFilter = `c.relkind in ('r', 'p') and not c.relispartition and c.relname <> 'lockstep_migrations' and ${ns('n')} and ${notExtension('c.oid', 'pg_class')}`;
 
   await db.query(`select set_config('search_path', reset_val, false) from pg_settings where name = 'search_path' and setting is distinct from reset_val`);
-  const [tables, columns, constraints, indexes, enums, views, triggers, policies, functions, sequences, extensions, domains, compositeTypes, notCompared] = [
+  const [tables, columns, constraints, indexes, enums, views, triggers, policies, functions, sequences, extensions, domains, compositeTypes, notCompared, access] = [
     await db.query<{ schema: string; name: string; rls: boolean; rls_forced: boolean; unlogged: boolean; comment: string | null; partition_key: string | null; partitions: Partition[] | null }>(
       `select n.nspname as schema, c.relname as name, c.relrowsecurity as rls, c.relforcerowsecurity as rls_forced,
               c.relpersistence = 'u' as unlogged, obj_description(c.oid, 'pg_class') as comment,
@@ -274,6 +275,29 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
 `,
       params,
     ),
+    // Privileges on relations and their columns (one row): `aclexplode` of `relacl` and
+    // `attacl`, the owner's own (implicit) privileges left out, grantee 0 = PUBLIC; a
+    // null ACL is the default (the owner's only) and yields nothing. With the server's
+    // role names, so a grant to a role that does not exist here is said plainly.
+    await db.query<{ grants: GrantRow[] | null; roles: string[] | null }>(
+      `select (select json_agg(g) from (
+                select n.nspname as schema, c.relname as name, c.relkind as kind, null::text as column_name,
+                       case when a.grantee = 0 then 'PUBLIC' else pg_get_userbyid(a.grantee)::text end as grantee,
+                       a.privilege_type as privilege, a.is_grantable as grantable
+                  from pg_class c join pg_namespace n on n.oid = c.relnamespace, aclexplode(c.relacl) a
+                 where c.relkind in ('r', 'p', 'v', 'm', 'S') and c.relacl is not null and a.grantee <> c.relowner
+                   and c.relname <> 'lockstep_migrations' and ${ns('n')} and ${notExtension('c.oid', 'pg_class')}
+                union all
+                select n.nspname, c.relname, c.relkind, att.attname::text,
+                       case when a.grantee = 0 then 'PUBLIC' else pg_get_userbyid(a.grantee)::text end,
+                       a.privilege_type, a.is_grantable
+                  from pg_attribute att join pg_class c on c.oid = att.attrelid join pg_namespace n on n.oid = c.relnamespace, aclexplode(att.attacl) a
+                 where c.relkind in ('r', 'p', 'v', 'm') and att.attnum > 0 and not att.attisdropped and att.attacl is not null and a.grantee <> c.relowner
+                   and c.relname <> 'lockstep_migrations' and ${ns('n')} and ${notExtension('c.oid', 'pg_class')}
+              ) g) as grants,
+              (select array_agg(rolname::text order by rolname) from pg_roles where rolname not like 'pg\\_%') as roles`,
+      params,
+    ),
   ];
 
   const byKey = new Map<string, Table>();
@@ -336,6 +360,10 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
     compositeTypes: compositeTypes.rows.map((row) => ({ ...row, attributes: row.attributes ?? [] })).sort(bySchemaAndName),
     domains: domains.rows.map((row): Domain => ({ schema: row.schema, name: row.name, type: row.type, default: row.default, notNull: row.not_null, checks: row.checks })).sort(bySchemaAndName),
   };
+  result.grants = (access.rows[0]?.grants ?? [])
+    .map(toGrant)
+    .sort((a, b) => bySchemaAndName(a, b) || compare(a.column ?? '', b.column ?? '') || compare(a.grantee, b.grantee) || compare(a.privilege, b.privilege));
+  result.roles = access.rows[0]?.roles ?? [];
   if (notCompared.rows.length > 0) result.notCompared = notCompared.rows.sort((a, b) => bySchemaAndName(a, b) || compare(a.type, b.type));
   for (const table of result.tables) {
     table.uniques.sort(byName);
@@ -347,6 +375,29 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
     table.exclusions!.sort(byName);
   }
   return result;
+}
+
+interface GrantRow {
+  schema: string;
+  name: string;
+  kind: string;
+  column_name: string | null;
+  grantee: string;
+  privilege: string;
+  grantable: boolean;
+}
+
+function toGrant(row: GrantRow): Grant {
+  const objectType = row.kind === 'S' ? 'sequence' : row.kind === 'v' || row.kind === 'm' ? 'view' : 'table';
+  return {
+    schema: row.schema,
+    name: row.name,
+    objectType,
+    ...(row.column_name !== null ? { column: row.column_name } : {}),
+    grantee: row.grantee,
+    privilege: row.privilege,
+    grantable: row.grantable,
+  };
 }
 
 interface ColumnRow {

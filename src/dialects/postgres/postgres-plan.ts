@@ -1,5 +1,5 @@
 import { LockstepError } from '../../core/errors.js';
-import { diffSchemas } from '../../core/diff-schemas.js';
+import { type DiffOptions, diffSchemas } from '../../core/diff-schemas.js';
 import type {
   CheckConstraint,
   Column,
@@ -9,6 +9,7 @@ import type {
   ExclusionConstraint,
   Extension,
   ForeignKey,
+  Grant,
   Index,
   Partition,
   Policy,
@@ -36,6 +37,9 @@ import {
   checkClause,
   columnDefinition,
   commentSql,
+  grantFixSql,
+  grantsOnSql,
+  revokeFixSql,
   columnsOfType,
   createEnumSql,
   createIndexSql,
@@ -111,7 +115,7 @@ const NOT_PLANNED = new Set<SchemaChange['kind']>(['virtual-table.missing', 'vir
  * const plan = planPostgresMigration(migrationsReplayed, declaredSchema, { renames: [{ table: 'users', from: 'mail', to: 'email' }] });
  * // plan.statements[0] === 'ALTER TABLE "users" RENAME COLUMN "mail" TO "email";'
  */
-export function planPostgresMigration(from: Schema, to: Schema, options: { renames?: RenameHint[] } = {}): MigrationPlan {
+export function planPostgresMigration(from: Schema, to: Schema, options: { renames?: RenameHint[]; compare?: Pick<DiffOptions, 'comments' | 'grants' | 'extensionVersions'> } = {}): MigrationPlan {
   const source: Schema = structuredClone(from);
   const out = new Phases();
   const unsupported: SchemaChange[] = [];
@@ -119,7 +123,7 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
   for (const schema of newNamespaces(from, to)) out.setup.push(`CREATE SCHEMA IF NOT EXISTS ${q(schema)};`);
   const oldNames = applyRenames(source, to, options.renames ?? [], out.setup);
 
-  const changes = diffSchemas(to, source, { strictNames: true }).changes;
+  const changes = diffSchemas(to, source, { ...options.compare, strictNames: true }).changes;
   const of = (kind: SchemaChange['kind']) => changes.filter((c) => c.kind === kind);
   // Kinds the diff compares but this planner does not write yet: refused, never silently left out.
   for (const c of changes) if (NOT_PLANNED.has(c.kind)) unsupported.push({ ...c, message: `${c.message} (lockstep does not plan this kind on PostgreSQL yet)` });
@@ -352,6 +356,9 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
   for (const { table, fk } of fkAdds) out.foreignKeys.push(addConstraintSql(table, foreignKeyClause(fk)));
   out.dropEnums.push(...droppedEnumTypes);
   planRoutines(changes, ref, out);
+  // Privileges (opt-in): revoked before anything is dropped, granted once every object exists.
+  for (const c of of('grant.extra')) out.dropViews.unshift(revokeFixSql(c.actual as Grant, to));
+  for (const c of of('grant.missing')) out.grants.push(...grantFixSql(c.expected as Grant, source));
 
   return { statements: out.ordered(), unsupported };
 }
@@ -372,6 +379,7 @@ class Phases {
   dropEnums: string[] = [];
   dropRoutines: string[] = [];
   createViews: string[] = [];
+  grants: string[] = [];
 
   ordered(): string[] {
     return [
@@ -389,6 +397,7 @@ class Phases {
       ...this.dropEnums,
       ...this.dropRoutines,
       ...this.createViews,
+      ...this.grants,
     ];
   }
 }
@@ -485,6 +494,8 @@ function applyRenames(source: Schema, to: Schema, renames: RenameHint[], out: st
     table.name = hint.to;
     oldNames.set(hint.to, hint.from);
     for (const seq of source.sequences ?? []) if (seq.ownedBy?.schema === table.schema && seq.ownedBy.table === hint.from) seq.ownedBy.table = hint.to;
+    // A renamed table keeps its privileges.
+    for (const g of source.grants ?? []) if (g.schema === table.schema && g.name === hint.from) g.name = hint.to;
     renamedTables.add(table);
     for (const other of source.tables) {
       for (const fk of other.foreignKeys) if (fk.referencedSchema === table.schema && fk.referencedTable === hint.from) fk.referencedTable = hint.to;
@@ -497,6 +508,7 @@ function applyRenames(source: Schema, to: Schema, renames: RenameHint[], out: st
     out.push(alterTable(table, `RENAME COLUMN ${q(hint.from)} TO ${q(hint.to)}`));
     column.name = hint.to;
     renamedTables.add(table);
+    for (const g of source.grants ?? []) if (g.schema === table.schema && g.name === table.name && g.column === hint.from) g.column = hint.to;
     for (const seq of source.sequences ?? []) {
       if (seq.ownedBy?.schema === table.schema && seq.ownedBy.table === table.name && seq.ownedBy.column === hint.from) seq.ownedBy.column = hint.to;
     }
@@ -618,6 +630,9 @@ function planViews(source: Schema, to: Schema, changes: SchemaChange[], affected
   }
   out.dropViews.push(...dropViewsSql([...drop.values()]));
   out.createViews.push(...createViewsSql([...create.values()]));
+  // A view dropped and created again loses its privileges: given back as the target grants them.
+  const recreated = [...create.values()].filter((v) => drop.has(vkey(v)));
+  out.createViews.push(...grantsOnSql(to.grants ?? source.grants, recreated));
   return new Set(drop.keys());
 }
 

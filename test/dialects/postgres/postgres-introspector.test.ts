@@ -251,8 +251,8 @@ describe('introspectPostgres', () => {
       assert.equal(fifty.count(), one.count());
       // One per object kind (tables, columns, constraints, indexes, enums, views, triggers,
       // policies, functions, sequences, extensions, domains, composite types, not-compared
-      // objects) and one that resets search_path.
-      assert.ok(one.count() <= 15, `expected at most 15 queries, got ${one.count()}`);
+      // objects, privileges) and one that resets search_path.
+      assert.ok(one.count() <= 16, `expected at most 16 queries, got ${one.count()}`);
       const t49 = findTable(schema, 't49')!;
       assert.equal(t49.indexes[0]!.name, 't49_p');
       assert.equal(t49.foreignKeys[0]!.referencedTable, 't48');

@@ -251,4 +251,22 @@ describe('fixForPostgres: what blocks a change is moved out of the way', () => {
       await t.dispose();
     }
   });
+
+  test('a materialized view recreated for a retyped column, whose index also differs: the index is made once', async () => {
+    const { fixes, t } = await repairInPlace(
+      `create table sale (id int primary key, region varchar(20) not null, amount int not null);
+       create materialized view sales_by_region as select region, sum(amount) as total from sale group by region;
+       create unique index sales_by_region_key on sales_by_region (region);`,
+      `insert into sale values (1, 'north', 10), (2, 'south', 5), (3, 'north', 2);`,
+      `drop materialized view sales_by_region; alter table sale alter column region type varchar(10);
+       create materialized view sales_by_region as select region, sum(amount) as total from sale group by region;`,
+      ['column.type', 'index.missing'],
+    );
+    try {
+      assert.equal(fixes.join('\n').match(/CREATE UNIQUE INDEX (IF NOT EXISTS )?"sales_by_region_key"/g)?.length, 2, 'both fixes name it; the second is a no-op');
+      assert.deepEqual((await t.db.query<{ region: string; total: string }>('select region, total from sales_by_region order by region')).rows.map((r) => [r.region, Number(r.total)]), [['north', 12], ['south', 5]]);
+    } finally {
+      await t.dispose();
+    }
+  });
 });

@@ -252,11 +252,11 @@ function fixStatements(change: SchemaChange, schemas: Schemas): string[] | null 
     case 'check.extra':
       return namedDrop(table, a as CheckConstraint);
     case 'index.missing':
-      return [createIndexSql(table, e as Index)];
+      return [onMaterializedView(table, schemas) ? ifNotExists(createIndexSql(table, e as Index)) : createIndexSql(table, e as Index)];
     case 'index.extra':
       return [dropIndexSql(table, a as Index)];
     case 'index.mismatch':
-      return [dropIndexSql(table, a as Index), createIndexSql(table, e as Index)];
+      return [dropIndexSql(table, a as Index), onMaterializedView(table, schemas) ? ifNotExists(createIndexSql(table, e as Index)) : createIndexSql(table, e as Index)];
     case 'composite-type.missing':
       return [createCompositeTypeSql(e as CompositeType)];
     case 'composite-type.extra':
@@ -470,6 +470,19 @@ function aroundDependents(statements: string[], columns: ColumnRef[], schemas: S
   // Their privileges go with them: given back as the expected schema grants them (as they were, when it does not read grants).
   const grants = grantsOnSql(schemas.expected.grants ?? schemas.actual.grants, recreated);
   return [...before, ...statements, ...after, ...createViewsSql(recreated), ...grants];
+}
+
+/**
+ * An index on a materialized view: another fix may recreate the view for a retyped
+ * column, and with it this index as the expected schema defines it; the index's own fix
+ * then finds it made (IF NOT EXISTS), so the fixes converge in either order.
+ */
+function onMaterializedView(table: { schema: string; name: string }, schemas: Schemas): boolean {
+  return schemas.expected.views.some((v) => v.materialized && v.schema === table.schema && v.name === table.name);
+}
+
+function ifNotExists(createIndex: string): string {
+  return createIndex.replace(/^CREATE (UNIQUE )?INDEX /, (m, unique: string | undefined) => `CREATE ${unique ?? ''}INDEX IF NOT EXISTS `);
 }
 
 function indexUses(index: Index, column: string): boolean {

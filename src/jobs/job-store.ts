@@ -247,6 +247,8 @@ export interface JobStore {
    * (PostgreSQL LISTEN/NOTIFY), short where polling is the only wake-up (SQLite).
    */
   readonly defaultPollIntervalMs: number;
+  /** true when wake-ups (enqueues, finished jobs) reach other processes; false when only polling does. */
+  readonly wakesOtherProcesses: boolean;
   /** Creates or upgrades the jobs tables; returns the version before and after. */
   install(): Promise<{ from: number; to: number }>;
   /** Installed version of the jobs tables; 0 when they are not installed. */

@@ -198,7 +198,8 @@ export class Queue<T extends AnyTask = AnyTask> {
           throw new LockstepError(`job ${id} did not finish within ${timeoutMs} ms (it is ${job.state})`, { hint: 'Wait longer (timeoutMs), or look at it with `lockstep jobs show`.' });
         }
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.store.dialect === 'sqlite' ? Math.min(left, 250) : left);
+          // Without cross-process wake-ups a job finished by another process is seen by re-reading.
+          const timer = setTimeout(resolve, this.store.wakesOtherProcesses ? left : Math.min(left, 250));
           waiter.wake = () => {
             clearTimeout(timer);
             resolve();

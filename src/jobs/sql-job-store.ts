@@ -62,6 +62,7 @@ class SqlJobStore implements JobStore {
   readonly dialect;
   readonly jobsTable: string;
   readonly defaultPollIntervalMs: number;
+  readonly wakesOtherProcesses: boolean;
   readonly connectionBudget: number;
 
   constructor(
@@ -72,8 +73,9 @@ class SqlJobStore implements JobStore {
     this.dialect = plans.dialect;
     this.jobsTable = plans.jobsTable;
     this.defaultPollIntervalMs = plans.defaultPollIntervalMs;
-    // The pool (one connection on SQLite), plus what the store opens itself (LISTEN).
-    this.connectionBudget = (plans.dialect === 'sqlite' ? 1 : (options.maxConnections ?? 10)) + plans.extraConnections;
+    // The pool, plus what the store opens itself (LISTEN).
+    this.connectionBudget = plans.poolSize(options.maxConnections) + plans.extraConnections;
+    this.wakesOtherProcesses = plans.wakesOtherProcesses;
   }
 
   private async run(sql: Sql, on: Queryable = this.db): Promise<Row[]> {

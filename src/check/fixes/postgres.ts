@@ -252,11 +252,11 @@ function fixStatements(change: SchemaChange, schemas: Schemas): string[] | null 
     case 'check.extra':
       return namedDrop(table, a as CheckConstraint);
     case 'index.missing':
-      return [onMaterializedView(table, schemas) ? ifNotExists(createIndexSql(table, e as Index)) : createIndexSql(table, e as Index)];
+      return [createIndexFix(table, e as Index, schemas)];
     case 'index.extra':
       return [dropIndexSql(table, a as Index)];
     case 'index.mismatch':
-      return [dropIndexSql(table, a as Index), onMaterializedView(table, schemas) ? ifNotExists(createIndexSql(table, e as Index)) : createIndexSql(table, e as Index)];
+      return [dropIndexSql(table, a as Index), createIndexFix(table, e as Index, schemas)];
     case 'composite-type.missing':
       return [createCompositeTypeSql(e as CompositeType)];
     case 'composite-type.extra':
@@ -477,12 +477,10 @@ function aroundDependents(statements: string[], columns: ColumnRef[], schemas: S
  * column, and with it this index as the expected schema defines it; the index's own fix
  * then finds it made (IF NOT EXISTS), so the fixes converge in either order.
  */
-function onMaterializedView(table: { schema: string; name: string }, schemas: Schemas): boolean {
-  return schemas.expected.views.some((v) => v.materialized && v.schema === table.schema && v.name === table.name);
-}
-
-function ifNotExists(createIndex: string): string {
-  return createIndex.replace(/^CREATE (UNIQUE )?INDEX /, (m, unique: string | undefined) => `CREATE ${unique ?? ''}INDEX IF NOT EXISTS `);
+function createIndexFix(table: { schema: string; name: string }, index: Index, schemas: Schemas): string {
+  const sql = createIndexSql(table, index);
+  const onMaterializedView = schemas.expected.views.some((v) => v.materialized && v.schema === table.schema && v.name === table.name);
+  return onMaterializedView ? sql.replace(/^CREATE (UNIQUE )?INDEX /, (_m, unique: string | undefined) => `CREATE ${unique ?? ''}INDEX IF NOT EXISTS `) : sql;
 }
 
 function indexUses(index: Index, column: string): boolean {

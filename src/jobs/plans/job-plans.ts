@@ -57,6 +57,10 @@ export interface JobPlans {
   readonly jsonAsText: boolean;
   /** Connections the store opens besides the database's own pool (PostgreSQL: the LISTEN one). */
   readonly extraConnections: number;
+  /** The pool size the store uses for `requested` connections (SQLite: one connection, whatever is asked). */
+  poolSize(requested: number | undefined): number;
+  /** true when a wake-up reaches other processes (PostgreSQL NOTIFY); false when it stays in this process. */
+  readonly wakesOtherProcesses: boolean;
   /** true when `enqueue` sends the wake-up itself (in the same statement). */
   readonly enqueueNotifies: boolean;
   readonly migrations: readonly JobsMigration[];

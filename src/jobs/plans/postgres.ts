@@ -210,6 +210,8 @@ export const postgresPlans: JobPlans = {
   defaultPollIntervalMs: 1000,
   jsonAsText: false,
   extraConnections: 1,
+  poolSize: (requested) => requested ?? 10,
+  wakesOtherProcesses: true,
   enqueueNotifies: true,
   migrations: POSTGRES_JOBS_MIGRATIONS,
   installLock: `select pg_advisory_xact_lock(${INSTALL_LOCK})`,

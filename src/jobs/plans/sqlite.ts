@@ -190,6 +190,9 @@ export const sqlitePlans: JobPlans = {
   defaultPollIntervalMs: 200,
   jsonAsText: true,
   extraConnections: 0,
+  // One connection: SQLite has one writer, and `:memory:` is one database per connection.
+  poolSize: () => 1,
+  wakesOtherProcesses: false,
   enqueueNotifies: false,
   migrations: SQLITE_JOBS_MIGRATIONS,
   installLock: null,

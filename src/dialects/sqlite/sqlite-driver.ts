@@ -65,14 +65,19 @@ export async function openSqlite(url: ConnectionUrl, options: ConnectOptions = {
   try {
     // Lock waits are the session's asynchronous retries (see above), never SQLite's sleeps.
     connection.pragma('busy_timeout = 0');
-    // The first real read happens here, so "file is not a database" surfaces now.
-    if (!memory) connection.pragma('journal_mode = WAL');
+    // The first real read happens here, so "file is not a database" surfaces now. Another
+    // process may hold the file for a moment (its WAL recovery or closing checkpoint), so the
+    // open waits for it like any statement does.
+    if (!memory) await retryWhileBusy(connection, busyTimeoutMs, () => connection.pragma('journal_mode = WAL'));
     connection.pragma('foreign_keys = ON');
   } catch (error) {
     connection.close();
+    const busy = String((error as { code?: string }).code ?? '').startsWith('SQLITE_BUSY');
     throw new LockstepError(`cannot open SQLite database ${url.display}: ${errorMessage(error)}`, {
       cause: error,
-      hint: 'The file exists but is not a usable SQLite database; point the URL at another file or remove it.',
+      hint: busy
+        ? `Another connection held the file locked for longer than the busy timeout (${busyTimeoutMs} ms); find the process holding it, or raise busyTimeoutMs.`
+        : 'The file exists but is not a usable SQLite database; point the URL at another file or remove it.',
     });
   }
   return new SqliteDatabase(connection, url.display, busyTimeoutMs, memory ? `sqlite:memory:${randomUUID()}` : `sqlite:${path}`);
@@ -252,27 +257,11 @@ class SqliteSession implements Queryable {
     return this.busyTimeoutMs;
   }
 
-  /**
-   * Runs `attempt` (synchronous, one better-sqlite3 call) and, while it fails with
-   * SQLITE_BUSY, runs it again after a timer sleep (1, 2, 4 … 50 ms, with jitter) until the
-   * busy timeout has passed, so the event loop keeps running meanwhile. A statement that
-   * got SQLITE_BUSY did nothing, so running it again is safe; `SQLITE_BUSY_SNAPSHOT`
-   * inside a transaction cannot clear by waiting and is reported at once.
-   */
   private async retryWhileBusy<T>(attempt: () => T): Promise<T> {
-    const started = performance.now();
-    let delay = 1;
-    for (;;) {
-      try {
-        return attempt();
-      } catch (error) {
-        const code = (error as { code?: string }).code;
-        const busy = code === 'SQLITE_BUSY' || (code?.startsWith('SQLITE_BUSY_') && !(code === 'SQLITE_BUSY_SNAPSHOT' && this.connection.inTransaction));
-        const left = this.busyTimeoutMs - (performance.now() - started);
-        if (!busy || left <= 0) throw this.translate(error);
-        await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(left, delay * (0.75 + Math.random() / 2)))));
-        delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS);
-      }
+    try {
+      return await retryWhileBusy(this.connection, this.busyTimeoutMs, attempt);
+    } catch (error) {
+      throw this.translate(error);
     }
   }
 
@@ -308,6 +297,30 @@ class SqliteSession implements Queryable {
       );
     }
     return error;
+  }
+}
+
+/**
+ * Runs `attempt` (synchronous, one better-sqlite3 call) and, while it fails with
+ * SQLITE_BUSY, runs it again after a timer sleep (1, 2, 4 … 50 ms, with jitter) until
+ * `busyTimeoutMs` has passed, so the event loop keeps running meanwhile. A statement that
+ * got SQLITE_BUSY did nothing, so running it again is safe; `SQLITE_BUSY_SNAPSHOT`
+ * inside a transaction cannot clear by waiting and is thrown at once.
+ */
+async function retryWhileBusy<T>(connection: Connection, busyTimeoutMs: number, attempt: () => T): Promise<T> {
+  const started = performance.now();
+  let delay = 1;
+  for (;;) {
+    try {
+      return attempt();
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      const busy = code === 'SQLITE_BUSY' || (code?.startsWith('SQLITE_BUSY_') && !(code === 'SQLITE_BUSY_SNAPSHOT' && connection.inTransaction));
+      const left = busyTimeoutMs - (performance.now() - started);
+      if (!busy || left <= 0) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(left, delay * (0.75 + Math.random() / 2)))));
+      delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS);
+    }
   }
 }
 

@@ -168,6 +168,40 @@ describe('SQLite driver', () => {
       assert.deepEqual(order, ['a1', 'a2', 'b']);
     }));
 
+  test('opening a file another connection holds locked waits for it (up to the busy timeout), then says who to look for', async () => {
+    const file = join(tempDir(), 'held-at-open.db');
+    // A file still in rollback-journal mode: switching it to WAL needs the exclusive lock.
+    const Sqlite = (await import('better-sqlite3')).default;
+    const holder = new Sqlite(file);
+    holder.exec('create table t (v int)');
+    holder.exec('begin exclusive');
+    const release = setTimeout(() => holder.exec('commit'), 150);
+    try {
+      const db = await open(`sqlite:${file}`, 5000);
+      assert.equal((await db.query<{ journal_mode: string }>('pragma journal_mode')).rows[0]?.journal_mode, 'wal');
+      await db.close();
+    } finally {
+      clearTimeout(release);
+      if (holder.inTransaction) holder.exec('commit');
+    }
+    // Held for longer than the timeout: a clear error, not "not a database".
+    const other = new Sqlite(join(tempDir(), 'held-long.db'));
+    other.exec('create table t (v int)');
+    other.exec('begin exclusive');
+    try {
+      await assert.rejects(open(`sqlite:${other.name}`, 100), (error: unknown) => {
+        assert.ok(error instanceof LockstepError);
+        assert.match(error.message, /cannot open SQLite database .*held-long\.db: database is locked/);
+        assert.match(error.hint ?? '', /held the file locked for longer than the busy timeout \(100 ms\)/);
+        return true;
+      });
+    } finally {
+      other.exec('commit');
+      other.close();
+      holder.close();
+    }
+  });
+
   test('two processes write one WAL file with BEGIN IMMEDIATE and lose nothing', async () => {
     const dir = tempDir();
     const file = join(dir, 'shared.db');

@@ -72,6 +72,11 @@ export interface Dialect {
   readonly supportsNotValidConstraints: boolean;
   /** What to try when `createScratch` fails (PostgreSQL: name a server with --dev-url); undefined when nothing helps. */
   readonly scratchHint: string | undefined;
+  /**
+   * true when `createScratch` without a devUrl starts a database server of its own
+   * (PostgreSQL's embedded server): a worker or a probe then skips the comparison instead.
+   */
+  readonly scratchStartsServer: boolean;
 
   connect(url: ConnectionUrl, options?: ConnectOptions): Promise<Database>;
   /** Reads the live schema; lockstep's own tables (history, jobs) are left out. */

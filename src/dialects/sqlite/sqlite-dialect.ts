@@ -25,6 +25,7 @@ export const sqliteDialect: Dialect = {
   supportsAlterColumn: false,
   supportsNotValidConstraints: false,
   // Scratch databases are in memory: there is no server to point at.
+  scratchStartsServer: false,
   scratchHint: undefined,
   connect: (url, options) => openSqlite(url, options),
   introspect: (db) => introspectSqlite(db),

@@ -87,7 +87,7 @@ export function parseSnapshot(text: string, file: string): Schema {
       const p = `schema.functions[${i}]`;
       const o = v.object(f, p);
       for (const field of ['schema', 'name', 'arguments', 'language', 'definition'] as const) v.string(o[field], `${p}.${field}`);
-      v.oneOf(o.kind, `${p}.kind`, ['function', 'procedure']);
+      v.oneOf(o.kind, `${p}.kind`, ['function', 'procedure', 'aggregate']);
       v.oneOf(o.volatility, `${p}.volatility`, ['immutable', 'stable', 'volatile']);
       v.oneOf(o.security, `${p}.security`, ['invoker', 'definer']);
     });

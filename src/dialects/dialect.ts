@@ -10,6 +10,11 @@ export interface SqlStatement {
   line: number;
   /** 0-based character offset of the statement in the script. */
   offset: number;
+  /**
+   * Set when the line is a psql meta-command that stands for more than settings (`\i`,
+   * `\copy`, `\if` …): it is not SQL, and running the script stops there with a clear error.
+   */
+  psqlCommand?: string;
 }
 
 /** A throwaway database to materialize an expected schema in. */

@@ -24,6 +24,13 @@ export interface ScriptError {
 export async function runScript(db: Queryable, dialect: Dialect, script: string, file: string): Promise<void> {
   await dialect.loadParser();
   for (const statement of dialect.splitStatements(script)) {
+    if (statement.psqlCommand) {
+      const { location } = describeScriptError(undefined, statement, script, file);
+      throw new LockstepError(`${location}: \\${statement.psqlCommand} is a psql meta-command, not SQL, and lockstep runs SQL only`, {
+        location,
+        hint: `Replace the line at ${location} with the SQL it stands for (settings-only commands such as \\restrict, \\set and \\connect are skipped).`,
+      });
+    }
     try {
       await db.exec(statement.sql);
     } catch (error) {

@@ -180,7 +180,40 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
          from pg_proc p
          join pg_namespace n on n.oid = p.pronamespace
          join pg_language l on l.oid = p.prolang
-        where p.prokind in ('f', 'p') and ${ns('n')} and ${notExtension('p.oid', 'pg_proc')}`,
+        where p.prokind in ('f', 'p') and ${ns('n')} and ${notExtension('p.oid', 'pg_proc')}
+       union all
+       -- Aggregates have no pg_get_functiondef: their CREATE is written from pg_aggregate,
+       -- every support function schema-qualified so the statement runs under any search_path.
+       select n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), p.prokind, pg_get_function_result(p.oid),
+              l.lanname, p.provolatile, p.prosecdef,
+              'CREATE OR REPLACE AGGREGATE ' || quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_arguments(p.oid) || ') (' ||
+              concat_ws(', ',
+                'SFUNC = ' || ${AGG_FN('a.aggtransfn')}, 'STYPE = ' || format_type(a.aggtranstype, null),
+                case when a.aggtransspace <> 0 then 'SSPACE = ' || a.aggtransspace end,
+                case when a.aggfinalfn <> 0 then 'FINALFUNC = ' || ${AGG_FN('a.aggfinalfn')} end,
+                case when a.aggfinalextra then 'FINALFUNC_EXTRA' end,
+                case when a.aggfinalfn <> 0 and a.aggfinalmodify <> case when a.aggkind = 'n' then 'r' else 'w' end
+                     then 'FINALFUNC_MODIFY = ' || case a.aggfinalmodify when 'r' then 'READ_ONLY' when 's' then 'SHAREABLE' else 'READ_WRITE' end end,
+                case when a.aggcombinefn <> 0 then 'COMBINEFUNC = ' || ${AGG_FN('a.aggcombinefn')} end,
+                case when a.aggserialfn <> 0 then 'SERIALFUNC = ' || ${AGG_FN('a.aggserialfn')} end,
+                case when a.aggdeserialfn <> 0 then 'DESERIALFUNC = ' || ${AGG_FN('a.aggdeserialfn')} end,
+                case when a.agginitval is not null then 'INITCOND = ' || quote_literal(a.agginitval) end,
+                case when a.aggmtransfn <> 0 then 'MSFUNC = ' || ${AGG_FN('a.aggmtransfn')} || ', MINVFUNC = ' || ${AGG_FN('a.aggminvtransfn')}
+                     || ', MSTYPE = ' || format_type(a.aggmtranstype, null) end,
+                case when a.aggmtransspace <> 0 then 'MSSPACE = ' || a.aggmtransspace end,
+                case when a.aggmfinalfn <> 0 then 'MFINALFUNC = ' || ${AGG_FN('a.aggmfinalfn')} end,
+                case when a.aggmfinalextra then 'MFINALFUNC_EXTRA' end,
+                case when a.aggminitval is not null then 'MINITCOND = ' || quote_literal(a.aggminitval) end,
+                case when a.aggsortop <> 0 then (select 'SORTOP = OPERATOR(' || quote_ident(opn.nspname) || '.' || o.oprname || ')'
+                     from pg_operator o join pg_namespace opn on opn.oid = o.oprnamespace where o.oid = a.aggsortop) end,
+                case when a.aggkind = 'h' then 'HYPOTHETICAL' end,
+                case p.proparallel when 's' then 'PARALLEL = SAFE' when 'r' then 'PARALLEL = RESTRICTED' end
+              ) || ')'
+         from pg_proc p
+         join pg_aggregate a on a.aggfnoid = p.oid
+         join pg_namespace n on n.oid = p.pronamespace
+         join pg_language l on l.oid = p.prolang
+        where p.prokind = 'a' and ${ns('n')} and ${notExtension('p.oid', 'pg_proc')}`,
       params,
     ),
     // Identity sequences belong to their column (compared as its default), so they are left out.
@@ -243,10 +276,7 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
        select n.nspname, r.rulename, 'rule', 'rule on ' || quote_ident(c.relname) || ': rules are not compared yet'
          from pg_rewrite r join pg_class c on c.oid = r.ev_class join pg_namespace n on n.oid = c.relnamespace
         where r.rulename <> '_RETURN' and ${ns('n')} and ${notExtension('c.oid', 'pg_class')}
-       union all
-       select n.nspname, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', 'aggregate', 'aggregates are not compared yet'
-         from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-        where p.prokind = 'a' and ${ns('n')} and ${notExtension('p.oid', 'pg_proc')}
+
        union all
        select n.nspname, c.relname, 'partition',
               'partition of partition ' || quote_ident(pn.nspname) || '.' || quote_ident(p.relname) || ' ' || pg_get_expr(c.relpartbound, c.oid) || ': sub-partitions are not compared yet'
@@ -508,12 +538,17 @@ function toPolicy(row: PolicyRow): Policy {
   };
 }
 
+/** An aggregate's support function as `schema.name`, for the CREATE AGGREGATE written from the catalog. */
+function AGG_FN(column: string): string {
+  return `(select quote_ident(fn.nspname) || '.' || quote_ident(fp.proname) from pg_proc fp join pg_namespace fn on fn.oid = fp.pronamespace where fp.oid = ${column})`;
+}
+
 function toFunction(row: FunctionRow): SchemaFunction {
   return {
     schema: row.schema,
     name: row.name,
     arguments: row.arguments,
-    kind: row.kind === 'p' ? 'procedure' : 'function',
+    kind: row.kind === 'p' ? 'procedure' : row.kind === 'a' ? 'aggregate' : 'function',
     returns: row.returns,
     language: row.language,
     volatility: row.volatility === 'i' ? 'immutable' : row.volatility === 's' ? 'stable' : 'volatile',

@@ -25,6 +25,7 @@ import type {
 } from '../../core/model.js';
 import { normalizeExpression } from '../../core/normalize-sql.js';
 import type { SchemaChange } from '../../core/schema-change.js';
+import { signatureTypeNames } from '../../core/routine-signature.js';
 import type { MigrationPlan, RenameHint } from '../dialect.js';
 import {
   addConstraintSql,
@@ -355,7 +356,7 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
   for (const c of [...of('index.missing'), ...of('index.mismatch')]) out.addKeys.push(createIndexSql(ref(c), c.expected as Index));
   for (const { table, fk } of fkAdds) out.foreignKeys.push(addConstraintSql(table, foreignKeyClause(fk)));
   out.dropEnums.push(...droppedEnumTypes);
-  planRoutines(changes, ref, out);
+  planRoutines(changes, ref, out, new Set(of('table.missing').map((c) => (c.expected as Table).name.toLowerCase())));
   // Privileges (opt-in): revoked before anything is dropped, granted once every object exists.
   for (const c of of('grant.extra')) out.dropViews.unshift(revokeFixSql(c.actual as Grant, to));
   for (const c of of('grant.missing')) out.grants.push(...grantFixSql(c.expected as Grant, source));
@@ -373,6 +374,8 @@ class Phases {
   tables: string[] = [];
   columns: string[] = [];
   routines: string[] = [];
+  /** Routines whose signature uses the row type of a table this plan creates. */
+  rowTypeRoutines: string[] = [];
   addKeys: string[] = [];
   foreignKeys: string[] = [];
   triggers: string[] = [];
@@ -391,6 +394,7 @@ class Phases {
       ...this.routines,
       ...this.tables,
       ...this.columns,
+      ...this.rowTypeRoutines,
       ...this.addKeys,
       ...this.foreignKeys,
       ...this.triggers,
@@ -408,7 +412,11 @@ class Phases {
  * created before the tables that call them, triggers and policies after every table and
  * key exists, and functions and sequences that go away last.
  */
-function planRoutines(changes: SchemaChange[], ref: (c: SchemaChange) => TableRef, out: Phases): void {
+function planRoutines(changes: SchemaChange[], ref: (c: SchemaChange) => TableRef, out: Phases, newRowTypes: Set<string>): void {
+  // Aggregates after the functions they call; a routine on a new table's row type after the table.
+  const routines = (fn: SchemaFunction) => (signatureTypeNames(fn).some((n) => newRowTypes.has(n)) ? out.rowTypeRoutines : out.routines);
+  const aggregates: Array<{ list: string[]; sql: string[] }> = [];
+  const create = (fn: SchemaFunction, sql: string[]) => (fn.kind === 'aggregate' ? aggregates.push({ list: routines(fn), sql }) : routines(fn).push(...sql));
   for (const c of changes) {
     const table = ref(c);
     switch (c.kind) {
@@ -439,17 +447,18 @@ function planRoutines(changes: SchemaChange[], ref: (c: SchemaChange) => TableRe
         out.triggers.push(createPolicySql(table, c.expected as Policy));
         break;
       case 'function.missing':
-        out.routines.push(...createFunctionSql(c.expected as SchemaFunction));
+        create(c.expected as SchemaFunction, createFunctionSql(c.expected as SchemaFunction));
         break;
       case 'function.definition': {
         const want = c.expected as SchemaFunction;
         const have = c.actual as SchemaFunction;
-        if (!replaceableFunction(have, want)) out.routines.push(dropFunctionSql(have));
-        out.routines.push(...createFunctionSql(want));
+        create(want, [...(replaceableFunction(have, want) ? [] : [dropFunctionSql(have)]), ...createFunctionSql(want)]);
         break;
       }
       case 'function.extra':
-        out.dropRoutines.push(dropFunctionSql(c.actual as SchemaFunction));
+        // An aggregate goes before the functions it calls.
+        if ((c.actual as SchemaFunction).kind === 'aggregate') out.dropRoutines.unshift(dropFunctionSql(c.actual as SchemaFunction));
+        else out.dropRoutines.push(dropFunctionSql(c.actual as SchemaFunction));
         break;
       case 'sequence.missing':
         out.routines.unshift(...createSequenceSql(c.expected as Sequence));
@@ -470,6 +479,7 @@ function planRoutines(changes: SchemaChange[], ref: (c: SchemaChange) => TableRe
         break;
     }
   }
+  for (const { list, sql } of aggregates) list.push(...sql);
 }
 
 function newNamespaces(from: Schema, to: Schema): string[] {

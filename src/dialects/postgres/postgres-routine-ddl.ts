@@ -55,12 +55,12 @@ export function dropPolicySql(table: TableRef, policy: { name: string }): string
  */
 export function createFunctionSql(fn: SchemaFunction): string[] {
   const create = `${fn.definition.trim().replace(/;$/, '')};`;
-  if (/\bBEGIN\s+ATOMIC\b/i.test(fn.definition)) return [create];
+  if (fn.kind === 'aggregate' || /\bBEGIN\s+ATOMIC\b/i.test(fn.definition)) return [create];
   return ['SET check_function_bodies = off;', create, 'RESET check_function_bodies;'];
 }
 
 export function dropFunctionSql(fn: SchemaFunction): string {
-  return `DROP ${fn.kind === 'procedure' ? 'PROCEDURE' : 'FUNCTION'} ${qualify(fn.schema, fn.name)}(${fn.arguments});`;
+  return `DROP ${fn.kind.toUpperCase()} ${qualify(fn.schema, fn.name)}(${fn.arguments});`;
 }
 
 /**

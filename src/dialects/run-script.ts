@@ -46,7 +46,7 @@ export async function runScript(db: Queryable, dialect: Dialect, script: string,
 
 /** Pins a database error to a line of the script: the error's own position when it has one. */
 export function describeScriptError(error: unknown, statement: SqlStatement, script: string, file: string): ScriptError {
-  const position = Number((error as { position?: string | number }).position);
+  const position = Number((error as { position?: string | number } | undefined)?.position);
   let offset = statement.offset;
   if (Number.isFinite(position) && position > 0) offset += position - 1;
   const line = script.slice(0, offset).split('\n').length;

@@ -134,7 +134,9 @@ function topologicalRanks(changes: SchemaChange[], table: (c: SchemaChange) => T
     if (visiting.has(c)) return 0;
     visiting.add(c);
     let d = 0;
-    for (const fk of table(c).foreignKeys) {
+    // A table's fix also adds its partitions' own foreign keys.
+    const partitionKeys = (table(c).partitioning?.partitions ?? []).flatMap((p) => p.own?.foreignKeys ?? []);
+    for (const fk of [...table(c).foreignKeys, ...partitionKeys]) {
       const target = byKey.get(tableKey({ schema: fk.referencedSchema, name: fk.referencedTable }));
       if (target && target !== c) d = Math.max(d, visit(target) + 1);
     }

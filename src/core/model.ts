@@ -270,7 +270,16 @@ export interface Partition {
   name: string;
   /** `FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')`, `FOR VALUES IN ('se')`, `DEFAULT`. */
   bound: string;
+  /**
+   * What this partition has that its parent does not: indexes, unique, check and foreign
+   * key constraints and triggers created on the partition itself (pg_dump writes Pagila's
+   * per-month foreign keys this way). Absent = not read.
+   */
+  own?: PartitionObjects;
 }
+
+/** A partition's own objects, compared like a table's (by name and definition). */
+export type PartitionObjects = Pick<Table, 'uniques' | 'foreignKeys' | 'checks' | 'indexes' | 'triggers'>;
 
 export interface ExclusionConstraint {
   name: string;

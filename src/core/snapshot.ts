@@ -221,6 +221,8 @@ function validateTable(v: Validator, value: unknown, p: string): void {
       const q = `${p}.partitioning.partitions[${i}]`;
       const part = v.object(x, q);
       for (const field of ['schema', 'name', 'bound'] as const) v.string(part[field], `${q}.${field}`);
+      // Its own objects have a table's shape (without columns and primary key).
+      if (part.own !== undefined) validateTable(v, { ...v.object(part.own, `${q}.own`), schema: part.schema, name: part.name, columns: [], primaryKey: null }, `${q}.own`);
     });
   }
   if (t.rowSecurity !== undefined) {

@@ -232,6 +232,9 @@ const CASES: Record<string, Perturbation[]> = {
     { what: 'add an aggregate', apply: 'create aggregate public.concat_all(text) (sfunc = public._group_concat, stype = text)', kind: 'function.extra', table: 'concat_all' },
     { what: 'drop a function that returns a table row type', apply: 'drop function public.rewards_report(integer, numeric)', kind: 'function.missing', table: 'rewards_report' },
     { what: 'drop a partition', apply: 'drop table public.payment_p2022_07', kind: 'partition.missing', table: 'payment' },
+    { what: "drop a partition's own foreign key", apply: 'alter table public.payment_p2022_02 drop constraint payment_p2022_02_staff_id_fkey', kind: 'fk.missing', table: 'payment_p2022_02' },
+    { what: "drop one of a partition's two alike indexes", apply: 'drop index public.idx_fk_payment_p2022_01_customer_id', kind: 'index.missing', table: 'payment_p2022_01' },
+    { what: 'add an index to a partition', apply: 'create index payment_p2022_03_amount_idx on public.payment_p2022_03 (amount)', kind: 'index.extra', table: 'payment_p2022_03' },
   ],
   'pagila/postgres': [
     { what: 'drop a column', apply: 'alter table staff drop column picture', kind: 'column.missing', table: 'staff', column: 'picture' },

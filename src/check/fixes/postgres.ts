@@ -84,6 +84,7 @@ import {
   replaceableFunction,
   rowSecuritySql,
   triggerStateSql,
+  partitionObjectsSql,
 } from '../../dialects/postgres/postgres-routine-ddl.js';
 
 /**
@@ -170,6 +171,7 @@ function createTableStatements(t: Table, schemas: Schemas): string[] {
     ...t.foreignKeys.map((fk) => addConstraintSql(t, foreignKeyClause(fk))),
     ...t.indexes.map((i) => createIndexSql(t, i)),
     ...t.triggers.flatMap((trigger) => createTriggerSql(t, trigger)),
+    ...(t.partitioning?.partitions ?? []).flatMap((part) => Object.values(partitionObjectsSql(part)).flat()),
     ...(t.rowSecurity ? rowSecuritySql(t, t.rowSecurity) : []),
     ...(t.policies ?? []).map((policy) => createPolicySql(t, policy)),
   ];
@@ -201,7 +203,9 @@ function fixStatements(change: SchemaChange, schemas: Schemas): string[] | null 
     case 'partition.missing': {
       const part = e as Partition;
       const detached = schemas.actual.tables.some((t) => t.schema === part.schema && t.name === part.name);
-      return [detached ? attachPartitionSql(table, part) : createPartitionSql(table, part)];
+      if (detached) return [attachPartitionSql(table, part)];
+      const own = partitionObjectsSql(part);
+      return [createPartitionSql(table, part), ...own.keys, ...own.foreignKeys, ...own.triggers];
     }
     case 'partition.extra':
       return [dropPartitionSql(table, a as Partition)];

@@ -12,6 +12,7 @@ import type {
   IndexKey,
   NotComparedObject,
   Partition,
+  PartitionObjects,
   Policy,
   ReferentialAction,
   Schema,
@@ -54,6 +55,11 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
     `not exists (select 1 from pg_depend d where d.classid = '${catalog}'::regclass and d.objid = ${oid} and d.deptype = 'e')`;
   // The tables lockstep reads; every per-table query joins on this so they agree.
   const tableFilter = `c.relkind in ('r', 'p') and not c.relispartition and c.relname <> 'lockstep_migrations' and ${ns('n')} and ${notExtension('c.oid', 'pg_class')}`;
+  // A partition of a table lockstep reads (not of a sub-partitioned one): its own objects
+  // (created on it, not inherited from the parent) are read into the parent's partition list.
+  const partitionFilter = `c.relkind in ('r', 'p') and c.relispartition and ${ns('n')}
+    and not exists (select 1 from pg_inherits pi join pg_class pp on pp.oid = pi.inhparent where pi.inhrelid = c.oid and pp.relispartition)`;
+  const subPartition = `exists (select 1 from pg_inherits pi join pg_class pp on pp.oid = pi.inhparent where pi.inhrelid = c.oid and pp.relispartition)`;
 
   await db.query(`select set_config('search_path', reset_val, false) from pg_settings where name = 'search_path' and setting is distinct from reset_val`);
   const [tables, columns, constraints, indexes, enums, views, triggers, policies, functions, sequences, extensions, domains, compositeTypes, notCompared, access] = [
@@ -108,7 +114,8 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
          join pg_namespace n on n.oid = c.relnamespace
          left join pg_class fc on fc.oid = k.confrelid
          left join pg_namespace fn on fn.oid = fc.relnamespace
-        where k.contype in ('p', 'u', 'f', 'c', 'x') and ${tableFilter}`,
+        where (k.contype in ('p', 'u', 'f', 'c', 'x') and ${tableFilter})
+           or (${partitionFilter} and ((k.contype = 'c' and k.conislocal and k.coninhcount = 0) or (k.contype in ('u', 'f') and k.conparentid = 0)))`,
       params,
     ),
     await db.query<IndexRow>(
@@ -137,7 +144,8 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
          join pg_class c on c.oid = x.indrelid
          join pg_namespace n on n.oid = c.relnamespace
          join pg_am am on am.oid = i.relam
-        where (${tableFilter} or (c.relkind = 'm' and ${ns('n')} and ${notExtension('c.oid', 'pg_class')}))
+        where (${tableFilter} or (c.relkind = 'm' and ${ns('n')} and ${notExtension('c.oid', 'pg_class')})
+               or (${partitionFilter} and not exists (select 1 from pg_inherits h where h.inhrelid = x.indexrelid)))
           and not exists (select 1 from pg_constraint k where k.conindid = x.indexrelid and k.conrelid = x.indrelid and k.contype in ('p', 'u', 'x'))`,
       params,
     ),
@@ -159,7 +167,9 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
          from pg_trigger g
          join pg_class c on c.oid = g.tgrelid
          join pg_namespace n on n.oid = c.relnamespace
-        where not g.tgisinternal and ${tableFilter}`,
+        where not g.tgisinternal and (${tableFilter}
+              -- tgparentid is PostgreSQL 13+: read through to_jsonb so older servers read every trigger of a partition.
+              or (${partitionFilter} and coalesce((to_jsonb(g) ->> 'tgparentid')::oid, 0) = 0))`,
       params,
     ),
     await db.query<PolicyRow>(
@@ -286,17 +296,18 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
        union all
        select n.nspname, i.relname, 'index', 'index of partition ' || quote_ident(c.relname) || ' only: a partition''s own indexes are not compared yet'
          from pg_index x join pg_class i on i.oid = x.indexrelid join pg_class c on c.oid = x.indrelid join pg_namespace n on n.oid = c.relnamespace
-        where c.relispartition and ${ns('n')} and not exists (select 1 from pg_inherits h where h.inhrelid = x.indexrelid)
+        where c.relispartition and ${subPartition} and ${ns('n')} and not exists (select 1 from pg_inherits h where h.inhrelid = x.indexrelid)
           and not exists (select 1 from pg_constraint k where k.conindid = x.indexrelid and k.conrelid = x.indrelid)
        union all
        select n.nspname, k.conname, 'constraint', 'constraint of partition ' || quote_ident(c.relname) || ' only: a partition''s own constraints are not compared yet'
          from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_namespace n on n.oid = c.relnamespace
-        where c.relispartition and ${ns('n')} and ((k.contype = 'c' and k.conislocal and k.coninhcount = 0) or (k.contype in ('p', 'u', 'f', 'x') and k.conparentid = 0))
+        where c.relispartition and ${ns('n')} and (${subPartition} or k.contype in ('p', 'x'))
+          and ((k.contype = 'c' and k.conislocal and k.coninhcount = 0) or (k.contype in ('p', 'u', 'f', 'x') and k.conparentid = 0))
        union all
        -- tgparentid is PostgreSQL 13+: read through to_jsonb so older servers list every trigger of a partition.
        select n.nspname, g.tgname, 'trigger', 'trigger of partition ' || quote_ident(c.relname) || ' only: a partition''s own triggers are not compared yet'
          from pg_trigger g join pg_class c on c.oid = g.tgrelid join pg_namespace n on n.oid = c.relnamespace
-        where c.relispartition and not g.tgisinternal and ${ns('n')} and coalesce((to_jsonb(g) ->> 'tgparentid')::oid, 0) = 0
+        where c.relispartition and ${subPartition} and not g.tgisinternal and ${ns('n')} and coalesce((to_jsonb(g) ->> 'tgparentid')::oid, 0) = 0
        union all
        select n.nspname, c.relname, 'partitioned table',
               'a partition that is partitioned itself (' || pg_get_partkeydef(c.oid) || '): its partitioning is not compared yet'
@@ -352,9 +363,22 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
     });
   }
   const tableOf = (row: { schema: string; table: string }) => byKey.get(key(row.schema, row.table));
+  const ownObjects = new Map<string, PartitionObjects>();
+  for (const table of byKey.values()) {
+    for (const part of table.partitioning?.partitions ?? []) ownObjects.set(key(part.schema, part.name), (part.own = { uniques: [], foreignKeys: [], checks: [], indexes: [], triggers: [] }));
+  }
+  // A table's, or else a partition's own objects (the queries read no other partition rows).
+  const holderOf = (row: { schema: string; table: string }) => tableOf(row) ?? ownObjects.get(key(row.schema, row.table));
 
   for (const row of columns.rows) tableOf(row)?.columns.push(toColumn(row));
   for (const row of constraints.rows) {
+    const own = ownObjects.get(key(row.schema, row.table));
+    if (own && !tableOf(row)) {
+      if (row.type === 'u') own.uniques.push({ name: row.name, columns: row.columns, nullsNotDistinct: row.nulls_not_distinct, deferrable: row.deferrable });
+      else if (row.type === 'f') own.foreignKeys.push(toForeignKey(row));
+      else if (row.type === 'c') own.checks.push(toCheck(row));
+      continue;
+    }
     const table = tableOf(row);
     if (!table) continue;
     if (row.type === 'p') table.primaryKey = { name: row.name, columns: row.columns, deferrable: row.deferrable };
@@ -366,11 +390,11 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
   // The other indexes belong to materialized views (the query reads no other relation).
   const viewIndexes = new Map<string, Index[]>();
   for (const row of indexes.rows) {
-    const table = tableOf(row);
+    const table = holderOf(row);
     if (table) table.indexes.push(toIndex(row));
     else viewIndexes.set(key(row.schema, row.table), [...(viewIndexes.get(key(row.schema, row.table)) ?? []), toIndex(row)]);
   }
-  for (const row of triggers.rows) tableOf(row)?.triggers.push(toTrigger(row));
+  for (const row of triggers.rows) holderOf(row)?.triggers.push(toTrigger(row));
   for (const row of policies.rows) tableOf(row)?.policies!.push(toPolicy(row));
 
   const result: Schema = {
@@ -403,6 +427,9 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
     table.triggers.sort(byName);
     table.policies!.sort(byName);
     table.exclusions!.sort(byName);
+    for (const part of table.partitioning?.partitions ?? []) {
+      for (const list of [part.own!.uniques, part.own!.foreignKeys, part.own!.indexes, part.own!.checks, part.own!.triggers]) list.sort(byName);
+    }
   }
   return result;
 }

@@ -87,6 +87,7 @@ import {
   replaceableFunction,
   rowSecuritySql,
   triggerStateSql,
+  partitionObjectsSql,
 } from './postgres-routine-ddl.js';
 
 type TableRef = { schema: string; name: string };
@@ -284,7 +285,13 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
   for (const c of of('table.missing')) {
     const table = c.expected as Table;
     out.tables.push(createTableSql(table, to.sequences));
-    for (const part of table.partitioning?.partitions ?? []) out.tables.push(createPartitionSql(table, part));
+    for (const part of table.partitioning?.partitions ?? []) {
+      out.tables.push(createPartitionSql(table, part));
+      const own = partitionObjectsSql(part);
+      out.addKeys.push(...own.keys);
+      out.foreignKeys.push(...own.foreignKeys);
+      out.triggers.push(...own.triggers);
+    }
     out.tables.push(...tableCommentsSql(table));
     for (const index of table.indexes) out.addKeys.push(createIndexSql(table, index));
     for (const fk of table.foreignKeys) fkAdds.push({ table, fk });
@@ -311,7 +318,15 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
   for (const c of of('partition.missing')) {
     const part = c.expected as Partition;
     const detached = source.tables.some((t) => t.schema === part.schema && t.name === part.name);
-    out.tables.push(detached ? attachPartitionSql(ref(c), part) : createPartitionSql(ref(c), part));
+    if (detached) {
+      out.tables.push(attachPartitionSql(ref(c), part));
+      continue;
+    }
+    out.tables.push(createPartitionSql(ref(c), part));
+    const own = partitionObjectsSql(part);
+    out.addKeys.push(...own.keys);
+    out.foreignKeys.push(...own.foreignKeys);
+    out.triggers.push(...own.triggers);
   }
   for (const c of of('partition.bound')) out.tables.push(detachPartitionSql(ref(c), c.actual as Partition), attachPartitionSql(ref(c), c.expected as Partition));
   for (const c of of('partition.extra')) out.dropTables.push(dropPartitionSql(ref(c), c.actual as Partition));

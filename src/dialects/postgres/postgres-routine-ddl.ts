@@ -1,6 +1,6 @@
-import type { CompositeType, Domain, Extension, Policy, RowSecurity, SchemaFunction, Sequence, Trigger } from '../../core/model.js';
+import type { CompositeType, Domain, Extension, Partition, Policy, RowSecurity, SchemaFunction, Sequence, Trigger } from '../../core/model.js';
 import { normalizeExpression } from '../../core/normalize-sql.js';
-import { alterTable, qualify, quotePostgresIdentifier as q } from './postgres-ddl.js';
+import { addConstraintSql, alterTable, checkClause, createIndexSql, foreignKeyClause, qualify, quotePostgresIdentifier as q, uniqueClause } from './postgres-ddl.js';
 
 /**
  * PostgreSQL DDL for the objects beside tables and columns: triggers, row-level security
@@ -172,4 +172,19 @@ export function alterCompositeTypeSql(have: CompositeType, want: CompositeType):
     ...want.attributes.filter((a) => !kept.includes(a.name)).map((a) => `ADD ATTRIBUTE ${q(a.name)} ${a.type}`),
   ];
   return actions.length > 0 ? [`ALTER TYPE ${qualify(want.schema, want.name)} ${actions.join(', ')};`] : [];
+}
+
+/**
+ * What a partition has of its own (not from its parent), as statements in three groups so
+ * that callers can place them: keys, checks and indexes once the partition exists, foreign
+ * keys once the tables they reference exist, triggers once their functions exist.
+ */
+export function partitionObjectsSql(part: Partition): { keys: string[]; foreignKeys: string[]; triggers: string[] } {
+  const own = part.own;
+  if (!own) return { keys: [], foreignKeys: [], triggers: [] };
+  return {
+    keys: [...own.uniques.map((u) => addConstraintSql(part, uniqueClause(u))), ...own.checks.map((c) => addConstraintSql(part, checkClause(c))), ...own.indexes.map((i) => createIndexSql(part, i))],
+    foreignKeys: own.foreignKeys.map((fk) => addConstraintSql(part, foreignKeyClause(fk))),
+    triggers: own.triggers.flatMap((t) => createTriggerSql(part, t)),
+  };
 }

@@ -139,15 +139,15 @@ function foldArrayCasts(key: string): string {
   return text.replace(new RegExp(String.raw`(${LITERAL})::(?:character varying|text|character|bpchar|varchar)::(text|character varying|varchar)(?![a-z0-9_(])`, 'g'), '$1::$2');
 }
 
-/** Splits a comma-separated list at its top level (outside literals and parentheses). */
-function splitTopLevel(list: string): string[] {
+/** Splits a comma-separated list at its top level (outside `quote`d text and parentheses). */
+export function splitTopLevel(list: string, quote: "'" | '"' = "'"): string[] {
   const out: string[] = [];
   let depth = 0;
   let quoted = false;
   let start = 0;
   for (let i = 0; i < list.length; i++) {
     const ch = list[i];
-    if (ch === "'") quoted = !quoted;
+    if (ch === quote) quoted = !quoted;
     if (quoted) continue;
     if (ch === '(') depth++;
     else if (ch === ')') depth--;

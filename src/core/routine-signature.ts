@@ -1,4 +1,5 @@
 import type { SchemaFunction } from './model.js';
+import { splitTopLevel as splitList } from './normalize-sql.js';
 
 /**
  * The type names a routine's signature uses (argument types, the result, `TABLE(…)`
@@ -43,22 +44,7 @@ function bareTypeName(type: string): string {
   return last.replace(/^"|"$/g, '').toLowerCase();
 }
 
-/** Splits at commas outside parentheses and double quotes. */
+/** The items of an argument or column list, at commas outside parentheses and quoted names. */
 function splitTopLevel(list: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let quoted = false;
-  let start = 0;
-  for (let i = 0; i < list.length; i++) {
-    const c = list[i];
-    if (c === '"') quoted = !quoted;
-    else if (!quoted && c === '(') depth++;
-    else if (!quoted && c === ')') depth--;
-    else if (!quoted && depth === 0 && c === ',') {
-      parts.push(list.slice(start, i));
-      start = i + 1;
-    }
-  }
-  if (list.slice(start).trim()) parts.push(list.slice(start));
-  return parts.map((p) => p.trim()).filter(Boolean);
+  return splitList(list, '"').map((p) => p.trim()).filter(Boolean);
 }

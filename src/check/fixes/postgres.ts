@@ -85,6 +85,7 @@ import {
   rowSecuritySql,
   triggerStateSql,
 } from '../../dialects/postgres/postgres-routine-ddl.js';
+import { repartitionAfterSql, repartitionBeforeSql } from '../../dialects/postgres/postgres-repartition.js';
 
 /**
  * The fixes `lockstep check` prints: for each change of `diffSchemas(expected, actual)`,
@@ -119,8 +120,12 @@ export function postgresFixesFor(changes: SchemaChange[], expected: Schema, actu
   const tableKey = (t: TableRef) => `${t.schema}\u0000${t.name}`;
   const created = new Map(changes.filter((c) => c.kind === 'table.missing').map((c, i) => [tableKey(c.expected as Table), i]));
   const deferred = new Map<string, string[]>();
+  const repartitioned = new Set(changes.filter((c) => c.kind === 'table.partitioning').map((c) => tableKey({ schema: c.schema ?? 'public', name: c.table })));
   return changes.map((change) => {
     let statements: string[] | null;
+    if (change.kind !== 'table.partitioning' && INSIDE_A_TABLE.test(change.kind) && repartitioned.has(tableKey({ schema: change.schema ?? 'public', name: change.table }))) {
+      return `-- done by the re-creation of ${commentText(change.table)} (the fix of its table.partitioning change)`;
+    }
     if (change.kind === 'table.missing') {
       const table = change.expected as Table;
       const order = created.get(tableKey(table))!;
@@ -145,6 +150,9 @@ export function postgresFixesFor(changes: SchemaChange[], expected: Schema, actu
     return statements.join('\n');
   });
 }
+
+/** Kinds whose object lives in a table, so a table dropped and created again brings it as expected. */
+const INSIDE_A_TABLE = /^(column|pk|fk|unique|check|index|exclusion|trigger|policy|rls|partition|comment|grant)\.|^table\.options$/;
 
 /** Kinds whose fix creates an object that lives in a schema of its own. */
 const NAMESPACED_KINDS = new Set<SchemaChange['kind']>(['extension.missing', 'table.missing', 'enum.missing', 'domain.missing', 'composite-type.missing', 'view.missing', 'function.missing', 'sequence.missing']);
@@ -197,7 +205,7 @@ function fixStatements(change: SchemaChange, schemas: Schemas): string[] | null 
     case 'grant.extra':
       return [revokeFixSql(a as Grant, schemas.expected)];
     case 'table.partitioning':
-      return null; // PostgreSQL cannot turn a plain table into a partitioned one or back: a manual migration.
+      return repartition(table, schemas);
     case 'partition.missing': {
       const part = e as Partition;
       const detached = schemas.actual.tables.some((t) => t.schema === part.schema && t.name === part.name);
@@ -321,6 +329,41 @@ function fixStatements(change: SchemaChange, schemas: Schemas): string[] | null 
       return [dropExtensionSql(a as Extension)];
   }
   return null;
+}
+
+/**
+ * A table whose partitioning differs is dropped and created again as the expected schema
+ * defines it (with its partitions, keys, indexes, triggers, policies and grants), its rows
+ * copied aside and back; the views that read it and the foreign keys that reference it
+ * are dropped first and put back after.
+ */
+function repartition(table: TableRef, schemas: Schemas): string[] | null {
+  const live = findTable(schemas.actual, table);
+  const want = findTable(schemas.expected, table);
+  if (!live || !want) return null;
+  const views = viewsDependingOn(schemas.actual.views, (v) => mentions(v.definition, table.name));
+  const referencing = schemas.actual.tables.flatMap((child) =>
+    child === live ? [] : child.foreignKeys.filter((fk) => fk.name !== null && fk.referencedSchema === table.schema && fk.referencedTable === table.name).map((fk) => ({ child, fk })),
+  );
+  const restoredFks = referencing.map(({ child, fk }) => addConstraintSql(child, foreignKeyClause(findTable(schemas.expected, child)?.foreignKeys.find((x) => x.name === fk.name) ?? fk)));
+  const recreatedViews = views.map((v) => schemas.expected.views.find((x) => x.schema === v.schema && x.name === v.name) ?? v);
+  const grantSource = schemas.expected.grants ?? schemas.actual.grants;
+  return [
+    ...repartitionBeforeSql(live, want),
+    ...dropViewsSql(views),
+    ...referencing.map(({ child, fk }) => dropConstraintSql(child, fk.name!)),
+    dropTableSql(table),
+    // Triggers, row-level security and policies after the copy back: it must not fire or be filtered by them.
+    ...createTableStatements({ ...want, triggers: [], policies: [], rowSecurity: { enabled: false, forced: false } }, schemas),
+    ...repartitionAfterSql(live, want),
+    ...want.triggers.flatMap((trigger) => createTriggerSql(want, trigger)),
+    ...(want.rowSecurity ? rowSecuritySql(want, want.rowSecurity) : []),
+    ...(want.policies ?? []).map((policy) => createPolicySql(want, policy)),
+    ...grantsOnSql(grantSource, [want]),
+    ...restoredFks,
+    ...createViewsSql(recreatedViews),
+    ...grantsOnSql(grantSource, recreatedViews),
+  ];
 }
 
 /** A plain default of the old type may not cast to the new one: drop it around the change and set the expected one after. */

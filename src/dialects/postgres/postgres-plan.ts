@@ -63,6 +63,7 @@ import {
   tableCommentsSql,
   uniqueClause,
 } from './postgres-ddl.js';
+import { repartitionAfterSql, repartitionBeforeSql } from './postgres-repartition.js';
 import { createViewsSql, dropViewsSql, expressionsUsingColumn, mentions, viewsDependingOn } from './postgres-dependents.js';
 import {
   alterCompositeTypeSql,
@@ -132,6 +133,7 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
   const toTable = (t: TableRef) => to.tables.find((x) => x.schema === t.schema && x.name === t.name);
   const sourceTable = (t: TableRef) => source.tables.find((x) => x.schema === t.schema && x.name === t.name);
 
+  const repartitioned = repartitionTables(changes, source, to, out);
   const droppedTables = new Set(of('table.extra').map((c) => key(ref(c))));
   const droppedColumns = new Set(of('column.extra').map((c) => key(ref(c), c.column)));
   const retyped = new Set(of('column.type').map((c) => key(ref(c), c.column)));
@@ -216,6 +218,7 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
       const target = { schema: fk.referencedSchema, name: fk.referencedTable };
       const dependsOnChange =
         droppedTables.has(key(table)) ||
+        repartitioned.has(key(target)) ||
         fk.columns.some((col) => retyped.has(key(table, col))) ||
         fk.referencedColumns.some((col) => retyped.has(key(target, col))) ||
         (keyChanged.get(key(target)) ?? []).some((cols) => sameSet(cols, fk.referencedColumns));
@@ -314,7 +317,6 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
   }
   for (const c of of('partition.bound')) out.tables.push(detachPartitionSql(ref(c), c.actual as Partition), attachPartitionSql(ref(c), c.expected as Partition));
   for (const c of of('partition.extra')) out.dropTables.push(dropPartitionSql(ref(c), c.actual as Partition));
-  for (const c of of('table.partitioning')) unsupported.push({ ...c, message: `${c.message} (a table cannot be partitioned or unpartitioned in place: a manual migration copies its rows)` });
   for (const c of of('column.collation')) {
     if (retyped.has(key(ref(c), c.column))) continue; // the type change sets the collation
     const after = toTable(ref(c))?.columns.find((x) => x.name === c.column);
@@ -361,6 +363,42 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
   for (const c of of('grant.missing')) out.grants.push(...grantFixSql(c.expected as Grant, source));
 
   return { statements: out.ordered(), unsupported };
+}
+
+/** Kinds whose object lives in a table, so a table dropped and created again brings it as expected. */
+const INSIDE_A_TABLE = /^(column|pk|fk|unique|check|index|exclusion|trigger|policy|rls|partition|comment|grant)\.|^table\.options$/;
+
+/**
+ * A table whose partitioning changes (PostgreSQL cannot change it in place) becomes a
+ * dropped table and a new one in `changes`, its other changes left to the new table;
+ * its rows are copied aside before anything is dropped and back once the new table and
+ * its partitions exist, before its triggers and policies. Returns the `schema.name` of
+ * each such table (the foreign keys that reference it are dropped and added back).
+ */
+function repartitionTables(changes: SchemaChange[], source: Schema, to: Schema, out: Phases): Set<string> {
+  const key = (t: { schema?: string; name: string }) => `${t.schema ?? 'public'}.${t.name}`;
+  const done = new Set<string>();
+  for (const c of changes.filter((x) => x.kind === 'table.partitioning')) {
+    const live = source.tables.find((t) => key(t) === key({ schema: c.schema, name: c.table }));
+    const want = to.tables.find((t) => key(t) === key({ schema: c.schema, name: c.table }));
+    if (!live || !want) continue;
+    done.add(key(want));
+    out.setup.push(...repartitionBeforeSql(live, want));
+    out.columns.push(...repartitionAfterSql(live, want));
+    out.grants.push(...grantsOnSql(to.grants ?? source.grants, [want]));
+  }
+  for (let i = changes.length - 1; i >= 0; i--) {
+    const c = changes[i]!;
+    if ((c.kind === 'table.partitioning' || INSIDE_A_TABLE.test(c.kind)) && done.has(key({ schema: c.schema, name: c.table }))) changes.splice(i, 1);
+  }
+  for (const k of done) {
+    const live = source.tables.find((t) => key(t) === k)!;
+    const want = to.tables.find((t) => key(t) === k)!;
+    const schema = want.schema === 'public' ? {} : { schema: want.schema };
+    changes.push({ kind: 'table.extra', table: want.name, ...schema, expected: null, actual: live, message: `table ${k} is dropped to change its partitioning` });
+    changes.push({ kind: 'table.missing', table: want.name, ...schema, expected: want, actual: null, message: `table ${k} is created again with its new partitioning` });
+  }
+  return done;
 }
 
 /** Statement lists in the order they run. */

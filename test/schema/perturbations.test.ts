@@ -41,6 +41,17 @@ const INVOICES_KEPT = {
   ],
 };
 
+/** money_amount with other attributes, its column and the view reading it made again around it. */
+const MONEY_AMOUNT_AS = (attributes: string) =>
+  `drop view room_rate_list; alter table room_rates drop column rate; drop type money_amount; create type money_amount as (${attributes}); alter table room_rates add column rate money_amount; create view room_rate_list as select rate_id, (rate).currency, (rate).cents from room_rates`;
+const RATES_KEPT = {
+  query: 'select rate_id, (rate).currency::text as currency, (rate).cents::int as cents, rate is null as empty from room_rates order by rate_id',
+  rows: [
+    { rate_id: 1, currency: 'EUR', cents: 500, empty: false },
+    { rate_id: 2, currency: null, cents: null, empty: true },
+  ],
+};
+
 const rebuild = (table: string, from: string, to: string) => (db: Database) => rebuildSqliteTable(db, table, [from, to]);
 
 const CASES: Record<string, Perturbation[]> = {
@@ -151,9 +162,26 @@ const CASES: Record<string, Perturbation[]> = {
       table: 'bookings',
       column: 'room_id',
     },
-    { what: 'drop a composite type', apply: 'drop type money_amount', kind: 'composite-type.missing', table: 'money_amount' },
+    { what: 'drop a composite type', apply: 'drop type geo_point', kind: 'composite-type.missing', table: 'geo_point' },
     { what: 'add an attribute to a composite type', apply: 'alter type money_amount add attribute note text', kind: 'composite-type.definition', table: 'money_amount' },
-    { what: "change a composite type's attribute type", apply: 'alter type money_amount alter attribute cents type numeric', kind: 'composite-type.definition', table: 'money_amount' },
+    { what: "change a composite type's attribute type", apply: 'alter type geo_point alter attribute lon type numeric', kind: 'composite-type.definition', table: 'geo_point' },
+    {
+      what: "change the attribute type of a composite type a column uses (recreated, the column converted)",
+      apply: `${MONEY_AMOUNT_AS('currency char(3), cents numeric')}; insert into room_rates values (1, row('EUR', 500)), (2, null)`,
+      kind: 'composite-type.definition',
+      table: 'money_amount',
+      keeps: RATES_KEPT,
+      plans: true,
+    },
+    { what: "reorder a composite type's attributes (dropped and created again: no column uses it)", apply: 'drop type geo_point; create type geo_point as (lon double precision, lat double precision)', kind: 'composite-type.definition', table: 'geo_point', plans: true },
+    {
+      what: "reorder the attributes of a composite type a column and a view use (recreated, the column converted, the view put back)",
+      apply: `${MONEY_AMOUNT_AS('cents bigint, currency char(3)')}; insert into room_rates values (1, row(500, 'EUR')), (2, null)`,
+      kind: 'composite-type.definition',
+      table: 'money_amount',
+      keeps: RATES_KEPT,
+      plans: true,
+    },
     { what: 'add a composite type', apply: 'create type pair as (a int, b int)', kind: 'composite-type.extra', table: 'pair' },
     { what: 'detach a partition (the fix attaches it again, its rows kept)', apply: 'alter table invoices detach partition invoices_2025', kind: 'partition.missing', table: 'invoices' },
     { what: 'drop a partition', apply: 'drop table invoices_2026', kind: 'partition.missing', table: 'invoices' },

@@ -2,6 +2,7 @@ import type {
   CheckConstraint,
   Column,
   CompositeType,
+  DefaultPrivilege,
   Domain,
   EnumType,
   ExclusionConstraint,
@@ -34,6 +35,7 @@ import {
   columnDefinition,
   commentSql,
   grantFixSql,
+  defaultPrivilegeFixSql,
   grantsOnSql,
   revokeFixSql,
   columnsOfType,
@@ -64,6 +66,7 @@ import {
 import { createViewsSql, dropViewsSql, expressionsUsingColumn, mentions, viewsDependingOn } from '../../dialects/postgres/postgres-dependents.js';
 import {
   alterCompositeTypeSql,
+  recreateCompositeTypeSql,
   alterDomainSql,
   alterExtensionSql,
   createCompositeTypeSql,
@@ -204,6 +207,10 @@ function fixStatements(change: SchemaChange, schemas: Schemas): string[] | null 
       return grantFixSql(e as Grant, schemas.actual);
     case 'grant.extra':
       return [revokeFixSql(a as Grant, schemas.expected)];
+    case 'default-privilege.missing':
+      return defaultPrivilegeFixSql(e as DefaultPrivilege, true, schemas.actual);
+    case 'default-privilege.extra':
+      return defaultPrivilegeFixSql(a as DefaultPrivilege, false, schemas.actual);
     case 'table.partitioning':
       return repartition(table, schemas);
     case 'partition.missing': {
@@ -270,7 +277,7 @@ function fixStatements(change: SchemaChange, schemas: Schemas): string[] | null 
     case 'composite-type.extra':
       return [dropCompositeTypeSql(a as CompositeType)];
     case 'composite-type.definition':
-      return alterCompositeTypeSql(a as CompositeType, e as CompositeType);
+      return alterCompositeTypeSql(a as CompositeType, e as CompositeType, columnsOfType(schemas.actual, a as CompositeType).length > 0) ?? recreateCompositeType(e as CompositeType, a as CompositeType, schemas);
     case 'domain.missing':
       return [createDomainSql(e as Domain)];
     case 'domain.extra':
@@ -475,6 +482,19 @@ function changeEnumValues(want: EnumType, have: EnumType, schemas: Schemas): str
   const moved = columns.length === 0 ? '' : `, and ${columns.map((c) => commentText(`${c.table.name}.${c.column.name}`)).join(', ')} converted to it through text (fails if a row holds a removed value)`;
   const comment = `-- PostgreSQL cannot remove or reorder enum values: ${type} is recreated${moved}`;
   return [comment, ...statements];
+}
+
+/**
+ * A composite type ALTER TYPE cannot fix (attributes reordered) is recreated, its columns
+ * converted; views reading them go around it. No fix for an array column of it.
+ */
+function recreateCompositeType(want: CompositeType, have: CompositeType, schemas: Schemas): string[] | null {
+  const columns = columnsOfType(schemas.actual, have).map((c) => ({ ...c, newDefault: findColumn(schemas.expected, c.table, c.column.name)?.default ?? null }));
+  const recreate = recreateCompositeTypeSql(have, want, columns);
+  if (!recreate) return null;
+  const [comment, ...rest] = recreate.before;
+  const refs = columns.map((c) => ({ table: c.table, column: c.column.name }));
+  return [comment!, ...aroundDependents([...rest, ...(recreate.dropOld ? [recreate.dropOld] : [])], refs, schemas, { expressions: true })];
 }
 
 /**

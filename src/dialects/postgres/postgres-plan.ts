@@ -4,6 +4,7 @@ import type {
   CheckConstraint,
   Column,
   CompositeType,
+  DefaultPrivilege,
   Domain,
   EnumType,
   ExclusionConstraint,
@@ -38,6 +39,7 @@ import {
   columnDefinition,
   commentSql,
   grantFixSql,
+  defaultPrivilegeFixSql,
   grantsOnSql,
   revokeFixSql,
   columnsOfType,
@@ -67,6 +69,7 @@ import { repartitionAfterSql, repartitionBeforeSql } from './postgres-repartitio
 import { createViewsSql, dropViewsSql, expressionsUsingColumn, mentions, viewsDependingOn } from './postgres-dependents.js';
 import {
   alterCompositeTypeSql,
+  recreateCompositeTypeSql,
   alterDomainSql,
   alterExtensionSql,
   createCompositeTypeSql,
@@ -176,9 +179,26 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
   for (const c of of('domain.extra')) droppedEnumTypes.push(dropDomainSql(c.actual as Domain));
   for (const c of of('composite-type.missing')) out.enums.push(createCompositeTypeSql(c.expected as CompositeType));
   for (const c of of('composite-type.definition')) {
-    const sql = alterCompositeTypeSql(c.actual as CompositeType, c.expected as CompositeType);
-    if (sql) out.enums.push(...sql);
-    else unsupported.push({ ...c, message: `${c.message} (ALTER TYPE cannot reorder attributes: recreate the type by hand)` });
+    const want = c.expected as CompositeType;
+    const have = c.actual as CompositeType;
+    const sql = alterCompositeTypeSql(have, want, columnsOfType(source, have).length > 0);
+    if (sql) {
+      out.enums.push(...sql);
+      continue;
+    }
+    // Attributes reordered: the type is recreated and its columns converted (views reading them go around it).
+    const columns = columnsOfType(source, have)
+      .filter(({ table, column }) => !droppedTables.has(key(table)) && !droppedColumns.has(key(table, column.name)) && !retyped.has(key(table, column.name)))
+      .map((col) => ({ ...col, newDefault: toTable(col.table)?.columns.find((x) => x.name === col.column.name)?.default ?? null }));
+    const recreate = recreateCompositeTypeSql(have, want, columns);
+    if (!recreate) {
+      unsupported.push({ ...c, message: `${c.message} (PostgreSQL cannot reorder a composite type's attributes, and an array column of it cannot be converted in place: a manual migration)` });
+      continue;
+    }
+    for (const col of columns) affectedTables.add(key(col.table));
+    for (const col of columns) blockingExpressions.push({ table: col.table, column: col.column.name });
+    out.enums.push(...recreate.before);
+    if (recreate.dropOld) droppedEnumTypes.push(recreate.dropOld);
   }
   for (const c of of('composite-type.extra')) droppedEnumTypes.push(dropCompositeTypeSql(c.actual as CompositeType));
 
@@ -361,6 +381,9 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
   // Privileges (opt-in): revoked before anything is dropped, granted once every object exists.
   for (const c of of('grant.extra')) out.dropViews.unshift(revokeFixSql(c.actual as Grant, to));
   for (const c of of('grant.missing')) out.grants.push(...grantFixSql(c.expected as Grant, source));
+  // Default privileges last: set earlier, they would give the objects this plan creates privileges of their own.
+  for (const c of of('default-privilege.extra')) out.grants.push(...defaultPrivilegeFixSql(c.actual as DefaultPrivilege, false, source));
+  for (const c of of('default-privilege.missing')) out.grants.push(...defaultPrivilegeFixSql(c.expected as DefaultPrivilege, true, source));
 
   return { statements: out.ordered(), unsupported };
 }

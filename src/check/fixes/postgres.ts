@@ -36,7 +36,6 @@ import {
   commentSql,
   grantFixSql,
   defaultPrivilegeFixSql,
-  grantsOnSql,
   revokeFixSql,
   columnsOfType,
   createEnumSql,
@@ -88,6 +87,7 @@ import {
   rowSecuritySql,
   triggerStateSql,
 } from '../../dialects/postgres/postgres-routine-ddl.js';
+import { privilegesOfCreatedSql } from '../../dialects/postgres/postgres-created-privileges.js';
 import { repartitionAfterSql, repartitionBeforeSql } from '../../dialects/postgres/postgres-repartition.js';
 
 /**
@@ -273,19 +273,19 @@ function fixStatements(change: SchemaChange, schemas: Schemas): string[] | null 
     case 'index.mismatch':
       return [dropIndexSql(table, a as Index), createIndexFix(table, e as Index, schemas)];
     case 'composite-type.missing':
-      return [createCompositeTypeSql(e as CompositeType)];
+      return [createCompositeTypeSql(e as CompositeType), ...privilegesOfCreatedSql(schemas.expected, schemas.actual, e as CompositeType, 'type')];
     case 'composite-type.extra':
       return [dropCompositeTypeSql(a as CompositeType)];
     case 'composite-type.definition':
       return alterCompositeTypeSql(a as CompositeType, e as CompositeType, columnsOfType(schemas.actual, a as CompositeType).length > 0) ?? recreateCompositeType(e as CompositeType, a as CompositeType, schemas);
     case 'domain.missing':
-      return [createDomainSql(e as Domain)];
+      return [createDomainSql(e as Domain), ...privilegesOfCreatedSql(schemas.expected, schemas.actual, e as Domain, 'type')];
     case 'domain.extra':
       return [dropDomainSql(a as Domain)];
     case 'domain.definition':
       return alterDomainSql(a as Domain, e as Domain);
     case 'enum.missing':
-      return [createEnumSql(e as EnumType)];
+      return [createEnumSql(e as EnumType), ...privilegesOfCreatedSql(schemas.expected, schemas.actual, e as EnumType, 'type')];
     case 'enum.extra':
       return [dropEnumSql(a as EnumType)];
     case 'enum.values':
@@ -317,11 +317,14 @@ function fixStatements(change: SchemaChange, schemas: Schemas): string[] | null 
     case 'policy.definition':
       return [dropPolicySql(table, a as Policy), createPolicySql(table, e as Policy)];
     case 'function.missing':
-      return createFunctionSql(e as SchemaFunction);
+      return [...createFunctionSql(e as SchemaFunction), ...privilegesOfCreatedSql(schemas.expected, schemas.actual, e as SchemaFunction, (e as SchemaFunction).kind)];
     case 'function.extra':
       return [dropFunctionSql(a as SchemaFunction)];
-    case 'function.definition':
-      return replaceableFunction(a as SchemaFunction, e as SchemaFunction) ? createFunctionSql(e as SchemaFunction) : [dropFunctionSql(a as SchemaFunction), ...createFunctionSql(e as SchemaFunction)];
+    case 'function.definition': {
+      const want = e as SchemaFunction;
+      if (replaceableFunction(a as SchemaFunction, want)) return createFunctionSql(want);
+      return [dropFunctionSql(a as SchemaFunction), ...createFunctionSql(want), ...privilegesOfCreatedSql(schemas.expected, schemas.actual, want, want.kind)];
+    }
     case 'sequence.missing':
       return createSequenceSql(e as Sequence);
     case 'sequence.extra':
@@ -354,7 +357,6 @@ function repartition(table: TableRef, schemas: Schemas): string[] | null {
   );
   const restoredFks = referencing.map(({ child, fk }) => addConstraintSql(child, foreignKeyClause(findTable(schemas.expected, child)?.foreignKeys.find((x) => x.name === fk.name) ?? fk)));
   const recreatedViews = views.map((v) => schemas.expected.views.find((x) => x.schema === v.schema && x.name === v.name) ?? v);
-  const grantSource = schemas.expected.grants ?? schemas.actual.grants;
   return [
     ...repartitionBeforeSql(live, want),
     ...dropViewsSql(views),
@@ -366,10 +368,10 @@ function repartition(table: TableRef, schemas: Schemas): string[] | null {
     ...want.triggers.flatMap((trigger) => createTriggerSql(want, trigger)),
     ...(want.rowSecurity ? rowSecuritySql(want, want.rowSecurity) : []),
     ...(want.policies ?? []).map((policy) => createPolicySql(want, policy)),
-    ...grantsOnSql(grantSource, [want]),
+    ...privilegesOfCreatedSql(schemas.expected, schemas.actual, want, 'table'),
     ...restoredFks,
     ...createViewsSql(recreatedViews),
-    ...grantsOnSql(grantSource, recreatedViews),
+    ...recreatedViews.flatMap((v) => privilegesOfCreatedSql(schemas.expected, schemas.actual, v, 'view')),
   ];
 }
 
@@ -481,7 +483,7 @@ function changeEnumValues(want: EnumType, have: EnumType, schemas: Schemas): str
   const type = commentText(want.schema === 'public' ? want.name : `${want.schema}.${want.name}`);
   const moved = columns.length === 0 ? '' : `, and ${columns.map((c) => commentText(`${c.table.name}.${c.column.name}`)).join(', ')} converted to it through text (fails if a row holds a removed value)`;
   const comment = `-- PostgreSQL cannot remove or reorder enum values: ${type} is recreated${moved}`;
-  return [comment, ...statements];
+  return [comment, ...statements, ...privilegesOfCreatedSql(schemas.expected, schemas.actual, want, 'type')];
 }
 
 /**
@@ -494,7 +496,7 @@ function recreateCompositeType(want: CompositeType, have: CompositeType, schemas
   if (!recreate) return null;
   const [comment, ...rest] = recreate.before;
   const refs = columns.map((c) => ({ table: c.table, column: c.column.name }));
-  return [comment!, ...aroundDependents([...rest, ...(recreate.dropOld ? [recreate.dropOld] : [])], refs, schemas, { expressions: true })];
+  return [comment!, ...aroundDependents([...rest, ...(recreate.dropOld ? [recreate.dropOld] : [])], refs, schemas, { expressions: true }), ...privilegesOfCreatedSql(schemas.expected, schemas.actual, want, 'type')];
 }
 
 /**
@@ -531,7 +533,7 @@ function aroundDependents(statements: string[], columns: ColumnRef[], schemas: S
   }
   const recreated = views.map((v) => schemas.expected.views.find((x) => x.schema === v.schema && x.name === v.name) ?? v);
   // Their privileges go with them: given back as the expected schema grants them (as they were, when it does not read grants).
-  const grants = grantsOnSql(schemas.expected.grants ?? schemas.actual.grants, recreated);
+  const grants = recreated.flatMap((v) => privilegesOfCreatedSql(schemas.expected, schemas.actual, v, 'view'));
   return [...before, ...statements, ...after, ...createViewsSql(recreated), ...grants];
 }
 

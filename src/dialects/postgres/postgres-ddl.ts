@@ -105,15 +105,6 @@ export function grantSql(g: Grant): string {
   return `GRANT ${privilegeOn(g)} TO ${granteeSql(g.grantee)}${g.grantable ? ' WITH GRANT OPTION' : ''};`;
 }
 
-/**
- * The `GRANT`s of `grants` on `objects` (views a fix or plan drops and recreates lose their
- * privileges with them: these give them back).
- */
-export function grantsOnSql(grants: Grant[] | undefined, objects: Array<{ schema: string; name: string }>): string[] {
-  const wanted = new Set(objects.map((o) => `${o.schema}\u0000${o.name}`));
-  return (grants ?? []).filter((g) => wanted.has(`${g.schema}\u0000${g.name}`)).map(grantSql);
-}
-
 /** `REVOKE privilege [(column)] ON … FROM role;`, or with `optionOnly` `REVOKE GRANT OPTION FOR …` (the privilege stays). */
 export function revokeSql(g: Grant, optionOnly = false): string {
   return `REVOKE ${optionOnly ? 'GRANT OPTION FOR ' : ''}${privilegeOn(g)} FROM ${granteeSql(g.grantee)};`;
@@ -121,7 +112,15 @@ export function revokeSql(g: Grant, optionOnly = false): string {
 
 /** The `GRANT`, after a comment when the role does not exist on the server (the statement fails until it is created). */
 export function grantFixSql(g: Grant, actual: Schema): string[] {
-  return [...missingRoleComments(actual, [g.grantee]), grantSql(g)];
+  // A schema that holds nothing is not in the model: made here if the live side shows no sign of it.
+  const schema = g.objectType === 'schema' && !namespacesOf(actual).has(g.name) ? [`CREATE SCHEMA IF NOT EXISTS ${q(g.name)};`] : [];
+  return [...missingRoleComments(actual, [g.grantee]), ...schema, grantSql(g)];
+}
+
+/** The schemas `schema` has an object or a schema privilege in. */
+function namespacesOf(schema: Schema): Set<string> {
+  const all = [schema.tables, schema.enums, schema.views, schema.functions ?? [], schema.sequences ?? [], schema.domains ?? [], schema.compositeTypes ?? []].flat();
+  return new Set([...all.map((o) => o.schema), ...(schema.grants ?? []).filter((g) => g.objectType === 'schema').map((g) => g.name)]);
 }
 
 /** `-- role "reporting" does not exist on this server: create it first (…)` for each of `roles` the server lacks. */

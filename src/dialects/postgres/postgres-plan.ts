@@ -40,7 +40,6 @@ import {
   commentSql,
   grantFixSql,
   defaultPrivilegeFixSql,
-  grantsOnSql,
   revokeFixSql,
   columnsOfType,
   createEnumSql,
@@ -65,6 +64,7 @@ import {
   tableCommentsSql,
   uniqueClause,
 } from './postgres-ddl.js';
+import { privilegesOfCreatedSql } from './postgres-created-privileges.js';
 import { repartitionAfterSql, repartitionBeforeSql } from './postgres-repartition.js';
 import { createViewsSql, dropViewsSql, expressionsUsingColumn, mentions, viewsDependingOn } from './postgres-dependents.js';
 import {
@@ -150,7 +150,10 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
   // Enums first: a recreated enum rewrites its columns, which views may depend on.
   const droppedEnumTypes: string[] = [];
   const blockingExpressions: Array<{ table: Table; column: string }> = [];
-  for (const c of of('enum.missing')) out.enums.push(createEnumSql(c.expected as EnumType));
+  for (const c of of('enum.missing')) {
+    out.enums.push(createEnumSql(c.expected as EnumType));
+    out.grants.push(...privilegesOfCreatedSql(to, source, c.expected as EnumType, 'type'));
+  }
   for (const c of of('enum.values')) {
     const want = c.expected as EnumType;
     const have = c.actual as EnumType;
@@ -167,17 +170,24 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
     const recreate = recreateEnumSql(want, columns);
     out.enums.push(...recreate.before);
     droppedEnumTypes.push(recreate.dropOld);
+    out.grants.push(...privilegesOfCreatedSql(to, source, want, 'type'));
   }
   for (const c of of('enum.extra')) droppedEnumTypes.push(dropEnumSql(c.actual as EnumType));
   // Domains beside enums: created before the tables whose columns use them, dropped after.
-  for (const c of of('domain.missing')) out.enums.push(createDomainSql(c.expected as Domain));
+  for (const c of of('domain.missing')) {
+    out.enums.push(createDomainSql(c.expected as Domain));
+    out.grants.push(...privilegesOfCreatedSql(to, source, c.expected as Domain, 'type'));
+  }
   for (const c of of('domain.definition')) {
     const sql = alterDomainSql(c.actual as Domain, c.expected as Domain);
     if (sql) out.enums.push(...sql);
     else unsupported.push({ ...c, message: `${c.message} (a domain's base type cannot be changed in place: its columns need a manual migration)` });
   }
   for (const c of of('domain.extra')) droppedEnumTypes.push(dropDomainSql(c.actual as Domain));
-  for (const c of of('composite-type.missing')) out.enums.push(createCompositeTypeSql(c.expected as CompositeType));
+  for (const c of of('composite-type.missing')) {
+    out.enums.push(createCompositeTypeSql(c.expected as CompositeType));
+    out.grants.push(...privilegesOfCreatedSql(to, source, c.expected as CompositeType, 'type'));
+  }
   for (const c of of('composite-type.definition')) {
     const want = c.expected as CompositeType;
     const have = c.actual as CompositeType;
@@ -199,6 +209,7 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
     for (const col of columns) blockingExpressions.push({ table: col.table, column: col.column.name });
     out.enums.push(...recreate.before);
     if (recreate.dropOld) droppedEnumTypes.push(recreate.dropOld);
+    out.grants.push(...privilegesOfCreatedSql(to, source, want, 'type'));
   }
   for (const c of of('composite-type.extra')) droppedEnumTypes.push(dropCompositeTypeSql(c.actual as CompositeType));
 
@@ -377,7 +388,7 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
   for (const c of [...of('index.missing'), ...of('index.mismatch')]) out.addKeys.push(createIndexSql(ref(c), c.expected as Index));
   for (const { table, fk } of fkAdds) out.foreignKeys.push(addConstraintSql(table, foreignKeyClause(fk)));
   out.dropEnums.push(...droppedEnumTypes);
-  planRoutines(changes, ref, out);
+  planRoutines(changes, ref, out, to, source);
   // Privileges (opt-in): revoked before anything is dropped, granted once every object exists.
   for (const c of of('grant.extra')) out.dropViews.unshift(revokeFixSql(c.actual as Grant, to));
   for (const c of of('grant.missing')) out.grants.push(...grantFixSql(c.expected as Grant, source));
@@ -408,7 +419,7 @@ function repartitionTables(changes: SchemaChange[], source: Schema, to: Schema, 
     done.add(key(want));
     out.setup.push(...repartitionBeforeSql(live, want));
     out.columns.push(...repartitionAfterSql(live, want));
-    out.grants.push(...grantsOnSql(to.grants ?? source.grants, [want]));
+    out.grants.push(...privilegesOfCreatedSql(to, source, want, 'table'));
   }
   for (let i = changes.length - 1; i >= 0; i--) {
     const c = changes[i]!;
@@ -469,7 +480,7 @@ class Phases {
  * created before the tables that call them, triggers and policies after every table and
  * key exists, and functions and sequences that go away last.
  */
-function planRoutines(changes: SchemaChange[], ref: (c: SchemaChange) => TableRef, out: Phases): void {
+function planRoutines(changes: SchemaChange[], ref: (c: SchemaChange) => TableRef, out: Phases, to: Schema, source: Schema): void {
   for (const c of changes) {
     const table = ref(c);
     switch (c.kind) {
@@ -501,11 +512,15 @@ function planRoutines(changes: SchemaChange[], ref: (c: SchemaChange) => TableRe
         break;
       case 'function.missing':
         out.routines.push(...createFunctionSql(c.expected as SchemaFunction));
+        out.grants.push(...privilegesOfCreatedSql(to, source, c.expected as SchemaFunction, (c.expected as SchemaFunction).kind));
         break;
       case 'function.definition': {
         const want = c.expected as SchemaFunction;
         const have = c.actual as SchemaFunction;
-        if (!replaceableFunction(have, want)) out.routines.push(dropFunctionSql(have));
+        if (!replaceableFunction(have, want)) {
+          out.routines.push(dropFunctionSql(have));
+          out.grants.push(...privilegesOfCreatedSql(to, source, want, want.kind));
+        }
         out.routines.push(...createFunctionSql(want));
         break;
       }
@@ -693,7 +708,7 @@ function planViews(source: Schema, to: Schema, changes: SchemaChange[], affected
   out.createViews.push(...createViewsSql([...create.values()]));
   // A view dropped and created again loses its privileges: given back as the target grants them.
   const recreated = [...create.values()].filter((v) => drop.has(vkey(v)));
-  out.createViews.push(...grantsOnSql(to.grants ?? source.grants, recreated));
+  out.createViews.push(...recreated.flatMap((v) => privilegesOfCreatedSql(to, source, v, 'view')));
   return new Set(drop.keys());
 }
 

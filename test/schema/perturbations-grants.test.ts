@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -369,6 +369,50 @@ describe('lockstep check --compare', () => {
     const diff = await runCli(['diff', '--from', p.url, '--to', 'schema.sql', '--compare', 'grants', '--sql'], { cwd: p.dir, env: p.env });
     assert.equal(diff.code, 0, diff.stderr);
     assert.equal(diff.stdout, '-- no changes\n');
+  });
+
+  test('generate --compare grants (or check.compare in the config) writes the privileges into the migration; without it there is nothing to do', async () => {
+    const projectDir = mkdtempSync(join(tmpdir(), 'lockstep-generate-compare-'));
+    const url = await createPgDatabase();
+    cleanups.push(() => dropPgDatabase(url));
+    cleanups.push(() => rmSync(projectDir, { recursive: true, force: true }));
+    const full = readFileSync(schemaFile, 'utf8');
+    writeFileSync(join(projectDir, 'schema.sql'), full);
+    // The first migration: everything but the privileges.
+    const withoutPrivileges = full.split('\n').filter((line) => !/^(grant|revoke|alter default privileges)\b/.test(line)).join('\n');
+    mkdirSync(join(projectDir, 'migrations', '20260101000000_init'), { recursive: true });
+    writeFileSync(join(projectDir, 'migrations', '20260101000000_init', 'up.sql'), withoutPrivileges);
+    writeFileSync(join(projectDir, 'lockstep.config.json'), JSON.stringify({ url }));
+    const env = { LOCKSTEP_DEV_URL: testPgUrl() };
+
+    const off = await runCli(['generate', 'privileges'], { cwd: projectDir, env });
+    assert.equal(off.code, 0, off.stdout + off.stderr);
+    assert.match(off.stdout, /nothing to do/);
+
+    const on = await runCli(['generate', 'privileges', '--compare', 'grants', '--json'], { cwd: projectDir, env });
+    assert.equal(on.code, 0, on.stdout + on.stderr);
+    const result = JSON.parse(on.stdout) as { status: string; files: string[]; changes: Array<{ kind: string }> };
+    assert.equal(result.status, 'written');
+    assert.ok(result.changes.length > 0 && result.changes.every((c) => c.kind.startsWith('grant.') || c.kind.startsWith('default-privilege.')), JSON.stringify(result.changes));
+    const up = readFileSync(join(projectDir, result.files[0]!), 'utf8');
+    assert.match(up, new RegExp(`GRANT SELECT ON TABLE "rooms" TO ${q(READER)};`));
+    assert.match(up, /REVOKE EXECUTE ON FUNCTION "room_capacity"\(p_room integer\) FROM PUBLIC;/);
+    assert.match(up, /ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;/);
+    const down = readFileSync(join(projectDir, result.files[1]!), 'utf8');
+    assert.match(down, new RegExp(`REVOKE SELECT ON TABLE "rooms" FROM ${q(READER)};`));
+
+    // Applied, the database matches schema.sql with grants compared; a second generate with the config key has nothing to do.
+    const up2 = await runCli(['migrate', 'up'], { cwd: projectDir, env });
+    assert.equal(up2.code, 0, up2.stdout + up2.stderr);
+    const check = await runCli(['check', '--compare', 'grants'], { cwd: projectDir, env });
+    assert.equal(check.code, 0, check.stdout + check.stderr);
+    writeFileSync(join(projectDir, 'lockstep.config.json'), JSON.stringify({ url, check: { compare: ['grants'] } }));
+    const again = await runCli(['generate', 'more'], { cwd: projectDir, env });
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.match(again.stdout, /nothing to do/);
+    const bad = await runCli(['generate', 'x', '--compare', 'owners'], { cwd: projectDir, env });
+    assert.equal(bad.code, 2, bad.stdout + bad.stderr);
+    assert.match(bad.stderr, /--compare: "owners" is not a comparison lockstep can turn on/);
   });
 
   test('a bad value: exit 2 naming the allowed values, from the flag and from the config', async () => {

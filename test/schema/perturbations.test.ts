@@ -305,6 +305,26 @@ const CASES: Record<string, Perturbation[]> = {
     { what: 'change a view', apply: 'create or replace view staff_list as select s.staff_id as id, s.first_name || \' \' || s.last_name as name, a.address, a.postal_code as "zip code", a.phone, city.city, country.country, s.store_id as sid from staff s join address a on s.address_id = a.address_id join city on a.city_id = city.city_id join country on city.country_id = country.country_id where s.active', kind: 'view.definition', table: 'staff_list' },
     { what: 'change nullability', apply: 'alter table address alter column postal_code set not null', kind: 'column.nullable', table: 'address', column: 'postal_code' },
     { what: 'drop a check', apply: 'alter table film drop constraint film_release_year_check', kind: 'check.missing', table: 'film' },
+    { what: 'detach a monthly payment partition (attached again)', apply: 'alter table payment detach partition payment_p2022_03', kind: 'partition.missing', table: 'payment' },
+    { what: 'drop a monthly payment partition (created again)', apply: 'drop table payment_p2022_07', kind: 'partition.missing', table: 'payment' },
+    {
+      what: 'make the partitioned payment table plain (recreated partitioned; the views and the materialized view reading it put back)',
+      apply: async (db) => {
+        // The views and the materialized view (with its index) that read payment go around it.
+        const views = await db.query<{ name: string; kind: string; definition: string; indexes: string | null }>(
+          "select c.relname as name, c.relkind::text as kind, pg_get_viewdef(c.oid) as definition, (select string_agg(indexdef, '; ') from pg_indexes i where i.tablename = c.relname) as indexes from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and c.relkind in ('v', 'm') and pg_get_viewdef(c.oid) ~ 'payment' order by c.relname",
+        );
+        for (const view of views.rows) await db.exec(`drop ${view.kind === 'm' ? 'materialized ' : ''}view ${view.name}`);
+        await db.exec(
+          'drop table payment; create table payment (payment_id serial, customer_id integer not null references customer (customer_id) on update cascade on delete restrict, staff_id integer not null references staff (staff_id) on update cascade on delete restrict, rental_id integer not null references rental (rental_id) on update cascade on delete set null, amount numeric(5,2) not null, payment_date timestamptz not null, primary key (payment_date, payment_id)); create index idx_fk_customer_id on payment (customer_id); create index idx_fk_staff_id on payment (staff_id)',
+        );
+        for (const view of views.rows) await db.exec(`create ${view.kind === 'm' ? 'materialized ' : ''}view ${view.name} as ${view.definition}; ${view.indexes ?? ''}`);
+      },
+      kind: 'table.partitioning',
+      table: 'payment',
+      destructive: true,
+      plans: true,
+    },
   ],
 };
 

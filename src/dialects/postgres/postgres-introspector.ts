@@ -28,7 +28,8 @@ import type { IntrospectOptions } from '../dialect.js';
 /**
  * Reads the live schema from pg_catalog with fifteen queries, one per object kind (tables,
  * columns, constraints, indexes, enums, views, triggers, policies, functions, sequences,
- * extensions, domains, composite types, and the objects it lists as not compared),
+ * extensions, domains, composite types, the objects it lists as not compared, and
+ * privileges: grants on every kind of object with the default privileges, in one),
  * plus one that resets `search_path`, whatever the number of tables: a 1,000-table
  * database costs the same round trips as a 1-table one.
  *
@@ -109,7 +110,10 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
          join pg_namespace n on n.oid = c.relnamespace
          left join pg_class fc on fc.oid = k.confrelid
          left join pg_namespace fn on fn.oid = fc.relnamespace
-        where k.contype in ('p', 'u', 'f', 'c', 'x') and ${tableFilter}`,
+        where k.contype in ('p', 'u', 'f', 'c', 'x') and ${tableFilter}
+          -- A foreign key that references a partitioned table has a clone per partition
+          -- (conparentid set, PostgreSQL 11+, read through to_jsonb): only the parent is the user's.
+          and (k.contype <> 'f' or coalesce((to_jsonb(k) ->> 'conparentid')::oid, 0) = 0)`,
       params,
     ),
     await db.query<IndexRow>(

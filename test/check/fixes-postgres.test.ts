@@ -317,6 +317,44 @@ create trigger orders_touch before insert on orders for each row execute functio
     });
   }
 
+  test('the other changes of a repartitioned table are done by its re-creation, and a column only the live table has is named as lost', async () => {
+    const expectedDb = await createTestDatabase('postgres');
+    const live = await createTestDatabase('postgres');
+    try {
+      await expectedDb.db.exec(table(true));
+      await live.db.exec(table(false));
+      await live.db.exec("alter table orders add column note text; create index orders_placed_idx on orders (placed); alter table orders alter column customer_id set not null");
+      await live.db.exec(ROWS);
+      const expected = await introspectPostgres(expectedDb.db);
+      const actual = await introspectPostgres(live.db);
+      const changes = withFixes(postgresDialect, diffSchemas(expected, actual).changes, expected, actual);
+      assert.deepEqual(changes.map((c) => c.kind).sort(), ['column.extra', 'column.nullable', 'index.extra', 'table.partitioning']);
+      for (const c of changes.filter((x) => x.kind !== 'table.partitioning')) assert.match(c.fix!, /^-- done by the re-creation of "orders" \(the fix of its table\.partitioning change\)$/);
+      const repartition = changes.find((c) => c.kind === 'table.partitioning')!;
+      assert.match(repartition.fix!, /the values of "orders\.note" are not kept \(not in the expected table\)/);
+      const plan = postgresDialect.planMigration(actual, expected);
+      assert.deepEqual(plan.unsupported, []);
+      for (const c of changes) await live.db.exec(c.fix!);
+      assert.deepEqual(diffSchemas(expected, await introspectPostgres(live.db)).changes.map((c) => c.message), []);
+      assert.equal((await live.db.query('select 1 from orders')).rows.length, 2);
+      // The plan (diff --sql) from the same database, on a copy of it.
+      const other = await createTestDatabase('postgres');
+      try {
+        await other.db.exec(table(false));
+        await other.db.exec("alter table orders add column note text; create index orders_placed_idx on orders (placed); alter table orders alter column customer_id set not null");
+        await other.db.exec(ROWS);
+        await other.db.exec(plan.statements.join('\n'));
+        assert.deepEqual(diffSchemas(expected, await introspectPostgres(other.db)).changes.map((c) => c.message), [], plan.statements.join('\n'));
+        assert.equal((await other.db.query('select 1 from orders')).rows.length, 2);
+      } finally {
+        await other.dispose();
+      }
+    } finally {
+      await expectedDb.dispose();
+      await live.dispose();
+    }
+  });
+
   test('a row that no partition takes stops the fix: as one script nothing changes; statement by statement the rows stay in the holding table', async () => {
     const expectedDb = await createTestDatabase('postgres');
     const live = await createTestDatabase('postgres');

@@ -6,7 +6,8 @@
  * 1. dependents that go away: views, triggers, policies, foreign keys, checks, uniques
  *    and indexes (a dropped constraint before the replacement of the same name);
  * 2. extensions, types (enums, domains, composite types), sequences and functions (defaults, checks,
- *    indexes and triggers use them);
+ *    indexes and triggers use them), then aggregates (their support functions exist); a
+ *    routine whose signature uses a missing table's row type comes right after phase 3;
  * 3. tables, each after the tables its foreign keys reference, then column and primary
  *    key changes;
  * 4. uniques, checks, indexes; 5. foreign keys and sequence changes (their columns exist);
@@ -19,7 +20,8 @@
  * Within a phase the diff's order (schema, table, kind, name) is kept. Dialect-neutral:
  * only kinds and the expected schema's references are read.
  */
-import type { Table, View } from '../core/model.js';
+import type { SchemaFunction, Table, View } from '../core/model.js';
+import { signatureTypeNames } from '../core/routine-signature.js';
 import type { ChangeKind, SchemaChange } from '../core/schema-change.js';
 
 const PHASES: Record<ChangeKind, number> = {
@@ -106,8 +108,16 @@ export function orderForFixes(changes: SchemaChange[]): SchemaChange[] {
   topologicalRanks(extraTables, (c) => c.actual as Table, true).forEach((r, c) => rank.set(c, r));
   const views = changes.filter((c) => c.kind === 'view.missing' || c.kind === 'view.definition');
   viewRanks(views).forEach((r, c) => rank.set(c, r));
+  const newRowTypes = new Set(missingTables.map((c) => (c.expected as Table).name.toLowerCase()));
+  const phase = (c: SchemaChange) => {
+    if (c.kind === 'function.extra') return PHASES[c.kind] - ((c.actual as SchemaFunction).kind === 'aggregate' ? 0.5 : 0);
+    if (c.kind !== 'function.missing' && c.kind !== 'function.definition') return PHASES[c.kind];
+    const fn = c.expected as SchemaFunction;
+    const after = fn.kind === 'aggregate' ? 0.5 : 0;
+    return signatureTypeNames(fn).some((name) => newRowTypes.has(name)) ? 3.5 + after : PHASES[c.kind] + after;
+  };
   return [...changes].sort(
-    (a, b) => PHASES[a.kind] - PHASES[b.kind] || (rank.get(a) ?? 0) - (rank.get(b) ?? 0) || position.get(a)! - position.get(b)!,
+    (a, b) => phase(a) - phase(b) || (rank.get(a) ?? 0) - (rank.get(b) ?? 0) || position.get(a)! - position.get(b)!,
   );
 }
 
@@ -128,7 +138,9 @@ function topologicalRanks(changes: SchemaChange[], table: (c: SchemaChange) => T
     if (visiting.has(c)) return 0;
     visiting.add(c);
     let d = 0;
-    for (const fk of table(c).foreignKeys) {
+    // A table's fix also adds its partitions' own foreign keys.
+    const partitionKeys = (table(c).partitioning?.partitions ?? []).flatMap((p) => p.own?.foreignKeys ?? []);
+    for (const fk of [...table(c).foreignKeys, ...partitionKeys]) {
       const target = byKey.get(tableKey({ schema: fk.referencedSchema, name: fk.referencedTable }));
       if (target && target !== c) d = Math.max(d, visit(target) + 1);
     }

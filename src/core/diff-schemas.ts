@@ -19,7 +19,7 @@ import {
 import { diffDefaultPrivileges, diffGrants } from './diff-grants.js';
 import { diffCompositeTypes, diffDomains, diffExclusions, diffPartitioning, diffExtensions, diffFunctions, diffPolicies, diffRowSecurity, diffSequences, diffTriggers } from './diff-routines.js';
 import { byKey, change, objectKey, qualified } from './diff-helpers.js';
-import type { Column, DialectName, EnumType, ForeignKey, Index, PrimaryKey, Schema, Table, UniqueConstraint, View, VirtualTable } from './model.js';
+import type { Column, DialectName, EnumType, ForeignKey, Index, Partition, PrimaryKey, Schema, Table, UniqueConstraint, View, VirtualTable } from './model.js';
 import { normalizeDefault, normalizeExpression, normalizeType } from './normalize-sql.js';
 import { CHANGE_KINDS, type ChangeKind, type SchemaChange, type SchemaDiff } from './schema-change.js';
 
@@ -55,6 +55,7 @@ export function diffSchemas(expected: Schema, actual: Schema, options: DiffOptio
       continue;
     }
     diffTable(table, live, strict, changes, expected.dialect);
+    diffPartitionObjects(table, live, strict, changes, expected.dialect);
     if (options.comments) diffComments(table, live, changes);
   }
   // A live table that the expected schema has as a partition (say, one detached) is that
@@ -142,6 +143,20 @@ function diffTable(expected: Table, actual: Table, strict: boolean, changes: Sch
   diffTriggers(expected, expected.triggers, actual.triggers, changes);
   diffRowSecurity(expected, actual, changes);
   if (expected.policies && actual.policies) diffPolicies(expected, actual, changes);
+}
+
+/**
+ * The own objects of each partition both sides have (an index or foreign key created on
+ * the partition itself), compared as a table's are: the changes name the partition.
+ */
+function diffPartitionObjects(expected: Table, actual: Table, strict: boolean, changes: SchemaChange[], dialect: DialectName): void {
+  const live = new Map((actual.partitioning?.partitions ?? []).map((p) => [objectKey(p), p]));
+  for (const part of expected.partitioning?.partitions ?? []) {
+    const found = live.get(objectKey(part));
+    if (!part.own || !found?.own) continue;
+    const asTable = (p: Partition): Table => ({ schema: p.schema, name: p.name, columns: [], primaryKey: null, ...p.own! });
+    diffTable(asTable(part), asTable(found), strict, changes, dialect);
+  }
 }
 
 function diffVirtualTables(expected: VirtualTable[], actual: VirtualTable[], changes: SchemaChange[]): void {
@@ -354,15 +369,25 @@ function matchByDefinition<T extends { name: string | null }>(
     if (list) list.push(a);
     else byDefinition.set(key, [a]);
   }
+  // Same definition and same name first: with two alike indexes (one dropped), the one still
+  // there keeps its own name, and the one reported missing is the one that is gone.
+  const unnamedMatch: T[] = [];
   for (const e of expected) {
+    const candidates = byDefinition.get(definition(e)) ?? [];
+    const sameName = candidates.findIndex((a) => a.name === e.name);
+    if (sameName < 0) {
+      unnamedMatch.push(e);
+      continue;
+    }
+    remaining.delete(candidates.splice(sameName, 1)[0]!);
+  }
+  for (const e of unnamedMatch) {
     const candidates = byDefinition.get(definition(e));
     if (!candidates || candidates.length === 0) {
       leftExpected.push(e);
       continue;
     }
-    const sameName = candidates.findIndex((a) => a.name === e.name);
-    const [a] = candidates.splice(sameName >= 0 ? sameName : 0, 1);
-    remaining.delete(a);
+    remaining.delete(candidates.shift()!);
   }
   return pairLeftovers(leftExpected, remaining, mismatched, samePlace);
 }

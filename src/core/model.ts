@@ -22,7 +22,7 @@ export interface Schema {
   // Optional collections: a producer that does not read them (an older snapshot, an ORM
   // reader, SQLite) leaves them out. The diff treats a missing list as "not read", never
   // as "none": only when both sides carry a list are its objects compared.
-  /** PostgreSQL functions and procedures (not aggregates, not those of extensions). */
+  /** PostgreSQL functions, procedures and aggregates (not those of extensions). */
   functions?: SchemaFunction[];
   /** PostgreSQL sequences, standalone and serial-owned (identity sequences belong to their column). */
   sequences?: Sequence[];
@@ -302,7 +302,16 @@ export interface Partition {
   name: string;
   /** `FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')`, `FOR VALUES IN ('se')`, `DEFAULT`. */
   bound: string;
+  /**
+   * What this partition has that its parent does not: indexes, unique, check and foreign
+   * key constraints and triggers created on the partition itself (pg_dump writes Pagila's
+   * per-month foreign keys this way). Absent = not read.
+   */
+  own?: PartitionObjects;
 }
+
+/** A partition's own objects, compared like a table's (by name and definition). */
+export type PartitionObjects = Pick<Table, 'uniques' | 'foreignKeys' | 'checks' | 'indexes' | 'triggers'>;
 
 export interface ExclusionConstraint {
   name: string;
@@ -335,7 +344,7 @@ export interface SchemaFunction {
   name: string;
   /** Identity arguments as `pg_get_function_identity_arguments` prints them: `a integer, b text`. */
   arguments: string;
-  kind: 'function' | 'procedure';
+  kind: 'function' | 'procedure' | 'aggregate';
   /** `pg_get_function_result` (`trigger`, `SETOF film`, `TABLE(…)`); null for a procedure. */
   returns: string | null;
   language: string;

@@ -87,7 +87,7 @@ export function parseSnapshot(text: string, file: string): Schema {
       const p = `schema.functions[${i}]`;
       const o = v.object(f, p);
       for (const field of ['schema', 'name', 'arguments', 'language', 'definition'] as const) v.string(o[field], `${p}.${field}`);
-      v.oneOf(o.kind, `${p}.kind`, ['function', 'procedure']);
+      v.oneOf(o.kind, `${p}.kind`, ['function', 'procedure', 'aggregate']);
       v.oneOf(o.volatility, `${p}.volatility`, ['immutable', 'stable', 'volatile']);
       v.oneOf(o.security, `${p}.security`, ['invoker', 'definer']);
     });
@@ -233,6 +233,8 @@ function validateTable(v: Validator, value: unknown, p: string): void {
       const q = `${p}.partitioning.partitions[${i}]`;
       const part = v.object(x, q);
       for (const field of ['schema', 'name', 'bound'] as const) v.string(part[field], `${q}.${field}`);
+      // Its own objects have a table's shape (without columns and primary key).
+      if (part.own !== undefined) validateTable(v, { ...v.object(part.own, `${q}.own`), schema: part.schema, name: part.name, columns: [], primaryKey: null }, `${q}.own`);
     });
   }
   if (t.rowSecurity !== undefined) {

@@ -10,6 +10,11 @@ export interface SqlStatement {
   line: number;
   /** 0-based character offset of the statement in the script. */
   offset: number;
+  /**
+   * Set when the line is a psql meta-command that stands for more than settings (`\i`,
+   * `\copy`, `\if` …): it is not SQL, and running the script stops there with a clear error.
+   */
+  psqlCommand?: string;
 }
 
 /** A throwaway database to materialize an expected schema in. */
@@ -72,6 +77,11 @@ export interface Dialect {
   readonly supportsNotValidConstraints: boolean;
   /** What to try when `createScratch` fails (PostgreSQL: name a server with --dev-url); undefined when nothing helps. */
   readonly scratchHint: string | undefined;
+  /**
+   * true when `createScratch` without a devUrl starts a database server of its own
+   * (PostgreSQL's embedded server): a worker or a probe then skips the comparison instead.
+   */
+  readonly scratchStartsServer: boolean;
 
   connect(url: ConnectionUrl, options?: ConnectOptions): Promise<Database>;
   /** Reads the live schema; lockstep's own tables (history, jobs) are left out. */

@@ -24,6 +24,13 @@ export interface ScriptError {
 export async function runScript(db: Queryable, dialect: Dialect, script: string, file: string): Promise<void> {
   await dialect.loadParser();
   for (const statement of dialect.splitStatements(script)) {
+    if (statement.psqlCommand) {
+      const { location } = describeScriptError(undefined, statement, script, file);
+      throw new LockstepError(`${location}: \\${statement.psqlCommand} is a psql meta-command, not SQL, and lockstep runs SQL only`, {
+        location,
+        hint: `Replace the line at ${location} with the SQL it stands for (settings-only commands such as \\restrict, \\set and \\connect are skipped).`,
+      });
+    }
     try {
       await db.exec(statement.sql);
     } catch (error) {
@@ -39,7 +46,7 @@ export async function runScript(db: Queryable, dialect: Dialect, script: string,
 
 /** Pins a database error to a line of the script: the error's own position when it has one. */
 export function describeScriptError(error: unknown, statement: SqlStatement, script: string, file: string): ScriptError {
-  const position = Number((error as { position?: string | number }).position);
+  const position = Number((error as { position?: string | number } | undefined)?.position);
   let offset = statement.offset;
   if (Number.isFinite(position) && position > 0) offset += position - 1;
   const line = script.slice(0, offset).split('\n').length;

@@ -38,10 +38,10 @@ export async function readSchemaFacts(db: Database, config: LockstepConfig, sett
     cache.last = { at: Date.now(), facts };
     return facts;
   }
-  if (!config.devUrl && db.dialect === 'postgres') {
+  const dialect = getDialect(db.dialect);
+  if (!config.devUrl && dialect.scratchStartsServer) {
     return { configured: false, changes: [], notes: [`no ${displayPath(config.expected)}: run lockstep build so the schema probe can compare without a scratch database`] };
   }
-  const dialect = getDialect(db.dialect);
   const expected = await expectedSchema(db, config, cache);
   const actual = await dialect.introspect(db);
   const changes = withFixes(dialect, diffSchemas(expected.schema, actual).changes, expected.schema, actual);

@@ -6,7 +6,7 @@ import type { CheckReport } from '../check/check.js';
 import type { AllowRule } from '../check/compatibility.js';
 import type { RuntimeSchemaCheck } from '../check/runtime-check.js';
 import { parseConnectionUrl } from '../dialects/connection-url.js';
-import { connect } from '../dialects/index.js';
+import { connect, getDialect } from '../dialects/index.js';
 import { displayPath } from '../sources/display-path.js';
 import type { WorkerLogger } from './job-logger.js';
 import type { JobStore } from './job-store.js';
@@ -93,8 +93,7 @@ export async function evaluateAppSchema(guard: AppSchemaGuard, log?: WorkerLogge
     }
   }
   if (!guard.schema && !guard.migrations) return { ready: true, message: '' };
-  const dialect = parseConnectionUrl(guard.url).dialect;
-  if (dialect === 'postgres' && !guard.devUrl) {
+  if (getDialect(parseConnectionUrl(guard.url).dialect).scratchStartsServer && !guard.devUrl) {
     const skipped = `no ${guard.expected ? displayPath(guard.expected) : 'expected-schema file'}: the application schema is not checked (a worker never starts a PostgreSQL server of its own). Run lockstep build and ship the file, or set devUrl.`;
     log?.warn(skipped);
     return { ready: true, message: '', skipped };

@@ -95,6 +95,22 @@ describe('smaller bad inputs get a clear message and exit 2', () => {
     }
   });
 
+  test('a psql meta-command that stands for SQL (\\i) in a pg_dump-style schema.sql: exit 2 at file:line; \\restrict lines are skipped', { timeout: 60_000 }, async () => {
+    const t = await createTestDatabase('postgres');
+    cleanups.push(() => t.dispose());
+    const dump = '\\restrict abc123\nSET client_encoding = \'UTF8\';\ncreate table a (id int);\n\\unrestrict abc123\n';
+    const dir = project({ 'schema.sql': `${dump}\\i more.sql\n`, 'dump.sql': dump });
+    const env = { LOCKSTEP_DEV_URL: testPgUrl() };
+    const r = await runCliInProcess(['check', '--url', t.url], { cwd: dir, env });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /schema\.sql:5: \\i is a psql meta-command, not SQL, and lockstep runs SQL only/);
+    assert.match(r.stderr, /Replace the line at \S*schema\.sql:5 with the SQL it stands for/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    await t.db.exec('create table a (id int)');
+    const ok = await runCliInProcess(['check', '--url', t.url, '--schema', 'dump.sql'], { cwd: dir, env });
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+  });
+
   for (const dialect of DIALECTS) {
     test(`binary garbage in schema.sql on ${dialect}: "not a text file", not a protocol error`, { timeout: 60_000 }, async () => {
       const garbage = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0xff, 0xfe, 0x63, 0x72]);

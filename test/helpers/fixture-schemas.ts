@@ -12,7 +12,7 @@ import { applyScript } from '../../src/sources/apply-script.js';
 export const FIXTURES_DIR = fileURLToPath(new URL('../fixtures/schemas/', import.meta.url));
 
 /** Every fixture with the dialects it is written for. */
-export const FIXTURE_SCHEMAS: Array<{ name: string; dialect: DialectName; file: string }> = ['rich', 'jobs', 'chinook', 'pagila', 'supabase-auth', 'audit-trigger', 'sakila', 'bookings'].flatMap((name) =>
+export const FIXTURE_SCHEMAS: Array<{ name: string; dialect: DialectName; file: string }> = ['rich', 'jobs', 'chinook', 'pagila', 'supabase-auth', 'audit-trigger', 'sakila', 'bookings', 'pagila-dump', 'sakila-dump'].flatMap((name) =>
   (['postgres', 'sqlite'] as const)
     .map((dialect) => ({ name, dialect, file: `${FIXTURES_DIR}${name}/${dialect}.sql` }))
     .filter((f) => existsSync(f.file)),

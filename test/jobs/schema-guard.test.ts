@@ -127,3 +127,33 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe('schema guard without an expected-schema file', () => {
+  for (const dialect of DIALECTS) {
+    test(`${dialect}: ${dialect === 'postgres' ? 'skips (saying why) rather than start a server of its own' : 'builds the expected schema in a scratch database and finds the drift'}`, async () => {
+      const { createTestDatabase } = await import('../helpers/databases.js');
+      const { evaluateAppSchema } = await import('../../src/jobs/schema-guard.js');
+      const t = await createTestDatabase(dialect);
+      const dir = mkdtempSync(join(tmpdir(), 'lockstep-guard-'));
+      try {
+        await t.db.exec(V1);
+        const schema = join(dir, 'schema.sql');
+        writeFileSync(schema, `${V1};\n${V2_ADD};\n`);
+        const warnings: string[] = [];
+        const log = { ...silentLogger, warn: (message: string) => void warnings.push(message) };
+        const verdict = await evaluateAppSchema({ url: t.url, schema, expected: join(dir, 'lockstep.expected.json') }, log);
+        if (dialect === 'postgres') {
+          assert.equal(verdict.ready, true);
+          assert.match(verdict.skipped ?? '', /not checked \(a worker never starts a PostgreSQL server of its own\)\. Run lockstep build/);
+          assert.deepEqual(warnings, [verdict.skipped]);
+        } else {
+          assert.equal(verdict.ready, false);
+          assert.match(verdict.message, /tenants\.region/);
+        }
+      } finally {
+        await t.dispose();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});

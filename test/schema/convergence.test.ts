@@ -60,6 +60,11 @@ function perturbations(schema: Schema): Array<{ kind: ChangeKind; what: string; 
   for (const t of tables) for (const u of t.uniques) add('unique.missing', `drop ${u.name}`, `alter table ${ref(t)} drop constraint ${q(u.name!)} cascade`);
   for (const t of tables) for (const c of t.checks) add('check.missing', `drop ${c.name}`, `alter table ${ref(t)} drop constraint ${q(c.name!)}`);
   for (const t of tables) for (const i of t.indexes) add('index.missing', `drop index ${i.name}`, `drop index ${q(t.schema)}.${q(i.name)}`);
+  // A partition's own objects (created on the partition, not inherited from its parent).
+  const parts = tables.flatMap((t) => t.partitioning?.partitions ?? []);
+  for (const p of parts) for (const i of p.own?.indexes ?? []) add('index.missing', `drop index ${i.name} of partition ${p.name}`, `drop index ${q(p.schema)}.${q(i.name)}`);
+  for (const p of parts) for (const fk of p.own?.foreignKeys ?? []) add('fk.missing', `drop ${fk.name} of partition ${p.name}`, `alter table ${ref(p)} drop constraint ${q(fk.name!)}`);
+  for (const p of parts) add('index.extra', `add an index to partition ${p.name}`, `create index lockstep_probe_idx on ${ref(p)} ((1))`);
   for (const e of schema.enums) add('enum.values', `add a value to ${e.name}`, `alter type ${ref(e)} add value 'lockstep_probe'`);
   add('enum.extra', 'add an enum', "create type lockstep_probe_type as enum ('a')");
   for (const v of schema.views) add('view.missing', `drop view ${v.name}`, `drop ${v.materialized ? 'materialized view' : 'view'} ${ref(v)} cascade`);

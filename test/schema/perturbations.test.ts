@@ -294,6 +294,17 @@ const CASES: Record<string, Perturbation[]> = {
     { what: 'drop a table', apply: 'drop table PlaylistTrack', kind: 'table.missing', table: 'PlaylistTrack' },
     { what: 'change nullability', apply: rebuild('Employee', '[Title] NVARCHAR(30)', '[Title] NVARCHAR(30) NOT NULL'), kind: 'column.nullable', table: 'Employee', column: 'Title' },
   ],
+  // The upstream Pagila as pg_dump writes it: a partitioned payment table, the year domain and an aggregate.
+  // The dump leaves search_path empty on its connection, so the statements name their schema.
+  'pagila-dump/postgres': [
+    { what: "change an aggregate's initial state", apply: "create or replace aggregate public.group_concat(text) (sfunc = public._group_concat, stype = text, initcond = '')", kind: 'function.definition', table: 'group_concat' },
+    { what: 'add an aggregate', apply: 'create aggregate public.concat_all(text) (sfunc = public._group_concat, stype = text)', kind: 'function.extra', table: 'concat_all' },
+    { what: 'drop a function that returns a table row type', apply: 'drop function public.rewards_report(integer, numeric)', kind: 'function.missing', table: 'rewards_report' },
+    { what: 'drop a partition', apply: 'drop table public.payment_p2022_07', kind: 'partition.missing', table: 'payment' },
+    { what: "drop a partition's own foreign key", apply: 'alter table public.payment_p2022_02 drop constraint payment_p2022_02_staff_id_fkey', kind: 'fk.missing', table: 'payment_p2022_02' },
+    { what: "drop one of a partition's two alike indexes", apply: 'drop index public.idx_fk_payment_p2022_01_customer_id', kind: 'index.missing', table: 'payment_p2022_01' },
+    { what: 'add an index to a partition', apply: 'create index payment_p2022_03_amount_idx on public.payment_p2022_03 (amount)', kind: 'index.extra', table: 'payment_p2022_03' },
+  ],
   'pagila/postgres': [
     { what: 'drop a column', apply: 'alter table staff drop column picture', kind: 'column.missing', table: 'staff', column: 'picture' },
     { what: 'change a type', apply: 'alter table rental alter column return_date type timestamp', kind: 'column.type', table: 'rental', column: 'return_date' },
@@ -343,6 +354,27 @@ for (const fixture of FIXTURE_SCHEMAS) {
     }
   });
 }
+
+test('pagila-dump (postgres): an aggregate dropped with the views that use it comes back before them, and the fixes converge', async () => {
+  const fixture = FIXTURE_SCHEMAS.find((f) => f.name === 'pagila-dump')!;
+  const dialect = getDialect('postgres');
+  const expected = await loadSchemaFile(dialect, fixture.file, { devUrl: testPgUrl() });
+  const live = await createTestDatabase('postgres');
+  try {
+    await applyFixture(live.db, fixture.file);
+    await live.db.exec('drop aggregate public.group_concat(text) cascade');
+    const changes = withFixes(dialect, diffSchemas(expected, await dialect.introspect(live.db)).changes, expected, await dialect.introspect(live.db));
+    assert.deepEqual(
+      changes.map((c) => [c.kind, c.table]),
+      [['function.missing', 'group_concat'], ['view.missing', 'actor_info'], ['view.missing', 'film_list'], ['view.missing', 'nicer_but_slower_film_list']],
+    );
+    assert.match(changes[0]!.fix!, /^CREATE OR REPLACE AGGREGATE public\.group_concat\(text\) \(SFUNC = public\._group_concat, STYPE = text\);$/m);
+    for (const change of changes) await live.db.exec(change.fix!);
+    assert.deepEqual(diffSchemas(expected, await dialect.introspect(live.db)).changes.map((c) => c.message), []);
+  } finally {
+    await live.dispose();
+  }
+});
 
 describe('opt-in comparisons on bookings (postgres): comments', () => {
   const file = FIXTURE_SCHEMAS.find((f) => f.name === 'bookings' && f.dialect === 'postgres')!.file;

@@ -86,6 +86,7 @@ import {
   replaceableFunction,
   rowSecuritySql,
   triggerStateSql,
+  partitionObjectsSql,
 } from '../../dialects/postgres/postgres-routine-ddl.js';
 import { privilegesOfCreatedSql } from '../../dialects/postgres/postgres-created-privileges.js';
 import { repartitionAfterSql, repartitionBeforeSql } from '../../dialects/postgres/postgres-repartition.js';
@@ -181,6 +182,7 @@ function createTableStatements(t: Table, schemas: Schemas): string[] {
     ...t.foreignKeys.map((fk) => addConstraintSql(t, foreignKeyClause(fk))),
     ...t.indexes.map((i) => createIndexSql(t, i)),
     ...t.triggers.flatMap((trigger) => createTriggerSql(t, trigger)),
+    ...(t.partitioning?.partitions ?? []).flatMap((part) => Object.values(partitionObjectsSql(part)).flat()),
     ...(t.rowSecurity ? rowSecuritySql(t, t.rowSecurity) : []),
     ...(t.policies ?? []).map((policy) => createPolicySql(t, policy)),
   ];
@@ -216,7 +218,9 @@ function fixStatements(change: SchemaChange, schemas: Schemas): string[] | null 
     case 'partition.missing': {
       const part = e as Partition;
       const detached = schemas.actual.tables.some((t) => t.schema === part.schema && t.name === part.name);
-      return [detached ? attachPartitionSql(table, part) : createPartitionSql(table, part)];
+      if (detached) return [attachPartitionSql(table, part)];
+      const own = partitionObjectsSql(part);
+      return [createPartitionSql(table, part), ...own.keys, ...own.foreignKeys, ...own.triggers];
     }
     case 'partition.extra':
       return [dropPartitionSql(table, a as Partition)];
@@ -363,9 +367,10 @@ function repartition(table: TableRef, schemas: Schemas): string[] | null {
     ...referencing.map(({ child, fk }) => dropConstraintSql(child, fk.name!)),
     dropTableSql(table),
     // Triggers, row-level security and policies after the copy back: it must not fire or be filtered by them.
-    ...createTableStatements({ ...want, triggers: [], policies: [], rowSecurity: { enabled: false, forced: false } }, schemas),
+    ...createTableStatements({ ...want, partitioning: withoutPartitionTriggers(want.partitioning), triggers: [], policies: [], rowSecurity: { enabled: false, forced: false } }, schemas),
     ...repartitionAfterSql(live, want),
     ...want.triggers.flatMap((trigger) => createTriggerSql(want, trigger)),
+    ...(want.partitioning?.partitions ?? []).flatMap((part) => (part.own?.triggers ?? []).flatMap((trigger) => createTriggerSql(part, trigger))),
     ...(want.rowSecurity ? rowSecuritySql(want, want.rowSecurity) : []),
     ...(want.policies ?? []).map((policy) => createPolicySql(want, policy)),
     ...privilegesOfCreatedSql(schemas.expected, schemas.actual, want, 'table'),
@@ -373,6 +378,12 @@ function repartition(table: TableRef, schemas: Schemas): string[] | null {
     ...createViewsSql(recreatedViews),
     ...recreatedViews.flatMap((v) => privilegesOfCreatedSql(schemas.expected, schemas.actual, v, 'view')),
   ];
+}
+
+/** The partitioning with no partition's own triggers (created after a copy of rows, which must not fire them). */
+function withoutPartitionTriggers(partitioning: Table['partitioning']): Table['partitioning'] {
+  if (!partitioning) return partitioning;
+  return { ...partitioning, partitions: partitioning.partitions.map((p) => (p.own ? { ...p, own: { ...p.own, triggers: [] } } : p)) };
 }
 
 /** A plain default of the old type may not cast to the new one: drop it around the change and set the expected one after. */

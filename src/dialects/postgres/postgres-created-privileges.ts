@@ -25,7 +25,10 @@ const BUILT_IN: Partial<Record<ObjectType, string>> = { function: 'EXECUTE', pro
  * privilegesOfCreatedSql(expected, actual, { schema: 'public', name: 'room_capacity', arguments: 'p_room integer' }, 'function')
  * // → ['REVOKE EXECUTE ON FUNCTION "room_capacity"(p_room integer) FROM PUBLIC;', 'GRANT EXECUTE ON FUNCTION "room_capacity"(p_room integer) TO "reporting";']
  */
-export function privilegesOfCreatedSql(expected: Schema, actual: Schema, object: Created, objectType: ObjectType): string[] {
+export function privilegesOfCreatedSql(expected: Schema, actual: Schema, object: Created, kind: ObjectType | 'aggregate'): string[] {
+  // Privileges on aggregates are not read (their grants stay as PostgreSQL sets them).
+  if (kind === 'aggregate') return [];
+  const objectType: ObjectType = kind;
   const relation = objectType === 'table' || objectType === 'view' || objectType === 'sequence';
   // Grants on functions and types were read only by sources that read default privileges.
   const read = expected.grants !== undefined && (relation || expected.defaultPrivileges !== undefined);

@@ -13,6 +13,7 @@ import type {
   IndexKey,
   NotComparedObject,
   Partition,
+  PartitionObjects,
   Policy,
   ReferentialAction,
   Schema,
@@ -56,6 +57,11 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
     `not exists (select 1 from pg_depend d where d.classid = '${catalog}'::regclass and d.objid = ${oid} and d.deptype = 'e')`;
   // The tables lockstep reads; every per-table query joins on this so they agree.
   const tableFilter = `c.relkind in ('r', 'p') and not c.relispartition and c.relname <> 'lockstep_migrations' and ${ns('n')} and ${notExtension('c.oid', 'pg_class')}`;
+  // A partition of a table lockstep reads (not of a sub-partitioned one): its own objects
+  // (created on it, not inherited from the parent) are read into the parent's partition list.
+  const partitionFilter = `c.relkind in ('r', 'p') and c.relispartition and ${ns('n')}
+    and not exists (select 1 from pg_inherits pi join pg_class pp on pp.oid = pi.inhparent where pi.inhrelid = c.oid and pp.relispartition)`;
+  const subPartition = `exists (select 1 from pg_inherits pi join pg_class pp on pp.oid = pi.inhparent where pi.inhrelid = c.oid and pp.relispartition)`;
 
   await db.query(`select set_config('search_path', reset_val, false) from pg_settings where name = 'search_path' and setting is distinct from reset_val`);
   const [tables, columns, constraints, indexes, enums, views, triggers, policies, functions, sequences, extensions, domains, compositeTypes, notCompared, access] = [
@@ -110,10 +116,9 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
          join pg_namespace n on n.oid = c.relnamespace
          left join pg_class fc on fc.oid = k.confrelid
          left join pg_namespace fn on fn.oid = fc.relnamespace
-        where k.contype in ('p', 'u', 'f', 'c', 'x') and ${tableFilter}
-          -- A foreign key that references a partitioned table has a clone per partition
-          -- (conparentid set, PostgreSQL 11+, read through to_jsonb): only the parent is the user's.
-          and (k.contype <> 'f' or coalesce((to_jsonb(k) ->> 'conparentid')::oid, 0) = 0)`,
+        -- A foreign key that references a partitioned table has a clone per partition (conparentid set): only the parent is the user's.
+        where (k.contype in ('p', 'u', 'f', 'c', 'x') and ${tableFilter} and (k.contype <> 'f' or k.conparentid = 0))
+           or (${partitionFilter} and ((k.contype = 'c' and k.conislocal and k.coninhcount = 0) or (k.contype in ('u', 'f') and k.conparentid = 0)))`,
       params,
     ),
     await db.query<IndexRow>(
@@ -142,7 +147,8 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
          join pg_class c on c.oid = x.indrelid
          join pg_namespace n on n.oid = c.relnamespace
          join pg_am am on am.oid = i.relam
-        where (${tableFilter} or (c.relkind = 'm' and ${ns('n')} and ${notExtension('c.oid', 'pg_class')}))
+        where (${tableFilter} or (c.relkind = 'm' and ${ns('n')} and ${notExtension('c.oid', 'pg_class')})
+               or (${partitionFilter} and not exists (select 1 from pg_inherits h where h.inhrelid = x.indexrelid)))
           and not exists (select 1 from pg_constraint k where k.conindid = x.indexrelid and k.conrelid = x.indrelid and k.contype in ('p', 'u', 'x'))`,
       params,
     ),
@@ -164,7 +170,9 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
          from pg_trigger g
          join pg_class c on c.oid = g.tgrelid
          join pg_namespace n on n.oid = c.relnamespace
-        where not g.tgisinternal and ${tableFilter}`,
+        where not g.tgisinternal and (${tableFilter}
+              -- tgparentid is PostgreSQL 13+: read through to_jsonb so older servers read every trigger of a partition.
+              or (${partitionFilter} and coalesce((to_jsonb(g) ->> 'tgparentid')::oid, 0) = 0))`,
       params,
     ),
     await db.query<PolicyRow>(
@@ -185,7 +193,40 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
          from pg_proc p
          join pg_namespace n on n.oid = p.pronamespace
          join pg_language l on l.oid = p.prolang
-        where p.prokind in ('f', 'p') and ${ns('n')} and ${notExtension('p.oid', 'pg_proc')}`,
+        where p.prokind in ('f', 'p') and ${ns('n')} and ${notExtension('p.oid', 'pg_proc')}
+       union all
+       -- Aggregates have no pg_get_functiondef: their CREATE is written from pg_aggregate,
+       -- every support function schema-qualified so the statement runs under any search_path.
+       select n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), p.prokind, pg_get_function_result(p.oid),
+              l.lanname, p.provolatile, p.prosecdef,
+              'CREATE OR REPLACE AGGREGATE ' || quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_arguments(p.oid) || ') (' ||
+              concat_ws(', ',
+                'SFUNC = ' || ${AGG_FN('a.aggtransfn')}, 'STYPE = ' || format_type(a.aggtranstype, null),
+                case when a.aggtransspace <> 0 then 'SSPACE = ' || a.aggtransspace end,
+                case when a.aggfinalfn <> 0 then 'FINALFUNC = ' || ${AGG_FN('a.aggfinalfn')} end,
+                case when a.aggfinalextra then 'FINALFUNC_EXTRA' end,
+                case when a.aggfinalfn <> 0 and a.aggfinalmodify <> case when a.aggkind = 'n' then 'r' else 'w' end
+                     then 'FINALFUNC_MODIFY = ' || case a.aggfinalmodify when 'r' then 'READ_ONLY' when 's' then 'SHAREABLE' else 'READ_WRITE' end end,
+                case when a.aggcombinefn <> 0 then 'COMBINEFUNC = ' || ${AGG_FN('a.aggcombinefn')} end,
+                case when a.aggserialfn <> 0 then 'SERIALFUNC = ' || ${AGG_FN('a.aggserialfn')} end,
+                case when a.aggdeserialfn <> 0 then 'DESERIALFUNC = ' || ${AGG_FN('a.aggdeserialfn')} end,
+                case when a.agginitval is not null then 'INITCOND = ' || quote_literal(a.agginitval) end,
+                case when a.aggmtransfn <> 0 then 'MSFUNC = ' || ${AGG_FN('a.aggmtransfn')} || ', MINVFUNC = ' || ${AGG_FN('a.aggminvtransfn')}
+                     || ', MSTYPE = ' || format_type(a.aggmtranstype, null) end,
+                case when a.aggmtransspace <> 0 then 'MSSPACE = ' || a.aggmtransspace end,
+                case when a.aggmfinalfn <> 0 then 'MFINALFUNC = ' || ${AGG_FN('a.aggmfinalfn')} end,
+                case when a.aggmfinalextra then 'MFINALFUNC_EXTRA' end,
+                case when a.aggminitval is not null then 'MINITCOND = ' || quote_literal(a.aggminitval) end,
+                case when a.aggsortop <> 0 then (select 'SORTOP = OPERATOR(' || quote_ident(opn.nspname) || '.' || o.oprname || ')'
+                     from pg_operator o join pg_namespace opn on opn.oid = o.oprnamespace where o.oid = a.aggsortop) end,
+                case when a.aggkind = 'h' then 'HYPOTHETICAL' end,
+                case p.proparallel when 's' then 'PARALLEL = SAFE' when 'r' then 'PARALLEL = RESTRICTED' end
+              ) || ')'
+         from pg_proc p
+         join pg_aggregate a on a.aggfnoid = p.oid
+         join pg_namespace n on n.oid = p.pronamespace
+         join pg_language l on l.oid = p.prolang
+        where p.prokind = 'a' and ${ns('n')} and ${notExtension('p.oid', 'pg_proc')}`,
       params,
     ),
     // Identity sequences belong to their column (compared as its default), so they are left out.
@@ -248,10 +289,7 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
        select n.nspname, r.rulename, 'rule', 'rule on ' || quote_ident(c.relname) || ': rules are not compared yet'
          from pg_rewrite r join pg_class c on c.oid = r.ev_class join pg_namespace n on n.oid = c.relnamespace
         where r.rulename <> '_RETURN' and ${ns('n')} and ${notExtension('c.oid', 'pg_class')}
-       union all
-       select n.nspname, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', 'aggregate', 'aggregates are not compared yet'
-         from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-        where p.prokind = 'a' and ${ns('n')} and ${notExtension('p.oid', 'pg_proc')}
+
        union all
        select n.nspname, c.relname, 'partition',
               'partition of partition ' || quote_ident(pn.nspname) || '.' || quote_ident(p.relname) || ' ' || pg_get_expr(c.relpartbound, c.oid) || ': sub-partitions are not compared yet'
@@ -261,17 +299,18 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
        union all
        select n.nspname, i.relname, 'index', 'index of partition ' || quote_ident(c.relname) || ' only: a partition''s own indexes are not compared yet'
          from pg_index x join pg_class i on i.oid = x.indexrelid join pg_class c on c.oid = x.indrelid join pg_namespace n on n.oid = c.relnamespace
-        where c.relispartition and ${ns('n')} and not exists (select 1 from pg_inherits h where h.inhrelid = x.indexrelid)
+        where c.relispartition and ${subPartition} and ${ns('n')} and not exists (select 1 from pg_inherits h where h.inhrelid = x.indexrelid)
           and not exists (select 1 from pg_constraint k where k.conindid = x.indexrelid and k.conrelid = x.indrelid)
        union all
        select n.nspname, k.conname, 'constraint', 'constraint of partition ' || quote_ident(c.relname) || ' only: a partition''s own constraints are not compared yet'
          from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_namespace n on n.oid = c.relnamespace
-        where c.relispartition and ${ns('n')} and ((k.contype = 'c' and k.conislocal and k.coninhcount = 0) or (k.contype in ('p', 'u', 'f', 'x') and k.conparentid = 0))
+        where c.relispartition and ${ns('n')} and (${subPartition} or k.contype in ('p', 'x'))
+          and ((k.contype = 'c' and k.conislocal and k.coninhcount = 0) or (k.contype in ('p', 'u', 'f', 'x') and k.conparentid = 0))
        union all
        -- tgparentid is PostgreSQL 13+: read through to_jsonb so older servers list every trigger of a partition.
        select n.nspname, g.tgname, 'trigger', 'trigger of partition ' || quote_ident(c.relname) || ' only: a partition''s own triggers are not compared yet'
          from pg_trigger g join pg_class c on c.oid = g.tgrelid join pg_namespace n on n.oid = c.relnamespace
-        where c.relispartition and not g.tgisinternal and ${ns('n')} and coalesce((to_jsonb(g) ->> 'tgparentid')::oid, 0) = 0
+        where c.relispartition and ${subPartition} and not g.tgisinternal and ${ns('n')} and coalesce((to_jsonb(g) ->> 'tgparentid')::oid, 0) = 0
        union all
        select n.nspname, c.relname, 'partitioned table',
               'a partition that is partitioned itself (' || pg_get_partkeydef(c.oid) || '): its partitioning is not compared yet'
@@ -369,9 +408,22 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
     });
   }
   const tableOf = (row: { schema: string; table: string }) => byKey.get(key(row.schema, row.table));
+  const ownObjects = new Map<string, PartitionObjects>();
+  for (const table of byKey.values()) {
+    for (const part of table.partitioning?.partitions ?? []) ownObjects.set(key(part.schema, part.name), (part.own = { uniques: [], foreignKeys: [], checks: [], indexes: [], triggers: [] }));
+  }
+  // A table's, or else a partition's own objects (the queries read no other partition rows).
+  const holderOf = (row: { schema: string; table: string }) => tableOf(row) ?? ownObjects.get(key(row.schema, row.table));
 
   for (const row of columns.rows) tableOf(row)?.columns.push(toColumn(row));
   for (const row of constraints.rows) {
+    const own = ownObjects.get(key(row.schema, row.table));
+    if (own && !tableOf(row)) {
+      if (row.type === 'u') own.uniques.push({ name: row.name, columns: row.columns, nullsNotDistinct: row.nulls_not_distinct, deferrable: row.deferrable });
+      else if (row.type === 'f') own.foreignKeys.push(toForeignKey(row));
+      else if (row.type === 'c') own.checks.push(toCheck(row));
+      continue;
+    }
     const table = tableOf(row);
     if (!table) continue;
     if (row.type === 'p') table.primaryKey = { name: row.name, columns: row.columns, deferrable: row.deferrable };
@@ -383,11 +435,11 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
   // The other indexes belong to materialized views (the query reads no other relation).
   const viewIndexes = new Map<string, Index[]>();
   for (const row of indexes.rows) {
-    const table = tableOf(row);
+    const table = holderOf(row);
     if (table) table.indexes.push(toIndex(row));
     else viewIndexes.set(key(row.schema, row.table), [...(viewIndexes.get(key(row.schema, row.table)) ?? []), toIndex(row)]);
   }
-  for (const row of triggers.rows) tableOf(row)?.triggers.push(toTrigger(row));
+  for (const row of triggers.rows) holderOf(row)?.triggers.push(toTrigger(row));
   for (const row of policies.rows) tableOf(row)?.policies!.push(toPolicy(row));
 
   const result: Schema = {
@@ -423,6 +475,9 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
     table.triggers.sort(byName);
     table.policies!.sort(byName);
     table.exclusions!.sort(byName);
+    for (const part of table.partitioning?.partitions ?? []) {
+      for (const list of [part.own!.uniques, part.own!.foreignKeys, part.own!.indexes, part.own!.checks, part.own!.triggers]) list.sort(byName);
+    }
   }
   return result;
 }
@@ -585,12 +640,17 @@ function toPolicy(row: PolicyRow): Policy {
   };
 }
 
+/** An aggregate's support function as `schema.name`, for the CREATE AGGREGATE written from the catalog. */
+function AGG_FN(column: string): string {
+  return `(select quote_ident(fn.nspname) || '.' || quote_ident(fp.proname) from pg_proc fp join pg_namespace fn on fn.oid = fp.pronamespace where fp.oid = ${column})`;
+}
+
 function toFunction(row: FunctionRow): SchemaFunction {
   return {
     schema: row.schema,
     name: row.name,
     arguments: row.arguments,
-    kind: row.kind === 'p' ? 'procedure' : 'function',
+    kind: row.kind === 'p' ? 'procedure' : row.kind === 'a' ? 'aggregate' : 'function',
     returns: row.returns,
     language: row.language,
     volatility: row.volatility === 'i' ? 'immutable' : row.volatility === 's' ? 'stable' : 'volatile',

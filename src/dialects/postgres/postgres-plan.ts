@@ -26,6 +26,7 @@ import type {
 } from '../../core/model.js';
 import { normalizeExpression } from '../../core/normalize-sql.js';
 import type { SchemaChange } from '../../core/schema-change.js';
+import { signatureTypeNames } from '../../core/routine-signature.js';
 import type { MigrationPlan, RenameHint } from '../dialect.js';
 import {
   addConstraintSql,
@@ -90,6 +91,7 @@ import {
   replaceableFunction,
   rowSecuritySql,
   triggerStateSql,
+  partitionObjectsSql,
 } from './postgres-routine-ddl.js';
 
 type TableRef = { schema: string; name: string };
@@ -317,7 +319,13 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
   for (const c of of('table.missing')) {
     const table = c.expected as Table;
     out.tables.push(createTableSql(table, to.sequences));
-    for (const part of table.partitioning?.partitions ?? []) out.tables.push(createPartitionSql(table, part));
+    for (const part of table.partitioning?.partitions ?? []) {
+      out.tables.push(createPartitionSql(table, part));
+      const own = partitionObjectsSql(part);
+      out.addKeys.push(...own.keys);
+      out.foreignKeys.push(...own.foreignKeys);
+      out.triggers.push(...own.triggers);
+    }
     out.tables.push(...tableCommentsSql(table));
     for (const index of table.indexes) out.addKeys.push(createIndexSql(table, index));
     for (const fk of table.foreignKeys) fkAdds.push({ table, fk });
@@ -344,7 +352,15 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
   for (const c of of('partition.missing')) {
     const part = c.expected as Partition;
     const detached = source.tables.some((t) => t.schema === part.schema && t.name === part.name);
-    out.tables.push(detached ? attachPartitionSql(ref(c), part) : createPartitionSql(ref(c), part));
+    if (detached) {
+      out.tables.push(attachPartitionSql(ref(c), part));
+      continue;
+    }
+    out.tables.push(createPartitionSql(ref(c), part));
+    const own = partitionObjectsSql(part);
+    out.addKeys.push(...own.keys);
+    out.foreignKeys.push(...own.foreignKeys);
+    out.triggers.push(...own.triggers);
   }
   for (const c of of('partition.bound')) out.tables.push(detachPartitionSql(ref(c), c.actual as Partition), attachPartitionSql(ref(c), c.expected as Partition));
   for (const c of of('partition.extra')) out.dropTables.push(dropPartitionSql(ref(c), c.actual as Partition));
@@ -388,7 +404,7 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
   for (const c of [...of('index.missing'), ...of('index.mismatch')]) out.addKeys.push(createIndexSql(ref(c), c.expected as Index));
   for (const { table, fk } of fkAdds) out.foreignKeys.push(addConstraintSql(table, foreignKeyClause(fk)));
   out.dropEnums.push(...droppedEnumTypes);
-  planRoutines(changes, ref, out, to, source);
+  planRoutines(changes, ref, out, new Set(of('table.missing').map((c) => (c.expected as Table).name.toLowerCase())), to, source);
   // Privileges (opt-in): revoked before anything is dropped, granted once every object exists.
   for (const c of of('grant.extra')) out.dropViews.unshift(revokeFixSql(c.actual as Grant, to));
   for (const c of of('grant.missing')) out.grants.push(...grantFixSql(c.expected as Grant, source));
@@ -445,6 +461,8 @@ class Phases {
   tables: string[] = [];
   columns: string[] = [];
   routines: string[] = [];
+  /** Routines whose signature uses the row type of a table this plan creates. */
+  rowTypeRoutines: string[] = [];
   addKeys: string[] = [];
   foreignKeys: string[] = [];
   triggers: string[] = [];
@@ -463,6 +481,7 @@ class Phases {
       ...this.routines,
       ...this.tables,
       ...this.columns,
+      ...this.rowTypeRoutines,
       ...this.addKeys,
       ...this.foreignKeys,
       ...this.triggers,
@@ -480,7 +499,11 @@ class Phases {
  * created before the tables that call them, triggers and policies after every table and
  * key exists, and functions and sequences that go away last.
  */
-function planRoutines(changes: SchemaChange[], ref: (c: SchemaChange) => TableRef, out: Phases, to: Schema, source: Schema): void {
+function planRoutines(changes: SchemaChange[], ref: (c: SchemaChange) => TableRef, out: Phases, newRowTypes: Set<string>, to: Schema, source: Schema): void {
+  // Aggregates after the functions they call; a routine on a new table's row type after the table.
+  const routines = (fn: SchemaFunction) => (signatureTypeNames(fn).some((n) => newRowTypes.has(n)) ? out.rowTypeRoutines : out.routines);
+  const aggregates: Array<{ list: string[]; sql: string[] }> = [];
+  const create = (fn: SchemaFunction, sql: string[]) => (fn.kind === 'aggregate' ? aggregates.push({ list: routines(fn), sql }) : routines(fn).push(...sql));
   for (const c of changes) {
     const table = ref(c);
     switch (c.kind) {
@@ -511,21 +534,20 @@ function planRoutines(changes: SchemaChange[], ref: (c: SchemaChange) => TableRe
         out.triggers.push(createPolicySql(table, c.expected as Policy));
         break;
       case 'function.missing':
-        out.routines.push(...createFunctionSql(c.expected as SchemaFunction));
+        create(c.expected as SchemaFunction, createFunctionSql(c.expected as SchemaFunction));
         out.grants.push(...privilegesOfCreatedSql(to, source, c.expected as SchemaFunction, (c.expected as SchemaFunction).kind));
         break;
       case 'function.definition': {
         const want = c.expected as SchemaFunction;
         const have = c.actual as SchemaFunction;
-        if (!replaceableFunction(have, want)) {
-          out.routines.push(dropFunctionSql(have));
-          out.grants.push(...privilegesOfCreatedSql(to, source, want, want.kind));
-        }
-        out.routines.push(...createFunctionSql(want));
+        create(want, [...(replaceableFunction(have, want) ? [] : [dropFunctionSql(have)]), ...createFunctionSql(want)]);
+        if (!replaceableFunction(have, want)) out.grants.push(...privilegesOfCreatedSql(to, source, want, want.kind));
         break;
       }
       case 'function.extra':
-        out.dropRoutines.push(dropFunctionSql(c.actual as SchemaFunction));
+        // An aggregate goes before the functions it calls.
+        if ((c.actual as SchemaFunction).kind === 'aggregate') out.dropRoutines.unshift(dropFunctionSql(c.actual as SchemaFunction));
+        else out.dropRoutines.push(dropFunctionSql(c.actual as SchemaFunction));
         break;
       case 'sequence.missing':
         out.routines.unshift(...createSequenceSql(c.expected as Sequence));
@@ -546,6 +568,7 @@ function planRoutines(changes: SchemaChange[], ref: (c: SchemaChange) => TableRe
         break;
     }
   }
+  for (const { list, sql } of aggregates) list.push(...sql);
 }
 
 function newNamespaces(from: Schema, to: Schema): string[] {

@@ -38,7 +38,7 @@ export function repartitionBeforeSql(live: Table, want: Table): string[] {
   const lost = dropped.length > 0 ? `; the values of ${dropped.join(', ')} are not kept (not in the expected table)` : '';
   return [
     `-- WARNING: data loss: PostgreSQL cannot change the partitioning of ${name} in place: it is dropped and created again ${to.replace(/[\r\n]+/g, ' ')}, ` +
-      `its rows copied to ${commentName(holding)} and back (a row no partition takes stops the copy back and stays there); what lockstep does not read (statistics, storage options, a partition's own indexes) is not kept${lost}`,
+      `its rows copied to ${commentName(holding)} and back (a row no partition takes stops the copy back and stays there); what lockstep does not read (statistics, storage options) is not kept${lost}`,
     `CREATE TABLE ${qualify(holding.schema, holding.name)} AS TABLE ${qualify(live.schema, live.name)};`,
   ];
 }

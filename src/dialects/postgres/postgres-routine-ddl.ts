@@ -1,6 +1,6 @@
-import type { Column, CompositeType, Domain, Extension, Policy, RowSecurity, SchemaFunction, Sequence, Table, Trigger } from '../../core/model.js';
+import type { Column, CompositeType, Domain, Extension, Partition, Policy, RowSecurity, SchemaFunction, Sequence, Table, Trigger } from '../../core/model.js';
 import { normalizeExpression } from '../../core/normalize-sql.js';
-import { alterTable, enumTypeName, qualify, quotePostgresIdentifier as q } from './postgres-ddl.js';
+import { addConstraintSql, alterTable, checkClause, createIndexSql, enumTypeName, foreignKeyClause, qualify, quotePostgresIdentifier as q, uniqueClause } from './postgres-ddl.js';
 
 /**
  * PostgreSQL DDL for the objects beside tables and columns: triggers, row-level security
@@ -55,12 +55,12 @@ export function dropPolicySql(table: TableRef, policy: { name: string }): string
  */
 export function createFunctionSql(fn: SchemaFunction): string[] {
   const create = `${fn.definition.trim().replace(/;$/, '')};`;
-  if (/\bBEGIN\s+ATOMIC\b/i.test(fn.definition)) return [create];
+  if (fn.kind === 'aggregate' || /\bBEGIN\s+ATOMIC\b/i.test(fn.definition)) return [create];
   return ['SET check_function_bodies = off;', create, 'RESET check_function_bodies;'];
 }
 
 export function dropFunctionSql(fn: SchemaFunction): string {
-  return `DROP ${fn.kind === 'procedure' ? 'PROCEDURE' : 'FUNCTION'} ${qualify(fn.schema, fn.name)}(${fn.arguments});`;
+  return `DROP ${fn.kind.toUpperCase()} ${qualify(fn.schema, fn.name)}(${fn.arguments});`;
 }
 
 /**
@@ -217,4 +217,19 @@ export function recreateCompositeTypeSql(
     if (newDefault !== null) before.push(alterTable(table, `ALTER COLUMN ${col} SET DEFAULT ${newDefault}`));
   }
   return { before, dropOld: `DROP TYPE ${qualify(want.schema, oldName)};` };
+}
+
+/**
+ * What a partition has of its own (not from its parent), as statements in three groups so
+ * that callers can place them: keys, checks and indexes once the partition exists, foreign
+ * keys once the tables they reference exist, triggers once their functions exist.
+ */
+export function partitionObjectsSql(part: Partition): { keys: string[]; foreignKeys: string[]; triggers: string[] } {
+  const own = part.own;
+  if (!own) return { keys: [], foreignKeys: [], triggers: [] };
+  return {
+    keys: [...own.uniques.map((u) => addConstraintSql(part, uniqueClause(u))), ...own.checks.map((c) => addConstraintSql(part, checkClause(c))), ...own.indexes.map((i) => createIndexSql(part, i))],
+    foreignKeys: own.foreignKeys.map((fk) => addConstraintSql(part, foreignKeyClause(fk))),
+    triggers: own.triggers.flatMap((t) => createTriggerSql(part, t)),
+  };
 }

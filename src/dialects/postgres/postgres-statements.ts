@@ -21,7 +21,8 @@ interface Range {
  * splitPostgresStatements('-- users\ncreate table a (id int);\nselect 1;')
  * // → [{ sql: 'create table a (id int)', line: 2, offset: 9 }, { sql: 'select 1', line: 3, offset: 34 }]
  */
-export function splitPostgresStatements(script: string): SqlStatement[] {
+export function splitPostgresStatements(source: string): SqlStatement[] {
+  const { script, commands } = blankPsqlCommands(source);
   const bytes = new ByteOffsets(script);
   const tokens = scanTokens(script, bytes);
   let ranges: Range[];
@@ -45,7 +46,76 @@ export function splitPostgresStatements(script: string): SqlStatement[] {
     if (sql.trim() === '') continue;
     statements.push({ sql, offset: start, line: lineOf(script, start) });
   }
-  return statements;
+  if (commands.length === 0) return statements;
+  return [...statements, ...commands].sort((a, b) => a.offset - b.offset);
+}
+
+/**
+ * psql meta-commands that only set psql's own state: a schema file may carry them (every
+ * `pg_dump` since 15.14/16.10/17.6 wraps its output in `\restrict KEY` … `\unrestrict KEY`),
+ * and lockstep skips them. Any other meta-command (`\i`, `\copy`, `\if`, `\gexec` …)
+ * stands for SQL lockstep cannot see, so it is returned as a statement marked `psqlCommand`.
+ */
+const SETTINGS_ONLY_COMMANDS = new Set(['restrict', 'unrestrict', 'set', 'unset', 'pset', 'echo', 'qecho', 'encoding', 'connect', 'c', 'timing', 'x', 'a', 't', 'o', 'warn']);
+
+/** A line whose first character is a backslash followed by a command name. */
+const PSQL_COMMAND_LINE = /^\\([A-Za-z]+|[!?])[^\n]*$/gm;
+
+/**
+ * Blanks psql meta-command lines (same length, so offsets and line numbers stay true).
+ * A backslash at the start of a line inside a string or a function body is data, not a
+ * command: such a line is kept when blanking it changes how the script tokenizes.
+ */
+function blankPsqlCommands(source: string): { script: string; commands: SqlStatement[] } {
+  if (!/^\\/m.test(source)) return { script: source, commands: [] };
+  const commands: SqlStatement[] = [];
+  let script = source;
+  for (const match of source.matchAll(PSQL_COMMAND_LINE)) {
+    const offset = match.index!;
+    if (!startsOutsideTokens(source, offset)) continue;
+    script = script.slice(0, offset) + ' '.repeat(match[0].length) + script.slice(offset + match[0].length);
+    const name = match[1]!;
+    if (!SETTINGS_ONLY_COMMANDS.has(name)) commands.push({ sql: match[0].trimEnd(), offset, line: lineOf(source, offset), psqlCommand: name });
+  }
+  return { script, commands };
+}
+
+/** True when `offset` is not inside a string, quoted identifier, comment or dollar-quoted body of `source`. */
+function startsOutsideTokens(source: string, offset: number): boolean {
+  let i = 0;
+  while (i < offset) {
+    const c = source[i]!;
+    if (c === "'" && /[Ee]/.test(source[i - 1] ?? '') && !/[A-Za-z_0-9]/.test(source[i - 2] ?? '')) {
+      // E'…': a backslash escapes the next character.
+      i++;
+      while (i < source.length && source[i] !== "'") i += source[i] === '\\' ? 2 : 1;
+      i++;
+    } else if (c === "'" || c === '"') {
+      const close = source.indexOf(c, i + 1);
+      if (close < 0) return false;
+      i = close + 1;
+      // A doubled quote inside a literal continues it.
+      while (source[i] === c) i = source.indexOf(c, i + 1) + 1 || source.length + 1;
+    } else if (c === '-' && source[i + 1] === '-') {
+      const end = source.indexOf('\n', i);
+      if (end < 0) return false;
+      i = end + 1;
+    } else if (c === '/' && source[i + 1] === '*') {
+      const end = source.indexOf('*/', i + 2);
+      if (end < 0 || end + 2 > offset) return false;
+      i = end + 2;
+    } else if (c === '$') {
+      const tag = /^\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$/.exec(source.slice(i, i + 64));
+      if (!tag || /[A-Za-z_0-9]/.test(source[i - 1] ?? '')) {
+        i++;
+        continue;
+      }
+      const end = source.indexOf(tag[0], i + tag[0].length);
+      if (end < 0) return false;
+      i = end + tag[0].length;
+    } else i++;
+  }
+  return i === offset;
 }
 
 interface Token extends Range {

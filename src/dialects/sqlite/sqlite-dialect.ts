@@ -4,7 +4,7 @@ import { openSqlite } from './sqlite-driver.js';
 import { introspectSqlite } from './sqlite-introspector.js';
 import { quoteSqliteIdentifier } from './sqlite-lexer.js';
 import { createSqliteScratch } from './sqlite-scratch.js';
-import { splitSqliteStatements } from './sqlite-statements.js';
+import { scriptStatementsSqlite } from './sqlite-statements.js';
 import { sqliteTypesCompatible } from './sqlite-type-compat.js';
 
 /**
@@ -25,12 +25,13 @@ export const sqliteDialect: Dialect = {
   supportsAlterColumn: false,
   supportsNotValidConstraints: false,
   // Scratch databases are in memory: there is no server to point at.
+  scratchStartsServer: false,
   scratchHint: undefined,
   connect: (url, options) => openSqlite(url, options),
   introspect: (db) => introspectSqlite(db),
   createScratch: () => createSqliteScratch(),
   loadParser: async () => {},
-  splitStatements: (sql) => splitSqliteStatements(sql),
+  splitStatements: (sql) => scriptStatementsSqlite(sql),
   quoteIdentifier: (name) => quoteSqliteIdentifier(name),
   typesCompatible: (from, to) => sqliteTypesCompatible(from, to),
   planMigration: (from, to, options) => planSqliteMigration(from, to, options),

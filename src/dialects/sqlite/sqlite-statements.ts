@@ -50,3 +50,44 @@ export function splitSqliteStatements(script: string): SqlStatement[] {
   flush();
   return statements;
 }
+
+/** Shadow-table suffixes of the virtual-table modules that keep their data in tables. */
+const SHADOW_SUFFIXES: Record<string, readonly string[]> = {
+  fts3: ['content', 'segments', 'segdir', 'docsize', 'stat'],
+  fts4: ['content', 'segments', 'segdir', 'docsize', 'stat'],
+  fts5: ['data', 'idx', 'content', 'docsize', 'config'],
+  rtree: ['node', 'rowid', 'parent'],
+  rtree_i32: ['node', 'rowid', 'parent'],
+  geopoly: ['node', 'rowid', 'parent'],
+};
+
+const NAME = String.raw`(?:main\s*\.\s*)?("(?:[^"]|"")+"|'(?:[^']|'')+'|\[[^\]]+\]|` + '`[^`]+`' + String.raw`|[\w$]+)`;
+const CREATE_TABLE = new RegExp(String.raw`^create\s+(?:temp\s+|temporary\s+)?table\s+(?:if\s+not\s+exists\s+)?${NAME}`, 'i');
+const CREATE_VIRTUAL = new RegExp(String.raw`^create\s+virtual\s+table\s+(?:if\s+not\s+exists\s+)?${NAME}\s+using\s+(\w+)`, 'i');
+
+const unquote = (name: string) => (/^["'[`]/.test(name) ? name.slice(1, -1).replace(/""|''/g, (m) => m[0]!) : name).toLowerCase();
+
+/**
+ * A schema script's statements without the tables SQLite makes itself: `sqlite_sequence`
+ * and `sqlite_stat1`…`4`, and the shadow tables of a virtual table the script created
+ * before (`docs_data` … of an FTS5 table `docs`). `sqlite3 app.db .schema` prints them
+ * all, and creating them is refused ("object name reserved for internal use").
+ *
+ * @example
+ * scriptStatementsSqlite('create table t (id integer primary key autoincrement);\ncreate table sqlite_sequence(name,seq);')
+ * // → [{ sql: 'create table t (id integer primary key autoincrement)', line: 1, offset: 0 }]
+ */
+export function scriptStatementsSqlite(script: string): SqlStatement[] {
+  const shadows = new Set<string>();
+  return splitSqliteStatements(script).filter((statement) => {
+    const virtual = CREATE_VIRTUAL.exec(statement.sql);
+    if (virtual) {
+      for (const suffix of SHADOW_SUFFIXES[virtual[2]!.toLowerCase()] ?? []) shadows.add(`${unquote(virtual[1]!)}_${suffix}`);
+      return true;
+    }
+    const table = CREATE_TABLE.exec(statement.sql);
+    if (!table) return true;
+    const name = unquote(table[1]!);
+    return !/^sqlite_(sequence|stat\d)$/.test(name) && !shadows.has(name);
+  });
+}

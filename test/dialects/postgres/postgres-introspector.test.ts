@@ -168,6 +168,7 @@ describe('introspectPostgres', () => {
         create unlogged table u (id int references q deferrable);
         create index p_pattern_idx on p (name text_pattern_ops desc nulls last, n nulls first) include (during);
         create unique index p_n_idx on p (n) nulls not distinct;
+        create table dates (d date primary key);
         create table parts (d date not null) partition by range (d);
         create table parts_1 partition of parts for values from ('2025-01-01') to ('2026-01-01');
         create table parts_2 partition of parts for values from ('2026-01-01') to ('2027-01-01') partition by range (d);
@@ -175,6 +176,9 @@ describe('introspectPostgres', () => {
         create index parts_d_idx on parts (d);
         create index parts_1_only_idx on parts_1 (d desc);
         alter table parts_1 add constraint parts_1_d_check check (d > '2020-01-01');
+        alter table parts_1 add constraint parts_1_q_fk foreign key (d) references dates (d);
+        alter table parts_1 add constraint parts_1_pkey primary key (d);
+        create index parts_2a_only_idx on parts_2a (d);
         create materialized view mv as select id from p;
         create index mv_idx on mv (id);
       `);
@@ -197,23 +201,24 @@ describe('introspectPostgres', () => {
       assert.equal(u.foreignKeys[0]!.deferrable, 'immediate');
       assert.equal(p.options, undefined);
       assert.deepEqual(schema.domains, [{ schema: 'public', name: 'code', type: 'text', default: "'x'::text", notNull: true, checks: [{ name: 'code_check', definition: "CHECK (VALUE <> ''::text)" }] }]);
-      // Partitions are read on their parent (not as tables); a second level is listed as not compared.
+      // Partitions are read on their parent (not as tables), with what each has of its own
+      // (not the parent's index parts_d_idx); a second level is listed as not compared.
       assert.deepEqual(schema.tables.map((t) => t.name).filter((n) => n.startsWith('parts')), ['parts']);
-      assert.deepEqual(findTable(schema, 'parts')!.partitioning, {
-        key: 'RANGE (d)',
-        partitions: [
-          { schema: 'public', name: 'parts_1', bound: "FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')" },
-          { schema: 'public', name: 'parts_2', bound: "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')" },
-        ],
-      });
+      const [parts1, parts2] = findTable(schema, 'parts')!.partitioning!.partitions;
+      assert.equal(findTable(schema, 'parts')!.partitioning!.key, 'RANGE (d)');
+      assert.deepEqual([parts1!.name, parts1!.bound, parts2!.name, parts2!.bound], ['parts_1', "FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')", 'parts_2', "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')"]);
+      assert.deepEqual(parts1!.own!.indexes.map((i) => [i.name, i.keys[0]!.descending]), [['parts_1_only_idx', true]]);
+      assert.deepEqual(parts1!.own!.checks, [{ name: 'parts_1_d_check', expression: "d > '2020-01-01'::date" }]);
+      assert.deepEqual(parts1!.own!.foreignKeys.map((f) => [f.name, f.referencedTable]), [['parts_1_q_fk', 'dates']]);
+      assert.deepEqual(parts2!.own, { uniques: [], foreignKeys: [], checks: [], indexes: [], triggers: [] });
       assert.equal(p.partitioning, null);
       assert.deepEqual(
         schema.notCompared!.map((o) => [o.type, o.name]),
         [
-          ['constraint', 'parts_1_d_check'],
-          ['index', 'parts_1_only_idx'],
+          ['constraint', 'parts_1_pkey'],
           ['partitioned table', 'parts_2'],
           ['partition', 'parts_2a'],
+          ['index', 'parts_2a_only_idx'],
         ],
       );
       assert.deepEqual(schema.compositeTypes, [{ schema: 'public', name: 'pair', attributes: [{ name: 'a', type: 'integer' }, { name: 'b', type: 'integer' }] }]);

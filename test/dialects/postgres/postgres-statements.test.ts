@@ -77,6 +77,38 @@ describe('splitPostgresStatements', () => {
     assert.deepEqual(statements, [{ sql: "select 'abc", offset: 2, line: 3 }]);
   });
 
+  test("psql's settings-only meta-commands (pg_dump's \\restrict … \\unrestrict) are skipped; others are marked, not sent as SQL", () => {
+    const script = [
+      '--',
+      '-- PostgreSQL database dump',
+      '--',
+      '',
+      '\\restrict bz5RekshUuEOiyoY4k4yOaxBFRPtWjs8xolucFVT1yccYzVLobO2CcDA9Mv5uf7',
+      "SET client_encoding = 'UTF8';",
+      '\\set ON_ERROR_STOP on',
+      'create function f() returns text language sql as $$',
+      '\\restrict inside a body is data',
+      '$$;',
+      "select E'it\\'s\n\\i not-a-command';",
+      '\\i other.sql',
+      'create table t (id int);',
+      '\\unrestrict bz5RekshUuEOiyoY4k4yOaxBFRPtWjs8xolucFVT1yccYzVLobO2CcDA9Mv5uf7',
+      '',
+    ].join('\n');
+    const statements = assertExact(script);
+    assert.deepEqual(
+      statements.map((s) => [s.sql.split('\n')[0], s.line, s.psqlCommand]),
+      [
+        ["SET client_encoding = 'UTF8'", 6, undefined],
+        ['create function f() returns text language sql as $$', 8, undefined],
+        ["select E'it\\'s", 11, undefined],
+        ['\\i other.sql', 13, 'i'],
+        ['create table t (id int)', 14, undefined],
+      ],
+    );
+    assert.match(statements[1]!.sql, /\\restrict inside a body is data/);
+  });
+
   test('empty and comment-only scripts have no statements', () => {
     assert.deepEqual(splitPostgresStatements(''), []);
     assert.deepEqual(splitPostgresStatements('-- nothing\n/* here */\n;;'), []);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { splitSqliteStatements } from '../../../src/dialects/sqlite/sqlite-statements.js';
+import { scriptStatementsSqlite, splitSqliteStatements } from '../../../src/dialects/sqlite/sqlite-statements.js';
 
 describe('splitSqliteStatements', () => {
   test('splits at top-level semicolons with exact text, offsets and lines', () => {
@@ -54,5 +54,32 @@ describe('splitSqliteStatements', () => {
     const statements = splitSqliteStatements("select 1; select 'oops; select 2");
     assert.equal(statements.length, 2);
     assert.equal(statements[1]!.sql, "select 'oops; select 2");
+  });
+});
+
+describe('scriptStatementsSqlite (schema scripts as `sqlite3 app.db .schema` prints them)', () => {
+  test('leaves out the tables SQLite makes itself: sqlite_sequence, sqlite_stat*, and the shadow tables of a virtual table created before', () => {
+    const script = [
+      'CREATE TABLE t(id integer primary key autoincrement, x text);',
+      'CREATE VIRTUAL TABLE docs USING fts5(title, body)',
+      '/* docs(title,body) */;',
+      "CREATE TABLE IF NOT EXISTS 'docs_data'(id INTEGER PRIMARY KEY, block BLOB);",
+      "CREATE TABLE IF NOT EXISTS 'docs_config'(k PRIMARY KEY, v) WITHOUT ROWID;",
+      'CREATE TABLE docs_tags(id integer primary key, tag text);',
+      'CREATE TABLE "notes_content"(id integer primary key);',
+      'CREATE TABLE sqlite_sequence(name,seq);',
+      'CREATE TABLE sqlite_stat1(tbl,idx,stat);',
+      'CREATE TABLE sqlite_stat4(tbl,idx,neq,nlt,ndlt,sample);',
+    ].join('\n');
+    assert.deepEqual(
+      scriptStatementsSqlite(script).map((s) => [s.sql, s.line]),
+      [
+        ['CREATE TABLE t(id integer primary key autoincrement, x text)', 1],
+        ['CREATE VIRTUAL TABLE docs USING fts5(title, body)', 2],
+        // Not a shadow-table suffix of fts5, and no virtual table "notes": the user's own tables.
+        ['CREATE TABLE docs_tags(id integer primary key, tag text)', 6],
+        ['CREATE TABLE "notes_content"(id integer primary key)', 7],
+      ],
+    );
   });
 });

@@ -81,6 +81,8 @@ const KINDS: Record<ChangeKind, (change: SchemaChange) => Verdict> = {
   'comment.mismatch': () => note('a comment does not change what the code reads or writes'),
   'grant.missing': () => blocking('a role lacks a privilege the schema grants: its queries fail with "permission denied"'),
   'grant.extra': () => note('a role has a privilege the schema does not grant: nothing the code does fails'),
+  'default-privilege.missing': () => note('objects created later will lack a privilege the schema gives them by default: nothing that exists now fails'),
+  'default-privilege.extra': () => note('objects created later will get a privilege the schema does not give them: nothing the code does fails'),
   'pk.mismatch': () => NEEDED,
   'fk.missing': () => LOOSER,
   'fk.extra': () => UNKNOWN_CONSTRAINT,

@@ -14,7 +14,8 @@
  * 6. triggers, row-level security and policies; 7. views, each after the views it reads,
  *    then the privileges granted on them (revoked ones go in phase 0);
  * 8. columns and tables that go away (a referencing table before the one it references);
- * 9. types (enums, domains, composite types), sequences, functions and extensions that go away.
+ * 9. types (enums, domains, composite types), sequences, functions and extensions that go away;
+ * 10. default privileges (`ALTER DEFAULT PRIVILEGES`), once every object exists.
  *
  * Within a phase the diff's order (schema, table, kind, name) is kept. Dialect-neutral:
  * only kinds and the expected schema's references are read.
@@ -86,6 +87,9 @@ const PHASES: Record<ChangeKind, number> = {
   'sequence.extra': 9,
   'function.extra': 9,
   'extension.extra': 9,
+  // Last: a default privilege set earlier would give the objects the fixes create privileges of its own.
+  'default-privilege.extra': 10,
+  'default-privilege.missing': 10,
 };
 
 /**

@@ -16,7 +16,7 @@ import {
   describePrimaryKey,
   describeUnique,
 } from './describe-schema-object.js';
-import { diffGrants } from './diff-grants.js';
+import { diffDefaultPrivileges, diffGrants } from './diff-grants.js';
 import { diffCompositeTypes, diffDomains, diffExclusions, diffPartitioning, diffExtensions, diffFunctions, diffPolicies, diffRowSecurity, diffSequences, diffTriggers } from './diff-routines.js';
 import { byKey, change, objectKey, qualified } from './diff-helpers.js';
 import type { Column, DialectName, EnumType, ForeignKey, Index, Partition, PrimaryKey, Schema, Table, UniqueConstraint, View, VirtualTable } from './model.js';
@@ -74,7 +74,10 @@ export function diffSchemas(expected: Schema, actual: Schema, options: DiffOptio
   if (expected.sequences && actual.sequences) diffSequences(expected, actual, changes);
   if (expected.extensions && actual.extensions) diffExtensions(expected.extensions, actual.extensions, options.extensionVersions ?? false, changes);
   diffVirtualTables(expected.virtualTables ?? [], actual.virtualTables ?? [], changes);
-  if (options.grants && expected.grants && actual.grants) diffGrants(expected.grants, actual.grants, actual.roles, changes);
+  // Grants on schemas, functions and types came with `defaultPrivileges`: a source without it read only those on relations.
+  const allGrants = expected.defaultPrivileges !== undefined && actual.defaultPrivileges !== undefined;
+  if (options.grants && expected.grants && actual.grants) diffGrants(expected.grants, actual.grants, actual.roles, changes, !allGrants);
+  if (options.grants && allGrants) diffDefaultPrivileges(expected.defaultPrivileges!, actual.defaultPrivileges!, actual.roles, changes);
   return { ok: changes.length === 0, changes: sortChanges(changes) };
 }
 

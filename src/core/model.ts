@@ -33,10 +33,13 @@ export interface Schema {
   /** PostgreSQL composite types (`CREATE TYPE name AS (…)`). */
   compositeTypes?: CompositeType[];
   /**
-   * PostgreSQL privileges on tables, views and sequences (and their columns), as granted
-   * to roles other than the owner. Compared only with `DiffOptions.grants`.
+   * PostgreSQL privileges on tables, views and sequences (and their columns), schemas,
+   * functions and procedures, and types, as granted to roles other than the owner.
+   * Compared only with `DiffOptions.grants`.
    */
   grants?: Grant[];
+  /** PostgreSQL `ALTER DEFAULT PRIVILEGES`; absent = not read. Compared only with `DiffOptions.grants`. */
+  defaultPrivileges?: DefaultPrivilege[];
   /** PostgreSQL role names of the server (those not starting with `pg_`), to say when a granted role does not exist. */
   roles?: string[];
   /** SQLite virtual tables (FTS5, R*Tree, …); absent means none. Their shadow tables are not in `tables`. */
@@ -68,20 +71,49 @@ export interface CompositeType {
   attributes: Array<{ name: string; type: string }>;
 }
 
-/** One privilege granted on a relation or one of its columns: `GRANT privilege [(column)] ON object TO grantee`. */
+/**
+ * One privilege granted on an object or a column: `GRANT privilege [(column)] ON object TO
+ * grantee`. On functions and types the privilege PostgreSQL grants PUBLIC by default
+ * (`EXECUTE`, `USAGE`) is listed like any other while it is not revoked, so a revoke is
+ * seen as its absence.
+ */
 export interface Grant {
-  /** The relation's schema and name. */
+  /** The object's schema and name (for a schema: its name twice). */
   schema: string;
   name: string;
-  objectType: 'table' | 'view' | 'sequence';
+  objectType: 'table' | 'view' | 'sequence' | 'schema' | 'function' | 'procedure' | 'type';
   /** Set for a column privilege (`GRANT SELECT (email) ON …`). */
   column?: string;
+  /** A function's or procedure's identity arguments (`p_invoice integer`), as in `SchemaFunction.arguments`. */
+  arguments?: string;
   /** Role name as stored (unquoted), or `PUBLIC`. */
   grantee: string;
   /** `SELECT`, `INSERT`, `UPDATE`, `DELETE`, `TRUNCATE`, `REFERENCES`, `TRIGGER`, `USAGE`, … */
   privilege: string;
   /** Granted `WITH GRANT OPTION`. */
   grantable: boolean;
+}
+
+/**
+ * One privilege of `ALTER DEFAULT PRIVILEGES [FOR ROLE role] [IN SCHEMA schema] GRANT
+ * privilege ON objects TO grantee`: what objects that `role` creates later get.
+ */
+export interface DefaultPrivilege {
+  /** The role whose new objects get it; null for the role lockstep connects as (no `FOR ROLE`), which is how a schema file says it. */
+  role: string | null;
+  /** `IN SCHEMA`; null for every schema. */
+  schema: string | null;
+  objectType: 'tables' | 'sequences' | 'functions' | 'types' | 'schemas';
+  /** Role name, or `PUBLIC`. */
+  grantee: string;
+  privilege: string;
+  grantable: boolean;
+  /**
+   * A privilege PostgreSQL gives new objects by itself (`EXECUTE` on functions, `USAGE`
+   * on types, to PUBLIC) that is revoked (`ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON
+   * FUNCTIONS FROM PUBLIC`).
+   */
+  revoked?: true;
 }
 
 export interface Extension {

@@ -19,6 +19,8 @@ export const CHANGE_KINDS = [
   'comment.mismatch',
   'grant.missing',
   'grant.extra',
+  'default-privilege.missing',
+  'default-privilege.extra',
   'pk.mismatch',
   'fk.missing',
   'fk.extra',

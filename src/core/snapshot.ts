@@ -113,7 +113,19 @@ export function parseSnapshot(text: string, file: string): Schema {
       const o = v.object(x, p);
       for (const field of ['schema', 'name', 'objectType', 'grantee', 'privilege'] as const) v.string(o[field], `${p}.${field}`);
       if (o.column !== undefined) v.string(o.column, `${p}.column`);
+      if (o.arguments !== undefined) v.string(o.arguments, `${p}.arguments`);
       v.boolean(o.grantable, `${p}.grantable`);
+    });
+  }
+  if (schema.defaultPrivileges !== undefined) {
+    v.array(schema.defaultPrivileges, 'schema.defaultPrivileges').forEach((x, i) => {
+      const p = `schema.defaultPrivileges[${i}]`;
+      const o = v.object(x, p);
+      v.nullableString(o.role, `${p}.role`);
+      v.nullableString(o.schema, `${p}.schema`);
+      for (const field of ['objectType', 'grantee', 'privilege'] as const) v.string(o[field], `${p}.${field}`);
+      v.boolean(o.grantable, `${p}.grantable`);
+      if (o.revoked !== undefined) v.boolean(o.revoked, `${p}.revoked`);
     });
   }
   if (schema.roles !== undefined) v.array(schema.roles, 'schema.roles').forEach((x, i) => v.string(x, `schema.roles[${i}]`));

@@ -75,6 +75,8 @@ export interface Dialect {
   readonly supportsAlterColumn: boolean;
   /** `ADD CONSTRAINT … NOT VALID` then `VALIDATE CONSTRAINT`: add a key or check without checking old rows under a strong lock. */
   readonly supportsNotValidConstraints: boolean;
+  /** Declarative partitioning (`PARTITION BY`), which cannot be changed in place. */
+  readonly supportsPartitioning: boolean;
   /** What to try when `createScratch` fails (PostgreSQL: name a server with --dev-url); undefined when nothing helps. */
   readonly scratchHint: string | undefined;
   /**

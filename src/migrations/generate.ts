@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Database } from '../dialects/database.js';
 import type { Dialect, MigrationPlan } from '../dialects/dialect.js';
 import { LockstepError } from '../core/errors.js';
-import { diffSchemas } from '../core/diff-schemas.js';
+import { type DiffOptions, diffSchemas } from '../core/diff-schemas.js';
 import type { Schema } from '../core/model.js';
 import type { SchemaChange } from '../core/schema-change.js';
 import { migrateDown } from './migrate-down.js';
@@ -37,6 +37,8 @@ export interface GenerateOptions {
   expandContract?: boolean;
   /** Clock for the version (tests). */
   now?: Date;
+  /** The opt-in comparisons (`--compare`): the migration also brings comments, grants or extension versions to the declared schema. */
+  compare?: Pick<DiffOptions, 'comments' | 'grants' | 'extensionVersions'>;
 }
 
 export interface GenerateResult {
@@ -75,11 +77,17 @@ export async function generateMigration(options: GenerateOptions): Promise<Gener
   }
   if (!options.loadDeclared) throw new LockstepError('generate needs a declared schema (schema.sql) to diff against');
 
+  const compare = options.compare ?? {};
+  if (options.expandContract && Object.keys(compare).length > 0) {
+    throw new LockstepError('generate --expand-contract does not take --compare yet', {
+      hint: "Generate the expand-contract migration with --compare '' (which turns off \"check.compare\" of the config), then a second one with --compare for the privileges or comments.",
+    });
+  }
   const declared = await options.loadDeclared();
   const scratch = await options.dialect.createScratch({ devUrl: options.devUrl });
   try {
     const replayed = await replay(scratch.db, options.dialect, existing);
-    const diff = diffSchemas(declared, replayed);
+    const diff = diffSchemas(declared, replayed, compare);
     if (diff.ok) return { status: 'nothing-to-do', changes: [], renames: [] };
 
     const confirmed = await resolveRenames(findRenameCandidates(diff.changes), { flags: options.renames, ask: options.ask, dropAndAdd: options.dropAndAdd });
@@ -87,8 +95,8 @@ export async function generateMigration(options: GenerateOptions): Promise<Gener
       return await generateExpandContract({ db: scratch.db, dialect: options.dialect, existing, replayed, declared, confirmed, migrationsDir: options.migrationsDir, version, name, now: options.now ?? new Date(), changes: diff.changes });
     }
     const hints = toRenameHints(confirmed);
-    const upPlan = usable(options.dialect.planMigration(replayed, declared, { renames: hints.up }), 'up.sql');
-    const downPlan = usable(options.dialect.planMigration(declared, replayed, { renames: hints.down }), 'down.sql');
+    const upPlan = usable(options.dialect.planMigration(replayed, declared, { renames: hints.up, compare }), 'up.sql');
+    const downPlan = usable(options.dialect.planMigration(declared, replayed, { renames: hints.down, compare }), 'down.sql');
     const up = render(upPlan, 'up', name);
     const down = render(downPlan, 'down', name);
 
@@ -97,7 +105,7 @@ export async function generateMigration(options: GenerateOptions): Promise<Gener
     try {
       const stagedDir = writeMigration(staging, `${version}_${name}`, up, down);
       const [candidate] = readMigrationsFolder(staging);
-      await prove(scratch.db, options.dialect, [...existing, candidate], declared, replayed, stagedDir);
+      await prove(scratch.db, options.dialect, [...existing, candidate], declared, replayed, stagedDir, compare);
       const dir = join(options.migrationsDir, `${version}_${name}`);
       renameSync(stagedDir, dir);
       return { status: 'written', dir, version, up, down, changes: diff.changes, renames: confirmed };
@@ -116,10 +124,10 @@ async function replay(db: Database, dialect: Dialect, migrations: Migration[]): 
 }
 
 /** The two promises a generated migration keeps, checked with the real migrator. */
-async function prove(db: Database, dialect: Dialect, migrations: Migration[], declared: Schema, before: Schema, stagedDir: string): Promise<void> {
+async function prove(db: Database, dialect: Dialect, migrations: Migration[], declared: Schema, before: Schema, stagedDir: string, compare: DiffOptions): Promise<void> {
   check(await migrateUp(db, migrations), `applying the generated up.sql (${stagedDir})`);
   const after = await dialect.introspect(db);
-  const reached = diffSchemas(declared, after);
+  const reached = diffSchemas(declared, after, compare);
   if (!reached.ok) {
     throw new LockstepError(`the generated up.sql does not reach schema.sql; nothing was written. Still different:\n${describeChanges(reached.changes)}`, {
       hint: 'This is a gap in lockstep\'s planner for these changes: write the migration with generate --empty and edit it by hand.',
@@ -127,7 +135,7 @@ async function prove(db: Database, dialect: Dialect, migrations: Migration[], de
     });
   }
   check(await migrateDown(db, migrations, { steps: 1 }), `applying the generated down.sql (${stagedDir})`);
-  const restored = diffSchemas(before, await dialect.introspect(db), { strictNames: true });
+  const restored = diffSchemas(before, await dialect.introspect(db), { ...compare, strictNames: true });
   if (!restored.ok) {
     throw new LockstepError(`the generated down.sql does not restore the schema before up.sql; nothing was written. Differences:\n${describeChanges(restored.changes)}`, {
       hint: 'Write the migration with generate --empty and edit down.sql by hand.',

@@ -270,3 +270,121 @@ describe('fixForPostgres: what blocks a change is moved out of the way', () => {
     }
   });
 });
+
+describe('a table repartitioned by its fix or plan (table.partitioning)', () => {
+  const table = (partitioned: boolean) => `
+create table customers (id int primary key);
+create table orders (
+  id bigint generated always as identity,
+  placed date not null,
+  customer_id int references customers,
+  primary key (id, placed)
+)${partitioned ? ' partition by range (placed)' : ''};
+${partitioned ? "create table orders_2025 partition of orders for values from ('2025-01-01') to ('2026-01-01'); create table orders_rest partition of orders default;" : ''}
+create table shipments (id int primary key, order_id bigint, order_placed date, foreign key (order_id, order_placed) references orders (id, placed));
+create view recent_orders as select id, placed from orders where placed > '2025-06-01';
+create function touch() returns trigger language plpgsql as $$ begin return new; end $$;
+create trigger orders_touch before insert on orders for each row execute function touch();
+`;
+  const ROWS = "insert into customers values (1); insert into orders (placed, customer_id) values ('2025-03-01', 1), ('2027-01-01', 1); insert into shipments values (1, 2, '2027-01-01')";
+
+  for (const via of ['fix', 'plan'] as const) {
+    test(`referenced by a foreign key, read by a view, with a trigger and identity: the ${via} converges and keeps the rows`, async () => {
+      const expectedDb = await createTestDatabase('postgres');
+      const live = await createTestDatabase('postgres');
+      try {
+        await expectedDb.db.exec(table(true));
+        await live.db.exec(table(false));
+        await live.db.exec(ROWS);
+        const expected = await introspectPostgres(expectedDb.db);
+        const actual = await introspectPostgres(live.db);
+        const changes = withFixes(postgresDialect, diffSchemas(expected, actual).changes, expected, actual);
+        assert.deepEqual(changes.map((c) => [c.kind, c.table, c.destructive]), [['table.partitioning', 'orders', true]]);
+        const sql = via === 'fix' ? changes[0]!.fix! : postgresDialect.planMigration(actual, expected).statements.join('\n');
+        assert.match(sql, /^-- WARNING: data loss: PostgreSQL cannot change the partitioning of "orders" in place/m);
+        await live.db.exec(sql);
+        assert.deepEqual(diffSchemas(expected, await introspectPostgres(live.db)).changes.map((c) => c.message), [], sql);
+        const { rows } = await live.db.query<{ id: string; part: string }>('select id::text, tableoid::regclass::text as part from orders order by id');
+        assert.deepEqual(rows, [{ id: '1', part: 'orders_2025' }, { id: '2', part: 'orders_rest' }]);
+        const next = await live.db.query<{ id: string }>("insert into orders (placed, customer_id) values ('2025-04-01', 1) returning id::text");
+        assert.equal(next.rows[0]!.id, '3', 'the identity continues after the copied rows');
+        assert.equal((await live.db.query('select 1 from shipments')).rows.length, 1);
+        assert.equal((await live.db.query("select 1 from pg_tables where tablename = 'orders_lockstep_rows'")).rows.length, 0, 'the holding table is gone');
+      } finally {
+        await expectedDb.dispose();
+        await live.dispose();
+      }
+    });
+  }
+
+  test('the other changes of a repartitioned table are done by its re-creation, and a column only the live table has is named as lost', async () => {
+    const expectedDb = await createTestDatabase('postgres');
+    const live = await createTestDatabase('postgres');
+    try {
+      await expectedDb.db.exec(table(true));
+      await live.db.exec(table(false));
+      await live.db.exec("alter table orders add column note text; create index orders_placed_idx on orders (placed); alter table orders alter column customer_id set not null");
+      await live.db.exec(ROWS);
+      const expected = await introspectPostgres(expectedDb.db);
+      const actual = await introspectPostgres(live.db);
+      const changes = withFixes(postgresDialect, diffSchemas(expected, actual).changes, expected, actual);
+      assert.deepEqual(changes.map((c) => c.kind).sort(), ['column.extra', 'column.nullable', 'index.extra', 'table.partitioning']);
+      for (const c of changes.filter((x) => x.kind !== 'table.partitioning')) assert.match(c.fix!, /^-- done by the re-creation of "orders" \(the fix of its table\.partitioning change\)$/);
+      const repartition = changes.find((c) => c.kind === 'table.partitioning')!;
+      assert.match(repartition.fix!, /the values of "orders\.note" are not kept \(not in the expected table\)/);
+      const plan = postgresDialect.planMigration(actual, expected);
+      assert.deepEqual(plan.unsupported, []);
+      for (const c of changes) await live.db.exec(c.fix!);
+      assert.deepEqual(diffSchemas(expected, await introspectPostgres(live.db)).changes.map((c) => c.message), []);
+      assert.equal((await live.db.query('select 1 from orders')).rows.length, 2);
+      // The plan (diff --sql) from the same database, on a copy of it.
+      const other = await createTestDatabase('postgres');
+      try {
+        await other.db.exec(table(false));
+        await other.db.exec("alter table orders add column note text; create index orders_placed_idx on orders (placed); alter table orders alter column customer_id set not null");
+        await other.db.exec(ROWS);
+        await other.db.exec(plan.statements.join('\n'));
+        assert.deepEqual(diffSchemas(expected, await introspectPostgres(other.db)).changes.map((c) => c.message), [], plan.statements.join('\n'));
+        assert.equal((await other.db.query('select 1 from orders')).rows.length, 2);
+      } finally {
+        await other.dispose();
+      }
+    } finally {
+      await expectedDb.dispose();
+      await live.dispose();
+    }
+  });
+
+  test('a row that no partition takes stops the fix: as one script nothing changes; statement by statement the rows stay in the holding table', async () => {
+    const expectedDb = await createTestDatabase('postgres');
+    const live = await createTestDatabase('postgres');
+    try {
+      await expectedDb.db.exec(table(true).replace(' create table orders_rest partition of orders default;', ''));
+      await live.db.exec(table(false));
+      await live.db.exec(ROWS.replace(", ('2027-01-01', 1)", '').replace('; insert into shipments values (1, 2, \'2027-01-01\')', '') + "; insert into orders (placed, customer_id) values ('2030-01-01', 1)");
+      const expected = await introspectPostgres(expectedDb.db);
+      const actual = await introspectPostgres(live.db);
+      const [change] = withFixes(postgresDialect, diffSchemas(expected, actual).changes, expected, actual);
+      await assert.rejects(live.db.exec(change!.fix!), /no partition of relation "orders" found for row/);
+      const untouched = await live.db.query<{ placed: string }>('select placed::text from orders order by placed');
+      assert.deepEqual(untouched.rows.map((r) => r.placed), ['2025-03-01', '2030-01-01'], 'one script is one transaction: rolled back');
+      // As psql runs a file (each statement on its own): the copy back fails, the holding table keeps the rows.
+      const statements = change!.fix!.split(/;\n/).map((x) => (x.endsWith(';') ? x : `${x};`));
+      let failed: unknown;
+      for (const statement of statements) {
+        try {
+          await live.db.exec(statement);
+        } catch (error) {
+          failed = error;
+          break;
+        }
+      }
+      assert.match(String(failed), /no partition of relation "orders" found for row/);
+      const kept = await live.db.query<{ placed: string }>('select placed::text from orders_lockstep_rows order by placed');
+      assert.deepEqual(kept.rows.map((r) => r.placed), ['2025-03-01', '2030-01-01']);
+    } finally {
+      await expectedDb.dispose();
+      await live.dispose();
+    }
+  });
+});

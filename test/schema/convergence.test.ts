@@ -83,6 +83,10 @@ function perturbations(schema: Schema): Array<{ kind: ChangeKind; what: string; 
   for (const t of tables) for (const p of t.policies ?? []) add('policy.missing', `drop policy ${p.name} on ${t.name}`, `drop policy ${q(p.name)} on ${ref(t)}`);
   for (const t of tables) for (const p of t.policies ?? []) add('policy.definition', `change policy ${p.name} on ${t.name}`, `alter policy ${q(p.name)} on ${ref(t)} to postgres`);
   add('policy.extra', 'add a policy', `create policy lockstep_probe on ${ref(tables[0]!)} using (false)`);
+  for (const t of tables) for (const p of t.partitioning?.partitions ?? []) add('partition.missing', `detach ${p.name} from ${t.name}`, `alter table ${ref(t)} detach partition ${ref(p)}`);
+  for (const t of tables) for (const x of t.exclusions ?? []) add('exclusion.missing', `drop ${x.name}`, `alter table ${ref(t)} drop constraint ${q(x.name)}`);
+  add('composite-type.extra', 'add a composite type', 'create type lockstep_probe_pair as (a int, b text)');
+  add('domain.extra', 'add a domain', 'create domain lockstep_probe_domain as int check (value > 0)');
   return out;
 }
 

@@ -54,6 +54,7 @@ const jobs = (s: Schema) => s.tables.find((t) => t.name === 'jobs')!;
 function full(): Schema {
   const s = base();
   s.grants = [{ schema: 'public', name: 'jobs', objectType: 'table', grantee: 'reporting', privilege: 'SELECT', grantable: false }];
+  s.defaultPrivileges = [{ role: null, schema: null, objectType: 'tables', grantee: 'reporting', privilege: 'SELECT', grantable: false }];
   s.functions = [
     {
       schema: 'public',
@@ -355,6 +356,8 @@ describe('diffSchemas', () => {
       (s) => (s.compositeTypes![0].attributes[1].type = 'integer'),
       (s) => s.grants!.push({ schema: 'public', name: 'jobs', objectType: 'table', grantee: 'reporting', privilege: 'INSERT', grantable: false }),
       (s) => s.grants!.shift(),
+      (s) => s.defaultPrivileges!.push({ role: null, schema: 'public', objectType: 'sequences', grantee: 'reporting', privilege: 'USAGE', grantable: false }),
+      (s) => s.defaultPrivileges!.shift(),
     ];
     for (const perturb of variants) {
       const actual = clone(full());

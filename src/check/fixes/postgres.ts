@@ -2,6 +2,7 @@ import type {
   CheckConstraint,
   Column,
   CompositeType,
+  DefaultPrivilege,
   Domain,
   EnumType,
   ExclusionConstraint,
@@ -34,7 +35,7 @@ import {
   columnDefinition,
   commentSql,
   grantFixSql,
-  grantsOnSql,
+  defaultPrivilegeFixSql,
   revokeFixSql,
   columnsOfType,
   createEnumSql,
@@ -64,6 +65,7 @@ import {
 import { createViewsSql, dropViewsSql, expressionsUsingColumn, mentions, viewsDependingOn } from '../../dialects/postgres/postgres-dependents.js';
 import {
   alterCompositeTypeSql,
+  recreateCompositeTypeSql,
   alterDomainSql,
   alterExtensionSql,
   createCompositeTypeSql,
@@ -86,6 +88,8 @@ import {
   triggerStateSql,
   partitionObjectsSql,
 } from '../../dialects/postgres/postgres-routine-ddl.js';
+import { privilegesOfCreatedSql } from '../../dialects/postgres/postgres-created-privileges.js';
+import { repartitionAfterSql, repartitionBeforeSql } from '../../dialects/postgres/postgres-repartition.js';
 
 /**
  * The fixes `lockstep check` prints: for each change of `diffSchemas(expected, actual)`,
@@ -120,8 +124,12 @@ export function postgresFixesFor(changes: SchemaChange[], expected: Schema, actu
   const tableKey = (t: TableRef) => `${t.schema}\u0000${t.name}`;
   const created = new Map(changes.filter((c) => c.kind === 'table.missing').map((c, i) => [tableKey(c.expected as Table), i]));
   const deferred = new Map<string, string[]>();
+  const repartitioned = new Set(changes.filter((c) => c.kind === 'table.partitioning').map((c) => tableKey({ schema: c.schema ?? 'public', name: c.table })));
   return changes.map((change) => {
     let statements: string[] | null;
+    if (change.kind !== 'table.partitioning' && INSIDE_A_TABLE.test(change.kind) && repartitioned.has(tableKey({ schema: change.schema ?? 'public', name: change.table }))) {
+      return `-- done by the re-creation of ${commentText(change.table)} (the fix of its table.partitioning change)`;
+    }
     if (change.kind === 'table.missing') {
       const table = change.expected as Table;
       const order = created.get(tableKey(table))!;
@@ -146,6 +154,9 @@ export function postgresFixesFor(changes: SchemaChange[], expected: Schema, actu
     return statements.join('\n');
   });
 }
+
+/** Kinds whose object lives in a table, so a table dropped and created again brings it as expected. */
+const INSIDE_A_TABLE = /^(column|pk|fk|unique|check|index|exclusion|trigger|policy|rls|partition|comment|grant)\.|^table\.options$/;
 
 /** Kinds whose fix creates an object that lives in a schema of its own. */
 const NAMESPACED_KINDS = new Set<SchemaChange['kind']>(['extension.missing', 'table.missing', 'enum.missing', 'domain.missing', 'composite-type.missing', 'view.missing', 'function.missing', 'sequence.missing']);
@@ -198,8 +209,12 @@ function fixStatements(change: SchemaChange, schemas: Schemas): string[] | null 
       return grantFixSql(e as Grant, schemas.actual);
     case 'grant.extra':
       return [revokeFixSql(a as Grant, schemas.expected)];
+    case 'default-privilege.missing':
+      return defaultPrivilegeFixSql(e as DefaultPrivilege, true, schemas.actual);
+    case 'default-privilege.extra':
+      return defaultPrivilegeFixSql(a as DefaultPrivilege, false, schemas.actual);
     case 'table.partitioning':
-      return null; // PostgreSQL cannot turn a plain table into a partitioned one or back: a manual migration.
+      return repartition(table, schemas);
     case 'partition.missing': {
       const part = e as Partition;
       const detached = schemas.actual.tables.some((t) => t.schema === part.schema && t.name === part.name);
@@ -262,19 +277,19 @@ function fixStatements(change: SchemaChange, schemas: Schemas): string[] | null 
     case 'index.mismatch':
       return [dropIndexSql(table, a as Index), createIndexFix(table, e as Index, schemas)];
     case 'composite-type.missing':
-      return [createCompositeTypeSql(e as CompositeType)];
+      return [createCompositeTypeSql(e as CompositeType), ...privilegesOfCreatedSql(schemas.expected, schemas.actual, e as CompositeType, 'type')];
     case 'composite-type.extra':
       return [dropCompositeTypeSql(a as CompositeType)];
     case 'composite-type.definition':
-      return alterCompositeTypeSql(a as CompositeType, e as CompositeType);
+      return alterCompositeTypeSql(a as CompositeType, e as CompositeType, columnsOfType(schemas.actual, a as CompositeType).length > 0) ?? recreateCompositeType(e as CompositeType, a as CompositeType, schemas);
     case 'domain.missing':
-      return [createDomainSql(e as Domain)];
+      return [createDomainSql(e as Domain), ...privilegesOfCreatedSql(schemas.expected, schemas.actual, e as Domain, 'type')];
     case 'domain.extra':
       return [dropDomainSql(a as Domain)];
     case 'domain.definition':
       return alterDomainSql(a as Domain, e as Domain);
     case 'enum.missing':
-      return [createEnumSql(e as EnumType)];
+      return [createEnumSql(e as EnumType), ...privilegesOfCreatedSql(schemas.expected, schemas.actual, e as EnumType, 'type')];
     case 'enum.extra':
       return [dropEnumSql(a as EnumType)];
     case 'enum.values':
@@ -306,11 +321,14 @@ function fixStatements(change: SchemaChange, schemas: Schemas): string[] | null 
     case 'policy.definition':
       return [dropPolicySql(table, a as Policy), createPolicySql(table, e as Policy)];
     case 'function.missing':
-      return createFunctionSql(e as SchemaFunction);
+      return [...createFunctionSql(e as SchemaFunction), ...privilegesOfCreatedSql(schemas.expected, schemas.actual, e as SchemaFunction, (e as SchemaFunction).kind)];
     case 'function.extra':
       return [dropFunctionSql(a as SchemaFunction)];
-    case 'function.definition':
-      return replaceableFunction(a as SchemaFunction, e as SchemaFunction) ? createFunctionSql(e as SchemaFunction) : [dropFunctionSql(a as SchemaFunction), ...createFunctionSql(e as SchemaFunction)];
+    case 'function.definition': {
+      const want = e as SchemaFunction;
+      if (replaceableFunction(a as SchemaFunction, want)) return createFunctionSql(want);
+      return [dropFunctionSql(a as SchemaFunction), ...createFunctionSql(want), ...privilegesOfCreatedSql(schemas.expected, schemas.actual, want, want.kind)];
+    }
     case 'sequence.missing':
       return createSequenceSql(e as Sequence);
     case 'sequence.extra':
@@ -325,6 +343,47 @@ function fixStatements(change: SchemaChange, schemas: Schemas): string[] | null 
       return [dropExtensionSql(a as Extension)];
   }
   return null;
+}
+
+/**
+ * A table whose partitioning differs is dropped and created again as the expected schema
+ * defines it (with its partitions, keys, indexes, triggers, policies and grants), its rows
+ * copied aside and back; the views that read it and the foreign keys that reference it
+ * are dropped first and put back after.
+ */
+function repartition(table: TableRef, schemas: Schemas): string[] | null {
+  const live = findTable(schemas.actual, table);
+  const want = findTable(schemas.expected, table);
+  if (!live || !want) return null;
+  const views = viewsDependingOn(schemas.actual.views, (v) => mentions(v.definition, table.name));
+  const referencing = schemas.actual.tables.flatMap((child) =>
+    child === live ? [] : child.foreignKeys.filter((fk) => fk.name !== null && fk.referencedSchema === table.schema && fk.referencedTable === table.name).map((fk) => ({ child, fk })),
+  );
+  const restoredFks = referencing.map(({ child, fk }) => addConstraintSql(child, foreignKeyClause(findTable(schemas.expected, child)?.foreignKeys.find((x) => x.name === fk.name) ?? fk)));
+  const recreatedViews = views.map((v) => schemas.expected.views.find((x) => x.schema === v.schema && x.name === v.name) ?? v);
+  return [
+    ...repartitionBeforeSql(live, want),
+    ...dropViewsSql(views),
+    ...referencing.map(({ child, fk }) => dropConstraintSql(child, fk.name!)),
+    dropTableSql(table),
+    // Triggers, row-level security and policies after the copy back: it must not fire or be filtered by them.
+    ...createTableStatements({ ...want, partitioning: withoutPartitionTriggers(want.partitioning), triggers: [], policies: [], rowSecurity: { enabled: false, forced: false } }, schemas),
+    ...repartitionAfterSql(live, want),
+    ...want.triggers.flatMap((trigger) => createTriggerSql(want, trigger)),
+    ...(want.partitioning?.partitions ?? []).flatMap((part) => (part.own?.triggers ?? []).flatMap((trigger) => createTriggerSql(part, trigger))),
+    ...(want.rowSecurity ? rowSecuritySql(want, want.rowSecurity) : []),
+    ...(want.policies ?? []).map((policy) => createPolicySql(want, policy)),
+    ...privilegesOfCreatedSql(schemas.expected, schemas.actual, want, 'table'),
+    ...restoredFks,
+    ...createViewsSql(recreatedViews),
+    ...recreatedViews.flatMap((v) => privilegesOfCreatedSql(schemas.expected, schemas.actual, v, 'view')),
+  ];
+}
+
+/** The partitioning with no partition's own triggers (created after a copy of rows, which must not fire them). */
+function withoutPartitionTriggers(partitioning: Table['partitioning']): Table['partitioning'] {
+  if (!partitioning) return partitioning;
+  return { ...partitioning, partitions: partitioning.partitions.map((p) => (p.own ? { ...p, own: { ...p.own, triggers: [] } } : p)) };
 }
 
 /** A plain default of the old type may not cast to the new one: drop it around the change and set the expected one after. */
@@ -435,7 +494,20 @@ function changeEnumValues(want: EnumType, have: EnumType, schemas: Schemas): str
   const type = commentText(want.schema === 'public' ? want.name : `${want.schema}.${want.name}`);
   const moved = columns.length === 0 ? '' : `, and ${columns.map((c) => commentText(`${c.table.name}.${c.column.name}`)).join(', ')} converted to it through text (fails if a row holds a removed value)`;
   const comment = `-- PostgreSQL cannot remove or reorder enum values: ${type} is recreated${moved}`;
-  return [comment, ...statements];
+  return [comment, ...statements, ...privilegesOfCreatedSql(schemas.expected, schemas.actual, want, 'type')];
+}
+
+/**
+ * A composite type ALTER TYPE cannot fix (attributes reordered) is recreated, its columns
+ * converted; views reading them go around it. No fix for an array column of it.
+ */
+function recreateCompositeType(want: CompositeType, have: CompositeType, schemas: Schemas): string[] | null {
+  const columns = columnsOfType(schemas.actual, have).map((c) => ({ ...c, newDefault: findColumn(schemas.expected, c.table, c.column.name)?.default ?? null }));
+  const recreate = recreateCompositeTypeSql(have, want, columns);
+  if (!recreate) return null;
+  const [comment, ...rest] = recreate.before;
+  const refs = columns.map((c) => ({ table: c.table, column: c.column.name }));
+  return [comment!, ...aroundDependents([...rest, ...(recreate.dropOld ? [recreate.dropOld] : [])], refs, schemas, { expressions: true }), ...privilegesOfCreatedSql(schemas.expected, schemas.actual, want, 'type')];
 }
 
 /**
@@ -472,7 +544,7 @@ function aroundDependents(statements: string[], columns: ColumnRef[], schemas: S
   }
   const recreated = views.map((v) => schemas.expected.views.find((x) => x.schema === v.schema && x.name === v.name) ?? v);
   // Their privileges go with them: given back as the expected schema grants them (as they were, when it does not read grants).
-  const grants = grantsOnSql(schemas.expected.grants ?? schemas.actual.grants, recreated);
+  const grants = recreated.flatMap((v) => privilegesOfCreatedSql(schemas.expected, schemas.actual, v, 'view'));
   return [...before, ...statements, ...after, ...createViewsSql(recreated), ...grants];
 }
 

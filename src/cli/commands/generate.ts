@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline/promises';
 import { relative } from 'node:path';
 import { parseConnectionUrl } from '../../dialects/connection-url.js';
 import { getDialect } from '../../dialects/index.js';
+import { compareOptions, compareSetting } from '../../core/config.js';
 import { LockstepError } from '../../core/errors.js';
 import { generateMigration } from '../../migrations/generate.js';
 import type { RenameCandidate } from '../../migrations/rename-candidates.js';
@@ -23,6 +24,7 @@ export const generateCommand: Command = {
     'drop-and-add': { type: 'boolean', description: 'treat every possible rename as a drop plus an add (the old data is lost)' },
     empty: { type: 'boolean', description: 'write blank up.sql and down.sql (for data changes)' },
     'expand-contract': { type: 'boolean', description: 'write a column rename or type change as an expand migration (new column, sync triggers, batched backfill) and a later -- lockstep:contract migration' },
+    compare: { type: 'string', placeholder: 'LIST', description: 'also bring comments, grants, extension-versions to the declared schema (comma-separated; config "check": { "compare": […] })' },
     json: JSON_OPTION,
   },
   async run(args, ctx) {
@@ -65,6 +67,7 @@ export const generateCommand: Command = {
       renames: args.values.rename as string[] | undefined,
       dropAndAdd: Boolean(args.values['drop-and-add']),
       expandContract: Boolean(args.values['expand-contract']),
+      compare: compareOptions(compareSetting(args.values.compare as string | undefined, config)),
       ask: interactive ? askOnTerminal : undefined,
       loadDeclared,
     });

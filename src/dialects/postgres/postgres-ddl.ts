@@ -1,4 +1,4 @@
-import type { CheckConstraint, Column, Deferrable, EnumType, ExclusionConstraint, Partition, ForeignKey, Grant, Index, PrimaryKey, Schema, Sequence, Table, UniqueConstraint, View } from '../../core/model.js';
+import type { CheckConstraint, Column, DefaultPrivilege, Deferrable, EnumType, ExclusionConstraint, Partition, ForeignKey, Grant, Index, PrimaryKey, Schema, Sequence, Table, UniqueConstraint, View } from '../../core/model.js';
 
 /**
  * PostgreSQL DDL for single schema objects, shared by the migration planner
@@ -100,18 +100,9 @@ export function commentSql(table: { schema: string; name: string }, column: stri
   return `COMMENT ON ${target} IS ${comment === null ? 'NULL' : quoteLiteral(comment)};`;
 }
 
-/** `GRANT privilege [(column)] ON TABLE|SEQUENCE … TO role [WITH GRANT OPTION];` (views take `ON TABLE`). */
+/** `GRANT privilege [(column)] ON TABLE|SEQUENCE|SCHEMA|FUNCTION|PROCEDURE|TYPE … TO role [WITH GRANT OPTION];` (views take `ON TABLE`). */
 export function grantSql(g: Grant): string {
   return `GRANT ${privilegeOn(g)} TO ${granteeSql(g.grantee)}${g.grantable ? ' WITH GRANT OPTION' : ''};`;
-}
-
-/**
- * The `GRANT`s of `grants` on `objects` (views a fix or plan drops and recreates lose their
- * privileges with them: these give them back).
- */
-export function grantsOnSql(grants: Grant[] | undefined, objects: Array<{ schema: string; name: string }>): string[] {
-  const wanted = new Set(objects.map((o) => `${o.schema}\u0000${o.name}`));
-  return (grants ?? []).filter((g) => wanted.has(`${g.schema}\u0000${g.name}`)).map(grantSql);
 }
 
 /** `REVOKE privilege [(column)] ON … FROM role;`, or with `optionOnly` `REVOKE GRANT OPTION FOR …` (the privilege stays). */
@@ -121,14 +112,49 @@ export function revokeSql(g: Grant, optionOnly = false): string {
 
 /** The `GRANT`, after a comment when the role does not exist on the server (the statement fails until it is created). */
 export function grantFixSql(g: Grant, actual: Schema): string[] {
-  const absent = actual.roles && g.grantee !== 'PUBLIC' && !actual.roles.includes(g.grantee);
-  return [...(absent ? [`-- role ${JSON.stringify(g.grantee.replace(/[\r\n]+/g, ' '))} does not exist on this server: create it first (CREATE ROLE ${q(g.grantee)} …)`] : []), grantSql(g)];
+  // A schema that holds nothing is not in the model: made here if the live side shows no sign of it.
+  const schema = g.objectType === 'schema' && !namespacesOf(actual).has(g.name) ? [`CREATE SCHEMA IF NOT EXISTS ${q(g.name)};`] : [];
+  return [...missingRoleComments(actual, [g.grantee]), ...schema, grantSql(g)];
+}
+
+/** The schemas `schema` has an object or a schema privilege in. */
+function namespacesOf(schema: Schema): Set<string> {
+  const all = [schema.tables, schema.enums, schema.views, schema.functions ?? [], schema.sequences ?? [], schema.domains ?? [], schema.compositeTypes ?? []].flat();
+  return new Set([...all.map((o) => o.schema), ...(schema.grants ?? []).filter((g) => g.objectType === 'schema').map((g) => g.name)]);
+}
+
+/** `-- role "reporting" does not exist on this server: create it first (…)` for each of `roles` the server lacks. */
+function missingRoleComments(actual: Schema, roles: Array<string | null>): string[] {
+  return roles
+    .filter((role): role is string => role !== null && role !== 'PUBLIC' && actual.roles !== undefined && !actual.roles.includes(role))
+    .map((role) => `-- role ${JSON.stringify(role.replace(/[\r\n]+/g, ' '))} does not exist on this server: create it first (CREATE ROLE ${q(role)} …)`);
+}
+
+/**
+ * `ALTER DEFAULT PRIVILEGES [FOR ROLE …] [IN SCHEMA …] GRANT … ON TABLES TO …;`, or the
+ * `REVOKE` (`grant` false). For a revoked built-in default the two swap: making it
+ * missing revokes it, making it extra gives it back.
+ */
+export function defaultPrivilegeSql(d: DefaultPrivilege, grant: boolean): string {
+  if (!/^[A-Z]+$/.test(d.privilege)) throw new Error(`not a privilege: ${JSON.stringify(d.privilege)} (expected a keyword such as SELECT)`);
+  const scope = `ALTER DEFAULT PRIVILEGES${d.role !== null ? ` FOR ROLE ${q(d.role)}` : ''}${d.schema !== null ? ` IN SCHEMA ${q(d.schema)}` : ''}`;
+  const objects = d.objectType.toUpperCase();
+  return grant
+    ? `${scope} GRANT ${d.privilege} ON ${objects} TO ${granteeSql(d.grantee)}${d.grantable ? ' WITH GRANT OPTION' : ''};`
+    : `${scope} REVOKE ${d.privilege} ON ${objects} FROM ${granteeSql(d.grantee)};`;
+}
+
+/** The fix of a `default-privilege.missing` (`missing`) or `.extra` change, after a comment for each role the server lacks. */
+export function defaultPrivilegeFixSql(d: DefaultPrivilege, missing: boolean, actual: Schema): string[] {
+  const grant = missing !== (d.revoked === true);
+  return [...(missing ? missingRoleComments(actual, [d.role, d.grantee]) : []), defaultPrivilegeSql(d, grant)];
 }
 
 /** The `REVOKE`; only the grant option when the expected schema grants the privilege without it. */
 export function revokeFixSql(g: Grant, expected: Schema): string {
   const optionOnly =
-    g.grantable && (expected.grants ?? []).some((w) => !w.grantable && w.schema === g.schema && w.name === g.name && w.column === g.column && w.grantee === g.grantee && w.privilege === g.privilege);
+    g.grantable &&
+    (expected.grants ?? []).some((w) => !w.grantable && w.objectType === g.objectType && w.schema === g.schema && w.name === g.name && w.column === g.column && w.arguments === g.arguments && w.grantee === g.grantee && w.privilege === g.privilege);
   return revokeSql(g, optionOnly);
 }
 
@@ -136,7 +162,20 @@ function privilegeOn(g: Grant): string {
   // Read from the catalog (or a snapshot): a keyword, never written into SQL otherwise.
   if (!/^[A-Z]+$/.test(g.privilege)) throw new Error(`not a privilege: ${JSON.stringify(g.privilege)} (expected a keyword such as SELECT)`);
   const column = g.column !== undefined ? ` (${q(g.column)})` : '';
-  return `${g.privilege}${column} ON ${g.objectType === 'sequence' ? 'SEQUENCE' : 'TABLE'} ${tableRef(g)}`;
+  switch (g.objectType) {
+    case 'schema':
+      return `${g.privilege} ON SCHEMA ${q(g.name)}`;
+    case 'function':
+    case 'procedure':
+      // The arguments as the server printed them (pg_get_function_identity_arguments), like DROP FUNCTION's.
+      return `${g.privilege} ON ${g.objectType.toUpperCase()} ${tableRef(g)}(${g.arguments ?? ''})`;
+    case 'type':
+      return `${g.privilege} ON TYPE ${tableRef(g)}`;
+    case 'sequence':
+      return `${g.privilege}${column} ON SEQUENCE ${tableRef(g)}`;
+    default:
+      return `${g.privilege}${column} ON TABLE ${tableRef(g)}`;
+  }
 }
 
 function granteeSql(grantee: string): string {

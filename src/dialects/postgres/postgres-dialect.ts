@@ -25,6 +25,7 @@ export const postgresDialect: Dialect = {
   supportsConcurrentIndexes: true,
   supportsAlterColumn: true,
   supportsNotValidConstraints: true,
+  supportsPartitioning: true,
   scratchStartsServer: true,
   scratchHint: 'Pass --dev-url (or "devUrl" in lockstep.config.json) naming a PostgreSQL server where lockstep may create temporary databases.',
   connect: connectPostgres,

@@ -3,6 +3,7 @@ import type {
   Column,
   ColumnType,
   CompositeType,
+  DefaultPrivilege,
   Deferrable,
   Domain,
   EnumType,
@@ -28,7 +29,8 @@ import type { IntrospectOptions } from '../dialect.js';
 /**
  * Reads the live schema from pg_catalog with fifteen queries, one per object kind (tables,
  * columns, constraints, indexes, enums, views, triggers, policies, functions, sequences,
- * extensions, domains, composite types, and the objects it lists as not compared),
+ * extensions, domains, composite types, the objects it lists as not compared, and
+ * privileges: grants on every kind of object with the default privileges, in one),
  * plus one that resets `search_path`, whatever the number of tables: a 1,000-table
  * database costs the same round trips as a 1-table one.
  *
@@ -114,7 +116,8 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
          join pg_namespace n on n.oid = c.relnamespace
          left join pg_class fc on fc.oid = k.confrelid
          left join pg_namespace fn on fn.oid = fc.relnamespace
-        where (k.contype in ('p', 'u', 'f', 'c', 'x') and ${tableFilter})
+        -- A foreign key that references a partitioned table has a clone per partition (conparentid set): only the parent is the user's.
+        where (k.contype in ('p', 'u', 'f', 'c', 'x') and ${tableFilter} and (k.contype <> 'f' or k.conparentid = 0))
            or (${partitionFilter} and ((k.contype = 'c' and k.conislocal and k.coninhcount = 0) or (k.contype in ('u', 'f') and k.conparentid = 0)))`,
       params,
     ),
@@ -316,26 +319,68 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
 `,
       params,
     ),
-    // Privileges on relations and their columns (one row): `aclexplode` of `relacl` and
-    // `attacl`, the owner's own (implicit) privileges left out, grantee 0 = PUBLIC; a
-    // null ACL is the default (the owner's only) and yields nothing. With the server's
-    // role names, so a grant to a role that does not exist here is said plainly.
-    await db.query<{ grants: GrantRow[] | null; roles: string[] | null }>(
+    // Privileges (one row): `aclexplode` of the ACLs of relations and their columns,
+    // schemas, functions and procedures, and types, the owner's own (implicit) privileges
+    // left out, grantee 0 = PUBLIC. A null ACL is the default: nothing for relations and
+    // schemas, but PUBLIC's EXECUTE on a function and USAGE on a type, read through
+    // `acldefault` so that a revoke shows as their absence. Then the default privileges
+    // (`pg_default_acl`): a schema's entry adds to the defaults, a global entry replaces
+    // them, so for a global one what it adds and what it takes away from `acldefault` is
+    // read. With the server's role names, so a grant to a role that does not exist here is
+    // said plainly, and the connecting role (a default privilege of it has no `FOR ROLE`).
+    await db.query<{ grants: GrantRow[] | null; default_privileges: DefaultPrivilegeRow[] | null; roles: string[] | null }>(
       `select (select json_agg(g) from (
-                select n.nspname as schema, c.relname as name, c.relkind as kind, null::text as column_name,
+                select n.nspname as schema, c.relname as name, c.relkind::text as kind, null::text as column_name, null::text as arguments,
                        case when a.grantee = 0 then 'PUBLIC' else pg_get_userbyid(a.grantee)::text end as grantee,
                        a.privilege_type as privilege, a.is_grantable as grantable
                   from pg_class c join pg_namespace n on n.oid = c.relnamespace, aclexplode(c.relacl) a
                  where c.relkind in ('r', 'p', 'v', 'm', 'S') and c.relacl is not null and a.grantee <> c.relowner
                    and c.relname <> 'lockstep_migrations' and ${ns('n')} and ${notExtension('c.oid', 'pg_class')}
                 union all
-                select n.nspname, c.relname, c.relkind, att.attname::text,
+                select n.nspname, c.relname, c.relkind::text, att.attname::text, null,
                        case when a.grantee = 0 then 'PUBLIC' else pg_get_userbyid(a.grantee)::text end,
                        a.privilege_type, a.is_grantable
                   from pg_attribute att join pg_class c on c.oid = att.attrelid join pg_namespace n on n.oid = c.relnamespace, aclexplode(att.attacl) a
                  where c.relkind in ('r', 'p', 'v', 'm') and att.attnum > 0 and not att.attisdropped and att.attacl is not null and a.grantee <> c.relowner
                    and c.relname <> 'lockstep_migrations' and ${ns('n')} and ${notExtension('c.oid', 'pg_class')}
+                union all
+                select n.nspname, n.nspname, 'schema', null, null,
+                       case when a.grantee = 0 then 'PUBLIC' else pg_get_userbyid(a.grantee)::text end,
+                       a.privilege_type, a.is_grantable
+                  from pg_namespace n, aclexplode(n.nspacl) a
+                 where n.nspacl is not null and a.grantee <> n.nspowner and n.nspname <> 'lockstep' and ${ns('n')} and ${notExtension('n.oid', 'pg_namespace')}
+                union all
+                select n.nspname, p.proname, case p.prokind when 'p' then 'procedure' else 'function' end, null, pg_get_function_identity_arguments(p.oid),
+                       case when a.grantee = 0 then 'PUBLIC' else pg_get_userbyid(a.grantee)::text end,
+                       a.privilege_type, a.is_grantable
+                  from pg_proc p join pg_namespace n on n.oid = p.pronamespace, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+                 where p.prokind in ('f', 'p') and a.grantee <> p.proowner and ${ns('n')} and ${notExtension('p.oid', 'pg_proc')}
+                union all
+                select n.nspname, t.typname, 'type', null, null,
+                       case when a.grantee = 0 then 'PUBLIC' else pg_get_userbyid(a.grantee)::text end,
+                       a.privilege_type, a.is_grantable
+                  from pg_type t join pg_namespace n on n.oid = t.typnamespace, aclexplode(coalesce(t.typacl, acldefault('T', t.typowner))) a
+                 where (t.typtype in ('e', 'd') or (t.typtype = 'c' and exists (select 1 from pg_class k where k.oid = t.typrelid and k.relkind = 'c')))
+                   and a.grantee <> t.typowner and ${ns('n')} and ${notExtension('t.oid', 'pg_type')}
               ) g) as grants,
+              (select json_agg(d) from (
+                select case when d.defaclrole = (select oid from pg_roles where rolname = current_user) then null else pg_get_userbyid(d.defaclrole)::text end as role,
+                       dn.nspname as schema, d.defaclobjtype::text as kind,
+                       case when a.grantee = 0 then 'PUBLIC' else pg_get_userbyid(a.grantee)::text end as grantee,
+                       a.privilege_type as privilege, a.is_grantable as grantable, false as revoked
+                  from pg_default_acl d left join pg_namespace dn on dn.oid = d.defaclnamespace, aclexplode(d.defaclacl) a
+                 where a.grantee <> d.defaclrole and (d.defaclnamespace = 0 or ${ns('dn')})
+                   and (d.defaclnamespace <> 0 or not exists (select 1 from aclexplode(acldefault(d.defaclobjtype, d.defaclrole)) x
+                                                                where x.grantee = a.grantee and x.privilege_type = a.privilege_type and x.is_grantable = a.is_grantable))
+                union all
+                select case when d.defaclrole = (select oid from pg_roles where rolname = current_user) then null else pg_get_userbyid(d.defaclrole)::text end,
+                       null, d.defaclobjtype::text,
+                       case when x.grantee = 0 then 'PUBLIC' else pg_get_userbyid(x.grantee)::text end,
+                       x.privilege_type, x.is_grantable, true
+                  from pg_default_acl d, aclexplode(acldefault(d.defaclobjtype, d.defaclrole)) x
+                 where d.defaclnamespace = 0 and x.grantee <> d.defaclrole
+                   and not exists (select 1 from aclexplode(d.defaclacl) a where a.grantee = x.grantee and a.privilege_type = x.privilege_type)
+              ) d) as default_privileges,
               (select array_agg(rolname::text order by rolname) from pg_roles where rolname not like 'pg\\_%') as roles`,
       params,
     ),
@@ -417,6 +462,9 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
   result.grants = (access.rows[0]?.grants ?? [])
     .map(toGrant)
     .sort((a, b) => bySchemaAndName(a, b) || compare(a.column ?? '', b.column ?? '') || compare(a.grantee, b.grantee) || compare(a.privilege, b.privilege));
+  result.defaultPrivileges = (access.rows[0]?.default_privileges ?? [])
+    .map(toDefaultPrivilege)
+    .sort((a, b) => compare(a.role ?? '', b.role ?? '') || compare(a.schema ?? '', b.schema ?? '') || compare(a.objectType, b.objectType) || compare(a.grantee, b.grantee) || compare(a.privilege, b.privilege));
   result.roles = access.rows[0]?.roles ?? [];
   if (notCompared.rows.length > 0) result.notCompared = notCompared.rows.sort((a, b) => bySchemaAndName(a, b) || compare(a.type, b.type));
   for (const table of result.tables) {
@@ -439,21 +487,48 @@ interface GrantRow {
   name: string;
   kind: string;
   column_name: string | null;
+  arguments: string | null;
   grantee: string;
   privilege: string;
   grantable: boolean;
 }
 
+const GRANT_OBJECT_TYPES: Record<string, Grant['objectType']> = { S: 'sequence', v: 'view', m: 'view', r: 'table', p: 'table', schema: 'schema', function: 'function', procedure: 'procedure', type: 'type' };
+
 function toGrant(row: GrantRow): Grant {
-  const objectType = row.kind === 'S' ? 'sequence' : row.kind === 'v' || row.kind === 'm' ? 'view' : 'table';
   return {
     schema: row.schema,
     name: row.name,
-    objectType,
+    objectType: GRANT_OBJECT_TYPES[row.kind] ?? 'table',
     ...(row.column_name !== null ? { column: row.column_name } : {}),
+    ...(row.arguments !== null ? { arguments: row.arguments } : {}),
     grantee: row.grantee,
     privilege: row.privilege,
     grantable: row.grantable,
+  };
+}
+
+interface DefaultPrivilegeRow {
+  role: string | null;
+  schema: string | null;
+  kind: string;
+  grantee: string;
+  privilege: string;
+  grantable: boolean;
+  revoked: boolean;
+}
+
+const DEFAULT_PRIVILEGE_OBJECTS: Record<string, DefaultPrivilege['objectType']> = { r: 'tables', S: 'sequences', f: 'functions', T: 'types', n: 'schemas' };
+
+function toDefaultPrivilege(row: DefaultPrivilegeRow): DefaultPrivilege {
+  return {
+    role: row.role,
+    schema: row.schema,
+    objectType: DEFAULT_PRIVILEGE_OBJECTS[row.kind] ?? 'tables',
+    grantee: row.grantee,
+    privilege: row.privilege,
+    grantable: row.grantable,
+    ...(row.revoked ? { revoked: true as const } : {}),
   };
 }
 

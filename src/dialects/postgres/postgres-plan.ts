@@ -4,6 +4,7 @@ import type {
   CheckConstraint,
   Column,
   CompositeType,
+  DefaultPrivilege,
   Domain,
   EnumType,
   ExclusionConstraint,
@@ -39,7 +40,7 @@ import {
   columnDefinition,
   commentSql,
   grantFixSql,
-  grantsOnSql,
+  defaultPrivilegeFixSql,
   revokeFixSql,
   columnsOfType,
   createEnumSql,
@@ -64,9 +65,12 @@ import {
   tableCommentsSql,
   uniqueClause,
 } from './postgres-ddl.js';
+import { privilegesOfCreatedSql } from './postgres-created-privileges.js';
+import { repartitionAfterSql, repartitionBeforeSql } from './postgres-repartition.js';
 import { createViewsSql, dropViewsSql, expressionsUsingColumn, mentions, viewsDependingOn } from './postgres-dependents.js';
 import {
   alterCompositeTypeSql,
+  recreateCompositeTypeSql,
   alterDomainSql,
   alterExtensionSql,
   createCompositeTypeSql,
@@ -134,6 +138,7 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
   const toTable = (t: TableRef) => to.tables.find((x) => x.schema === t.schema && x.name === t.name);
   const sourceTable = (t: TableRef) => source.tables.find((x) => x.schema === t.schema && x.name === t.name);
 
+  const repartitioned = repartitionTables(changes, source, to, out);
   const droppedTables = new Set(of('table.extra').map((c) => key(ref(c))));
   const droppedColumns = new Set(of('column.extra').map((c) => key(ref(c), c.column)));
   const retyped = new Set(of('column.type').map((c) => key(ref(c), c.column)));
@@ -147,7 +152,10 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
   // Enums first: a recreated enum rewrites its columns, which views may depend on.
   const droppedEnumTypes: string[] = [];
   const blockingExpressions: Array<{ table: Table; column: string }> = [];
-  for (const c of of('enum.missing')) out.enums.push(createEnumSql(c.expected as EnumType));
+  for (const c of of('enum.missing')) {
+    out.enums.push(createEnumSql(c.expected as EnumType));
+    out.grants.push(...privilegesOfCreatedSql(to, source, c.expected as EnumType, 'type'));
+  }
   for (const c of of('enum.values')) {
     const want = c.expected as EnumType;
     const have = c.actual as EnumType;
@@ -164,21 +172,46 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
     const recreate = recreateEnumSql(want, columns);
     out.enums.push(...recreate.before);
     droppedEnumTypes.push(recreate.dropOld);
+    out.grants.push(...privilegesOfCreatedSql(to, source, want, 'type'));
   }
   for (const c of of('enum.extra')) droppedEnumTypes.push(dropEnumSql(c.actual as EnumType));
   // Domains beside enums: created before the tables whose columns use them, dropped after.
-  for (const c of of('domain.missing')) out.enums.push(createDomainSql(c.expected as Domain));
+  for (const c of of('domain.missing')) {
+    out.enums.push(createDomainSql(c.expected as Domain));
+    out.grants.push(...privilegesOfCreatedSql(to, source, c.expected as Domain, 'type'));
+  }
   for (const c of of('domain.definition')) {
     const sql = alterDomainSql(c.actual as Domain, c.expected as Domain);
     if (sql) out.enums.push(...sql);
     else unsupported.push({ ...c, message: `${c.message} (a domain's base type cannot be changed in place: its columns need a manual migration)` });
   }
   for (const c of of('domain.extra')) droppedEnumTypes.push(dropDomainSql(c.actual as Domain));
-  for (const c of of('composite-type.missing')) out.enums.push(createCompositeTypeSql(c.expected as CompositeType));
+  for (const c of of('composite-type.missing')) {
+    out.enums.push(createCompositeTypeSql(c.expected as CompositeType));
+    out.grants.push(...privilegesOfCreatedSql(to, source, c.expected as CompositeType, 'type'));
+  }
   for (const c of of('composite-type.definition')) {
-    const sql = alterCompositeTypeSql(c.actual as CompositeType, c.expected as CompositeType);
-    if (sql) out.enums.push(...sql);
-    else unsupported.push({ ...c, message: `${c.message} (ALTER TYPE cannot reorder attributes: recreate the type by hand)` });
+    const want = c.expected as CompositeType;
+    const have = c.actual as CompositeType;
+    const sql = alterCompositeTypeSql(have, want, columnsOfType(source, have).length > 0);
+    if (sql) {
+      out.enums.push(...sql);
+      continue;
+    }
+    // Attributes reordered: the type is recreated and its columns converted (views reading them go around it).
+    const columns = columnsOfType(source, have)
+      .filter(({ table, column }) => !droppedTables.has(key(table)) && !droppedColumns.has(key(table, column.name)) && !retyped.has(key(table, column.name)))
+      .map((col) => ({ ...col, newDefault: toTable(col.table)?.columns.find((x) => x.name === col.column.name)?.default ?? null }));
+    const recreate = recreateCompositeTypeSql(have, want, columns);
+    if (!recreate) {
+      unsupported.push({ ...c, message: `${c.message} (PostgreSQL cannot reorder a composite type's attributes, and an array column of it cannot be converted in place: a manual migration)` });
+      continue;
+    }
+    for (const col of columns) affectedTables.add(key(col.table));
+    for (const col of columns) blockingExpressions.push({ table: col.table, column: col.column.name });
+    out.enums.push(...recreate.before);
+    if (recreate.dropOld) droppedEnumTypes.push(recreate.dropOld);
+    out.grants.push(...privilegesOfCreatedSql(to, source, want, 'type'));
   }
   for (const c of of('composite-type.extra')) droppedEnumTypes.push(dropCompositeTypeSql(c.actual as CompositeType));
 
@@ -218,6 +251,7 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
       const target = { schema: fk.referencedSchema, name: fk.referencedTable };
       const dependsOnChange =
         droppedTables.has(key(table)) ||
+        repartitioned.has(key(target)) ||
         fk.columns.some((col) => retyped.has(key(table, col))) ||
         fk.referencedColumns.some((col) => retyped.has(key(target, col))) ||
         (keyChanged.get(key(target)) ?? []).some((cols) => sameSet(cols, fk.referencedColumns));
@@ -330,7 +364,6 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
   }
   for (const c of of('partition.bound')) out.tables.push(detachPartitionSql(ref(c), c.actual as Partition), attachPartitionSql(ref(c), c.expected as Partition));
   for (const c of of('partition.extra')) out.dropTables.push(dropPartitionSql(ref(c), c.actual as Partition));
-  for (const c of of('table.partitioning')) unsupported.push({ ...c, message: `${c.message} (a table cannot be partitioned or unpartitioned in place: a manual migration copies its rows)` });
   for (const c of of('column.collation')) {
     if (retyped.has(key(ref(c), c.column))) continue; // the type change sets the collation
     const after = toTable(ref(c))?.columns.find((x) => x.name === c.column);
@@ -371,12 +404,51 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
   for (const c of [...of('index.missing'), ...of('index.mismatch')]) out.addKeys.push(createIndexSql(ref(c), c.expected as Index));
   for (const { table, fk } of fkAdds) out.foreignKeys.push(addConstraintSql(table, foreignKeyClause(fk)));
   out.dropEnums.push(...droppedEnumTypes);
-  planRoutines(changes, ref, out, new Set(of('table.missing').map((c) => (c.expected as Table).name.toLowerCase())));
+  planRoutines(changes, ref, out, new Set(of('table.missing').map((c) => (c.expected as Table).name.toLowerCase())), to, source);
   // Privileges (opt-in): revoked before anything is dropped, granted once every object exists.
   for (const c of of('grant.extra')) out.dropViews.unshift(revokeFixSql(c.actual as Grant, to));
   for (const c of of('grant.missing')) out.grants.push(...grantFixSql(c.expected as Grant, source));
+  // Default privileges last: set earlier, they would give the objects this plan creates privileges of their own.
+  for (const c of of('default-privilege.extra')) out.grants.push(...defaultPrivilegeFixSql(c.actual as DefaultPrivilege, false, source));
+  for (const c of of('default-privilege.missing')) out.grants.push(...defaultPrivilegeFixSql(c.expected as DefaultPrivilege, true, source));
 
   return { statements: out.ordered(), unsupported };
+}
+
+/** Kinds whose object lives in a table, so a table dropped and created again brings it as expected. */
+const INSIDE_A_TABLE = /^(column|pk|fk|unique|check|index|exclusion|trigger|policy|rls|partition|comment|grant)\.|^table\.options$/;
+
+/**
+ * A table whose partitioning changes (PostgreSQL cannot change it in place) becomes a
+ * dropped table and a new one in `changes`, its other changes left to the new table;
+ * its rows are copied aside before anything is dropped and back once the new table and
+ * its partitions exist, before its triggers and policies. Returns the `schema.name` of
+ * each such table (the foreign keys that reference it are dropped and added back).
+ */
+function repartitionTables(changes: SchemaChange[], source: Schema, to: Schema, out: Phases): Set<string> {
+  const key = (t: { schema?: string; name: string }) => `${t.schema ?? 'public'}.${t.name}`;
+  const done = new Set<string>();
+  for (const c of changes.filter((x) => x.kind === 'table.partitioning')) {
+    const live = source.tables.find((t) => key(t) === key({ schema: c.schema, name: c.table }));
+    const want = to.tables.find((t) => key(t) === key({ schema: c.schema, name: c.table }));
+    if (!live || !want) continue;
+    done.add(key(want));
+    out.setup.push(...repartitionBeforeSql(live, want));
+    out.columns.push(...repartitionAfterSql(live, want));
+    out.grants.push(...privilegesOfCreatedSql(to, source, want, 'table'));
+  }
+  for (let i = changes.length - 1; i >= 0; i--) {
+    const c = changes[i]!;
+    if ((c.kind === 'table.partitioning' || INSIDE_A_TABLE.test(c.kind)) && done.has(key({ schema: c.schema, name: c.table }))) changes.splice(i, 1);
+  }
+  for (const k of done) {
+    const live = source.tables.find((t) => key(t) === k)!;
+    const want = to.tables.find((t) => key(t) === k)!;
+    const schema = want.schema === 'public' ? {} : { schema: want.schema };
+    changes.push({ kind: 'table.extra', table: want.name, ...schema, expected: null, actual: live, message: `table ${k} is dropped to change its partitioning` });
+    changes.push({ kind: 'table.missing', table: want.name, ...schema, expected: want, actual: null, message: `table ${k} is created again with its new partitioning` });
+  }
+  return done;
 }
 
 /** Statement lists in the order they run. */
@@ -427,7 +499,7 @@ class Phases {
  * created before the tables that call them, triggers and policies after every table and
  * key exists, and functions and sequences that go away last.
  */
-function planRoutines(changes: SchemaChange[], ref: (c: SchemaChange) => TableRef, out: Phases, newRowTypes: Set<string>): void {
+function planRoutines(changes: SchemaChange[], ref: (c: SchemaChange) => TableRef, out: Phases, newRowTypes: Set<string>, to: Schema, source: Schema): void {
   // Aggregates after the functions they call; a routine on a new table's row type after the table.
   const routines = (fn: SchemaFunction) => (signatureTypeNames(fn).some((n) => newRowTypes.has(n)) ? out.rowTypeRoutines : out.routines);
   const aggregates: Array<{ list: string[]; sql: string[] }> = [];
@@ -463,11 +535,13 @@ function planRoutines(changes: SchemaChange[], ref: (c: SchemaChange) => TableRe
         break;
       case 'function.missing':
         create(c.expected as SchemaFunction, createFunctionSql(c.expected as SchemaFunction));
+        out.grants.push(...privilegesOfCreatedSql(to, source, c.expected as SchemaFunction, (c.expected as SchemaFunction).kind));
         break;
       case 'function.definition': {
         const want = c.expected as SchemaFunction;
         const have = c.actual as SchemaFunction;
         create(want, [...(replaceableFunction(have, want) ? [] : [dropFunctionSql(have)]), ...createFunctionSql(want)]);
+        if (!replaceableFunction(have, want)) out.grants.push(...privilegesOfCreatedSql(to, source, want, want.kind));
         break;
       }
       case 'function.extra':
@@ -657,7 +731,7 @@ function planViews(source: Schema, to: Schema, changes: SchemaChange[], affected
   out.createViews.push(...createViewsSql([...create.values()]));
   // A view dropped and created again loses its privileges: given back as the target grants them.
   const recreated = [...create.values()].filter((v) => drop.has(vkey(v)));
-  out.createViews.push(...grantsOnSql(to.grants ?? source.grants, recreated));
+  out.createViews.push(...recreated.flatMap((v) => privilegesOfCreatedSql(to, source, v, 'view')));
   return new Set(drop.keys());
 }
 

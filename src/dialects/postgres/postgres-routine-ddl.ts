@@ -1,6 +1,6 @@
-import type { CompositeType, Domain, Extension, Partition, Policy, RowSecurity, SchemaFunction, Sequence, Trigger } from '../../core/model.js';
+import type { Column, CompositeType, Domain, Extension, Partition, Policy, RowSecurity, SchemaFunction, Sequence, Table, Trigger } from '../../core/model.js';
 import { normalizeExpression } from '../../core/normalize-sql.js';
-import { addConstraintSql, alterTable, checkClause, createIndexSql, foreignKeyClause, qualify, quotePostgresIdentifier as q, uniqueClause } from './postgres-ddl.js';
+import { addConstraintSql, alterTable, checkClause, createIndexSql, enumTypeName, foreignKeyClause, qualify, quotePostgresIdentifier as q, uniqueClause } from './postgres-ddl.js';
 
 /**
  * PostgreSQL DDL for the objects beside tables and columns: triggers, row-level security
@@ -157,10 +157,13 @@ export function dropCompositeTypeSql(type: { schema: string; name: string }): st
 
 /**
  * One ALTER TYPE from `have` to `want` (attributes dropped, retyped, added), or null when
- * the kept attributes come in another order: ALTER TYPE cannot reorder them.
+ * the kept attributes come in another order (ALTER TYPE cannot reorder them), or when
+ * `used` (a column is of the type) and an attribute is retyped (PostgreSQL refuses
+ * `ALTER ATTRIBUTE … TYPE` then): `recreateCompositeTypeSql` does those.
  */
-export function alterCompositeTypeSql(have: CompositeType, want: CompositeType): string[] | null {
+export function alterCompositeTypeSql(have: CompositeType, want: CompositeType, used = false): string[] | null {
   const kept = want.attributes.filter((a) => have.attributes.some((h) => h.name === a.name)).map((a) => a.name);
+  if (used && want.attributes.some((a) => kept.includes(a.name) && have.attributes.find((h) => h.name === a.name)!.type !== a.type)) return null;
   const keptBefore = have.attributes.filter((h) => kept.includes(h.name)).map((h) => h.name);
   if (kept.join('\u0000') !== keptBefore.join('\u0000')) return null;
   // Added attributes go last: only attributes after every kept one can be added in place.
@@ -172,6 +175,48 @@ export function alterCompositeTypeSql(have: CompositeType, want: CompositeType):
     ...want.attributes.filter((a) => !kept.includes(a.name)).map((a) => `ADD ATTRIBUTE ${q(a.name)} ${a.type}`),
   ];
   return actions.length > 0 ? [`ALTER TYPE ${qualify(want.schema, want.name)} ${actions.join(', ')};`] : [];
+}
+
+/**
+ * A composite type whose attributes ALTER TYPE cannot bring in order (PostgreSQL cannot
+ * reorder them), recreated: with no column of it, dropped and created again; else renamed
+ * aside, created anew, each column converted attribute by attribute by name
+ * (`ROW((c)."b", (c)."a")`; a null value stays null), and the old type dropped (`dropOld`,
+ * once no column uses it; null when there was no column). A function, domain or other type that uses it makes the drop
+ * fail with PostgreSQL's own error. Null when a column is an array of it (an `ALTER
+ * COLUMN … USING` cannot convert an array's elements: a manual migration).
+ *
+ * @example
+ * recreateCompositeTypeSql(have, want, [{ table, column }])
+ * // → { before: ['-- PostgreSQL cannot reorder …', 'ALTER TYPE "money_amount" RENAME TO …', 'CREATE TYPE …', 'ALTER TABLE … USING …'], dropOld: 'DROP TYPE …' }
+ */
+export function recreateCompositeTypeSql(
+  have: CompositeType,
+  want: CompositeType,
+  columns: Array<{ table: Table; column: Column; array: boolean; newDefault: string | null }>,
+): { before: string[]; dropOld: string | null } | null {
+  if (columns.some((c) => c.array)) return null;
+  const name = qualify(want.schema, want.name);
+  const text = (x: string) => `"${x.replace(/"/g, '').replace(/[\r\n]+/g, ' ')}"`;
+  if (columns.length === 0) {
+    return { before: [`-- PostgreSQL cannot reorder the attributes of a composite type: ${text(want.name)} is dropped and created again (no column uses it)`, dropCompositeTypeSql(have), createCompositeTypeSql(want)], dropOld: null };
+  }
+  const lost = have.attributes.filter((h) => !want.attributes.some((a) => a.name === h.name)).map((h) => h.name);
+  const moved = columns.map((c) => text(`${c.table.name}.${c.column.name}`)).join(', ');
+  const comment = lost.length > 0
+    ? `-- WARNING: data loss: PostgreSQL cannot reorder the attributes of a composite type, nor retype one that a column uses: ${text(want.name)} is recreated and ${moved} converted to it, without the values of ${lost.map(text).join(', ')}`
+    : `-- PostgreSQL cannot reorder the attributes of a composite type, nor retype one that a column uses: ${text(want.name)} is recreated and ${moved} converted to it attribute by attribute (a value that does not fit an attribute's new type stops the conversion)`;
+  const oldName = `${want.name}__lockstep_old`;
+  const spelled = enumTypeName(want);
+  const before = [comment, `ALTER TYPE ${name} RENAME TO ${q(oldName)};`, createCompositeTypeSql(want)];
+  for (const { table, column, newDefault } of columns) {
+    const col = q(column.name);
+    const fields = want.attributes.map((a) => (have.attributes.some((h) => h.name === a.name) ? `(${col}).${q(a.name)}` : 'NULL')).join(', ');
+    if (column.default !== null) before.push(alterTable(table, `ALTER COLUMN ${col} DROP DEFAULT`));
+    before.push(alterTable(table, `ALTER COLUMN ${col} TYPE ${spelled} USING CASE WHEN ${col}::text IS NULL THEN NULL ELSE ROW(${fields})::${spelled} END`));
+    if (newDefault !== null) before.push(alterTable(table, `ALTER COLUMN ${col} SET DEFAULT ${newDefault}`));
+  }
+  return { before, dropOld: `DROP TYPE ${qualify(want.schema, oldName)};` };
 }
 
 /**

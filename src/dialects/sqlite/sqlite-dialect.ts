@@ -24,6 +24,7 @@ export const sqliteDialect: Dialect = {
   supportsConcurrentIndexes: false,
   supportsAlterColumn: false,
   supportsNotValidConstraints: false,
+  supportsPartitioning: false,
   // Scratch databases are in memory: there is no server to point at.
   scratchStartsServer: false,
   scratchHint: undefined,

@@ -14,6 +14,7 @@ import { narrowingType } from './narrowing-type.js';
 import { notNullWithoutDefault } from './not-null-without-default.js';
 import { renameColumn } from './rename-column.js';
 import { renameTable } from './rename-table.js';
+import { repartitionTable } from './repartition-table.js';
 import { transactionControl } from './transaction-control.js';
 import { typeRewrite } from './type-rewrite.js';
 
@@ -22,6 +23,7 @@ export const RULES: readonly LintRule[] = [
   codeReference,
   deployedCode,
   dropTable,
+  repartitionTable,
   dropColumn,
   notNullWithoutDefault,
   narrowingType,

@@ -201,12 +201,12 @@ class SqlJobStore implements JobStore {
     };
   }
 
-  private count(queue: string, kind: 'succeeded' | 'failed' | 'dead'): void {
+  private count(queue: string, kind: 'succeeded' | 'failed' | 'dead', n = 1): void {
     const minute = Math.floor(Date.now() / 60_000) * 60_000;
     const key = `${minute}\u0000${queue}`;
     let point = this.pendingHistory.get(key);
     if (!point) this.pendingHistory.set(key, (point = { queue, minute, succeeded: 0, failed: 0, dead: 0 }));
-    point[kind]++;
+    point[kind] += n;
   }
 
   async flushHistory(): Promise<void> {
@@ -254,13 +254,13 @@ class SqlJobStore implements JobStore {
 
   async complete(items: Completion[]): Promise<number[]> {
     if (items.length === 0) return [];
-    const rows = await this.run(this.plans.complete(items, Date.now()));
-    const ids = rows.map((r) => Number(r.id));
-    for (const r of rows) this.count(String(r.queue), 'succeeded');
+    const { lost, counts, parents } = this.plans.completed(await this.run(this.plans.complete(items, Date.now())), items);
+    const gone = new Set(lost);
+    const ids = (gone.size > 0 ? items.filter((i) => !gone.has(i.id)) : items).map((i) => i.id);
+    for (const c of counts) this.count(c.queue, 'succeeded', c.n);
     // A finished job of a limited task frees a slot: wake the workers its limit held back.
-    if (this.limitedTasks.size > 0 && rows.some((r) => this.limitedTasks.has(String(r.task)))) await this.wake();
+    if (this.limitedTasks.size > 0 && counts.some((c) => this.limitedTasks.has(c.task))) await this.wake();
     if (ids.length > 0 && !this.plans.completeNotifies) await this.wake(FINISHED_CHANNEL, ids.join(','));
-    const parents = [...new Set(rows.filter((r) => r.parent_id !== null && r.parent_id !== undefined).map((r) => Number(r.parent_id)))];
     if (parents.length > 0) await this.wakeParents(parents);
     return ids;
   }

@@ -60,6 +60,31 @@ for (const dialect of DIALECTS) {
       });
     });
 
+    test('ctx members work destructured (job, progress, log, step), and ctx.signal is the same signal on every read', async () => {
+      await withDb(async (d, start) => {
+        const signals: boolean[] = [];
+        const parts = task('parts', {
+          run: async (_p: unknown, ctx) => {
+            const { job, progress, log, step } = ctx;
+            signals.push(ctx.signal === ctx.signal, ctx.signal.aborted);
+            progress(3, 4);
+            log('destructured');
+            const n = await step('n', () => job.attempt + 41);
+            return { id: job.id, task: job.task, queue: job.queue, n };
+          },
+        });
+        await start([parts]);
+        const { id } = await d.queue.enqueue(parts);
+        const done = await d.queue.waitFor(id, { timeoutMs: 10_000 });
+        assert.equal(done.state, 'succeeded');
+        assert.deepEqual(done.result, { id, task: 'parts', queue: 'default', n: 42 });
+        assert.deepEqual(done.progress && [done.progress.done, done.progress.total, done.progress.percent], [3, 4, 75]);
+        assert.deepEqual(done.logs.map((l) => l.message), ['destructured']);
+        assert.deepEqual(done.steps.map((s) => [s.name, s.result]), [['n', 42]]);
+        assert.deepEqual(signals, [true, false]);
+      });
+    });
+
     test(dialect === 'postgres' ? 'waitFor is woken by NOTIFY: it reads the job once before and once after, no polling' : 'waitFor re-reads the job every 250 ms (other processes cannot wake it on SQLite)', async () => {
       await withDb(async (d, start) => {
         const slow = task('slow', { run: () => new Promise((r) => setTimeout(() => r('late'), 1500)) });

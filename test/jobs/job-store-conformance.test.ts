@@ -314,6 +314,41 @@ for (const target of TARGETS) {
       assert.deepEqual((await store.jobSteps(a!.id))[0]!.result, { early: true });
     });
 
+    test('one completion batch of several claims: results, progress and a lost lease each where they belong; counts and the parent wake-up', async () => {
+      await reset();
+      const since = new Date(Date.now() - 60_000);
+      const hist = async () => (await store.history(since)).filter((h) => h.queue === 'batch').reduce((n, h) => n + h.succeeded, 0);
+      const before = await hist();
+      const [parent] = await store.enqueue([job('a', { queue: 'batch' })]);
+      const p = await claimOne();
+      const [kid] = (await store.suspend({ ...lease(p), step: step(p, 'kid', { status: 'waiting', wait: { kind: 'children', ids: [] }, finishedAt: null }), runAt: null, kind: 'children', children: [job('b', { queue: 'batch' })] }))!;
+      const plain = await store.enqueue([job('a', { queue: 'batch' }), job('a', { queue: 'batch' }), job('a', { queue: 'batch' })]);
+      const first = await store.claim({ ...claimArgs, tasks: ['a'], limit: 2 });
+      const second = await store.claim({ ...claimArgs, tasks: ['a', 'b'], limit: 2 });
+      assert.deepEqual([...first, ...second].map((c) => c.id).sort((x, y) => x - y), [...plain.map((j) => j.id), kid!].sort((x, y) => x - y));
+      assert.notEqual(first[0]!.leaseToken, second[0]!.leaseToken, 'two claims, two tokens');
+      const [a, b] = first;
+      const [c, d] = second;
+      const written = await store.complete([
+        { ...lease(a!), progress: null },
+        { ...lease(c!), progress: { done: 3, total: 4, percent: 75, etaSeconds: 0 }, result: { n: 1 } },
+        { id: b!.id, token: second[0]!.leaseToken, progress: null, result: 'lost' },
+        { ...lease(d!), progress: null, result: [2] },
+      ]);
+      assert.deepEqual(written, [a!.id, c!.id, d!.id], 'the item with the wrong token is not written; the rest are, in order');
+      const shown = async (id: number) => {
+        const j = (await store.getJob(id))!;
+        return [j.state, j.result, j.progress?.done ?? null];
+      };
+      assert.deepEqual(await shown(a!.id), ['succeeded', null, null]);
+      assert.deepEqual(await shown(c!.id), ['succeeded', { n: 1 }, 3]);
+      assert.deepEqual(await shown(d!.id), ['succeeded', [2], null]);
+      assert.deepEqual(await shown(b!.id), ['running', null, null]);
+      assert.equal((await store.getJob(parent!.id))!.state, 'queued', 'the last child finished: its parent is due');
+      await store.flushHistory();
+      assert.equal((await hist()) - before, 3);
+    });
+
     test('children: enqueued with the suspend; the parent is due when the last finishes; cancelling a parent cancels the rest', async () => {
       await reset();
       const [parent] = await store.enqueue([job('a')]);

@@ -52,7 +52,9 @@ export function workerProcessSuite(dialect: DialectName): void {
 
     test('10,000 jobs while workers are killed and restarted 10 times: none lost, none finished twice', async () => {
       const { t, queue, db } = await fresh();
-      const ids = (await queue.enqueueMany(Array.from({ length: 10_000 }, () => ({ task: 'record', payload: {} })))).map((j) => j.id);
+      // 20 ms per first attempt: the workers need longer than the ten kills take (about
+      // 2.5 s), so every kill finds jobs in flight (they once finished first on SQLite).
+      const ids = (await queue.enqueueMany(Array.from({ length: 10_000 }, () => ({ task: 'record', payload: { ms: 20 } })))).map((j) => j.id);
       assert.equal(new Set(ids).size, 10_000);
       const env = { WORKER_LEASE_MS: '2000', WORKER_CONCURRENCY: '20', WORKER_POLL_MS: '50' };
       const live: WorkerProcess[] = [start(t.url, env), start(t.url, env), start(t.url, env)];

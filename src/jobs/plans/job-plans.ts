@@ -87,8 +87,10 @@ export interface JobPlans {
   touchWorker(workerId: string, now: number): Sql;
   /** Rows `id, state`. */
   jobStates(ids: number[]): Sql;
-  /** Rows `id` of the jobs marked succeeded (fenced by token). */
+  /** Marks the jobs succeeded (fenced by token); its rows are read by `completed`. */
   complete(items: Completion[], now: number): Sql;
+  /** What `complete` did, from its rows: the items it could not mark (lease lost), counts, parents. */
+  completed(rows: Record<string, unknown>[], items: readonly Completion[]): CompletedBatch;
   /** Rows `id, state` when the failure was written (fenced by token). */
   fail(failure: Failure, now: number): Sql;
   /** Rows `id, attempt` of the jobs handed back (their attempt not counted, their place in line kept). */
@@ -200,6 +202,37 @@ export interface JobPlans {
   matchingIds(filter: ListJobsFilter): Sql;
   /** Rows `id` deleted (never running ones). */
   deleteJobs(ids: number[]): Sql;
+}
+
+/** The outcome of one `complete` statement. */
+export interface CompletedBatch {
+  /** Ids of the items not marked succeeded: their lease was lost meanwhile. */
+  lost: number[];
+  /** Jobs marked succeeded, counted by queue and task. */
+  counts: { queue: string; task: string; n: number }[];
+  /** The distinct parents of the jobs marked succeeded. */
+  parents: number[];
+}
+
+/**
+ * Lease tokens of a batch as a short list and a 1-based index per item: a worker's batch
+ * holds the jobs of a few claims, and each claim's jobs share one token.
+ */
+export function tokenIndexes(leases: readonly Lease[]): { tokens: string[]; index: number[] } {
+  const tokens: string[] = [];
+  const index = new Array<number>(leases.length);
+  let last: string | undefined;
+  let at = 0;
+  for (let i = 0; i < leases.length; i++) {
+    const token = leases[i]!.token;
+    if (token !== last) {
+      at = tokens.indexOf(token) + 1;
+      if (at === 0) at = tokens.push(token);
+      last = token;
+    }
+    index[i] = at;
+  }
+  return { tokens, index };
 }
 
 export interface HistoryDelta {

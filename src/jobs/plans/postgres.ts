@@ -1,5 +1,5 @@
 import type { ListJobsFilter, StepWrite } from '../job-store.js';
-import { FAR_FUTURE, FINISHED_CHANNEL, flowJson, jobColumns, JOBS_CHANNEL, type JobPlans, type JobsMigration, likeContains, sqlParams as params, shownState } from './job-plans.js';
+import { FAR_FUTURE, FINISHED_CHANNEL, flowJson, jobColumns, JOBS_CHANNEL, type JobPlans, type JobsMigration, likeContains, sqlParams as params, shownState, tokenIndexes } from './job-plans.js';
 
 /**
  * The jobs queue on PostgreSQL: tables in the `lockstep` schema, claims with
@@ -263,31 +263,55 @@ export const postgresPlans: JobPlans = {
   }),
   touchWorker: (workerId) => ({ sql: 'update lockstep.workers set heartbeat_at = now() where id = $1', params: [workerId] }),
   jobStates: (ids) => ({ sql: 'select id, state from lockstep.jobs where id = any($1::bigint[])', params: [ids] }),
-  complete: (items) => ({
-    // The finished wake-up (for queue.waitFor) rides in the same statement: ids, or '' when
-    // they do not fit a NOTIFY payload (listeners then check their own jobs).
-    sql: `with done as (
-      update lockstep.jobs j
-      set state = 'succeeded', finished_at = now(), lease_token = null, lease_expires_at = null, result = c.result,
-          progress_done = coalesce(c.done, j.progress_done), progress_total = coalesce(c.total, j.progress_total),
-          progress_percent = coalesce(c.percent, j.progress_percent),
-          progress_eta_seconds = case when c.done is null then j.progress_eta_seconds else 0 end,
-          progress_updated_at = case when c.done is null then j.progress_updated_at else now() end
-      from unnest($1::bigint[], $2::text[], $3::float8[], $4::float8[], $5::float8[], $6::jsonb[]) as c(id, token, done, total, percent, result), ${RELAXED_COMMIT}
-      where j.id = c.id and j.lease_token = c.token and j.state = 'running'
-      returning j.id, j.parent_id, j.queue, j.task
-    ), wake as (
-      select pg_notify('${FINISHED_CHANNEL}', case when length(s) <= 7900 then s else '' end) from (select string_agg(id::text, ',') as s from done) ids where s is not null
-    )
-    select done.id, done.parent_id, done.queue, done.task from done, (select count(*) from wake) as woken`,
-    params: [
-      items.map((i) => i.id),
-      items.map((i) => i.token),
-      items.map((i) => i.progress?.done ?? null),
-      items.map((i) => i.progress?.total ?? null),
-      items.map((i) => i.progress?.percent ?? null),
-      items.map((i) => JSON.stringify(i.result ?? null)),
-    ],
+  complete: (items) => {
+    // Built for what the batch holds: the progress columns only when some job reported
+    // progress, the results only when some job returned one, and each claim's token once.
+    const p = params();
+    const { tokens, index } = tokenIndexes(items);
+    const ids = p.param(items.map((i) => i.id));
+    const source = [`${ids}::bigint[]`, `${p.param(index)}::int[]`];
+    const columns = ['id', 't'];
+    const sets = [`state = 'succeeded'`, 'finished_at = now()', 'lease_token = null', 'lease_expires_at = null'];
+    if (items.some((i) => i.progress)) {
+      source.push(`${p.param(items.map((i) => i.progress?.done ?? null))}::float8[]`, `${p.param(items.map((i) => i.progress?.total ?? null))}::float8[]`, `${p.param(items.map((i) => i.progress?.percent ?? null))}::float8[]`);
+      columns.push('done', 'total', 'percent');
+      sets.push(
+        'progress_done = coalesce(c.done, j.progress_done)',
+        'progress_total = coalesce(c.total, j.progress_total)',
+        'progress_percent = coalesce(c.percent, j.progress_percent)',
+        'progress_eta_seconds = case when c.done is null then j.progress_eta_seconds else 0 end',
+        'progress_updated_at = case when c.done is null then j.progress_updated_at else now() end',
+      );
+    }
+    if (items.some((i) => i.result !== null && i.result !== undefined)) {
+      source.push(`${p.param(items.map((i) => JSON.stringify(i.result ?? null)))}::jsonb[]`);
+      columns.push('result');
+      sets.push('result = c.result');
+    } else sets.push(`result = 'null'::jsonb`);
+    return {
+      // One row back, not one per job: the ids whose lease was lost (usually none), the
+      // counts for the history and the parents to wake. The finished wake-up (for
+      // queue.waitFor) rides in the same statement: ids, or '' when they do not fit a
+      // NOTIFY payload (listeners then check their own jobs).
+      sql: `with done as (
+        update lockstep.jobs j set ${sets.join(', ')}
+        from unnest(${source.join(', ')}) as c(${columns.join(', ')}), ${RELAXED_COMMIT}
+        where j.id = c.id and j.lease_token = (${p.param(tokens)}::text[])[c.t] and j.state = 'running'
+        returning j.id, j.parent_id, j.queue, j.task
+      ), wake as (
+        select pg_notify('${FINISHED_CHANNEL}', case when length(s) <= 7900 then s else '' end) from (select string_agg(id::text, ',') as s from done) ids where s is not null
+      )
+      select (select json_agg(json_build_array(queue, task, n)) from (select queue, task, count(*)::int as n from done group by queue, task) g) as counts,
+        (select array_agg(distinct parent_id) from done where parent_id is not null) as parents,
+        (select array_agg(id) from (select unnest(${ids}::bigint[]) as id except select id from done) l) as lost,
+        (select count(*) from wake) as woken`,
+      params: p.list,
+    };
+  },
+  completed: ([row]) => ({
+    lost: ((row?.lost as string[] | null) ?? []).map(Number),
+    counts: ((row?.counts as [string, string, number][] | null) ?? []).map(([queue, task, n]) => ({ queue, task, n })),
+    parents: ((row?.parents as string[] | null) ?? []).map(Number),
   }),
   fail: (f) => ({
     sql: `update lockstep.jobs

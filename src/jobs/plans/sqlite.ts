@@ -253,6 +253,21 @@ export const sqlitePlans: JobPlans = {
       returning lockstep_jobs.id, lockstep_jobs.parent_id, lockstep_jobs.queue, lockstep_jobs.task`,
     params: [now, json(items.map((i) => ({ id: i.id, token: i.token, done: i.progress?.done ?? null, total: i.progress?.total ?? null, percent: i.progress?.percent ?? null, result: json(i.result ?? null) })))],
   }),
+  completed: (rows, items) => {
+    // One row per job marked succeeded (SQLite cannot aggregate what an UPDATE returns).
+    const written = new Set<number>();
+    const counts = new Map<string, { queue: string; task: string; n: number }>();
+    const parents = new Set<number>();
+    for (const r of rows) {
+      written.add(Number(r.id));
+      const key = `${r.queue}\u0000${r.task}`;
+      const count = counts.get(key);
+      if (count) count.n++;
+      else counts.set(key, { queue: String(r.queue), task: String(r.task), n: 1 });
+      if (r.parent_id !== null && r.parent_id !== undefined) parents.add(Number(r.parent_id));
+    }
+    return { lost: items.filter((i) => !written.has(i.id)).map((i) => i.id), counts: [...counts.values()], parents: [...parents] };
+  },
   fail: (f, now) => {
     const dead = f.retryInMs === null;
     return {

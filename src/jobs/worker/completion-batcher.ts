@@ -3,6 +3,9 @@ import type { WorkerLogger } from '../job-logger.js';
 import type { Completion, JobStore } from '../job-store.js';
 import { sleep } from './wake-signal.js';
 
+/** Completions written in one statement at most. */
+const MAX_BATCH = 1000;
+
 /**
  * Writes successful completions. Completions that arrive while a write is in flight go
  * out together in the next one (one statement for up to 1,000 jobs), so a busy worker
@@ -11,7 +14,7 @@ import { sleep } from './wake-signal.js';
  * at-least-once).
  */
 export class CompletionBatcher {
-  private queue: { item: Completion; resolve: () => void }[] = [];
+  private queue: Completion[] = [];
   private draining: Promise<void> | undefined;
 
   constructor(
@@ -19,14 +22,14 @@ export class CompletionBatcher {
     private readonly log: WorkerLogger,
     /** True once the worker stops: gives up on a failing write sooner. */
     private readonly stopping: () => boolean,
+    /** These completions were written or given up (called once per batch, not per job). */
+    private readonly settled: (items: readonly Completion[]) => void,
   ) {}
 
-  /** Resolves once the completion is written (or given up). */
-  complete(item: Completion): Promise<void> {
-    return new Promise((resolve) => {
-      this.queue.push({ item, resolve });
-      this.draining ??= this.drain().finally(() => (this.draining = undefined));
-    });
+  /** Queues a completion; `settled` hears of it once it is written (or given up). */
+  add(item: Completion): void {
+    this.queue.push(item);
+    this.draining ??= this.drain().finally(() => (this.draining = undefined));
   }
 
   /** Resolves when every queued completion has been written or given up. */
@@ -37,22 +40,27 @@ export class CompletionBatcher {
   private async drain(): Promise<void> {
     let failures = 0;
     while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, 1000);
+      let batch: Completion[];
+      if (this.queue.length <= MAX_BATCH) {
+        batch = this.queue;
+        this.queue = [];
+      } else batch = this.queue.splice(0, MAX_BATCH);
       try {
-        const written = new Set(await this.store.complete(batch.map((b) => b.item)));
-        for (const b of batch) {
-          if (!written.has(b.item.id)) this.log.warn(`job ${b.item.id} finished, but its lease was lost meanwhile: another worker owns it now`);
-          b.resolve();
+        const written = await this.store.complete(batch);
+        if (written.length < batch.length) {
+          const kept = new Set(written);
+          for (const item of batch) if (!kept.has(item.id)) this.log.warn(`job ${item.id} finished, but its lease was lost meanwhile: another worker owns it now`);
         }
+        this.settled(batch);
         failures = 0;
       } catch (error) {
         failures++;
         if (failures > 5 || (this.stopping() && failures > 2)) {
           this.log.error(`recording ${batch.length} completion(s) failed (${errorMessage(error)}); their leases will expire and they will run again`);
-          for (const b of batch) b.resolve();
+          this.settled(batch);
           continue;
         }
-        this.queue.unshift(...batch);
+        this.queue = batch.concat(this.queue);
         await sleep(100 * 2 ** failures);
       }
     }

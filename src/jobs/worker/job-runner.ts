@@ -5,9 +5,10 @@ import type { ClaimedJob, JobStore, Lease } from '../job-store.js';
 import { isPermanentError } from '../permanent-error.js';
 import { ProgressTracker } from '../progress-tracker.js';
 import { validatePayload } from '../standard-schema.js';
-import type { Task, TaskContext } from '../task.js';
+import type { Task } from '../task.js';
 import type { CompletionBatcher } from './completion-batcher.js';
-import { JobJournal, JobSuspended, jsonResult } from './job-journal.js';
+import { JobContext, type JobContextDeps } from './job-context.js';
+import { type JobJournal, JobSuspended, jsonResult } from './job-journal.js';
 import type { JournalWriter } from './journal-writer.js';
 
 /** A claimed job while this worker holds it. */
@@ -29,6 +30,8 @@ export interface RunningJob {
   abandoned: boolean;
   /** Steps, waits and `ctx.log` lines of this attempt. */
   journal?: JobJournal;
+  /** The handler's promise while it may still be running after its outcome (an abort). */
+  handler?: Promise<unknown>;
 }
 
 /** Why a handler's signal was aborted. */
@@ -65,25 +68,39 @@ export class JobRunner {
       /** A slot was freed. */
       onSlotFreed: () => void;
     },
-  ) {}
+  ) {
+    this.contextDeps = { store: deps.store, writer: deps.journal, tasks: deps.tasks, log: deps.log, workerId: deps.workerId };
+  }
+
+  /** Shared by every job's context. */
+  private readonly contextDeps: JobContextDeps;
 
   start(job: ClaimedJob): void {
     const entry: RunningJob = {
       job,
       lease: { id: job.id, token: job.leaseToken },
+      abortReason: undefined,
+      controller: undefined,
+      onAbort: undefined,
       progress: new ProgressTracker(),
+      returned: false,
       settled: false,
       abandoned: false,
+      journal: undefined,
+      handler: undefined,
     };
     this.running.set(job.id, entry);
     this.executing++;
-    void this.execute(entry)
-      .catch((error) => this.deps.log.error(`job ${job.id}: ${errorMessage(error)}`))
-      .finally(() => {
-        this.executing--;
-        this.deps.onSlotFreed();
-      });
+    this.execute(entry).then(this.slotFreed, (error) => {
+      this.deps.log.error(`job ${job.id}: ${errorMessage(error)}`);
+      this.slotFreed();
+    });
   }
+
+  private readonly slotFreed = (): void => {
+    this.executing--;
+    this.deps.onSlotFreed();
+  };
 
   /** Aborts a handler's signal; except for a timeout, nothing more is written for the claim. */
   abort(entry: RunningJob, reason: AbortReason): void {
@@ -92,6 +109,11 @@ export class JobRunner {
     entry.abortReason = reason;
     entry.controller?.abort(reason);
     entry.onAbort?.(reason);
+  }
+
+  /** Completions written (or given up): the jobs are no longer this worker's. */
+  completed(items: readonly Lease[]): void {
+    for (const item of items) this.running.delete(item.id);
   }
 
   /** Jobs whose claim still counts (not abandoned): the leases to renew. */
@@ -113,50 +135,54 @@ export class JobRunner {
   }
 
   private async execute(entry: RunningJob): Promise<void> {
-    let handler: Promise<unknown> | undefined;
-    try {
-      await this.settle(entry, (h) => (handler = h));
-    } finally {
-      // The slot is free only when the handler itself has returned.
-      if (handler) await handler.catch(() => {});
-      entry.settled = true;
-    }
-  }
-
-  private async settle(entry: RunningJob, onHandler: (h: Promise<unknown>) => void): Promise<void> {
     const { job } = entry;
-    const { store, log } = this.deps;
     const task = this.deps.tasks.get(job.task)!;
-    const label = `job ${job.id} (${job.task}) attempt ${job.attempt}/${job.maxAttempts}`;
     let payload = job.payload;
-    let failure: { error: unknown; permanent: boolean } | undefined;
+    let failure: HandlerFailure | undefined;
+    let result: unknown = null;
     if (task.payload) {
       const check = await validatePayload(task.payload, payload).catch((e) => ({ ok: false as const, message: errorMessage(e) }));
       if (check.ok) payload = check.value;
       // A payload that does not validate now never will: dead at once, not retried.
-      else failure = { error: new Error(`invalid payload: ${check.message}`), permanent: true };
+      else failure = new HandlerFailure(new Error(`invalid payload: ${check.message}`), true);
     }
-    let result: unknown = null;
     if (!failure) {
-      const outcome = await this.callHandler(entry, task, payload, onHandler);
-      if ('error' in outcome) failure = outcome;
-      else result = outcome.result;
+      const outcome = await this.callHandler(entry, task, payload);
+      if (outcome instanceof HandlerFailure) failure = outcome;
+      else result = outcome;
     }
     entry.returned = true;
+    try {
+      await this.record(entry, task, failure, result);
+    } finally {
+      // The slot is free only when the handler itself has returned (one that ignored its
+      // abort signal keeps it until it does).
+      if (entry.handler) await entry.handler.then(ignore, ignore);
+      entry.settled = true;
+    }
+  }
+
+  /** Writes the outcome: a completion through the batcher, or the failure with its retry delay. */
+  private async record(entry: RunningJob, task: Task<any>, failure: HandlerFailure | undefined, result: unknown): Promise<void> {
+    const { job } = entry;
     if (entry.abandoned || entry.journal?.suspended) {
       this.running.delete(job.id);
       return;
     }
     // Steps and log lines are written before the outcome: they are fenced by the lease it ends.
-    const unwritten = await entry.journal?.flush().then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-    if (!failure && unwritten !== undefined) failure = { error: new Error(`writing its steps failed: ${errorMessage(unwritten)}`), permanent: false };
+    if (entry.journal) {
+      const unwritten = await entry.journal.flush().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      if (!failure && unwritten !== undefined) failure = new HandlerFailure(new Error(`writing its steps failed: ${errorMessage(unwritten)}`), false);
+    }
     if (!failure) {
-      void this.deps.completions.complete({ ...entry.lease, progress: entry.progress.final(), result }).finally(() => this.running.delete(job.id));
+      this.deps.completions.add({ id: job.id, token: job.leaseToken, progress: entry.progress.final(), result });
       return;
     }
+    const { store, log } = this.deps;
+    const label = `job ${job.id} (${job.task}) attempt ${job.attempt}/${job.maxAttempts}`;
     try {
       const dead = failure.permanent || job.attempt >= job.maxAttempts;
       const retryInMs = dead ? null : retryDelayMs(job.attempt, task.backoff);
@@ -173,62 +199,47 @@ export class JobRunner {
   }
 
   /** Runs the handler until it settles or its signal is aborted: its result (as stored), or the failure. */
-  private async callHandler(
-    entry: RunningJob,
-    task: Task<any>,
-    payload: unknown,
-    onHandler: (h: Promise<unknown>) => void,
-  ): Promise<{ result: unknown } | { error: unknown; permanent: boolean }> {
+  private async callHandler(entry: RunningJob, task: Task<any>, payload: unknown): Promise<unknown> {
     const { job } = entry;
-    // The journal (steps, waits, logs) and the abort signal are made on first use: a handler
-    // that uses neither costs no allocation for them.
-    const label = `job ${job.id} (${job.task})`;
-    const journal = (): JobJournal =>
-      (entry.journal ??= new JobJournal(entry, { store: this.deps.store, writer: this.deps.journal, tasks: this.deps.tasks, log: this.deps.log, workerId: this.deps.workerId }));
-    const ctx: TaskContext = {
-      job: { id: job.id, attempt: job.attempt, maxAttempts: job.maxAttempts, task: job.task, queue: job.queue },
-      progress: (done, total) => entry.progress.update(done, total),
-      get signal() {
-        if (!entry.controller) {
-          entry.controller = new AbortController();
-          if (entry.abortReason) entry.controller.abort(entry.abortReason);
-        }
-        return entry.controller.signal;
-      },
-      get log() {
-        return journal().context(label).log;
-      },
-      step: (name, fn) => journal().context(label).step(name, fn),
-      steps: (name, items, fn) => journal().context(label).steps(name, items, fn),
-      sleep: (name, ms) => journal().context(label).sleep(name, ms),
-      waitForEvent: (name, options) => journal().context(label).waitForEvent(name, options),
-      spawn: (name, task, payload, options) => journal().context(label).spawn(name, task, payload, options),
-      spawnAll: (name, children) => journal().context(label).spawnAll(name, children),
-    };
+    const ctx = new JobContext(entry, this.contextDeps);
     const timer = task.timeoutMs ? setTimeout(() => this.abort(entry, new AbortReason('timeout', `timed out after ${task.timeoutMs} ms`)), task.timeoutMs) : undefined;
     const handler = Promise.resolve().then(() => task.run(payload, ctx));
-    onHandler(handler);
+    entry.handler = handler;
+    let value: unknown;
     try {
-      const aborted = new Promise<never>((_, reject) => {
+      // Settles with the handler, or rejects when the job is aborted first (abort()).
+      value = await new Promise((resolve, reject) => {
         if (entry.abortReason) reject(entry.abortReason);
         else entry.onAbort = reject;
+        handler.then(resolve, reject);
       });
-      const value = await Promise.race([handler, aborted]);
-      try {
-        return { result: jsonResult(value, `the result of job ${job.id} (${job.task})`) };
-      } catch (error) {
-        // Too big or not JSON: no retry makes it fit.
-        return { error, permanent: true };
-      }
     } catch (error) {
-      if (error instanceof JobSuspended && entry.journal?.suspended) return { result: null };
+      if (error instanceof JobSuspended && entry.journal?.suspended) return null;
       const reason = entry.abortReason;
-      return { error: reason instanceof AbortReason && reason.kind === 'timeout' ? reason : error, permanent: isPermanentError(error) };
+      return new HandlerFailure(reason instanceof AbortReason && reason.kind === 'timeout' ? reason : error, isPermanentError(error));
     } finally {
-      clearTimeout(timer);
+      if (timer) clearTimeout(timer);
+    }
+    // The handler settled by itself: nothing to wait for when freeing the slot.
+    entry.handler = undefined;
+    try {
+      return value === undefined ? null : jsonResult(value, `the result of job ${job.id} (${job.task})`);
+    } catch (error) {
+      // Too big or not JSON: no retry makes it fit.
+      return new HandlerFailure(error, true);
     }
   }
 }
+
+/** A handler's failure (an outcome, not an exception of the runner). */
+class HandlerFailure {
+  constructor(
+    readonly error: unknown,
+    readonly permanent: boolean,
+  ) {}
+}
+
+const ignore = (): void => {};
 
 function errorText(error: unknown): string {
   if (error instanceof Error) return error.name && error.name !== 'Error' ? `${error.name}: ${error.message}` : error.message;

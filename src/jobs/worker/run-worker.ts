@@ -97,7 +97,7 @@ class JobWorker implements Worker {
     this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
     this.log = options.logger ?? consoleLogger();
     const stopping = () => this.stopping;
-    this.completions = new CompletionBatcher(store, this.log, stopping);
+    this.completions = new CompletionBatcher(store, this.log, stopping, (items) => this.runner.completed(items));
     this.runner = new JobRunner({
       store,
       tasks,

@@ -54,6 +54,7 @@ function instrument(db: Database): { db: Database; sqlMs: () => number; commitMs
     exec: (sql) => db.exec(sql),
     transaction: (fn, options) => db.transaction((tx) => fn(wrap(tx)), options),
     withConnection: (fn) => db.withConnection((conn) => fn(wrap(conn))),
+    adoptTransaction: (handle) => wrap(db.adoptTransaction(handle)),
     close: () => db.close(),
   };
   return { db: wrapped, sqlMs: () => sqlMs, commitMs: () => commitMs };

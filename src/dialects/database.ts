@@ -73,6 +73,13 @@ export interface Database extends Queryable {
    * statements that must run outside a transaction in order).
    */
   withConnection<T>(fn: (conn: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * The caller's own open transaction as a Queryable, so that lockstep's statements commit
+   * or roll back with it: lockstep's Queryable, or this database's driver connection (a
+   * `pg` Client/PoolClient; a better-sqlite3 Database). Throws, naming what it accepts,
+   * for anything else.
+   */
+  adoptTransaction(handle: unknown): Queryable;
   close(): Promise<void>;
 }
 

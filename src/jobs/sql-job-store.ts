@@ -115,7 +115,7 @@ class SqlJobStore implements JobStore {
 
   async enqueue(jobs: NewJob[], tx?: TransactionHandle): Promise<EnqueuedJob[]> {
     if (jobs.length === 0) return [];
-    const on = tx ? asQueryable(tx, this.plans.dialect) : this.db;
+    const on = tx ? this.db.adoptTransaction(tx) : this.db;
     const rows = await this.run(this.plans.enqueue(jobs, Date.now()), on);
     const { ids, missingKeys } = matchInserted(jobs, rows.map((r) => ({ id: Number(r.id), key: (r.key as string | null) ?? null })));
     const existing = new Map<string, number>();
@@ -700,7 +700,7 @@ class SqlJobStore implements JobStore {
       if (ids.length > 0) await this.run(this.plans.wakeJobs(ids, now), on);
       return ids.length;
     };
-    const count = tx ? await work(asQueryable(tx, this.plans.dialect)) : await this.db.transaction(work, { immediate: true });
+    const count = tx ? await work(this.db.adoptTransaction(tx)) : await this.db.transaction(work, { immediate: true });
     // Inside the caller's transaction the woken job becomes visible at its commit; workers poll.
     if (count > 0) await this.wake();
     return count;
@@ -727,39 +727,3 @@ class SqlJobStore implements JobStore {
 
 class LeaseLost extends Error {}
 
-/** The caller's own transaction: a `pg` client, lockstep's Queryable, or a better-sqlite3 handle. */
-function asQueryable(tx: TransactionHandle, dialect: string): Queryable {
-  if ('query' in tx && typeof tx.query === 'function') {
-    return {
-      query: async (sql, params) => {
-        const r = await (tx as { query(sql: string, params?: unknown[]): Promise<{ rows: any[]; rowCount?: number | null }> }).query(sql, params as unknown[]);
-        return { rows: r.rows, rowCount: r.rowCount ?? r.rows.length };
-      },
-      exec: async (sql) => {
-        await (tx as { query(sql: string): Promise<unknown> }).query(sql);
-      },
-    };
-  }
-  if ('prepare' in tx && typeof tx.prepare === 'function' && dialect === 'sqlite') {
-    // A better-sqlite3 Database inside the transaction the caller opened.
-    const handle = tx as unknown as { prepare(sql: string): { reader: boolean; all(...p: unknown[]): unknown[]; run(...p: unknown[]): { changes: number } } };
-    return {
-      query: async (sql, params = []) => {
-        const statement = handle.prepare(sql);
-        const bind = params.length > 0 ? [Object.fromEntries(params.map((v, i) => [i + 1, v]))] : [];
-        if (statement.reader) {
-          const rows = statement.all(...bind) as any[];
-          return { rows, rowCount: rows.length };
-        }
-        return { rows: [], rowCount: statement.run(...bind).changes };
-      },
-      exec: async (sql) => void handle.prepare(sql).run(),
-    };
-  }
-  throw new LockstepError(
-    dialect === 'postgres'
-      ? 'enqueue inside a transaction on PostgreSQL needs a pg Client/PoolClient or a lockstep Queryable'
-      : 'enqueue inside a transaction on SQLite needs a better-sqlite3 Database or a lockstep Queryable',
-    { hint: 'Pass the connection your transaction runs on: { tx }.' },
-  );
-}

@@ -114,6 +114,12 @@ for (const dialect of DIALECTS) {
           await d.queue.enqueue('b', {}, { tx });
         });
         assert.equal(await count(d.db, `select count(*) as n from ${jobsTable(dialect)} where task = 'b'`), 1);
+        // Anything else is refused, naming what this database takes, and nothing is written.
+        await assert.rejects(
+          d.queue.enqueue('c', {}, { tx: { run: () => {} } as never }),
+          dialect === 'postgres' ? /joined through a pg Client\/PoolClient or a lockstep Queryable/ : /joined through a better-sqlite3 Database or a lockstep Queryable/,
+        );
+        assert.equal(await count(d.db, `select count(*) as n from ${jobsTable(dialect)} where task = 'c'`), 0);
       } finally {
         await d.dispose();
       }

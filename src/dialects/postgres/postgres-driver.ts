@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { LockstepError } from '../../core/errors.js';
+import { adoptQueryMethod } from '../adopt-transaction.js';
 import type { ConnectionUrl } from '../connection-url.js';
 import { redactPassword } from '../connection-url.js';
 import type { ConnectOptions, Database, ListenOptions, Queryable, QueryResult } from '../database.js';
@@ -204,6 +205,14 @@ class PostgresDatabase implements Database {
       // locks the caller did not clean up; a fresh connection is cheaper than that risk.
       client.release(failed ? true : undefined);
     }
+  }
+
+  adoptTransaction(handle: unknown): Queryable {
+    const adopted = adoptQueryMethod(handle);
+    if (adopted) return adopted;
+    throw new LockstepError('a transaction on PostgreSQL is joined through a pg Client/PoolClient or a lockstep Queryable', {
+      hint: 'Pass the connection your transaction runs on: { tx: client }.',
+    });
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { errorMessage, LockstepError } from '../../core/errors.js';
+import { adoptQueryMethod } from '../adopt-transaction.js';
 import type { ConnectionUrl } from '../connection-url.js';
 import { type ConnectOptions, type Database, DatabaseNotFoundError, type ListenOptions, type Queryable, type QueryResult, type TransactionOptions } from '../database.js';
 import { splitSqliteStatements } from './sqlite-statements.js';
@@ -182,6 +183,31 @@ class SqliteDatabase implements Database {
   withConnection<T>(fn: (conn: Queryable) => Promise<T>): Promise<T> {
     if (this.holder.getStore() === this) return fn(this.session);
     return this.mutex.run(() => this.holder.run(this, () => fn(this.session)));
+  }
+
+  adoptTransaction(handle: unknown): Queryable {
+    const adopted = adoptQueryMethod(handle);
+    if (adopted) return adopted;
+    if (typeof handle === 'object' && handle !== null && typeof (handle as { prepare?: unknown }).prepare === 'function') {
+      // A better-sqlite3 Database inside the transaction the caller opened.
+      const connection = handle as Connection;
+      return {
+        query: async <R>(sql: string, params: readonly unknown[] = []) => {
+          const statement = connection.prepare(sql);
+          const values = params.map(toSqliteValue);
+          const bind = params.length > 0 && /\$\d/.test(sql) ? [Object.fromEntries(values.map((v, i) => [i + 1, v]))] : values;
+          if (statement.reader) {
+            const rows = statement.all(...bind) as R[];
+            return { rows, rowCount: rows.length };
+          }
+          return { rows: [], rowCount: statement.run(...bind).changes };
+        },
+        exec: async (sql: string) => void connection.exec(sql),
+      };
+    }
+    throw new LockstepError('a transaction on SQLite is joined through a better-sqlite3 Database or a lockstep Queryable', {
+      hint: 'Pass the connection your transaction runs on: { tx: db }.',
+    });
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LockstepError } from '../core/errors.js';
 import type { Database, Queryable } from '../dialects/database.js';
-import { matchInserted, parseJson, rowToEvent, rowToJob, rowToLog, rowToStep, toDate } from './job-rows.js';
+import { matchInserted, parseJson, rowToJob, rowToLog, rowToStep, toDate } from './job-rows.js';
 import type { FlowLimit } from './flow-control.js';
 import type {
   BulkAction,
@@ -34,11 +34,10 @@ import type {
 import { CANCEL_CHANNEL, FINISHED_CHANNEL, type HistoryDelta, JOBS_CHANNEL, type JobPlans, type NewAttempt, type NewEvent, type Sql } from './plans/job-plans.js';
 import { jsonContains } from './json-match.js';
 import { jobPlansFor } from './plans/index.js';
+import { JobStoreReads } from './job-store-reads.js';
 
 
 const PRUNE_BATCH = 5000;
-/** How old the cached queue statistics may be when `queues()` takes the queue names from them. */
-const QUEUE_NAMES_MAX_AGE_MS = 15_000;
 
 /**
  * The jobs queue's one store: every rule of the state machine lives here, once, over the
@@ -76,7 +75,10 @@ class SqlJobStore implements JobStore {
     // The pool, plus what the store opens itself (LISTEN).
     this.connectionBudget = plans.poolSize(options.maxConnections) + plans.extraConnections;
     this.wakesOtherProcesses = plans.wakesOtherProcesses;
+    this.reads = new JobStoreReads((sql) => this.run(sql), plans);
   }
+
+  private readonly reads: JobStoreReads;
 
   private async run(sql: Sql, on: Queryable = this.db): Promise<Row[]> {
     return (await on.query<Row>(sql.sql, sql.params)).rows;
@@ -422,17 +424,16 @@ class SqlJobStore implements JobStore {
     return total;
   }
 
-  async getJob(id: number): Promise<JobRecord | null> {
-    const [row] = await this.run(this.plans.getJob(id));
-    return row ? rowToJob(row, this.plans.jsonAsText) : null;
+  getJob(id: number): Promise<JobRecord | null> {
+    return this.reads.getJob(id);
   }
 
-  async jobEvents(id: number): Promise<JobEvent[]> {
-    return (await this.run(this.plans.jobEvents(id))).map(rowToEvent);
+  jobEvents(id: number): Promise<JobEvent[]> {
+    return this.reads.jobEvents(id);
   }
 
-  async listJobs(filter: ListJobsFilter): Promise<JobRecord[]> {
-    return (await this.run(this.plans.listJobs(filter))).map((r) => rowToJob(r, this.plans.jsonAsText));
+  listJobs(filter: ListJobsFilter): Promise<JobRecord[]> {
+    return this.reads.listJobs(filter);
   }
 
   async retryJob(id: number): Promise<JobRecord | null> {
@@ -473,54 +474,19 @@ class SqlJobStore implements JobStore {
     return row ? rowToJob(row, this.plans.jsonAsText) : null;
   }
 
-  async stats(options: { maxAgeMs?: number } = {}): Promise<QueueStats> {
-    if (options.maxAgeMs !== undefined && options.maxAgeMs > 0) {
-      const [cached] = await this.run(this.plans.readStats(Date.now()));
-      const ageMs = cached ? Math.max(0, Math.round(Number(cached.age))) : Infinity;
-      if (cached && ageMs <= options.maxAgeMs) {
-        const stats = (typeof cached.stats === 'string' ? JSON.parse(cached.stats) : cached.stats) as Omit<QueueStats, 'ageMs'>;
-        return { ...stats, ageMs };
-      }
-    }
-    return this.readStatsNow();
+  stats(options: { maxAgeMs?: number } = {}): Promise<QueueStats> {
+    return this.reads.stats(options);
   }
 
   async refreshStats(): Promise<QueueStats> {
-    const stats = await this.readStatsNow();
+    const stats = await this.reads.stats();
     const { ageMs: _, ...figures } = stats;
     await this.run(this.plans.saveStats(JSON.stringify(figures), Date.now()));
     return stats;
   }
 
-  private async readStatsNow(): Promise<QueueStats> {
-    const now = Date.now();
-    const counts = await this.run(this.plans.countsByState());
-    const [s] = await this.run(this.plans.statsSummary(now));
-    return {
-      counts: counts.map((r) => ({ queue: String(r.queue), state: r.state as JobState, count: Number(r.count) })),
-      oldestReadyAgeMs: s!.oldest === null || s!.oldest === undefined ? null : Math.max(0, Math.round(Number(s!.oldest))),
-      expiredLeases: Number(s!.expired),
-      deadLastHour: Number(s!.dead_hour),
-      finishedLastMinute: { succeeded: Number(s!.ok_min), dead: Number(s!.dead_min), cancelled: Number(s!.cancel_min) },
-      failuresLastMinute: Number(s!.fail_min),
-      ageMs: 0,
-    };
-  }
-
-  async workers(): Promise<WorkerInfo[]> {
-    const list = (value: unknown): string[] | null => (value === null || value === undefined ? null : typeof value === 'string' ? (JSON.parse(value) as string[]) : (value as string[]));
-    return (await this.run(this.plans.workers(Date.now()))).map((r) => ({
-      id: String(r.id),
-      hostname: String(r.hostname),
-      pid: Number(r.pid),
-      queues: list(r.queues),
-      tasks: list(r.tasks) ?? [],
-      concurrency: Number(r.concurrency),
-      startedAt: toDate(r.started_at),
-      heartbeatAt: toDate(r.heartbeat_at),
-      heartbeatAgeMs: Math.max(0, Math.round(Number(r.age))),
-      runningJobs: Number(r.running),
-    }));
+  workers(): Promise<WorkerInfo[]> {
+    return this.reads.workers();
   }
 
   async pauseQueue(queue: string): Promise<void> {
@@ -532,49 +498,20 @@ class SqlJobStore implements JobStore {
     await this.wake();
   }
 
-  async queues(): Promise<QueueInfo[]> {
-    const paused = new Map((await this.run(this.plans.pausedQueues())).map((r) => [String(r.queue), toDate(r.paused_at)]));
-    // Queue names from the cached statistics when fresh enough (the dashboard asks every second).
-    const { counts } = await this.stats({ maxAgeMs: QUEUE_NAMES_MAX_AGE_MS });
-    const names = new Set([...counts.map((c) => c.queue), ...paused.keys()]);
-    return [...names].sort().map((queue) => ({ queue, paused: paused.has(queue), pausedAt: paused.get(queue) ?? null }));
+  queues(): Promise<QueueInfo[]> {
+    return this.reads.queues();
   }
 
-  async history(since: Date): Promise<QueueHistoryPoint[]> {
-    return (await this.run(this.plans.history(since.getTime()))).map((r) => ({
-      queue: String(r.queue),
-      minute: toDate(r.minute),
-      succeeded: Number(r.succeeded),
-      failed: Number(r.failed),
-      dead: Number(r.dead),
-    }));
+  history(since: Date): Promise<QueueHistoryPoint[]> {
+    return this.reads.history(since);
   }
 
-  async jobAttempts(id: number): Promise<JobAttempt[]> {
-    const job = await this.getJob(id);
-    if (!job) return [];
-    const kept: JobAttempt[] = (await this.run(this.plans.jobAttempts(id))).map((r) => ({
-      attempt: Number(r.attempt),
-      startedAt: toDate(r.started_at),
-      endedAt: r.ended_at === null || r.ended_at === undefined ? null : toDate(r.ended_at),
-      outcome: String(r.outcome),
-      error: (r.error as string | null) ?? null,
-      workerId: (r.worker_id as string | null) ?? null,
-    }));
-    // The current (or last) attempt lives on the row until it ends without finishing the job.
-    const current = job.startedAt?.getTime();
-    if (current !== undefined && !kept.some((a) => a.startedAt.getTime() === current)) {
-      const finished = job.state === 'succeeded' || job.state === 'dead' || job.state === 'cancelled';
-      if (job.state === 'running' || finished) {
-        kept.push({ attempt: job.attempt, startedAt: job.startedAt!, endedAt: finished ? job.finishedAt : null, outcome: job.state, error: job.state === 'succeeded' ? null : job.lastError, workerId: job.workerId });
-      }
-    }
-    return kept.sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
+  jobAttempts(id: number): Promise<JobAttempt[]> {
+    return this.reads.jobAttempts(id);
   }
 
-  async countJobs(filter: ListJobsFilter, cap = Number.MAX_SAFE_INTEGER): Promise<number> {
-    const [row] = await this.run(this.plans.countJobs(filter, cap));
-    return Number(row?.n ?? 0);
+  countJobs(filter: ListJobsFilter, cap?: number): Promise<number> {
+    return this.reads.countJobs(filter, cap);
   }
 
   async bulk(action: BulkAction, filter: ListJobsFilter): Promise<number[]> {

@@ -250,7 +250,7 @@ async function checkAgainstModels(c: ModelCheck): Promise<CheckReport> {
 /** Pins each change to the model (table) or field (column) that declares it. */
 function locate(changes: SchemaChange[], models: LoadedModels): CheckedChange[] {
   return changes.map((change) => {
-    const schema = change.schema ?? (models.dialect === 'postgres' ? 'public' : 'main');
+    const schema = change.schema ?? getDialect(models.dialect).defaultSchema;
     const at = (change.column ? models.locations.get(`${schema}.${change.table}.${change.column}`) : undefined) ?? models.locations.get(`${schema}.${change.table}`);
     return at ? { ...change, location: at } : change;
   });

@@ -125,7 +125,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   cpSync(demoFile('app/migrations'), join(dir, 'migrations'), { recursive: true });
   writeFileSync(
     join(dir, 'lockstep.config.json'),
-    `${JSON.stringify({ url, ...(options.devUrl ? { devUrl: options.devUrl } : dialect === 'postgres' ? { devUrl: url } : {}), migrations: 'migrations', src: demoFile('app', { preferSources: true }), health: { workers: { min: 2 } } }, null, 2)}\n`,
+    `${JSON.stringify({ url, ...(options.devUrl ? { devUrl: options.devUrl } : getDialect(dialect).scratchStartsServer ? { devUrl: url } : {}), migrations: 'migrations', src: demoFile('app', { preferSources: true }), health: { workers: { min: 2 } } }, null, 2)}\n`,
   );
   const config = loadConfig({ cwd: dir, env: {} });
   say(`${style.bold('lockstep demo')}: an inventory-sync app on ${style.cyan(redacted(url))}`);

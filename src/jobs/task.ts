@@ -199,12 +199,12 @@ function checkFlowControl(name: string, options: TaskOptions<any>): void {
   };
   if (options.concurrency) {
     positiveInt('concurrency.limit', options.concurrency.limit);
-    if (options.concurrency.key !== undefined && typeof options.concurrency.key !== 'function') throw new LockstepError(`task "${name}": concurrency.key must be a function (payload) => string`);
+    if (options.concurrency.key !== undefined && typeof options.concurrency.key !== 'function') throw new LockstepError(`task "${name}": concurrency.key must be a function (payload) => string, found ${typeof options.concurrency.key}`, { hint: 'e.g. concurrency: { limit: 2, key: (payload) => String(payload.shopId) }' });
   }
   if (options.rateLimit) {
     positiveInt('rateLimit.limit', options.rateLimit.limit);
     positiveInt('rateLimit.periodMs', options.rateLimit.periodMs);
-    if (options.rateLimit.key !== undefined && typeof options.rateLimit.key !== 'function') throw new LockstepError(`task "${name}": rateLimit.key must be a function (payload) => string`);
+    if (options.rateLimit.key !== undefined && typeof options.rateLimit.key !== 'function') throw new LockstepError(`task "${name}": rateLimit.key must be a function (payload) => string, found ${typeof options.rateLimit.key}`, { hint: 'e.g. rateLimit: { limit: 10, periodMs: 1000, key: (payload) => String(payload.shopId) }' });
   }
 }
 

@@ -125,7 +125,7 @@ async function stageAndProve(input: ExpandContractInput, pairs: SyncPair[], plan
   for (const pair of pairs) {
     const declaredName = pair.castTo === undefined ? pair.to : pair.from;
     const column = declared.tables.find((t) => t.name === pair.table)?.columns.find((c) => c.name === declaredName);
-    if (!column) throw new LockstepError(`schema.sql has no column ${pair.table}.${declaredName} to rename ${pair.from} to`);
+    if (!column) throw new LockstepError(`schema.sql has no column ${pair.table}.${declaredName} to rename ${pair.from} to`, { hint: `Declare ${pair.table}.${declaredName} in schema.sql, or fix the --rename hint.` });
     expandUp.push(...step.expand(pair, column));
     expandDown.push(...step.dropSync(pair), `ALTER TABLE ${dialect.quoteIdentifier(pair.table)} DROP COLUMN ${dialect.quoteIdentifier(pair.to)}`);
   }

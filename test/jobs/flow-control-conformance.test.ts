@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { LockstepError } from '../../src/core/errors.js';
 import { after, before, describe, test } from 'node:test';
 import { flowKeys, flowLimits } from '../../src/jobs/flow-control.js';
 import type { ClaimedJob, ClaimRequest, JobStore, NewJob } from '../../src/jobs/job-store.js';
@@ -36,6 +37,11 @@ test('flowLimits lists only limited tasks; task() refuses a bad limit with a cle
   ]);
   assert.throws(() => task('x', { concurrency: { limit: 0 }, run: () => {} }), /task "x": concurrency.limit must be a positive integer, found 0/);
   assert.throws(() => task('x', { rateLimit: { limit: 1, periodMs: 1.5 }, run: () => {} }), /rateLimit.periodMs must be a positive integer, found 1.5/);
+  assert.throws(
+    () => task('x', { concurrency: { limit: 2, key: 'shopId' as never }, run: () => {} }),
+    (error: LockstepError) => /concurrency\.key must be a function \(payload\) => string, found string/.test(error.message) && /key: \(payload\) => String/.test(error.hint ?? ''),
+  );
+  assert.throws(() => task('x', { rateLimit: { limit: 1, periodMs: 1000, key: 7 as never }, run: () => {} }), /rateLimit\.key must be a function \(payload\) => string, found number/);
   const bad = task('bad-key', { concurrency: { limit: 1, key: () => 42 as unknown as string }, run: () => {} });
   assert.throws(() => flowKeys(bad, {}), /task "bad-key": concurrency.key must return a string, found number/);
 });

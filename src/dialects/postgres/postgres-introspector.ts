@@ -38,8 +38,9 @@ import type { IntrospectOptions } from '../dialect.js';
 
 /**
  * Reads the live schema from pg_catalog with fifteen queries, one per object kind (tables,
- * columns, constraints, indexes, enums, views, triggers, policies, functions, sequences,
- * extensions, domains, composite types, the objects it lists as not compared, and
+ * columns, constraints, indexes, enums, views, triggers, policies, functions with
+ * procedures and aggregates, sequences, extensions, domains, composite types, the objects
+ * it lists as not compared, and
  * privileges: grants on every kind of object with the default privileges, in one),
  * plus one that resets `search_path`, whatever the number of tables: a 1,000-table
  * database costs the same round trips as a 1-table one.
@@ -51,7 +52,9 @@ import type { IntrospectOptions } from '../dialect.js';
  * connection (`db.withConnection`) for that to hold.
  *
  * Left out: system schemas, the `lockstep` schema (jobs), any table named
- * `lockstep_migrations` (history), objects owned by extensions, and partitions.
+ * `lockstep_migrations` (history), objects owned by extensions, and partitions as tables
+ * (a partition is read on its parent, with the indexes, constraints and triggers it has of
+ * its own).
  *
  * @example
  * const schema = await introspectPostgres(db);
@@ -211,20 +214,20 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
               l.lanname, p.provolatile, p.prosecdef,
               'CREATE OR REPLACE AGGREGATE ' || quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || pg_get_function_arguments(p.oid) || ') (' ||
               concat_ws(', ',
-                'SFUNC = ' || ${AGG_FN('a.aggtransfn')}, 'STYPE = ' || format_type(a.aggtranstype, null),
+                'SFUNC = ' || ${supportFunction('a.aggtransfn')}, 'STYPE = ' || format_type(a.aggtranstype, null),
                 case when a.aggtransspace <> 0 then 'SSPACE = ' || a.aggtransspace end,
-                case when a.aggfinalfn <> 0 then 'FINALFUNC = ' || ${AGG_FN('a.aggfinalfn')} end,
+                case when a.aggfinalfn <> 0 then 'FINALFUNC = ' || ${supportFunction('a.aggfinalfn')} end,
                 case when a.aggfinalextra then 'FINALFUNC_EXTRA' end,
                 case when a.aggfinalfn <> 0 and a.aggfinalmodify <> case when a.aggkind = 'n' then 'r' else 'w' end
                      then 'FINALFUNC_MODIFY = ' || case a.aggfinalmodify when 'r' then 'READ_ONLY' when 's' then 'SHAREABLE' else 'READ_WRITE' end end,
-                case when a.aggcombinefn <> 0 then 'COMBINEFUNC = ' || ${AGG_FN('a.aggcombinefn')} end,
-                case when a.aggserialfn <> 0 then 'SERIALFUNC = ' || ${AGG_FN('a.aggserialfn')} end,
-                case when a.aggdeserialfn <> 0 then 'DESERIALFUNC = ' || ${AGG_FN('a.aggdeserialfn')} end,
+                case when a.aggcombinefn <> 0 then 'COMBINEFUNC = ' || ${supportFunction('a.aggcombinefn')} end,
+                case when a.aggserialfn <> 0 then 'SERIALFUNC = ' || ${supportFunction('a.aggserialfn')} end,
+                case when a.aggdeserialfn <> 0 then 'DESERIALFUNC = ' || ${supportFunction('a.aggdeserialfn')} end,
                 case when a.agginitval is not null then 'INITCOND = ' || quote_literal(a.agginitval) end,
-                case when a.aggmtransfn <> 0 then 'MSFUNC = ' || ${AGG_FN('a.aggmtransfn')} || ', MINVFUNC = ' || ${AGG_FN('a.aggminvtransfn')}
+                case when a.aggmtransfn <> 0 then 'MSFUNC = ' || ${supportFunction('a.aggmtransfn')} || ', MINVFUNC = ' || ${supportFunction('a.aggminvtransfn')}
                      || ', MSTYPE = ' || format_type(a.aggmtranstype, null) end,
                 case when a.aggmtransspace <> 0 then 'MSSPACE = ' || a.aggmtransspace end,
-                case when a.aggmfinalfn <> 0 then 'MFINALFUNC = ' || ${AGG_FN('a.aggmfinalfn')} end,
+                case when a.aggmfinalfn <> 0 then 'MFINALFUNC = ' || ${supportFunction('a.aggmfinalfn')} end,
                 case when a.aggmfinalextra then 'MFINALFUNC_EXTRA' end,
                 case when a.aggminitval is not null then 'MINITCOND = ' || quote_literal(a.aggminitval) end,
                 case when a.aggsortop <> 0 then (select 'SORTOP = OPERATOR(' || quote_ident(opn.nspname) || '.' || o.oprname || ')'
@@ -493,7 +496,7 @@ export async function introspectPostgres(db: Queryable, options: IntrospectOptio
 }
 
 /** An aggregate's support function as `schema.name`, for the CREATE AGGREGATE written from the catalog. */
-function AGG_FN(column: string): string {
+function supportFunction(column: string): string {
   return `(select quote_ident(fn.nspname) || '.' || quote_ident(fp.proname) from pg_proc fp join pg_namespace fn on fn.oid = fp.pronamespace where fp.oid = ${column})`;
 }
 

@@ -22,9 +22,10 @@ interface Range {
  * // → [{ sql: 'create table a (id int)', line: 2, offset: 9 }, { sql: 'select 1', line: 3, offset: 34 }]
  */
 export function splitPostgresStatements(source: string): SqlStatement[] {
-  const { script, commands } = blankPsqlCommands(source);
+  const scanned = scanTokens(source, new ByteOffsets(source));
+  const { script, commands, tokens } = blankPsqlCommands(source, scanned);
+  // Blanking keeps character offsets; the parser counts UTF-8 bytes of the blanked text.
   const bytes = new ByteOffsets(script);
-  const tokens = scanTokens(script, bytes);
   let ranges: Range[];
   try {
     ranges = parsePostgres(script).map((stmt) => {
@@ -62,60 +63,28 @@ const SETTINGS_ONLY_COMMANDS = new Set(['restrict', 'unrestrict', 'set', 'unset'
 const PSQL_COMMAND_LINE = /^\\([A-Za-z]+|[!?])[^\n]*$/gm;
 
 /**
- * Blanks psql meta-command lines (same length, so offsets and line numbers stay true).
- * A backslash at the start of a line inside a string or a function body is data, not a
- * command: such a line is kept when blanking it changes how the script tokenizes.
+ * Blanks psql meta-command lines (a space per character, so offsets and line numbers stay
+ * true) and drops their tokens. A backslash starting a line inside a string or a function
+ * body is data: only a line whose backslash PostgreSQL's own scanner reads as a token of
+ * its own is a command.
  */
-function blankPsqlCommands(source: string): { script: string; commands: SqlStatement[] } {
-  if (!/^\\/m.test(source)) return { script: source, commands: [] };
+function blankPsqlCommands(source: string, tokens: Token[] | null): { script: string; commands: SqlStatement[]; tokens: Token[] | null } {
+  if (!tokens || !/^\\/m.test(source)) return { script: source, commands: [], tokens };
+  const backslashes = new Set(tokens.filter((t) => t.end === t.start + 1 && source[t.start] === '\\').map((t) => t.start));
   const commands: SqlStatement[] = [];
+  const blanked: Range[] = [];
   let script = source;
   for (const match of source.matchAll(PSQL_COMMAND_LINE)) {
     const offset = match.index!;
-    if (!startsOutsideTokens(source, offset)) continue;
-    script = script.slice(0, offset) + ' '.repeat(match[0].length) + script.slice(offset + match[0].length);
+    if (!backslashes.has(offset)) continue;
+    const end = offset + match[0].length;
+    script = script.slice(0, offset) + ' '.repeat(match[0].length) + script.slice(end);
+    blanked.push({ start: offset, end });
     const name = match[1]!;
     if (!SETTINGS_ONLY_COMMANDS.has(name)) commands.push({ sql: match[0].trimEnd(), offset, line: lineOf(source, offset), psqlCommand: name });
   }
-  return { script, commands };
-}
-
-/** True when `offset` is not inside a string, quoted identifier, comment or dollar-quoted body of `source`. */
-function startsOutsideTokens(source: string, offset: number): boolean {
-  let i = 0;
-  while (i < offset) {
-    const c = source[i]!;
-    if (c === "'" && /[Ee]/.test(source[i - 1] ?? '') && !/[A-Za-z_0-9]/.test(source[i - 2] ?? '')) {
-      // E'…': a backslash escapes the next character.
-      i++;
-      while (i < source.length && source[i] !== "'") i += source[i] === '\\' ? 2 : 1;
-      i++;
-    } else if (c === "'" || c === '"') {
-      const close = source.indexOf(c, i + 1);
-      if (close < 0) return false;
-      i = close + 1;
-      // A doubled quote inside a literal continues it.
-      while (source[i] === c) i = source.indexOf(c, i + 1) + 1 || source.length + 1;
-    } else if (c === '-' && source[i + 1] === '-') {
-      const end = source.indexOf('\n', i);
-      if (end < 0) return false;
-      i = end + 1;
-    } else if (c === '/' && source[i + 1] === '*') {
-      const end = source.indexOf('*/', i + 2);
-      if (end < 0 || end + 2 > offset) return false;
-      i = end + 2;
-    } else if (c === '$') {
-      const tag = /^\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$/.exec(source.slice(i, i + 64));
-      if (!tag || /[A-Za-z_0-9]/.test(source[i - 1] ?? '')) {
-        i++;
-        continue;
-      }
-      const end = source.indexOf(tag[0], i + tag[0].length);
-      if (end < 0) return false;
-      i = end + tag[0].length;
-    } else i++;
-  }
-  return i === offset;
+  const kept = blanked.length === 0 ? tokens : tokens.filter((t) => !blanked.some((b) => t.start >= b.start && t.start < b.end));
+  return { script, commands, tokens: kept };
 }
 
 interface Token extends Range {

@@ -1,5 +1,6 @@
 import type { SqlStatement } from '../dialect.js';
-import { isWord, type Token, tokenizeSqlite } from './sqlite-lexer.js';
+import { parseCreateVirtualTable } from './sqlite-create-parser.js';
+import { identifierName, isWord, type Token, tokenizeSqlite } from './sqlite-lexer.js';
 
 /**
  * Splits a SQLite script into statements at top-level semicolons. Semicolons inside
@@ -61,11 +62,20 @@ const SHADOW_SUFFIXES: Record<string, readonly string[]> = {
   geopoly: ['node', 'rowid', 'parent'],
 };
 
-const NAME = String.raw`(?:main\s*\.\s*)?("(?:[^"]|"")+"|'(?:[^']|'')+'|\[[^\]]+\]|` + '`[^`]+`' + String.raw`|[\w$]+)`;
-const CREATE_TABLE = new RegExp(String.raw`^create\s+(?:temp\s+|temporary\s+)?table\s+(?:if\s+not\s+exists\s+)?${NAME}`, 'i');
-const CREATE_VIRTUAL = new RegExp(String.raw`^create\s+virtual\s+table\s+(?:if\s+not\s+exists\s+)?${NAME}\s+using\s+(\w+)`, 'i');
-
-const unquote = (name: string) => (/^["'[`]/.test(name) ? name.slice(1, -1).replace(/""|''/g, (m) => m[0]!) : name).toLowerCase();
+/** The table a CREATE [TEMP] [VIRTUAL] TABLE statement names (lower-cased, without schema), or null. */
+function createdTable(sql: string): { name: string; virtual: boolean } | null {
+  const tokens = tokenizeSqlite(sql);
+  let i = 0;
+  if (!isWord(tokens[i++], 'create')) return null;
+  if (isWord(tokens[i], 'temp') || isWord(tokens[i], 'temporary')) i++;
+  const virtual = isWord(tokens[i], 'virtual');
+  if (virtual) i++;
+  if (!isWord(tokens[i++], 'table')) return null;
+  if (isWord(tokens[i], 'if')) i += 3; // if not exists
+  if (tokens[i + 1]?.text === '.') i += 2; // main.name
+  const name = tokens[i];
+  return name ? { name: identifierName(name).toLowerCase(), virtual } : null;
+}
 
 /**
  * A schema script's statements without the tables SQLite makes itself: `sqlite_sequence`
@@ -80,14 +90,12 @@ const unquote = (name: string) => (/^["'[`]/.test(name) ? name.slice(1, -1).repl
 export function scriptStatementsSqlite(script: string): SqlStatement[] {
   const shadows = new Set<string>();
   return splitSqliteStatements(script).filter((statement) => {
-    const virtual = CREATE_VIRTUAL.exec(statement.sql);
-    if (virtual) {
-      for (const suffix of SHADOW_SUFFIXES[virtual[2]!.toLowerCase()] ?? []) shadows.add(`${unquote(virtual[1]!)}_${suffix}`);
+    const table = createdTable(statement.sql);
+    if (!table) return true;
+    if (table.virtual) {
+      for (const suffix of SHADOW_SUFFIXES[parseCreateVirtualTable(statement.sql).module] ?? []) shadows.add(`${table.name}_${suffix}`);
       return true;
     }
-    const table = CREATE_TABLE.exec(statement.sql);
-    if (!table) return true;
-    const name = unquote(table[1]!);
-    return !/^sqlite_(sequence|stat\d)$/.test(name) && !shadows.has(name);
+    return !/^sqlite_(sequence|stat\d)$/.test(table.name) && !shadows.has(table.name);
   });
 }

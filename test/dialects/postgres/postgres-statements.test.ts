@@ -91,7 +91,9 @@ describe('splitPostgresStatements', () => {
       '$$;',
       "select E'it\\'s\n\\i not-a-command';",
       '\\i other.sql',
-      'create table t (id int);',
+      'create table t (id int); -- after a line of multi-byte text:',
+      '\\echo héllo wörld ✓',
+      "select 'ü';",
       '\\unrestrict bz5RekshUuEOiyoY4k4yOaxBFRPtWjs8xolucFVT1yccYzVLobO2CcDA9Mv5uf7',
       '',
     ].join('\n');
@@ -104,6 +106,7 @@ describe('splitPostgresStatements', () => {
         ["select E'it\\'s", 11, undefined],
         ['\\i other.sql', 13, 'i'],
         ['create table t (id int)', 14, undefined],
+        ["select 'ü'", 16, undefined],
       ],
     );
     assert.match(statements[1]!.sql, /\\restrict inside a body is data/);

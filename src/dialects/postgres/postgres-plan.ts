@@ -150,6 +150,11 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
   renameConstraints(changes, ref, out.setup);
 
   // Enums first: a recreated enum rewrites its columns, which views may depend on.
+  // The columns of a type being recreated that this plan keeps, with the default each gets.
+  const keptColumnsOfType = (type: { schema: string; name: string }) =>
+    columnsOfType(source, type)
+      .filter(({ table, column }) => !droppedTables.has(key(table)) && !droppedColumns.has(key(table, column.name)) && !retyped.has(key(table, column.name)))
+      .map((col) => ({ ...col, newDefault: toTable(col.table)?.columns.find((x) => x.name === col.column.name)?.default ?? null }));
   const droppedEnumTypes: string[] = [];
   const blockingExpressions: Array<{ table: Table; column: string }> = [];
   for (const c of of('enum.missing')) {
@@ -164,9 +169,7 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
       out.enums.push(...added);
       continue;
     }
-    const columns = columnsOfType(source, have)
-      .filter(({ table, column }) => !droppedTables.has(key(table)) && !droppedColumns.has(key(table, column.name)) && !retyped.has(key(table, column.name)))
-      .map((col) => ({ ...col, newDefault: toTable(col.table)?.columns.find((x) => x.name === col.column.name)?.default ?? null }));
+    const columns = keptColumnsOfType(have);
     for (const col of columns) affectedTables.add(key(col.table));
     for (const col of columns) blockingExpressions.push({ table: col.table, column: col.column.name });
     const recreate = recreateEnumSql(want, columns);
@@ -199,9 +202,7 @@ export function planPostgresMigration(from: Schema, to: Schema, options: { renam
       continue;
     }
     // Attributes reordered: the type is recreated and its columns converted (views reading them go around it).
-    const columns = columnsOfType(source, have)
-      .filter(({ table, column }) => !droppedTables.has(key(table)) && !droppedColumns.has(key(table, column.name)) && !retyped.has(key(table, column.name)))
-      .map((col) => ({ ...col, newDefault: toTable(col.table)?.columns.find((x) => x.name === col.column.name)?.default ?? null }));
+    const columns = keptColumnsOfType(have);
     const recreate = recreateCompositeTypeSql(have, want, columns);
     if (!recreate) {
       unsupported.push({ ...c, message: `${c.message} (PostgreSQL cannot reorder a composite type's attributes, and an array column of it cannot be converted in place: a manual migration)` });

@@ -192,16 +192,7 @@ class SqliteDatabase implements Database {
       // A better-sqlite3 Database inside the transaction the caller opened.
       const connection = handle as Connection;
       return {
-        query: async <R>(sql: string, params: readonly unknown[] = []) => {
-          const statement = connection.prepare(sql);
-          const values = params.map(toSqliteValue);
-          const bind = params.length > 0 && /\$\d/.test(sql) ? [Object.fromEntries(values.map((v, i) => [i + 1, v]))] : values;
-          if (statement.reader) {
-            const rows = statement.all(...bind) as R[];
-            return { rows, rowCount: rows.length };
-          }
-          return { rows: [], rowCount: statement.run(...bind).changes };
-        },
+        query: async <R>(sql: string, params: readonly unknown[] = []) => runStatement<R>(connection.prepare(sql), sql, params),
         exec: async (sql: string) => void connection.exec(sql),
       };
     }
@@ -247,17 +238,7 @@ class SqliteSession implements Queryable {
   async query<R = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
     const pragma = this.busyTimeoutPragma(sql);
     if (pragma) return { rows: [{ timeout: pragma } as R], rowCount: 1 };
-    return this.retryWhileBusy(() => {
-      const statement = this.prepare(sql);
-      const values = params.map(toSqliteValue);
-      const bind = params.length > 0 && /\$\d/.test(sql) ? [Object.fromEntries(values.map((v, i) => [i + 1, v]))] : values;
-      if (statement.reader) {
-        const rows = statement.all(...bind) as R[];
-        return { rows, rowCount: rows.length };
-      }
-      const info = statement.run(...bind);
-      return { rows: [], rowCount: info.changes };
-    });
+    return this.retryWhileBusy(() => runStatement<R>(this.prepare(sql), sql, params));
   }
 
   async exec(sql: string): Promise<void> {
@@ -348,6 +329,20 @@ async function retryWhileBusy<T>(connection: Connection, busyTimeoutMs: number, 
       delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS);
     }
   }
+}
+
+/**
+ * Runs one prepared statement: a statement with `$<digit>` binds by number (`$1` =
+ * params[0]), otherwise positionally; rows for a reader, the change count otherwise.
+ */
+function runStatement<R>(statement: Statement, sql: string, params: readonly unknown[]): QueryResult<R> {
+  const values = params.map(toSqliteValue);
+  const bind = params.length > 0 && /\$\d/.test(sql) ? [Object.fromEntries(values.map((v, i) => [i + 1, v]))] : values;
+  if (statement.reader) {
+    const rows = statement.all(...bind) as R[];
+    return { rows, rowCount: rows.length };
+  }
+  return { rows: [], rowCount: statement.run(...bind).changes };
 }
 
 /**
